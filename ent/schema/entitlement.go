@@ -1,0 +1,131 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"github.com/opsgraph/opsgraph/ent/schema/schematype"
+)
+
+// Entitlement is what an account may use of a product: a feature flag, a
+// licensed quantity or a metered limit, inside an active window.
+type Entitlement struct{ ent.Schema }
+
+// Mixin of the Entitlement.
+func (Entitlement) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+// Fields of the Entitlement.
+func (Entitlement) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("account_id").
+			Comment("The entitled account.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("contract_id").
+			Optional().
+			Nillable().
+			Comment("The contract that grants the entitlement.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("product_id").
+			Comment("The entitled product.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("source_order_line_id").
+			Optional().
+			Nillable().
+			Comment("The order line whose fulfilment created or last changed the entitlement.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Enum("kind").
+			GoType(schematype.EntitlementKind("")).
+			Comment("Flag, licensed quantity or metered limit.").
+			Annotations(entgql.Type("EntitlementKind")),
+		field.Int64("limit").
+			StorageKey("limit_value").
+			Optional().
+			Nillable().
+			Comment("Licensed quantity or usage limit; null for feature flags."),
+		field.Int64("usage").
+			Default(0).
+			Comment("Latest reported usage.").
+			Annotations(entgql.OrderField("USAGE")),
+		field.Time("usage_updated_at").
+			Optional().
+			Nillable().
+			Comment("Observation time of the latest usage report."),
+		field.String("tier").
+			Optional().
+			MaxLen(50).
+			Comment("Service tier entitled."),
+		field.Time("active_from").
+			Comment("Start of the active window.").
+			Annotations(entgql.OrderField("ACTIVE_FROM")),
+		field.Time("active_to").
+			Optional().
+			Nillable().
+			Comment("End of the active window; null when open-ended.").
+			Annotations(entgql.OrderField("ACTIVE_TO")),
+		field.Enum("status").
+			Values("ACTIVE", "SUSPENDED", "EXPIRED", "REVOKED").
+			Default("ACTIVE").
+			Comment("Entitlement status.").
+			Annotations(entgql.OrderField("STATUS")),
+		field.Bool("soft_limit").
+			Default(false).
+			Comment("Whether usage may exceed the limit (soft) or is blocked at it (hard)."),
+		field.Int64("override_limit").
+			Optional().
+			Nillable().
+			Comment("Temporary limit that replaces the limit until it expires."),
+		field.String("override_reason").
+			Optional().
+			MaxLen(500).
+			Comment("Why the override was granted."),
+		field.Time("override_expires_at").
+			Optional().
+			Nillable().
+			Comment("When the override stops applying."),
+	}
+}
+
+// Edges of the Entitlement.
+func (Entitlement) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("account", Account.Type).
+			Ref("entitlements").
+			Field("account_id").
+			Unique().
+			Required().
+			Comment("The entitled account."),
+		edge.From("contract", Contract.Type).
+			Ref("entitlements").
+			Field("contract_id").
+			Unique().
+			Comment("The contract that grants the entitlement."),
+		edge.To("product", Product.Type).
+			Field("product_id").
+			Unique().
+			Required().
+			Comment("The entitled product."),
+		edge.From("source_order_line", OrderLine.Type).
+			Ref("entitlements").
+			Field("source_order_line_id").
+			Unique().
+			Comment("The order line whose fulfilment created or last changed the entitlement."),
+	}
+}
+
+// Indexes of the Entitlement.
+func (Entitlement) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("account_id", "product_id"),
+		index.Fields("contract_id", "product_id"),
+		index.Fields("product_id"),
+		index.Fields("source_order_line_id"),
+		index.Fields("status"),
+		index.Fields("active_to"),
+	}
+}
+
+// Annotations of the Entitlement.
+func (Entitlement) Annotations() []schema.Annotation { return node() }

@@ -1,0 +1,73 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"github.com/opsgraph/opsgraph/ent/schema/schematype"
+)
+
+// HealthScore is one computation of an account's health by the health model.
+// History is kept: one row per computation.
+type HealthScore struct{ ent.Schema }
+
+// Mixin of the HealthScore.
+func (HealthScore) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+// Fields of the HealthScore.
+func (HealthScore) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("account_id").
+			Comment("The scored account.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Float("score").
+			Range(0, 100).
+			Comment("Score from 0 (worst) to 100 (best).").
+			Annotations(entgql.OrderField("SCORE")),
+		field.Enum("band").
+			Values("GREEN", "YELLOW", "RED").
+			Comment("Band the score falls in.").
+			Annotations(entgql.OrderField("BAND")),
+		field.Float("coverage").
+			Range(0, 1).
+			Comment("Share of the model's weight backed by fresh signals (0–1)."),
+		field.Int("model_version").
+			Positive().
+			Comment("Version of the health model that computed the score."),
+		field.JSON("components", []schematype.ScoreComponent{}).
+			Optional().
+			Comment("Per-measure breakdown of the score."),
+		field.Time("computed_at").
+			Default(time.Now).
+			Comment("When the score was computed.").
+			Annotations(entgql.OrderField("COMPUTED_AT")),
+	}
+}
+
+// Edges of the HealthScore.
+func (HealthScore) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("account", Account.Type).
+			Ref("health_scores").
+			Field("account_id").
+			Unique().
+			Required().
+			Comment("The scored account."),
+	}
+}
+
+// Indexes of the HealthScore.
+func (HealthScore) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("account_id", "computed_at"),
+		index.Fields("band"),
+	}
+}
+
+// Annotations of the HealthScore.
+func (HealthScore) Annotations() []schema.Annotation { return node() }

@@ -1,0 +1,128 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Request is an item of the CS Ops request queue.
+type Request struct{ ent.Schema }
+
+// Mixin of the Request.
+func (Request) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+// Fields of the Request.
+func (Request) Fields() []ent.Field {
+	stamp := func(name, comment string) ent.Field {
+		return field.Time(name).Optional().Nillable().Comment(comment)
+	}
+	return []ent.Field{
+		field.String("number").
+			Unique().
+			NotEmpty().
+			MaxLen(64).
+			Comment("Request number; unique.").
+			Annotations(entgql.OrderField("NUMBER")),
+		field.String("title").
+			NotEmpty().
+			MaxLen(300).
+			Comment("One-line summary."),
+		field.Text("description").
+			Optional().
+			Comment("What is needed and why (internal)."),
+		field.Enum("category").
+			Values("DATA_FIX", "REPORT", "ACCESS", "ENTITLEMENT_DISCREPANCY", "ORDER_ISSUE", "RENEWAL", "OTHER").
+			Default("OTHER").
+			Comment("Kind of work requested."),
+		field.Enum("priority").
+			Values("P1", "P2", "P3", "P4").
+			Default("P3").
+			Comment("Urgency; sets the SLA targets.").
+			Annotations(entgql.OrderField("PRIORITY")),
+		field.Enum("status").
+			Values("NEW", "TRIAGED", "IN_PROGRESS", "WAITING_ON_REQUESTER", "RESOLVED", "CLOSED").
+			Default("NEW").
+			Comment("Where the request is in the queue.").
+			Annotations(entgql.OrderField("STATUS")),
+		field.Int("requester_id").
+			Comment("Who raised the request.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("assignee_id").
+			Optional().
+			Nillable().
+			Comment("Who works on the request.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("account_id").
+			Optional().
+			Nillable().
+			Comment("The account the request is about.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("order_id").
+			Optional().
+			Nillable().
+			Comment("The order the request is about.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		stamp("first_response_at", "When the request first got a response."),
+		field.Time("response_due_at").
+			Optional().
+			Nillable().
+			Comment("When a first response is due under the SLA.").
+			Annotations(entgql.OrderField("RESPONSE_DUE_AT")),
+		field.Time("resolution_due_at").
+			Optional().
+			Nillable().
+			Comment("When resolution is due under the SLA.").
+			Annotations(entgql.OrderField("RESOLUTION_DUE_AT")),
+		stamp("resolved_at", "When the request was resolved."),
+		field.Text("resolution_notes").
+			Optional().
+			Comment("How the request was resolved (internal)."),
+	}
+}
+
+// Edges of the Request.
+func (Request) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("requester", User.Type).
+			Ref("requested_requests").
+			Field("requester_id").
+			Unique().
+			Required().
+			Comment("Who raised the request."),
+		edge.From("assignee", User.Type).
+			Ref("assigned_requests").
+			Field("assignee_id").
+			Unique().
+			Comment("Who works on the request."),
+		edge.From("account", Account.Type).
+			Ref("requests").
+			Field("account_id").
+			Unique().
+			Comment("The account the request is about."),
+		edge.To("order", Order.Type).
+			Field("order_id").
+			Unique().
+			Comment("The order the request is about."),
+	}
+}
+
+// Indexes of the Request.
+func (Request) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("requester_id"),
+		index.Fields("assignee_id"),
+		index.Fields("account_id"),
+		index.Fields("order_id"),
+		index.Fields("status", "priority"),
+		index.Fields("priority"),
+		index.Fields("response_due_at"),
+		index.Fields("resolution_due_at"),
+	}
+}
+
+// Annotations of the Request.
+func (Request) Annotations() []schema.Annotation { return node() }

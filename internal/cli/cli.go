@@ -1,0 +1,356 @@
+// Package cli implements the opsgraph command: serve (the default), migrate,
+// seed, token and schema.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/formatter"
+
+	"github.com/opsgraph/opsgraph/graph"
+	"github.com/opsgraph/opsgraph/internal/auth"
+	"github.com/opsgraph/opsgraph/internal/config"
+	"github.com/opsgraph/opsgraph/internal/migrate"
+	"github.com/opsgraph/opsgraph/internal/seed"
+	"github.com/opsgraph/opsgraph/internal/server"
+	"github.com/opsgraph/opsgraph/internal/store"
+	"github.com/opsgraph/opsgraph/internal/viewer"
+)
+
+const usage = `opsgraph: the OpsGraph GraphQL API server.
+
+Usage:
+  opsgraph [serve] [flags]       run the server (default)
+  opsgraph migrate [--status]    apply pending database migrations
+  opsgraph seed [--accounts N]   load the demo (or, for large N, benchmark) dataset
+  opsgraph token --subject S --role R [--scope S] [--ttl 8h]
+                                 mint a JWT with the configured secret
+  opsgraph schema                print the GraphQL schema (SDL)
+
+Run "opsgraph <command> -h" for the flags of a command. Every flag can also
+be set with its OPSGRAPH_* environment variable.
+`
+
+// Run runs the command line args and returns the process exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args, stdout, stderr)
+	case "migrate":
+		err = migrateCmd(ctx, args, stdout, stderr)
+	case "seed":
+		err = seedCmd(ctx, args, stdout, stderr)
+	case "token":
+		err = tokenCmd(args, stdout, stderr)
+	case "schema":
+		err = schemaCmd(stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "opsgraph: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "opsgraph %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+// parse registers the common settings plus extra flags and parses args.
+func parse(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*config.Config, error) {
+	fs := flag.NewFlagSet("opsgraph "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := &config.Config{}
+	cfg.Register(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return cfg, cfg.Check()
+}
+
+func open(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	return store.Open(ctx, store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath, MaxOpenConns: cfg.DBMaxConns})
+}
+
+// secret returns the JWT secret and whether it was generated (embedded
+// default) rather than configured.
+func secret(cfg *config.Config) ([]byte, bool, error) {
+	if cfg.JWTSecret != "" {
+		s := auth.ParseSecret(cfg.JWTSecret)
+		if len(s) < auth.MinSecretLen {
+			return nil, false, fmt.Errorf("OPSGRAPH_JWT_SECRET must be at least %d bytes", auth.MinSecretLen)
+		}
+		return s, false, nil
+	}
+	if cfg.DatabaseURL != "" {
+		return nil, false, errors.New("OPSGRAPH_JWT_SECRET is required with PostgreSQL (only the embedded SQLite default generates a secret)")
+	}
+	s, err := auth.LoadOrCreateSecret(cfg.SecretPath())
+	if err != nil {
+		return nil, false, fmt.Errorf("JWT secret: %w", err)
+	}
+	return s, true, nil
+}
+
+func authConfig(cfg *config.Config, sec []byte) auth.Config {
+	return auth.Config{Secret: sec, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parse("serve", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := cfg.Logger(stderr)
+	sec, generated, err := secret(cfg)
+	if err != nil {
+		return err
+	}
+	if generated && !server.IsLoopback(cfg.Addr) {
+		return fmt.Errorf("refusing to listen on %s with a generated development secret: set OPSGRAPH_JWT_SECRET (and OPSGRAPH_JWT_ISSUER/AUDIENCE) or bind to 127.0.0.1", cfg.Addr)
+	}
+	verifier, err := auth.NewVerifier(authConfig(cfg, sec))
+	if err != nil {
+		return err
+	}
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log.Info("database open", "dialect", db.Dialect, "location", db.Location)
+	if cfg.Migrate {
+		if err := applyMigrations(ctx, db, log); err != nil {
+			return err
+		}
+	}
+	if cfg.Seed {
+		if err := seedIfEmpty(ctx, db, log); err != nil {
+			return err
+		}
+	}
+	ln, err := server.Listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	log.Info("listening", "addr", ln.Addr().String(), "explorer", base+"/", "graphql", base+"/graphql")
+	if generated {
+		tok, err := auth.Mint(authConfig(cfg, sec), auth.MintOptions{
+			Subject: "admin@opsgraph.example", Roles: []string{viewer.RoleAdmin}, TTL: 24 * time.Hour,
+		})
+		if err != nil {
+			return err
+		}
+		banner(stdout, base, tok)
+	}
+	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection})
+	return server.Serve(ctx, ln, h, cfg.ShutdownGrace, log)
+}
+
+func banner(w io.Writer, base, token string) {
+	fmt.Fprintf(w, `
+OpsGraph is running (embedded SQLite, development secret).
+
+  Explorer:  %[1]s/
+  GraphQL:   %[1]s/graphql
+
+  ADMIN token for admin@opsgraph.example, valid 24h (send as "Authorization: Bearer <token>"):
+
+    export OPSGRAPH_TOKEN=%[2]s
+
+  Try:
+    curl -s %[1]s/graphql -H "Authorization: Bearer $OPSGRAPH_TOKEN" -H 'Content-Type: application/json' \
+      -d '{"query":"{ accounts(first: 5, orderBy: {field: NAME}) { totalCount edges { node { id name owner { email } } } } }"}'
+
+  Mint tokens for other roles: go run ./cmd/opsgraph token --subject csm1@opsgraph.example --role CSM
+
+`, base, token)
+}
+
+func applyMigrations(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	pending, err := migrate.Pending(ctx, db.SQL, db.Dialect)
+	if err != nil {
+		return fmt.Errorf("checking migrations: %w", err)
+	}
+	if len(pending) == 0 {
+		log.Info("database schema up to date")
+		return nil
+	}
+	start := time.Now()
+	if err := migrate.Apply(ctx, db.SQL, db.Dialect); err != nil {
+		return fmt.Errorf("applying migrations: %w", err)
+	}
+	log.Info("migrations applied", "versions", pending, "took", time.Since(start).Round(time.Millisecond).String())
+	return nil
+}
+
+func seedIfEmpty(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	empty, err := seed.IsEmpty(ctx, db.Client)
+	if err != nil {
+		return fmt.Errorf("checking for data: %w", err)
+	}
+	if !empty {
+		return nil
+	}
+	sum, err := seed.Demo(ctx, db.Client, seed.Options{Seed: 1, Accounts: 200, Now: time.Now()})
+	if err != nil {
+		return fmt.Errorf("loading demo data: %w", err)
+	}
+	log.Info("demo data loaded", "accounts", sum.Accounts, "contracts", sum.Contracts, "orders", sum.Orders,
+		"entitlements", sum.Entitlements, "requests", sum.Requests, "took", sum.Took.Round(time.Millisecond).String())
+	return nil
+}
+
+func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var status bool
+	cfg, err := parse("migrate", args, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&status, "status", false, "only list pending migrations")
+	})
+	if err != nil {
+		return err
+	}
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pending, err := migrate.Pending(ctx, db.SQL, db.Dialect)
+	if err != nil {
+		return err
+	}
+	if status || len(pending) == 0 {
+		if len(pending) == 0 {
+			fmt.Fprintln(stdout, "schema up to date: no pending migrations")
+		} else {
+			fmt.Fprintf(stdout, "pending migrations: %s\n", strings.Join(pending, ", "))
+		}
+		return nil
+	}
+	if err := migrate.Apply(ctx, db.SQL, db.Dialect); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "applied migrations: %s\n", strings.Join(pending, ", "))
+	return nil
+}
+
+func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var (
+		accounts int
+		rngSeed  int64
+		batch    int
+	)
+	cfg, err := parse("seed", args, stderr, func(fs *flag.FlagSet) {
+		fs.IntVar(&accounts, "accounts", 200, "number of accounts; above 1000 the benchmark generator (batched inserts) is used")
+		fs.Int64Var(&rngSeed, "rand-seed", 1, "random seed: the same seed gives the same data")
+		fs.IntVar(&batch, "batch", 1000, "rows per INSERT for large datasets")
+	})
+	if err != nil {
+		return err
+	}
+	if accounts <= 0 {
+		return errors.New("--accounts must be positive")
+	}
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log := cfg.Logger(stderr)
+	if err := applyMigrations(ctx, db, log); err != nil {
+		return err
+	}
+	empty, err := seed.IsEmpty(ctx, db.Client)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return errors.New("the database already holds data; seed into an empty database")
+	}
+	opts := seed.Options{Seed: rngSeed, Accounts: accounts, Now: time.Now(), BatchSize: batch,
+		Logf: func(format string, a ...any) { log.Info(fmt.Sprintf(format, a...)) }}
+	var sum seed.Summary
+	if accounts > 1000 {
+		sum, err = seed.Bulk(ctx, db.Client, opts)
+	} else {
+		sum, err = seed.Demo(ctx, db.Client, opts)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded %d users, %d accounts, %d products, %d contracts (%d items), %d orders (%d lines, %d events), %d entitlements, %d health signals, %d health scores, %d requests in %s\n",
+		sum.Users, sum.Accounts, sum.Products, sum.Contracts, sum.ContractItems, sum.Orders, sum.OrderLines, sum.OrderEvents,
+		sum.Entitlements, sum.HealthSignals, sum.HealthScores, sum.Requests, sum.Took.Round(time.Millisecond))
+	return nil
+}
+
+// listFlag collects a repeatable, comma-separable flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		*l = append(*l, p)
+	}
+	return nil
+}
+
+func tokenCmd(args []string, stdout, stderr io.Writer) error {
+	var (
+		subject string
+		roles   listFlag
+		scopes  listFlag
+		ttl     time.Duration
+	)
+	cfg, err := parse("token", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&subject, "subject", "", "token subject: a user's email or a service id (required)")
+		fs.Var(&roles, "role", "role to grant (repeatable or comma separated): "+strings.Join(viewer.Roles, ", "))
+		fs.Var(&scopes, "scope", "scope for INTEGRATION tokens (repeatable), e.g. orders:write")
+		fs.DurationVar(&ttl, "ttl", 8*time.Hour, "lifetime of the token")
+	})
+	if err != nil {
+		return err
+	}
+	if subject == "" || len(roles) == 0 {
+		return errors.New("--subject and at least one --role are required")
+	}
+	sec, _, err := secret(cfg)
+	if err != nil {
+		return err
+	}
+	tok, err := auth.Mint(authConfig(cfg, sec), auth.MintOptions{Subject: subject, Roles: roles, Scopes: scopes, TTL: ttl})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+func schemaCmd(stdout io.Writer) error {
+	formatter.NewFormatter(stdout, formatter.WithIndent("  ")).FormatSchema(graph.NewSchema(nil).Schema())
+	return nil
+}
+

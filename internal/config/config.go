@@ -1,0 +1,167 @@
+// Package config holds the server's settings: every setting is a flag and
+// an OPSGRAPH_* environment variable (the flag wins), with defaults that run
+// the embedded demo on a bare machine.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Addr          string
+	DatabaseURL   string
+	SQLitePath    string
+	DBMaxConns    int
+	JWTSecret     string
+	JWTIssuer     string
+	JWTAudience   string
+	Migrate       bool
+	Seed          bool
+	Introspection bool
+	LogFormat     string
+	LogLevel      string
+	ShutdownGrace time.Duration
+}
+
+// Setting documents one setting (rendered into the README table).
+type Setting struct {
+	Flag, Env, Default, Usage string
+}
+
+// Settings lists every setting in the order the README shows them.
+var Settings = []Setting{
+	{"addr", "OPSGRAPH_ADDR", "127.0.0.1:8080", "HTTP listen address. A non-loopback address requires OPSGRAPH_JWT_SECRET."},
+	{"database-url", "OPSGRAPH_DATABASE_URL", "", "PostgreSQL URL (postgres://user:pass@host:5432/db?sslmode=...). Empty: embedded SQLite."},
+	{"sqlite-path", "OPSGRAPH_SQLITE_PATH", "opsgraph.db", "Embedded SQLite database file, used when no database URL is set."},
+	{"db-max-conns", "OPSGRAPH_DB_MAX_CONNS", "20", "Maximum open PostgreSQL connections per instance."},
+	{"jwt-secret", "OPSGRAPH_JWT_SECRET", "", "HS256 secret (at least 32 bytes, used verbatim). Empty with SQLite on loopback: generated and kept in <sqlite-path>.jwt-secret."},
+	{"jwt-issuer", "OPSGRAPH_JWT_ISSUER", "", "Required `iss` claim of tokens; empty: not checked."},
+	{"jwt-audience", "OPSGRAPH_JWT_AUDIENCE", "", "Required `aud` claim of tokens; empty: not checked."},
+	{"migrate", "OPSGRAPH_MIGRATE", "true", "Apply pending migrations when `serve` starts."},
+	{"seed", "OPSGRAPH_SEED", "true", "Load the demo dataset when `serve` starts on an empty database."},
+	{"introspection", "OPSGRAPH_INTROSPECTION", "true", "Allow GraphQL schema introspection (the explorer needs it)."},
+	{"log-format", "OPSGRAPH_LOG_FORMAT", "text", "Log format: text or json."},
+	{"log-level", "OPSGRAPH_LOG_LEVEL", "info", "Log level: debug, info, warn or error."},
+	{"shutdown-grace", "OPSGRAPH_SHUTDOWN_GRACE", "15s", "How long in-flight requests may finish after SIGINT/SIGTERM."},
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func setting(flagName string) Setting {
+	for _, s := range Settings {
+		if s.Flag == flagName {
+			return s
+		}
+	}
+	panic("config: unknown setting " + flagName)
+}
+
+// Register adds the settings' flags to fs, defaulted from the environment.
+// Call Check after fs.Parse.
+func (c *Config) Register(fs *flag.FlagSet) {
+	str := func(p *string, name string) {
+		s := setting(name)
+		fs.StringVar(p, name, env(s.Env, s.Default), s.Usage+" ["+s.Env+"]")
+	}
+	boolean := func(p *bool, name string) {
+		s := setting(name)
+		fs.Func(name, s.Usage+" ["+s.Env+"] (default "+env(s.Env, s.Default)+")", func(v string) error {
+			b, err := strconv.ParseBool(v)
+			*p = b
+			return err
+		})
+		b, _ := strconv.ParseBool(env(s.Env, s.Default))
+		*p = b
+	}
+	str(&c.Addr, "addr")
+	str(&c.DatabaseURL, "database-url")
+	str(&c.SQLitePath, "sqlite-path")
+	str(&c.JWTSecret, "jwt-secret")
+	str(&c.JWTIssuer, "jwt-issuer")
+	str(&c.JWTAudience, "jwt-audience")
+	str(&c.LogFormat, "log-format")
+	str(&c.LogLevel, "log-level")
+	boolean(&c.Migrate, "migrate")
+	boolean(&c.Seed, "seed")
+	boolean(&c.Introspection, "introspection")
+	{
+		s := setting("db-max-conns")
+		n, _ := strconv.Atoi(env(s.Env, s.Default))
+		fs.IntVar(&c.DBMaxConns, "db-max-conns", n, s.Usage+" ["+s.Env+"]")
+	}
+	{
+		s := setting("shutdown-grace")
+		d, _ := time.ParseDuration(env(s.Env, s.Default))
+		fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", d, s.Usage+" ["+s.Env+"]")
+	}
+}
+
+// Check validates the environment values that flag parsing did not see.
+func (c *Config) Check() error {
+	for _, s := range Settings {
+		v, ok := os.LookupEnv(s.Env)
+		if !ok {
+			continue
+		}
+		switch s.Flag {
+		case "migrate", "seed", "introspection":
+			if _, err := strconv.ParseBool(v); err != nil {
+				return fmt.Errorf("%s=%q: want true or false", s.Env, v)
+			}
+		case "db-max-conns":
+			if n, err := strconv.Atoi(v); err != nil || n <= 0 {
+				return fmt.Errorf("%s=%q: want a positive number", s.Env, v)
+			}
+		case "shutdown-grace":
+			if _, err := time.ParseDuration(v); err != nil {
+				return fmt.Errorf("%s=%q: want a duration such as 15s", s.Env, v)
+			}
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	if _, err := c.level(); err != nil {
+		return err
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("database URL must start with postgres://")
+	}
+	return nil
+}
+
+func (c *Config) level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}
+
+// Logger returns the slog logger the settings ask for, writing to w.
+func (c *Config) Logger(w io.Writer) *slog.Logger {
+	lvl, _ := c.level()
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// SecretPath is where the embedded default keeps its generated JWT secret.
+func (c *Config) SecretPath() string { return c.SQLitePath + ".jwt-secret" }

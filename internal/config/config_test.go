@@ -1,0 +1,65 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The README's configuration table lists every setting with its default.
+func TestREADMEDocumentsEverySetting(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	for _, s := range Settings {
+		def := "(empty)"
+		if s.Default != "" {
+			def = "`" + s.Default + "`"
+		}
+		row := "| `--" + s.Flag + "` | `" + s.Env + "` | " + def + " |"
+		if !strings.Contains(readme, row) {
+			t.Errorf("README lacks the row starting %q", row)
+		}
+	}
+}
+
+func TestEnvironmentAndFlags(t *testing.T) {
+	t.Setenv("OPSGRAPH_ADDR", "127.0.0.1:9999")
+	t.Setenv("OPSGRAPH_SEED", "false")
+	var c Config
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.Register(fs)
+	if err := fs.Parse([]string{"--migrate=false"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" || c.Seed || c.Migrate || !c.Introspection || c.SQLitePath != "opsgraph.db" {
+		t.Fatalf("config = %+v", c)
+	}
+	for env, val := range map[string]string{
+		"OPSGRAPH_SEED":           "maybe",
+		"OPSGRAPH_DB_MAX_CONNS":   "-1",
+		"OPSGRAPH_SHUTDOWN_GRACE": "soon",
+		"OPSGRAPH_LOG_FORMAT":     "xml",
+		"OPSGRAPH_DATABASE_URL":   "mysql://x",
+	} {
+		t.Run(env, func(t *testing.T) {
+			t.Setenv(env, val)
+			var c Config
+			fs := flag.NewFlagSet("t", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			c.Register(fs)
+			_ = fs.Parse(nil)
+			if err := c.Check(); err == nil {
+				t.Fatalf("%s=%s accepted", env, val)
+			}
+		})
+	}
+}

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Page sizes of every Relay connection.
+const (
+	// DefaultPageSize applies when a connection is asked for with neither
+	// first nor last.
+	DefaultPageSize = 50
+	// MaxPageSize is the largest first or last a request may ask for.
+	MaxPageSize = 100
+)
+
+// isConnection reports whether a field returns a Relay connection that
+// pages with first/last.
+func isConnection(def *ast.FieldDefinition) bool {
+	return def != nil && def.Type != nil &&
+		strings.HasSuffix(def.Type.Name(), "Connection") &&
+		def.Arguments.ForName("first") != nil && def.Arguments.ForName("last") != nil
+}
+
+// pageDefaults is a query-document cache that, before storing a validated
+// document, gives every connection field asked for without first or last an
+// explicit `first: 50`. Because gqlgen hands the same document to the
+// request that parsed it, the default is visible to everything that reads
+// field arguments: the resolvers and ent's eager loading alike, so a nested
+// connection never loads more than a page per parent.
+type pageDefaults struct {
+	next graphql.Cache[*ast.QueryDocument]
+}
+
+func (c pageDefaults) Get(ctx context.Context, key string) (*ast.QueryDocument, bool) {
+	return c.next.Get(ctx, key)
+}
+
+func (c pageDefaults) Add(ctx context.Context, key string, doc *ast.QueryDocument) {
+	for _, op := range doc.Operations {
+		defaultPages(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		defaultPages(f.SelectionSet)
+	}
+	c.next.Add(ctx, key, doc)
+}
+
+func defaultPages(set ast.SelectionSet) {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if isConnection(s.Definition) && s.Arguments.ForName("first") == nil && s.Arguments.ForName("last") == nil {
+				s.Arguments = append(s.Arguments, &ast.Argument{
+					Name:     "first",
+					Value:    &ast.Value{Kind: ast.IntValue, Raw: fmt.Sprint(DefaultPageSize)},
+					Position: s.Position,
+				})
+			}
+			defaultPages(s.SelectionSet)
+		case *ast.InlineFragment:
+			defaultPages(s.SelectionSet)
+		}
+	}
+}
+
+// pageLimits refuses, before anything executes, a request that asks any
+// connection for more than MaxPageSize items (variables resolved).
+type pageLimits struct{}
+
+var (
+	_ graphql.HandlerExtension        = pageLimits{}
+	_ graphql.OperationContextMutator = pageLimits{}
+)
+
+func (pageLimits) ExtensionName() string                   { return "PageLimits" }
+func (pageLimits) Validate(graphql.ExecutableSchema) error { return nil }
+func (pageLimits) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if rc.Operation == nil {
+		return nil
+	}
+	return checkPages(rc, rc.Operation.SelectionSet, map[string]bool{})
+}
+
+func checkPages(rc *graphql.OperationContext, set ast.SelectionSet, seen map[string]bool) *gqlerror.Error {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if isConnection(s.Definition) {
+				args := s.ArgumentMap(rc.Variables)
+				for _, name := range []string{"first", "last"} {
+					n, ok := asInt(args[name])
+					if ok && (n < 0 || n > MaxPageSize) {
+						return &gqlerror.Error{
+							Message: fmt.Sprintf("`%s` on the `%s` connection must be between 0 and %d; %d were requested. Page through larger sets with `after`.",
+								name, s.Name, MaxPageSize, n),
+							Locations:  []gqlerror.Location{{Line: s.Position.Line, Column: s.Position.Column}},
+							Extensions: map[string]any{"code": "PAGE_SIZE_EXCEEDED", "max": MaxPageSize},
+						}
+					}
+				}
+			}
+			if err := checkPages(rc, s.SelectionSet, seen); err != nil {
+				return err
+			}
+		case *ast.InlineFragment:
+			if err := checkPages(rc, s.SelectionSet, seen); err != nil {
+				return err
+			}
+		case *ast.FragmentSpread:
+			if seen[s.Name] {
+				continue
+			}
+			seen[s.Name] = true
+			if f := rc.Doc.Fragments.ForName(s.Name); f != nil {
+				if err := checkPages(rc, f.SelectionSet, seen); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func asInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case float64:
+		return int64(n), true
+	case interface{ Int64() (int64, error) }: // json.Number
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
+}

@@ -1,0 +1,89 @@
+// Package server wires OpsGraph's HTTP surface: the authenticated GraphQL
+// endpoint, the explorer, and the health endpoints, with one structured log
+// line per request.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/opsgraph/opsgraph/graph"
+	"github.com/opsgraph/opsgraph/internal/auth"
+	"github.com/opsgraph/opsgraph/internal/store"
+)
+
+// Options configure the handler.
+type Options struct {
+	DB       *store.DB
+	Verifier *auth.Verifier
+	Logger   *slog.Logger
+	// Introspection enables schema introspection (on by default in the CLI).
+	Introspection bool
+}
+
+// Handler returns the HTTP handler of the whole server.
+func Handler(opts Options) http.Handler {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(GraphQL(opts.DB, log, opts.Introspection))))
+	mux.Handle("GET /{$}", playground.Handler("OpsGraph explorer", "/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "application/json")
+		if err := opts.DB.Ping(ctx); err != nil {
+			log.Warn("readiness check failed", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":"unavailable","reason":"database unreachable"}` + "\n"))
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
+	})
+	return logRequests(log, mux)
+}
+
+// GraphQL returns the GraphQL handler (without authentication).
+func GraphQL(db *store.DB, log *slog.Logger, introspection bool) http.Handler {
+	srv := handler.New(graph.NewSchema(db.Client))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(pageDefaults{next: lru.New[*ast.QueryDocument](1000)})
+	if introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(pageLimits{})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if info := infoFrom(ctx); info != nil {
+			oc := graphql.GetOperationContext(ctx)
+			info.operation = oc.OperationName
+			if info.operation == "" && oc.Operation != nil {
+				info.operation = oc.Operation.Name
+			}
+			if oc.Operation != nil {
+				info.kind = string(oc.Operation.Operation)
+			}
+		}
+		return next(ctx)
+	})
+	srv.SetErrorPresenter(presentError(log))
+	srv.SetRecoverFunc(recoverPanic(log))
+	return srv
+}

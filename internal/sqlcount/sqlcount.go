@@ -1,0 +1,92 @@
+// Package sqlcount wraps an ent SQL driver to count the statements it runs:
+// in total (for tests that assert a request's statement count does not grow
+// with page size) and per context (for per-request metrics and logs).
+package sqlcount
+
+import (
+	"context"
+	"sync/atomic"
+
+	"entgo.io/ent/dialect"
+)
+
+// Driver is a dialect.Driver that counts every Exec and Query, including
+// those inside transactions.
+type Driver struct {
+	dialect.Driver
+	total atomic.Int64
+}
+
+// New wraps drv.
+func New(drv dialect.Driver) *Driver { return &Driver{Driver: drv} }
+
+// Count returns the number of statements run since creation or Reset.
+func (d *Driver) Count() int64 { return d.total.Load() }
+
+// Reset sets the total count to zero.
+func (d *Driver) Reset() { d.total.Store(0) }
+
+func (d *Driver) inc(ctx context.Context) {
+	d.total.Add(1)
+	if c, ok := ctx.Value(ctxKey{}).(*Counter); ok {
+		c.n.Add(1)
+	}
+}
+
+// Exec implements dialect.Driver.
+func (d *Driver) Exec(ctx context.Context, query string, args, v any) error {
+	d.inc(ctx)
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+// Query implements dialect.Driver.
+func (d *Driver) Query(ctx context.Context, query string, args, v any) error {
+	d.inc(ctx)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+// Tx implements dialect.Driver; statements in the transaction are counted.
+func (d *Driver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, d: d, ctx: ctx}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	d   *Driver
+	ctx context.Context
+}
+
+func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.d.inc(ctx)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
+	t.d.inc(ctx)
+	return t.Tx.Query(ctx, query, args, v)
+}
+
+// Counter counts the statements run with one context.
+type Counter struct{ n atomic.Int64 }
+
+// Count returns the number of statements counted.
+func (c *Counter) Count() int64 { return c.n.Load() }
+
+type ctxKey struct{}
+
+// NewContext returns a context whose statements are counted by the returned
+// Counter.
+func NewContext(ctx context.Context) (context.Context, *Counter) {
+	c := &Counter{}
+	return context.WithValue(ctx, ctxKey{}, c), c
+}
+
+// FromContext returns the Counter of ctx, if any.
+func FromContext(ctx context.Context) (*Counter, bool) {
+	c, ok := ctx.Value(ctxKey{}).(*Counter)
+	return c, ok
+}

@@ -1,0 +1,139 @@
+// Package store opens OpsGraph's database: PostgreSQL through lib/pq when a
+// URL is configured, otherwise an embedded SQLite file through
+// modernc.org/sqlite (no cgo). It returns the ent client the rest of the
+// server uses, wrapped to count SQL statements.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/lib/pq" // PostgreSQL driver "postgres".
+	"modernc.org/sqlite"
+
+	"github.com/opsgraph/opsgraph/ent"
+	_ "github.com/opsgraph/opsgraph/ent/runtime" // ent hooks and privacy policies.
+	"github.com/opsgraph/opsgraph/internal/audit"
+	"github.com/opsgraph/opsgraph/internal/sqlcount"
+)
+
+func init() {
+	// ent's SQLite dialect opens the "sqlite3" driver name; modernc registers
+	// itself as "sqlite".
+	sql.Register("sqlite3", &sqlite.Driver{})
+}
+
+// DB is an open database.
+type DB struct {
+	// Client is the ent client over the counting driver.
+	Client *ent.Client
+	// SQL is the underlying connection pool.
+	SQL *sql.DB
+	// Dialect is dialect.Postgres or dialect.SQLite.
+	Dialect string
+	// Counter counts the statements run through Client.
+	Counter *sqlcount.Driver
+	// Location names the database without credentials, for logs.
+	Location string
+}
+
+// Options select the database.
+type Options struct {
+	// URL is a postgres:// URL; empty selects SQLite.
+	URL string
+	// SQLitePath is the embedded database file used when URL is empty.
+	SQLitePath string
+	// MaxOpenConns caps the pool (default 20 for PostgreSQL).
+	MaxOpenConns int
+}
+
+// Open opens the database chosen by opts and checks it answers.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	var (
+		db       *sql.DB
+		dia      string
+		location string
+		err      error
+	)
+	switch {
+	case opts.URL != "":
+		if !strings.HasPrefix(opts.URL, "postgres://") && !strings.HasPrefix(opts.URL, "postgresql://") {
+			return nil, fmt.Errorf("database URL must start with postgres:// (got a URL of another scheme)")
+		}
+		dia, location = dialect.Postgres, redact(opts.URL)
+		db, err = sql.Open("postgres", opts.URL)
+		if err != nil {
+			return nil, fmt.Errorf("opening %s: %w", location, err)
+		}
+		maxOpen := opts.MaxOpenConns
+		if maxOpen <= 0 {
+			maxOpen = 20
+		}
+		db.SetMaxOpenConns(maxOpen)
+		db.SetMaxIdleConns(maxOpen)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	default:
+		path := opts.SQLitePath
+		if path == "" {
+			path = "opsgraph.db"
+		}
+		dia, location = dialect.SQLite, path
+		db, err = sql.Open("sqlite3", SQLiteDSN(path))
+		if err != nil {
+			return nil, fmt.Errorf("opening %s: %w", path, err)
+		}
+		// One writer at a time is SQLite's model; WAL lets readers go on.
+		db.SetMaxOpenConns(8)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connecting to %s: %w", location, err)
+	}
+	counter := sqlcount.New(entsql.OpenDB(dia, db))
+	client := ent.NewClient(ent.Driver(counter))
+	// Every write through ent is audited in its own transaction.
+	client.Use(audit.Hook())
+	return &DB{
+		Client:   client,
+		SQL:      db,
+		Dialect:  dia,
+		Counter:  counter,
+		Location: location,
+	}, nil
+}
+
+// SQLiteDSN returns the modernc DSN for the file at path with foreign keys,
+// WAL and a busy timeout.
+func SQLiteDSN(path string) string {
+	if path != ":memory:" && !strings.HasPrefix(path, "file:") {
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		path = "file:" + path
+	}
+	return path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// Close closes the client and the pool.
+func (d *DB) Close() error { return d.Client.Close() }
+
+// Ping checks the database answers (readiness).
+func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
+
+// redact removes the password from a database URL.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "postgres://(unparseable URL)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,74 @@
+// Package viewer carries the authenticated caller of a request through the
+// context: the subject (a user's email or a service id), its roles and, for
+// service accounts, its scopes. Authentication puts a Viewer in the context;
+// everything below (resolvers, domain services, ent privacy rules, audit) reads
+// it from there.
+package viewer
+
+import (
+	"context"
+	"slices"
+)
+
+// Role names as they appear in the JWT `roles` claim.
+const (
+	RoleAdmin       = "ADMIN"
+	RoleOpsManager  = "OPS_MANAGER"
+	RoleOpsAnalyst  = "OPS_ANALYST"
+	RoleCSM         = "CSM"
+	RoleSales       = "SALES"
+	RoleFinance     = "FINANCE"
+	RoleSupport     = "SUPPORT"
+	RoleViewer      = "VIEWER"
+	RoleIntegration = "INTEGRATION"
+)
+
+// Roles lists every role name OpsGraph knows, in a stable order.
+var Roles = []string{
+	RoleAdmin, RoleOpsManager, RoleOpsAnalyst, RoleCSM, RoleSales,
+	RoleFinance, RoleSupport, RoleViewer, RoleIntegration,
+}
+
+// IsRole reports whether name is a known role.
+func IsRole(name string) bool { return slices.Contains(Roles, name) }
+
+// Viewer is the authenticated caller of a request.
+type Viewer struct {
+	// Subject is the JWT `sub` claim: a user's email or a service id.
+	Subject string
+	// Roles are the JWT `roles` claim.
+	Roles []string
+	// Scopes are the JWT `scope` claim (space separated in the token).
+	Scopes []string
+	// System marks work the server does on its own behalf (seed, sweeps).
+	System bool
+}
+
+// HasRole reports whether the viewer holds role.
+func (v *Viewer) HasRole(role string) bool {
+	return v != nil && slices.Contains(v.Roles, role)
+}
+
+// HasScope reports whether the viewer holds scope.
+func (v *Viewer) HasScope(scope string) bool {
+	return v != nil && slices.Contains(v.Scopes, scope)
+}
+
+type ctxKey struct{}
+
+// NewContext returns a copy of ctx carrying v.
+func NewContext(ctx context.Context, v *Viewer) context.Context {
+	return context.WithValue(ctx, ctxKey{}, v)
+}
+
+// FromContext returns the viewer in ctx, or nil when the request is anonymous.
+func FromContext(ctx context.Context) *Viewer {
+	v, _ := ctx.Value(ctxKey{}).(*Viewer)
+	return v
+}
+
+// System returns a context for work the server does on its own behalf, named
+// by subject (for example "system:seed"). It is visible in audit events.
+func System(ctx context.Context, subject string) context.Context {
+	return NewContext(ctx, &Viewer{Subject: subject, Roles: []string{RoleAdmin}, System: true})
+}
