@@ -123,9 +123,9 @@ var (
 				Columns: []*schema.Column{AuditEventsColumns[2]},
 			},
 			{
-				Name:    "auditevent_entity_type_entity_id_at",
+				Name:    "auditevent_entity_id_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[5], AuditEventsColumns[6], AuditEventsColumns[8]},
+				Columns: []*schema.Column{AuditEventsColumns[6], AuditEventsColumns[8]},
 			},
 			{
 				Name:    "auditevent_actor_at",
@@ -136,6 +136,11 @@ var (
 				Name:    "auditevent_at",
 				Unique:  false,
 				Columns: []*schema.Column{AuditEventsColumns[8]},
+			},
+			{
+				Name:    "auditevent_action",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[4]},
 			},
 		},
 	}
@@ -273,6 +278,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ContractItemsColumns[7]},
 			},
+			{
+				Name:    "contractitem_quantity",
+				Unique:  false,
+				Columns: []*schema.Column{ContractItemsColumns[3]},
+			},
 		},
 	}
 	// EntitlementsColumns holds the columns for the "entitlements" table.
@@ -369,6 +379,16 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{EntitlementsColumns[9]},
 			},
+			{
+				Name:    "entitlement_usage",
+				Unique:  false,
+				Columns: []*schema.Column{EntitlementsColumns[5]},
+			},
+			{
+				Name:    "entitlement_active_from",
+				Unique:  false,
+				Columns: []*schema.Column{EntitlementsColumns[8]},
+			},
 		},
 	}
 	// HealthScoresColumns holds the columns for the "health_scores" table.
@@ -417,6 +437,16 @@ var (
 				Name:    "healthscore_band",
 				Unique:  false,
 				Columns: []*schema.Column{HealthScoresColumns[4]},
+			},
+			{
+				Name:    "healthscore_score",
+				Unique:  false,
+				Columns: []*schema.Column{HealthScoresColumns[3]},
+			},
+			{
+				Name:    "healthscore_computed_at",
+				Unique:  false,
+				Columns: []*schema.Column{HealthScoresColumns[8]},
 			},
 		},
 	}
@@ -470,6 +500,21 @@ var (
 				Name:    "healthsignal_observed_at",
 				Unique:  false,
 				Columns: []*schema.Column{HealthSignalsColumns[5]},
+			},
+			{
+				Name:    "healthsignal_kind",
+				Unique:  false,
+				Columns: []*schema.Column{HealthSignalsColumns[3]},
+			},
+			{
+				Name:    "healthsignal_value",
+				Unique:  false,
+				Columns: []*schema.Column{HealthSignalsColumns[4]},
+			},
+			{
+				Name:    "healthsignal_ingested_at",
+				Unique:  false,
+				Columns: []*schema.Column{HealthSignalsColumns[7]},
 			},
 		},
 	}
@@ -592,6 +637,11 @@ var (
 				Name:    "orderevent_order_id_at",
 				Unique:  false,
 				Columns: []*schema.Column{OrderEventsColumns[8], OrderEventsColumns[7]},
+			},
+			{
+				Name:    "orderevent_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrderEventsColumns[7]},
 			},
 		},
 	}

@@ -53,9 +53,10 @@ func (AuditEvent) Fields() []ent.Field {
 // Indexes of the AuditEvent.
 func (AuditEvent) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("entity_type", "entity_id", "at"),
+		index.Fields("entity_id", "at"),
 		index.Fields("actor", "at"),
 		index.Fields("at"),
+		index.Fields("action"),
 	}
 }
 

@@ -65,6 +65,7 @@ func (ContractItem) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("contract_id", "product_id"),
 		index.Fields("product_id"),
+		index.Fields("quantity"),
 	}
 }
 

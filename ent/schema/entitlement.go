@@ -124,6 +124,8 @@ func (Entitlement) Indexes() []ent.Index {
 		index.Fields("source_order_line_id"),
 		index.Fields("status"),
 		index.Fields("active_to"),
+		index.Fields("usage"),
+		index.Fields("active_from"),
 	}
 }
 

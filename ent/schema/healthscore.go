@@ -66,6 +66,8 @@ func (HealthScore) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id", "computed_at"),
 		index.Fields("band"),
+		index.Fields("score"),
+		index.Fields("computed_at"),
 	}
 }
 

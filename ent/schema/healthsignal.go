@@ -62,6 +62,9 @@ func (HealthSignal) Indexes() []ent.Index {
 		index.Fields("account_id", "kind", "source", "observed_at").Unique(),
 		index.Fields("account_id", "observed_at"),
 		index.Fields("observed_at"),
+		index.Fields("kind"),
+		index.Fields("value"),
+		index.Fields("ingested_at"),
 	}
 }
 

@@ -62,7 +62,10 @@ func (OrderEvent) Edges() []ent.Edge {
 
 // Indexes of the OrderEvent.
 func (OrderEvent) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("order_id", "at")}
+	return []ent.Index{
+		index.Fields("order_id", "at"),
+		index.Fields("at"),
+	}
 }
 
 // Annotations of the OrderEvent.

@@ -2723,7 +2723,7 @@ type Account implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -2733,7 +2733,7 @@ type Account implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -2754,7 +2754,7 @@ type Account implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -2764,7 +2764,7 @@ type Account implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -2785,7 +2785,7 @@ type Account implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -2795,7 +2795,7 @@ type Account implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -2816,7 +2816,7 @@ type Account implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -2826,7 +2826,7 @@ type Account implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -2847,7 +2847,7 @@ type Account implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -2857,7 +2857,7 @@ type Account implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -2878,7 +2878,7 @@ type Account implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -2888,7 +2888,7 @@ type Account implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -2909,7 +2909,7 @@ type Account implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -2919,7 +2919,7 @@ type Account implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -3494,7 +3494,7 @@ type Contract implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -3504,7 +3504,7 @@ type Contract implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -3525,7 +3525,7 @@ type Contract implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -3535,7 +3535,7 @@ type Contract implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -5924,6 +5924,9 @@ type Query {
     """
     ids: [ID!]!
   ): [Node]!
+  """
+  All Account records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   accounts(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -5931,7 +5934,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -5941,7 +5944,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -5955,6 +5958,9 @@ type Query {
     """
     where: AccountWhereInput
   ): AccountConnection!
+  """
+  All AuditEvent records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   auditEvents(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -5962,7 +5968,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -5972,7 +5978,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -5986,6 +5992,9 @@ type Query {
     """
     where: AuditEventWhereInput
   ): AuditEventConnection!
+  """
+  All Contract records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   contracts(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -5993,7 +6002,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6003,7 +6012,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6017,6 +6026,9 @@ type Query {
     """
     where: ContractWhereInput
   ): ContractConnection!
+  """
+  All ContractItem records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   contractItems(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6024,7 +6036,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6034,7 +6046,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6048,6 +6060,9 @@ type Query {
     """
     where: ContractItemWhereInput
   ): ContractItemConnection!
+  """
+  All Entitlement records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   entitlements(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6055,7 +6070,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6065,7 +6080,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6079,6 +6094,9 @@ type Query {
     """
     where: EntitlementWhereInput
   ): EntitlementConnection!
+  """
+  All HealthScore records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   healthScores(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6086,7 +6104,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6096,7 +6114,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6110,6 +6128,9 @@ type Query {
     """
     where: HealthScoreWhereInput
   ): HealthScoreConnection!
+  """
+  All HealthSignal records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   healthSignals(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6117,7 +6138,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6127,7 +6148,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6141,6 +6162,9 @@ type Query {
     """
     where: HealthSignalWhereInput
   ): HealthSignalConnection!
+  """
+  All Order records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   orders(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6148,7 +6172,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6158,7 +6182,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6172,6 +6196,9 @@ type Query {
     """
     where: OrderWhereInput
   ): OrderConnection!
+  """
+  All OrderEvent records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   orderEvents(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6179,7 +6206,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6189,7 +6216,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6203,6 +6230,9 @@ type Query {
     """
     where: OrderEventWhereInput
   ): OrderEventConnection!
+  """
+  All OrderLine records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   orderLines(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6210,7 +6240,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6220,7 +6250,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6234,6 +6264,9 @@ type Query {
     """
     where: OrderLineWhereInput
   ): OrderLineConnection!
+  """
+  All Product records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   products(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6241,7 +6274,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6251,7 +6284,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6265,6 +6298,9 @@ type Query {
     """
     where: ProductWhereInput
   ): ProductConnection!
+  """
+  All Request records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   requests(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6272,7 +6308,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6282,7 +6318,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6296,6 +6332,9 @@ type Query {
     """
     where: RequestWhereInput
   ): RequestConnection!
+  """
+  All User records the viewer may see, as a Relay connection: filter with ` + "`" + `where` + "`" + `, sort with ` + "`" + `orderBy` + "`" + `, page with ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `.
+  """
   users(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6303,7 +6342,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6313,7 +6352,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6926,7 +6965,7 @@ type User implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6936,7 +6975,7 @@ type User implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6957,7 +6996,7 @@ type User implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6967,7 +7006,7 @@ type User implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -6988,7 +7027,7 @@ type User implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -6998,7 +7037,7 @@ type User implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 
@@ -7019,7 +7058,7 @@ type User implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first _n_ elements from the list: 0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given.
     """
     first: Int
 
@@ -7029,7 +7068,7 @@ type User implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last _n_ elements from the list: 0 to 100.
     """
     last: Int
 

@@ -90,6 +90,7 @@ type itemRow struct {
 	line       int
 	lineQty    int64
 	lineAction orderline.Action
+	lineTier   string
 	lineAt     time.Time
 }
 
@@ -196,7 +197,7 @@ type profile struct {
 
 var (
 	demoProfile = profile{name: "demo", defaultAccounts: 200, itemsMin: 1, itemsMax: 5, entitleActive: 0.75, entitleOther: 0.3, obsMin: 2, obsMax: 4}
-	bulkProfile = profile{name: "bulk", defaultAccounts: 100_000, itemsMin: 3, itemsMax: 7, entitleActive: 1, entitleOther: 0.9, obsMin: 3, obsMax: 5}
+	bulkProfile = profile{name: "bulk", defaultAccounts: 100_000, itemsMin: 3, itemsMax: 8, entitleActive: 1, entitleOther: 0.9, obsMin: 3, obsMax: 6}
 )
 
 type rootRef struct{ name, domain string }
@@ -665,7 +666,7 @@ func (g *generator) contracts(c *chunk, ai int) {
 		default:
 			st = []contract.Status{contract.StatusACTIVE, contract.StatusEXPIRED, contract.StatusTERMINATED, contract.StatusDRAFT}[g.weighted(62, 20, 7, 11)]
 		}
-		g.contract(c, ai, st, cur, k > 0)
+		g.contract(c, ai, st, cur)
 	}
 	// The account was created before anything was signed.
 	for _, ci := range c.accountContracts(ai) {
@@ -684,14 +685,14 @@ func (c *chunk) accountContracts(ai int) []int {
 	return out
 }
 
-func (g *generator) contract(c *chunk, ai int, st contract.Status, cur string, renewal bool) {
+func (g *generator) contract(c *chunk, ai int, st contract.Status, cur string) {
 	a := &c.accounts[ai]
 	g.nContract++
 	term := []int{12, 24, 36}[g.weighted(60, 25, 15)]
 	termOf := func(start time.Time) time.Time { return start.AddDate(0, term, -1) }
 	k := contractRow{account: ai, number: fmt.Sprintf("C-%06d", g.nContract), status: st, currency: cur, renewalOwner: none}
-	// renewalAfterEnd marks the hygiene exception of a renewal date later
-	// than the end date.
+	// renewalKind 2 is the hygiene exception of a renewal date later than
+	// the end date.
 	renewalKind := g.weighted(90, 6, 4) // 0 = on the end date, 1 = missing, 2 = after the end
 	switch st {
 	case contract.StatusACTIVE:
@@ -704,7 +705,13 @@ func (g *generator) contract(c *chunk, ai int, st contract.Status, cur string, r
 			k.end = g.today.Add(-g.days(1, 60))
 			k.start = k.end.AddDate(0, -term, 1)
 		} else {
-			k.end = g.today.Add(g.days(1, 365*term/12))
+			// Renewals spread over the next year; multi-year contracts
+			// sometimes further out.
+			ahead := g.days(1, 365)
+			if term > 12 && g.chance(0.3) {
+				ahead = g.days(366, 365*term/12)
+			}
+			k.end = g.today.Add(ahead)
 			k.start = k.end.AddDate(0, -term, 1)
 			if k.start.After(g.today) {
 				k.start = g.today
@@ -981,6 +988,9 @@ func (g *generator) changeOrder(c *chunk, ai int, cis []int) {
 		t0 = g.now.Add(-g.dur(time.Hour, 20*day))
 	}
 	if ci != none {
+		if end := c.contracts[ci].end; end.Before(g.now) {
+			t0 = minTime(t0, end.Add(-g.days(2, 30)))
+		}
 		t0 = maxTime(t0, c.contracts[ci].start.Add(day))
 		for _, s := range specs {
 			if s.item != none && c.items[s.item].line != none {
@@ -1210,9 +1220,7 @@ func (g *generator) order(c *chunk, ai, ci int, final schematype.OrderStatus, t0
 		if s.action == orderline.ActionADD {
 			it.entitled = true
 		}
-		if s.tier != "" {
-			it.tier = s.tier
-		}
+		it.lineTier = s.tier
 	}
 	return oi
 }
@@ -1271,6 +1279,9 @@ func (g *generator) entitlement(c *chunk, ai, ci int, it *itemRow) {
 	k := &c.contracts[ci]
 	prod := &catalog[it.product]
 	e := entRow{account: ai, contract: ci, product: it.product, line: it.line, kind: prod.kind, tier: it.tier}
+	if it.line != none && it.lineTier != "" {
+		e.tier = it.lineTier
+	}
 	lim := it.qty
 	if it.line != none && it.lineAction != orderline.ActionREMOVE {
 		lim = it.lineQty
@@ -1291,13 +1302,23 @@ func (g *generator) entitlement(c *chunk, ai, ci int, it *itemRow) {
 	case k.status == contract.StatusACTIVE:
 		e.status = []entitlement.Status{entitlement.StatusACTIVE, entitlement.StatusSUSPENDED, entitlement.StatusREVOKED, entitlement.StatusEXPIRED}[g.weighted(90, 5, 2, 3)]
 		if e.status == entitlement.StatusEXPIRED || e.status == entitlement.StatusREVOKED {
-			e.to = ptr(g.now.Add(-g.days(1, 60)).Truncate(time.Hour))
+			// Ended early (a time-limited add-on, a revocation).
+			e.to = ptr(e.from.Add(time.Duration(float64(g.now.Sub(e.from)) * g.uniform(0.3, 0.95))).Truncate(time.Second))
 		}
 	case k.status == contract.StatusDRAFT:
 		e.status = []entitlement.Status{entitlement.StatusACTIVE, entitlement.StatusSUSPENDED}[g.weighted(70, 30)]
 	default:
 		// Contract over: mostly expired or revoked, some still ACTIVE.
 		e.status = []entitlement.Status{entitlement.StatusEXPIRED, entitlement.StatusREVOKED, entitlement.StatusACTIVE, entitlement.StatusSUSPENDED}[g.weighted(60, 15, 20, 5)]
+		if e.status == entitlement.StatusEXPIRED || e.status == entitlement.StatusREVOKED {
+			// Ended with the contract (expiry or termination).
+			e.to = ptr(k.updated)
+		}
+	}
+	if e.to != nil && !e.to.After(e.from) {
+		// Provisioned after the contract had ended: the window starts with
+		// the contract.
+		e.from = k.start
 	}
 	live := e.status == entitlement.StatusACTIVE || e.status == entitlement.StatusSUSPENDED
 	// Usage: ACTIVE ones sometimes over the limit.

@@ -138,41 +138,61 @@ func (g *generator) signalsAndScores(c *chunk, ai int) {
 
 	// Scores: a weekly history, oldest first, each computed from the signals
 	// that were fresh at the time. A computation without any fresh signal is
-	// skipped, as the model would.
+	// skipped, as the model would; an account whose signals are all stale
+	// keeps the score computed when they were last fresh.
 	n := g.between(1, 4)
 	times := make([]time.Time, n)
 	for i := range n {
 		times[n-1-i] = g.now.Add(-g.dur(0, 36*time.Hour)).Add(-time.Duration(i) * week).Truncate(time.Minute)
 	}
+	scored := false
 	for _, at := range times {
-		var total, covered, sum float64
-		comps := make([]schematype.ScoreComponent, 0, len(signalKinds))
-		for k, sk := range signalKinds {
-			k := signalKind(k)
-			total += sk.weight
-			comp := schematype.ScoreComponent{Kind: string(sk.kind), Weight: sk.weight}
-			var latest *signalRow
-			for i := range signals {
-				s := &signals[i]
-				if s.kind == k && !s.observed.After(at) && (latest == nil || s.observed.After(latest.observed)) {
-					latest = s
-				}
-			}
-			if latest != nil && at.Sub(latest.observed) <= freshWindow {
-				score := round1(componentScore(k, latest.value, a))
-				comp.Fresh, comp.Value, comp.Score = true, ptr(latest.value), ptr(score)
-				covered += sk.weight
-				sum += sk.weight * score
-			}
-			comps = append(comps, comp)
+		if s, ok := score(a, ai, signals, at); ok {
+			c.scores = append(c.scores, s)
+			scored = true
 		}
-		if covered == 0 {
-			continue
-		}
-		score := round1(sum / covered)
-		c.scores = append(c.scores, scoreRow{
-			account: ai, score: score, band: string(Band(score)),
-			coverage: math.Round(covered/total*1000) / 1000, components: comps, computed: at,
-		})
 	}
+	if !scored && len(signals) > 0 {
+		var last time.Time
+		for _, s := range signals {
+			last = maxTime(last, s.observed)
+		}
+		if s, ok := score(a, ai, signals, g.past(last.Add(g.dur(time.Hour, 2*day))).Truncate(time.Minute)); ok {
+			c.scores = append(c.scores, s)
+		}
+	}
+}
+
+// score computes account a's score at time at from its signals with model
+// version 1; ok is false when no signal was fresh then.
+func score(a *accountRow, ai int, signals []signalRow, at time.Time) (scoreRow, bool) {
+	var total, covered, sum float64
+	comps := make([]schematype.ScoreComponent, 0, len(signalKinds))
+	for k, sk := range signalKinds {
+		k := signalKind(k)
+		total += sk.weight
+		comp := schematype.ScoreComponent{Kind: string(sk.kind), Weight: sk.weight}
+		var latest *signalRow
+		for i := range signals {
+			s := &signals[i]
+			if s.kind == k && !s.observed.After(at) && (latest == nil || s.observed.After(latest.observed)) {
+				latest = s
+			}
+		}
+		if latest != nil && at.Sub(latest.observed) <= freshWindow {
+			score := round1(componentScore(k, latest.value, a))
+			comp.Fresh, comp.Value, comp.Score = true, ptr(latest.value), ptr(score)
+			covered += sk.weight
+			sum += sk.weight * score
+		}
+		comps = append(comps, comp)
+	}
+	if covered == 0 {
+		return scoreRow{}, false
+	}
+	score := round1(sum / covered)
+	return scoreRow{
+		account: ai, score: score, band: string(Band(score)),
+		coverage: math.Round(covered/total*1000) / 1000, components: comps, computed: at,
+	}, true
 }

@@ -121,7 +121,6 @@ func UnmarshalID(v any) (int, error) {
 	return id, nil
 }
 
-
 func badInput(msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "BAD_USER_INPUT"}}
 }

@@ -28,12 +28,14 @@ INSERT INTO sqlite_sequence (name, seq) VALUES ('audit_events', 4294967296);
 CREATE INDEX `auditevent_created_at` ON `audit_events` (`created_at`);
 -- Create index "auditevent_updated_at" to table: "audit_events"
 CREATE INDEX `auditevent_updated_at` ON `audit_events` (`updated_at`);
--- Create index "auditevent_entity_type_entity_id_at" to table: "audit_events"
-CREATE INDEX `auditevent_entity_type_entity_id_at` ON `audit_events` (`entity_type`, `entity_id`, `at`);
+-- Create index "auditevent_entity_id_at" to table: "audit_events"
+CREATE INDEX `auditevent_entity_id_at` ON `audit_events` (`entity_id`, `at`);
 -- Create index "auditevent_actor_at" to table: "audit_events"
 CREATE INDEX `auditevent_actor_at` ON `audit_events` (`actor`, `at`);
 -- Create index "auditevent_at" to table: "audit_events"
 CREATE INDEX `auditevent_at` ON `audit_events` (`at`);
+-- Create index "auditevent_action" to table: "audit_events"
+CREATE INDEX `auditevent_action` ON `audit_events` (`action`);
 -- Create "contracts" table
 CREATE TABLE `contracts` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `number` text NOT NULL, `status` text NOT NULL DEFAULT ('DRAFT'), `start_date` datetime NOT NULL, `end_date` datetime NOT NULL, `renewal_date` datetime NULL, `arr_minor` integer NOT NULL DEFAULT (0), `currency` text NOT NULL DEFAULT ('USD'), `auto_renew` bool NOT NULL DEFAULT (false), `account_id` integer NOT NULL, `renewal_owner_id` integer NULL, CONSTRAINT `contracts_accounts_contracts` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION, CONSTRAINT `contracts_users_renewal_contracts` FOREIGN KEY (`renewal_owner_id`) REFERENCES `users` (`id`) ON DELETE SET NULL);
 -- Set sequence for "contracts" table
@@ -70,6 +72,8 @@ CREATE INDEX `contractitem_updated_at` ON `contract_items` (`updated_at`);
 CREATE INDEX `contractitem_contract_id_product_id` ON `contract_items` (`contract_id`, `product_id`);
 -- Create index "contractitem_product_id" to table: "contract_items"
 CREATE INDEX `contractitem_product_id` ON `contract_items` (`product_id`);
+-- Create index "contractitem_quantity" to table: "contract_items"
+CREATE INDEX `contractitem_quantity` ON `contract_items` (`quantity`);
 -- Create "entitlements" table
 CREATE TABLE `entitlements` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `kind` text NOT NULL, `limit_value` integer NULL, `usage` integer NOT NULL DEFAULT (0), `usage_updated_at` datetime NULL, `tier` text NULL, `active_from` datetime NOT NULL, `active_to` datetime NULL, `status` text NOT NULL DEFAULT ('ACTIVE'), `soft_limit` bool NOT NULL DEFAULT (false), `override_limit` integer NULL, `override_reason` text NULL, `override_expires_at` datetime NULL, `account_id` integer NOT NULL, `contract_id` integer NULL, `product_id` integer NOT NULL, `source_order_line_id` integer NULL, CONSTRAINT `entitlements_accounts_entitlements` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION, CONSTRAINT `entitlements_contracts_entitlements` FOREIGN KEY (`contract_id`) REFERENCES `contracts` (`id`) ON DELETE SET NULL, CONSTRAINT `entitlements_products_product` FOREIGN KEY (`product_id`) REFERENCES `products` (`id`) ON DELETE NO ACTION, CONSTRAINT `entitlements_order_lines_entitlements` FOREIGN KEY (`source_order_line_id`) REFERENCES `order_lines` (`id`) ON DELETE SET NULL);
 -- Set sequence for "entitlements" table
@@ -90,6 +94,10 @@ CREATE INDEX `entitlement_source_order_line_id` ON `entitlements` (`source_order
 CREATE INDEX `entitlement_status` ON `entitlements` (`status`);
 -- Create index "entitlement_active_to" to table: "entitlements"
 CREATE INDEX `entitlement_active_to` ON `entitlements` (`active_to`);
+-- Create index "entitlement_usage" to table: "entitlements"
+CREATE INDEX `entitlement_usage` ON `entitlements` (`usage`);
+-- Create index "entitlement_active_from" to table: "entitlements"
+CREATE INDEX `entitlement_active_from` ON `entitlements` (`active_from`);
 -- Create "health_scores" table
 CREATE TABLE `health_scores` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `score` real NOT NULL, `band` text NOT NULL, `coverage` real NOT NULL, `model_version` integer NOT NULL, `components` json NULL, `computed_at` datetime NOT NULL, `account_id` integer NOT NULL, CONSTRAINT `health_scores_accounts_health_scores` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
 -- Set sequence for "health_scores" table
@@ -102,6 +110,10 @@ CREATE INDEX `healthscore_updated_at` ON `health_scores` (`updated_at`);
 CREATE INDEX `healthscore_account_id_computed_at` ON `health_scores` (`account_id`, `computed_at`);
 -- Create index "healthscore_band" to table: "health_scores"
 CREATE INDEX `healthscore_band` ON `health_scores` (`band`);
+-- Create index "healthscore_score" to table: "health_scores"
+CREATE INDEX `healthscore_score` ON `health_scores` (`score`);
+-- Create index "healthscore_computed_at" to table: "health_scores"
+CREATE INDEX `healthscore_computed_at` ON `health_scores` (`computed_at`);
 -- Create "health_signals" table
 CREATE TABLE `health_signals` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `kind` text NOT NULL, `value` real NOT NULL, `observed_at` datetime NOT NULL, `source` text NOT NULL, `ingested_at` datetime NOT NULL, `account_id` integer NOT NULL, CONSTRAINT `health_signals_accounts_health_signals` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
 -- Set sequence for "health_signals" table
@@ -116,6 +128,12 @@ CREATE UNIQUE INDEX `healthsignal_account_id_kind_source_observed_at` ON `health
 CREATE INDEX `healthsignal_account_id_observed_at` ON `health_signals` (`account_id`, `observed_at`);
 -- Create index "healthsignal_observed_at" to table: "health_signals"
 CREATE INDEX `healthsignal_observed_at` ON `health_signals` (`observed_at`);
+-- Create index "healthsignal_kind" to table: "health_signals"
+CREATE INDEX `healthsignal_kind` ON `health_signals` (`kind`);
+-- Create index "healthsignal_value" to table: "health_signals"
+CREATE INDEX `healthsignal_value` ON `health_signals` (`value`);
+-- Create index "healthsignal_ingested_at" to table: "health_signals"
+CREATE INDEX `healthsignal_ingested_at` ON `health_signals` (`ingested_at`);
 -- Create "orders" table
 CREATE TABLE `orders` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `number` text NOT NULL, `status` text NOT NULL DEFAULT ('DRAFT'), `idempotency_key` text NULL, `submitted_at` datetime NULL, `validated_at` datetime NULL, `provisioning_at` datetime NULL, `fulfilled_at` datetime NULL, `rejected_at` datetime NULL, `cancelled_at` datetime NULL, `rejection_reason` text NULL, `rejection_note` text NULL, `validation_errors` json NULL, `billing_status` text NOT NULL DEFAULT ('NOT_BILLED'), `invoice_reference` text NULL, `account_id` integer NOT NULL, `contract_id` integer NULL, CONSTRAINT `orders_accounts_orders` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION, CONSTRAINT `orders_contracts_orders` FOREIGN KEY (`contract_id`) REFERENCES `contracts` (`id`) ON DELETE SET NULL);
 -- Set sequence for "orders" table
@@ -146,6 +164,8 @@ CREATE INDEX `orderevent_created_at` ON `order_events` (`created_at`);
 CREATE INDEX `orderevent_updated_at` ON `order_events` (`updated_at`);
 -- Create index "orderevent_order_id_at" to table: "order_events"
 CREATE INDEX `orderevent_order_id_at` ON `order_events` (`order_id`, `at`);
+-- Create index "orderevent_at" to table: "order_events"
+CREATE INDEX `orderevent_at` ON `order_events` (`at`);
 -- Create "order_lines" table
 CREATE TABLE `order_lines` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `action` text NOT NULL, `quantity` integer NOT NULL DEFAULT (0), `tier` text NULL, `order_id` integer NOT NULL, `product_id` integer NOT NULL, CONSTRAINT `order_lines_orders_lines` FOREIGN KEY (`order_id`) REFERENCES `orders` (`id`) ON DELETE NO ACTION, CONSTRAINT `order_lines_products_product` FOREIGN KEY (`product_id`) REFERENCES `products` (`id`) ON DELETE NO ACTION);
 -- Set sequence for "order_lines" table
