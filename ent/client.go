@@ -22,6 +22,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
+	"github.com/opsgraph/opsgraph/ent/idempotencykey"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/orderevent"
 	"github.com/opsgraph/opsgraph/ent/orderline"
@@ -49,6 +50,8 @@ type Client struct {
 	HealthScore *HealthScoreClient
 	// HealthSignal is the client for interacting with the HealthSignal builders.
 	HealthSignal *HealthSignalClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderEvent is the client for interacting with the OrderEvent builders.
@@ -79,6 +82,7 @@ func (c *Client) init() {
 	c.Entitlement = NewEntitlementClient(c.config)
 	c.HealthScore = NewHealthScoreClient(c.config)
 	c.HealthSignal = NewHealthSignalClient(c.config)
+	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.OrderEvent = NewOrderEventClient(c.config)
 	c.OrderLine = NewOrderLineClient(c.config)
@@ -175,21 +179,22 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Account:      NewAccountClient(cfg),
-		AuditEvent:   NewAuditEventClient(cfg),
-		Contract:     NewContractClient(cfg),
-		ContractItem: NewContractItemClient(cfg),
-		Entitlement:  NewEntitlementClient(cfg),
-		HealthScore:  NewHealthScoreClient(cfg),
-		HealthSignal: NewHealthSignalClient(cfg),
-		Order:        NewOrderClient(cfg),
-		OrderEvent:   NewOrderEventClient(cfg),
-		OrderLine:    NewOrderLineClient(cfg),
-		Product:      NewProductClient(cfg),
-		Request:      NewRequestClient(cfg),
-		User:         NewUserClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		Account:        NewAccountClient(cfg),
+		AuditEvent:     NewAuditEventClient(cfg),
+		Contract:       NewContractClient(cfg),
+		ContractItem:   NewContractItemClient(cfg),
+		Entitlement:    NewEntitlementClient(cfg),
+		HealthScore:    NewHealthScoreClient(cfg),
+		HealthSignal:   NewHealthSignalClient(cfg),
+		IdempotencyKey: NewIdempotencyKeyClient(cfg),
+		Order:          NewOrderClient(cfg),
+		OrderEvent:     NewOrderEventClient(cfg),
+		OrderLine:      NewOrderLineClient(cfg),
+		Product:        NewProductClient(cfg),
+		Request:        NewRequestClient(cfg),
+		User:           NewUserClient(cfg),
 	}, nil
 }
 
@@ -207,21 +212,22 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Account:      NewAccountClient(cfg),
-		AuditEvent:   NewAuditEventClient(cfg),
-		Contract:     NewContractClient(cfg),
-		ContractItem: NewContractItemClient(cfg),
-		Entitlement:  NewEntitlementClient(cfg),
-		HealthScore:  NewHealthScoreClient(cfg),
-		HealthSignal: NewHealthSignalClient(cfg),
-		Order:        NewOrderClient(cfg),
-		OrderEvent:   NewOrderEventClient(cfg),
-		OrderLine:    NewOrderLineClient(cfg),
-		Product:      NewProductClient(cfg),
-		Request:      NewRequestClient(cfg),
-		User:         NewUserClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		Account:        NewAccountClient(cfg),
+		AuditEvent:     NewAuditEventClient(cfg),
+		Contract:       NewContractClient(cfg),
+		ContractItem:   NewContractItemClient(cfg),
+		Entitlement:    NewEntitlementClient(cfg),
+		HealthScore:    NewHealthScoreClient(cfg),
+		HealthSignal:   NewHealthSignalClient(cfg),
+		IdempotencyKey: NewIdempotencyKeyClient(cfg),
+		Order:          NewOrderClient(cfg),
+		OrderEvent:     NewOrderEventClient(cfg),
+		OrderLine:      NewOrderLineClient(cfg),
+		Product:        NewProductClient(cfg),
+		Request:        NewRequestClient(cfg),
+		User:           NewUserClient(cfg),
 	}, nil
 }
 
@@ -252,8 +258,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.AuditEvent, c.Contract, c.ContractItem, c.Entitlement,
-		c.HealthScore, c.HealthSignal, c.Order, c.OrderEvent, c.OrderLine, c.Product,
-		c.Request, c.User,
+		c.HealthScore, c.HealthSignal, c.IdempotencyKey, c.Order, c.OrderEvent,
+		c.OrderLine, c.Product, c.Request, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -264,8 +270,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.AuditEvent, c.Contract, c.ContractItem, c.Entitlement,
-		c.HealthScore, c.HealthSignal, c.Order, c.OrderEvent, c.OrderLine, c.Product,
-		c.Request, c.User,
+		c.HealthScore, c.HealthSignal, c.IdempotencyKey, c.Order, c.OrderEvent,
+		c.OrderLine, c.Product, c.Request, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -288,6 +294,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.HealthScore.mutate(ctx, m)
 	case *HealthSignalMutation:
 		return c.HealthSignal.mutate(ctx, m)
+	case *IdempotencyKeyMutation:
+		return c.IdempotencyKey.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
 	case *OrderEventMutation:
@@ -1588,6 +1596,139 @@ func (c *HealthSignalClient) mutate(ctx context.Context, m *HealthSignalMutation
 	}
 }
 
+// IdempotencyKeyClient is a client for the IdempotencyKey schema.
+type IdempotencyKeyClient struct {
+	config
+}
+
+// NewIdempotencyKeyClient returns a client for the IdempotencyKey from the given config.
+func NewIdempotencyKeyClient(c config) *IdempotencyKeyClient {
+	return &IdempotencyKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `idempotencykey.Hooks(f(g(h())))`.
+func (c *IdempotencyKeyClient) Use(hooks ...Hook) {
+	c.hooks.IdempotencyKey = append(c.hooks.IdempotencyKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `idempotencykey.Intercept(f(g(h())))`.
+func (c *IdempotencyKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IdempotencyKey = append(c.inters.IdempotencyKey, interceptors...)
+}
+
+// Create returns a builder for creating a IdempotencyKey entity.
+func (c *IdempotencyKeyClient) Create() *IdempotencyKeyCreate {
+	mutation := newIdempotencyKeyMutation(c.config, OpCreate)
+	return &IdempotencyKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IdempotencyKey entities.
+func (c *IdempotencyKeyClient) CreateBulk(builders ...*IdempotencyKeyCreate) *IdempotencyKeyCreateBulk {
+	return &IdempotencyKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IdempotencyKeyClient) MapCreateBulk(slice any, setFunc func(*IdempotencyKeyCreate, int)) *IdempotencyKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IdempotencyKeyCreateBulk{err: fmt.Errorf("calling to IdempotencyKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IdempotencyKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IdempotencyKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Update() *IdempotencyKeyUpdate {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdate)
+	return &IdempotencyKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IdempotencyKeyClient) UpdateOne(_m *IdempotencyKey) *IdempotencyKeyUpdateOne {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdateOne, withIdempotencyKey(_m))
+	return &IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IdempotencyKeyClient) UpdateOneID(id int) *IdempotencyKeyUpdateOne {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdateOne, withIdempotencyKeyID(id))
+	return &IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Delete() *IdempotencyKeyDelete {
+	mutation := newIdempotencyKeyMutation(c.config, OpDelete)
+	return &IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IdempotencyKeyClient) DeleteOne(_m *IdempotencyKey) *IdempotencyKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IdempotencyKeyClient) DeleteOneID(id int) *IdempotencyKeyDeleteOne {
+	builder := c.Delete().Where(idempotencykey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IdempotencyKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Query() *IdempotencyKeyQuery {
+	return &IdempotencyKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIdempotencyKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IdempotencyKey entity by its id.
+func (c *IdempotencyKeyClient) Get(ctx context.Context, id int) (*IdempotencyKey, error) {
+	return c.Query().Where(idempotencykey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IdempotencyKeyClient) GetX(ctx context.Context, id int) *IdempotencyKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IdempotencyKeyClient) Hooks() []Hook {
+	return c.hooks.IdempotencyKey
+}
+
+// Interceptors returns the client interceptors.
+func (c *IdempotencyKeyClient) Interceptors() []Interceptor {
+	return c.inters.IdempotencyKey
+}
+
+func (c *IdempotencyKeyClient) mutate(ctx context.Context, m *IdempotencyKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IdempotencyKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IdempotencyKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IdempotencyKey mutation op: %q", m.Op())
+	}
+}
+
 // OrderClient is a client for the Order schema.
 type OrderClient struct {
 	config
@@ -2646,11 +2787,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		Account, AuditEvent, Contract, ContractItem, Entitlement, HealthScore,
-		HealthSignal, Order, OrderEvent, OrderLine, Product, Request, User []ent.Hook
+		HealthSignal, IdempotencyKey, Order, OrderEvent, OrderLine, Product, Request,
+		User []ent.Hook
 	}
 	inters struct {
 		Account, AuditEvent, Contract, ContractItem, Entitlement, HealthScore,
-		HealthSignal, Order, OrderEvent, OrderLine, Product, Request,
+		HealthSignal, IdempotencyKey, Order, OrderEvent, OrderLine, Product, Request,
 		User []ent.Interceptor
 	}
 )

@@ -26,6 +26,8 @@ type Tx struct {
 	HealthScore *HealthScoreClient
 	// HealthSignal is the client for interacting with the HealthSignal builders.
 	HealthSignal *HealthSignalClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderEvent is the client for interacting with the OrderEvent builders.
@@ -176,6 +178,7 @@ func (tx *Tx) init() {
 	tx.Entitlement = NewEntitlementClient(tx.config)
 	tx.HealthScore = NewHealthScoreClient(tx.config)
 	tx.HealthSignal = NewHealthSignalClient(tx.config)
+	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.OrderEvent = NewOrderEventClient(tx.config)
 	tx.OrderLine = NewOrderLineClient(tx.config)

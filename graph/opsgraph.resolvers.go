@@ -14,8 +14,8 @@ import (
 )
 
 // UserCreate is the resolver for the userCreate field.
-func (r *mutationResolver) UserCreate(ctx context.Context, input ent.CreateUserInput) (*model.UserPayload, error) {
-	v, errs, err := r.masterdata.CreateUser(ctx, input)
+func (r *mutationResolver) UserCreate(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*model.UserPayload, error) {
+	v, errs, err := r.masterdata.CreateUser(ctx, input, idempotencyKey)
 	return &model.UserPayload{User: v, UserErrors: orEmpty(errs)}, err
 }
 
@@ -26,8 +26,8 @@ func (r *mutationResolver) UserUpdate(ctx context.Context, id int, input ent.Upd
 }
 
 // AccountCreate is the resolver for the accountCreate field.
-func (r *mutationResolver) AccountCreate(ctx context.Context, input ent.CreateAccountInput) (*model.AccountPayload, error) {
-	v, errs, err := r.masterdata.CreateAccount(ctx, input)
+func (r *mutationResolver) AccountCreate(ctx context.Context, input ent.CreateAccountInput, idempotencyKey *string) (*model.AccountPayload, error) {
+	v, errs, err := r.masterdata.CreateAccount(ctx, input, idempotencyKey)
 	return &model.AccountPayload{Account: v, UserErrors: orEmpty(errs)}, err
 }
 
@@ -38,8 +38,8 @@ func (r *mutationResolver) AccountUpdate(ctx context.Context, id int, input ent.
 }
 
 // ProductCreate is the resolver for the productCreate field.
-func (r *mutationResolver) ProductCreate(ctx context.Context, input ent.CreateProductInput) (*model.ProductPayload, error) {
-	v, errs, err := r.masterdata.CreateProduct(ctx, input)
+func (r *mutationResolver) ProductCreate(ctx context.Context, input ent.CreateProductInput, idempotencyKey *string) (*model.ProductPayload, error) {
+	v, errs, err := r.masterdata.CreateProduct(ctx, input, idempotencyKey)
 	return &model.ProductPayload{Product: v, UserErrors: orEmpty(errs)}, err
 }
 
@@ -50,8 +50,8 @@ func (r *mutationResolver) ProductUpdate(ctx context.Context, id int, input ent.
 }
 
 // ContractCreate is the resolver for the contractCreate field.
-func (r *mutationResolver) ContractCreate(ctx context.Context, input ent.CreateContractInput) (*model.ContractPayload, error) {
-	v, errs, err := r.masterdata.CreateContract(ctx, input)
+func (r *mutationResolver) ContractCreate(ctx context.Context, input ent.CreateContractInput, idempotencyKey *string) (*model.ContractPayload, error) {
+	v, errs, err := r.masterdata.CreateContract(ctx, input, idempotencyKey)
 	return &model.ContractPayload{Contract: v, UserErrors: orEmpty(errs)}, err
 }
 
@@ -62,8 +62,8 @@ func (r *mutationResolver) ContractUpdate(ctx context.Context, id int, input ent
 }
 
 // ContractItemCreate is the resolver for the contractItemCreate field.
-func (r *mutationResolver) ContractItemCreate(ctx context.Context, input ent.CreateContractItemInput) (*model.ContractItemPayload, error) {
-	v, errs, err := r.masterdata.CreateContractItem(ctx, input)
+func (r *mutationResolver) ContractItemCreate(ctx context.Context, input ent.CreateContractItemInput, idempotencyKey *string) (*model.ContractItemPayload, error) {
+	v, errs, err := r.masterdata.CreateContractItem(ctx, input, idempotencyKey)
 	return &model.ContractItemPayload{ContractItem: v, UserErrors: orEmpty(errs)}, err
 }
 

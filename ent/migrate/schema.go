@@ -518,6 +518,40 @@ var (
 			},
 		},
 	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "subject", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString, Size: 200},
+		{Name: "action", Type: field.TypeString},
+		{Name: "request_hash", Type: field.TypeString},
+		{Name: "entity_id", Type: field.TypeInt},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyKeysColumns[1]},
+			},
+			{
+				Name:    "idempotencykey_updated_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyKeysColumns[2]},
+			},
+			{
+				Name:    "idempotencykey_subject_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[3], IdempotencyKeysColumns[4]},
+			},
+		},
+	}
 	// OrdersColumns holds the columns for the "orders" table.
 	OrdersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -883,6 +917,7 @@ var (
 		EntitlementsTable,
 		HealthScoresTable,
 		HealthSignalsTable,
+		IdempotencyKeysTable,
 		OrdersTable,
 		OrderEventsTable,
 		OrderLinesTable,
@@ -925,6 +960,9 @@ func init() {
 	HealthSignalsTable.ForeignKeys[0].RefTable = AccountsTable
 	HealthSignalsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
+	}
+	IdempotencyKeysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
 	OrdersTable.ForeignKeys[0].RefTable = AccountsTable
 	OrdersTable.ForeignKeys[1].RefTable = ContractsTable

@@ -27,6 +27,9 @@ type HealthScore func(*sql.Selector)
 // HealthSignal is the predicate function for healthsignal builders.
 type HealthSignal func(*sql.Selector)
 
+// IdempotencyKey is the predicate function for idempotencykey builders.
+type IdempotencyKey func(*sql.Selector)
+
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)
 

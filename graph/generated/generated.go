@@ -263,15 +263,15 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AccountCreate      func(childComplexity int, input ent.CreateAccountInput) int
+		AccountCreate      func(childComplexity int, input ent.CreateAccountInput, idempotencyKey *string) int
 		AccountUpdate      func(childComplexity int, id int, input ent.UpdateAccountInput) int
-		ContractCreate     func(childComplexity int, input ent.CreateContractInput) int
-		ContractItemCreate func(childComplexity int, input ent.CreateContractItemInput) int
+		ContractCreate     func(childComplexity int, input ent.CreateContractInput, idempotencyKey *string) int
+		ContractItemCreate func(childComplexity int, input ent.CreateContractItemInput, idempotencyKey *string) int
 		ContractItemUpdate func(childComplexity int, id int, input ent.UpdateContractItemInput) int
 		ContractUpdate     func(childComplexity int, id int, input ent.UpdateContractInput) int
-		ProductCreate      func(childComplexity int, input ent.CreateProductInput) int
+		ProductCreate      func(childComplexity int, input ent.CreateProductInput, idempotencyKey *string) int
 		ProductUpdate      func(childComplexity int, id int, input ent.UpdateProductInput) int
-		UserCreate         func(childComplexity int, input ent.CreateUserInput) int
+		UserCreate         func(childComplexity int, input ent.CreateUserInput, idempotencyKey *string) int
 		UserUpdate         func(childComplexity int, id int, input ent.UpdateUserInput) int
 	}
 
@@ -500,15 +500,15 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type MutationResolver interface {
-	UserCreate(ctx context.Context, input ent.CreateUserInput) (*model.UserPayload, error)
+	UserCreate(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*model.UserPayload, error)
 	UserUpdate(ctx context.Context, id int, input ent.UpdateUserInput) (*model.UserPayload, error)
-	AccountCreate(ctx context.Context, input ent.CreateAccountInput) (*model.AccountPayload, error)
+	AccountCreate(ctx context.Context, input ent.CreateAccountInput, idempotencyKey *string) (*model.AccountPayload, error)
 	AccountUpdate(ctx context.Context, id int, input ent.UpdateAccountInput) (*model.AccountPayload, error)
-	ProductCreate(ctx context.Context, input ent.CreateProductInput) (*model.ProductPayload, error)
+	ProductCreate(ctx context.Context, input ent.CreateProductInput, idempotencyKey *string) (*model.ProductPayload, error)
 	ProductUpdate(ctx context.Context, id int, input ent.UpdateProductInput) (*model.ProductPayload, error)
-	ContractCreate(ctx context.Context, input ent.CreateContractInput) (*model.ContractPayload, error)
+	ContractCreate(ctx context.Context, input ent.CreateContractInput, idempotencyKey *string) (*model.ContractPayload, error)
 	ContractUpdate(ctx context.Context, id int, input ent.UpdateContractInput) (*model.ContractPayload, error)
-	ContractItemCreate(ctx context.Context, input ent.CreateContractItemInput) (*model.ContractItemPayload, error)
+	ContractItemCreate(ctx context.Context, input ent.CreateContractItemInput, idempotencyKey *string) (*model.ContractItemPayload, error)
 	ContractItemUpdate(ctx context.Context, id int, input ent.UpdateContractItemInput) (*model.ContractItemPayload, error)
 }
 type QueryResolver interface {
@@ -1449,7 +1449,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AccountCreate(childComplexity, args["input"].(ent.CreateAccountInput)), true
+		return e.ComplexityRoot.Mutation.AccountCreate(childComplexity, args["input"].(ent.CreateAccountInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.accountUpdate":
 		if e.ComplexityRoot.Mutation.AccountUpdate == nil {
 			break
@@ -1471,7 +1471,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ContractCreate(childComplexity, args["input"].(ent.CreateContractInput)), true
+		return e.ComplexityRoot.Mutation.ContractCreate(childComplexity, args["input"].(ent.CreateContractInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.contractItemCreate":
 		if e.ComplexityRoot.Mutation.ContractItemCreate == nil {
 			break
@@ -1482,7 +1482,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ContractItemCreate(childComplexity, args["input"].(ent.CreateContractItemInput)), true
+		return e.ComplexityRoot.Mutation.ContractItemCreate(childComplexity, args["input"].(ent.CreateContractItemInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.contractItemUpdate":
 		if e.ComplexityRoot.Mutation.ContractItemUpdate == nil {
 			break
@@ -1515,7 +1515,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ProductCreate(childComplexity, args["input"].(ent.CreateProductInput)), true
+		return e.ComplexityRoot.Mutation.ProductCreate(childComplexity, args["input"].(ent.CreateProductInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.productUpdate":
 		if e.ComplexityRoot.Mutation.ProductUpdate == nil {
 			break
@@ -1537,7 +1537,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UserCreate(childComplexity, args["input"].(ent.CreateUserInput)), true
+		return e.ComplexityRoot.Mutation.UserCreate(childComplexity, args["input"].(ent.CreateUserInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.userUpdate":
 		if e.ComplexityRoot.Mutation.UserUpdate == nil {
 			break
@@ -7310,6 +7310,8 @@ enum UserErrorCode {
   HIERARCHY_CYCLE
   "A role name is not one OpsGraph knows."
   UNKNOWN_ROLE
+  "The idempotency key was first used with different input (or another mutation)."
+  IDEMPOTENCY_KEY_REUSED
 }
 
 "Result of userCreate and userUpdate."
@@ -7359,23 +7361,78 @@ changed object plus userErrors (business rule failures, nothing changed).
 """
 type Mutation {
   "Creates a user."
-  userCreate(input: CreateUserInput!): UserPayload!
+  userCreate(
+    "The new user."
+    input: CreateUserInput!
+    """
+    Makes the creation safe to retry: a request repeated with the same key and
+    the same input returns the object the first request created instead of
+    creating another. The same key with different input is refused with
+    IDEMPOTENCY_KEY_REUSED. Keys are scoped to the caller (the token subject);
+    use a fresh random value (e.g. a UUID) per logical operation.
+    """
+    idempotencyKey: String
+  ): UserPayload!
   "Updates a user."
   userUpdate(id: ID!, input: UpdateUserInput!): UserPayload!
   "Creates an account."
-  accountCreate(input: CreateAccountInput!): AccountPayload!
+  accountCreate(
+    "The new account."
+    input: CreateAccountInput!
+    """
+    Makes the creation safe to retry: a request repeated with the same key and
+    the same input returns the object the first request created instead of
+    creating another. The same key with different input is refused with
+    IDEMPOTENCY_KEY_REUSED. Keys are scoped to the caller (the token subject);
+    use a fresh random value (e.g. a UUID) per logical operation.
+    """
+    idempotencyKey: String
+  ): AccountPayload!
   "Updates an account. Moving it under a parent that is one of its descendants is refused (HIERARCHY_CYCLE)."
   accountUpdate(id: ID!, input: UpdateAccountInput!): AccountPayload!
   "Creates a catalog product."
-  productCreate(input: CreateProductInput!): ProductPayload!
+  productCreate(
+    "The new product."
+    input: CreateProductInput!
+    """
+    Makes the creation safe to retry: a request repeated with the same key and
+    the same input returns the object the first request created instead of
+    creating another. The same key with different input is refused with
+    IDEMPOTENCY_KEY_REUSED. Keys are scoped to the caller (the token subject);
+    use a fresh random value (e.g. a UUID) per logical operation.
+    """
+    idempotencyKey: String
+  ): ProductPayload!
   "Updates a catalog product."
   productUpdate(id: ID!, input: UpdateProductInput!): ProductPayload!
   "Creates a contract for an account."
-  contractCreate(input: CreateContractInput!): ContractPayload!
+  contractCreate(
+    "The new contract."
+    input: CreateContractInput!
+    """
+    Makes the creation safe to retry: a request repeated with the same key and
+    the same input returns the object the first request created instead of
+    creating another. The same key with different input is refused with
+    IDEMPOTENCY_KEY_REUSED. Keys are scoped to the caller (the token subject);
+    use a fresh random value (e.g. a UUID) per logical operation.
+    """
+    idempotencyKey: String
+  ): ContractPayload!
   "Updates a contract."
   contractUpdate(id: ID!, input: UpdateContractInput!): ContractPayload!
   "Adds a product to a contract."
-  contractItemCreate(input: CreateContractItemInput!): ContractItemPayload!
+  contractItemCreate(
+    "The new contractItem."
+    input: CreateContractItemInput!
+    """
+    Makes the creation safe to retry: a request repeated with the same key and
+    the same input returns the object the first request created instead of
+    creating another. The same key with different input is refused with
+    IDEMPOTENCY_KEY_REUSED. Keys are scoped to the caller (the token subject);
+    use a fresh random value (e.g. a UUID) per logical operation.
+    """
+    idempotencyKey: String
+  ): ContractItemPayload!
   "Updates a contract item."
   contractItemUpdate(id: ID!, input: UpdateContractItemInput!): ContractItemPayload!
 }
@@ -8860,6 +8917,14 @@ func (ec *executionContext) field_Mutation_accountCreate_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -8896,6 +8961,14 @@ func (ec *executionContext) field_Mutation_contractCreate_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -8910,6 +8983,14 @@ func (ec *executionContext) field_Mutation_contractItemCreate_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -8968,6 +9049,14 @@ func (ec *executionContext) field_Mutation_productCreate_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -9004,6 +9093,14 @@ func (ec *executionContext) field_Mutation_userCreate_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -13777,7 +13874,7 @@ func (ec *executionContext) _Mutation_userCreate(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UserCreate(ctx, fc.Args["input"].(ent.CreateUserInput))
+			return ec.Resolvers.Mutation().UserCreate(ctx, fc.Args["input"].(ent.CreateUserInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
@@ -13865,7 +13962,7 @@ func (ec *executionContext) _Mutation_accountCreate(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AccountCreate(ctx, fc.Args["input"].(ent.CreateAccountInput))
+			return ec.Resolvers.Mutation().AccountCreate(ctx, fc.Args["input"].(ent.CreateAccountInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountPayload) graphql.Marshaler {
@@ -13953,7 +14050,7 @@ func (ec *executionContext) _Mutation_productCreate(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ProductCreate(ctx, fc.Args["input"].(ent.CreateProductInput))
+			return ec.Resolvers.Mutation().ProductCreate(ctx, fc.Args["input"].(ent.CreateProductInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductPayload) graphql.Marshaler {
@@ -14041,7 +14138,7 @@ func (ec *executionContext) _Mutation_contractCreate(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ContractCreate(ctx, fc.Args["input"].(ent.CreateContractInput))
+			return ec.Resolvers.Mutation().ContractCreate(ctx, fc.Args["input"].(ent.CreateContractInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContractPayload) graphql.Marshaler {
@@ -14129,7 +14226,7 @@ func (ec *executionContext) _Mutation_contractItemCreate(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ContractItemCreate(ctx, fc.Args["input"].(ent.CreateContractItemInput))
+			return ec.Resolvers.Mutation().ContractItemCreate(ctx, fc.Args["input"].(ent.CreateContractItemInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContractItemPayload) graphql.Marshaler {

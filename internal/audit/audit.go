@@ -25,6 +25,10 @@ const (
 	ActionDelete = "DELETE"
 )
 
+// unaudited entity types: the trail itself, and bookkeeping that records no
+// business change.
+var unaudited = map[string]bool{"AuditEvent": true, "IdempotencyKey": true}
+
 // ignored fields change on every write and say nothing.
 var ignored = []string{"updated_at", "created_at"}
 
@@ -62,7 +66,7 @@ type idMutation interface {
 func Hook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			if m.Type() == "AuditEvent" || Disabled(ctx) {
+			if unaudited[m.Type()] || Disabled(ctx) {
 				return next.Mutate(ctx, m)
 			}
 			im, ok := m.(idMutation)

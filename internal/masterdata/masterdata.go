@@ -8,6 +8,7 @@ package masterdata
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/product"
 	"github.com/opsgraph/opsgraph/ent/user"
 	"github.com/opsgraph/opsgraph/internal/audit"
+	"github.com/opsgraph/opsgraph/internal/idempotency"
 	"github.com/opsgraph/opsgraph/internal/txn"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -40,9 +42,22 @@ func New(client *ent.Client, now func() time.Time) *Service {
 	return &Service{client: client, now: now}
 }
 
-// run wraps an action: named for the audit trail, in one transaction.
+// run wraps an action: named for the audit trail, in one transaction. A
+// keyed create that lost a race to a concurrent retry runs once more, and
+// then returns the winner's object.
 func run[T any](ctx context.Context, s *Service, action string, fn func(ctx context.Context, tx *ent.Client) (T, usererr.List, error)) (T, usererr.List, error) {
-	return txn.Run(audit.WithAction(ctx, action), s.client, fn)
+	ctx = audit.WithAction(ctx, action)
+	v, errs, err := txn.Run(ctx, s.client, fn)
+	if errors.Is(err, idempotency.ErrRace) {
+		return txn.Run(ctx, s.client, fn)
+	}
+	return v, errs, err
+}
+
+// keyed runs create under an idempotency key (see package idempotency).
+func keyed[T any](ctx context.Context, tx *ent.Client, key *string, action string, input any,
+	load func(context.Context, int) (T, error), id func(T) int, create func(context.Context) (T, usererr.List, error)) (T, usererr.List, error) {
+	return idempotency.Do(ctx, tx, key, idempotency.Action[T]{Name: action, Input: input, Load: load, ID: id, Create: create})
 }
 
 // saved converts the result of a Save into the action's result.
@@ -84,24 +99,26 @@ func notFoundID(what string) usererr.List {
 // ---- users -----------------------------------------------------------------
 
 // CreateUser creates a user.
-func (s *Service) CreateUser(ctx context.Context, in ent.CreateUserInput) (*ent.User, usererr.List, error) {
+func (s *Service) CreateUser(ctx context.Context, in ent.CreateUserInput, key *string) (*ent.User, usererr.List, error) {
 	return run(ctx, s, "userCreate", func(ctx context.Context, tx *ent.Client) (*ent.User, usererr.List, error) {
-		in.Email = normEmail(in.Email)
-		var c check
-		c.required(in.Email, "email")
-		c.email(&in.Email, "email")
-		c.maxLen(&in.Email, 254, "email")
-		c.required(in.Name, "name")
-		c.maxLen(&in.Name, 200, "name")
-		c.maxLen(in.Team, 100, "team")
-		c.roles(in.Roles, "roles")
-		if err := c.taken(ctx, &in.Email, "email", userEmailExists(tx, 0)); err != nil {
-			return nil, nil, err
-		}
-		if !c.errs.Empty() {
-			return nil, c.errs, nil
-		}
-		return saved(tx.User.Create().SetInput(in).Save(ctx))
+		return keyed(ctx, tx, key, "userCreate", in, tx.User.Get, func(v *ent.User) int { return v.ID }, func(ctx context.Context) (*ent.User, usererr.List, error) {
+			in.Email = normEmail(in.Email)
+			var c check
+			c.required(in.Email, "email")
+			c.email(&in.Email, "email")
+			c.maxLen(&in.Email, 254, "email")
+			c.required(in.Name, "name")
+			c.maxLen(&in.Name, 200, "name")
+			c.maxLen(in.Team, 100, "team")
+			c.roles(in.Roles, "roles")
+			if err := c.taken(ctx, &in.Email, "email", userEmailExists(tx, 0)); err != nil {
+				return nil, nil, err
+			}
+			if !c.errs.Empty() {
+				return nil, c.errs, nil
+			}
+			return saved(tx.User.Create().SetInput(in).Save(ctx))
+		})
 	})
 }
 
@@ -159,7 +176,7 @@ func accountExists(tx *ent.Client) func(context.Context, int) (bool, error) {
 // accountFields are the fields create and update share.
 type accountFields struct {
 	name, domain, industry, crmID, contactName, contactEmail *string
-	ownerID, parentID                                       *int
+	ownerID, parentID                                        *int
 }
 
 func (s *Service) checkAccount(ctx context.Context, tx *ent.Client, self int, f accountFields) (usererr.List, error) {
@@ -225,18 +242,20 @@ func validDomain(d string) bool {
 }
 
 // CreateAccount creates an account.
-func (s *Service) CreateAccount(ctx context.Context, in ent.CreateAccountInput) (*ent.Account, usererr.List, error) {
+func (s *Service) CreateAccount(ctx context.Context, in ent.CreateAccountInput, key *string) (*ent.Account, usererr.List, error) {
 	return run(ctx, s, "accountCreate", func(ctx context.Context, tx *ent.Client) (*ent.Account, usererr.List, error) {
-		in.BillingContactEmail = normEmailPtr(in.BillingContactEmail)
-		errs, err := s.checkAccount(ctx, tx, 0, accountFields{
-			name: &in.Name, domain: in.Domain, industry: in.Industry, crmID: in.ExternalCrmID,
-			contactName: in.BillingContactName, contactEmail: in.BillingContactEmail,
-			ownerID: in.OwnerID, parentID: in.ParentID,
+		return keyed(ctx, tx, key, "accountCreate", in, tx.Account.Get, func(v *ent.Account) int { return v.ID }, func(ctx context.Context) (*ent.Account, usererr.List, error) {
+			in.BillingContactEmail = normEmailPtr(in.BillingContactEmail)
+			errs, err := s.checkAccount(ctx, tx, 0, accountFields{
+				name: &in.Name, domain: in.Domain, industry: in.Industry, crmID: in.ExternalCrmID,
+				contactName: in.BillingContactName, contactEmail: in.BillingContactEmail,
+				ownerID: in.OwnerID, parentID: in.ParentID,
+			})
+			if err != nil || !errs.Empty() {
+				return nil, errs, err
+			}
+			return saved(tx.Account.Create().SetInput(in).SetLifecycleStageChangedAt(s.now()).Save(ctx))
 		})
-		if err != nil || !errs.Empty() {
-			return nil, errs, err
-		}
-		return saved(tx.Account.Create().SetInput(in).SetLifecycleStageChangedAt(s.now()).Save(ctx))
 	})
 }
 
@@ -302,13 +321,15 @@ func (s *Service) checkProduct(ctx context.Context, tx *ent.Client, self int, sk
 }
 
 // CreateProduct creates a catalog product.
-func (s *Service) CreateProduct(ctx context.Context, in ent.CreateProductInput) (*ent.Product, usererr.List, error) {
+func (s *Service) CreateProduct(ctx context.Context, in ent.CreateProductInput, key *string) (*ent.Product, usererr.List, error) {
 	return run(ctx, s, "productCreate", func(ctx context.Context, tx *ent.Client) (*ent.Product, usererr.List, error) {
-		errs, err := s.checkProduct(ctx, tx, 0, &in.Sku, &in.Name, &in.FeatureKey, in.Unit, in.Tiers)
-		if err != nil || !errs.Empty() {
-			return nil, errs, err
-		}
-		return saved(tx.Product.Create().SetInput(in).Save(ctx))
+		return keyed(ctx, tx, key, "productCreate", in, tx.Product.Get, func(v *ent.Product) int { return v.ID }, func(ctx context.Context) (*ent.Product, usererr.List, error) {
+			errs, err := s.checkProduct(ctx, tx, 0, &in.Sku, &in.Name, &in.FeatureKey, in.Unit, in.Tiers)
+			if err != nil || !errs.Empty() {
+				return nil, errs, err
+			}
+			return saved(tx.Product.Create().SetInput(in).Save(ctx))
+		})
 	})
 }
 
@@ -371,21 +392,23 @@ func currencyOK(s string) bool {
 }
 
 // CreateContract creates a contract.
-func (s *Service) CreateContract(ctx context.Context, in ent.CreateContractInput) (*ent.Contract, usererr.List, error) {
+func (s *Service) CreateContract(ctx context.Context, in ent.CreateContractInput, key *string) (*ent.Contract, usererr.List, error) {
 	return run(ctx, s, "contractCreate", func(ctx context.Context, tx *ent.Client) (*ent.Contract, usererr.List, error) {
-		var errs usererr.List
-		if in.AccountID == 0 {
-			errs.Add(usererr.Required, "accountID is required", path("accountID")...)
-			return nil, errs, nil
-		}
-		errs, err := s.checkContract(ctx, tx, 0, contractFields{
-			number: &in.Number, currency: in.Currency, start: &in.StartDate, end: &in.EndDate,
-			arr: in.ArrMinor, accountID: &in.AccountID, renewalBy: in.RenewalOwnerID,
+		return keyed(ctx, tx, key, "contractCreate", in, tx.Contract.Get, func(v *ent.Contract) int { return v.ID }, func(ctx context.Context) (*ent.Contract, usererr.List, error) {
+			var errs usererr.List
+			if in.AccountID == 0 {
+				errs.Add(usererr.Required, "accountID is required", path("accountID")...)
+				return nil, errs, nil
+			}
+			errs, err := s.checkContract(ctx, tx, 0, contractFields{
+				number: &in.Number, currency: in.Currency, start: &in.StartDate, end: &in.EndDate,
+				arr: in.ArrMinor, accountID: &in.AccountID, renewalBy: in.RenewalOwnerID,
+			})
+			if err != nil || !errs.Empty() {
+				return nil, errs, err
+			}
+			return saved(tx.Contract.Create().SetInput(in).Save(ctx))
 		})
-		if err != nil || !errs.Empty() {
-			return nil, errs, err
-		}
-		return saved(tx.Contract.Create().SetInput(in).Save(ctx))
 	})
 }
 
@@ -457,23 +480,25 @@ func contains(xs []string, x string) bool {
 }
 
 // CreateContractItem adds a product to a contract.
-func (s *Service) CreateContractItem(ctx context.Context, in ent.CreateContractItemInput) (*ent.ContractItem, usererr.List, error) {
+func (s *Service) CreateContractItem(ctx context.Context, in ent.CreateContractItemInput, key *string) (*ent.ContractItem, usererr.List, error) {
 	return run(ctx, s, "contractItemCreate", func(ctx context.Context, tx *ent.Client) (*ent.ContractItem, usererr.List, error) {
-		var errs usererr.List
-		if in.ContractID == 0 {
-			errs.Add(usererr.Required, "contractID is required", path("contractID")...)
-		}
-		if in.ProductID == 0 {
-			errs.Add(usererr.Required, "productID is required", path("productID")...)
-		}
-		if !errs.Empty() {
-			return nil, errs, nil
-		}
-		errs, err := s.checkItem(ctx, tx, &in.ContractID, &in.ProductID, &in.Quantity, in.UnitPriceMinor, in.Tier)
-		if err != nil || !errs.Empty() {
-			return nil, errs, err
-		}
-		return saved(tx.ContractItem.Create().SetInput(in).Save(ctx))
+		return keyed(ctx, tx, key, "contractItemCreate", in, tx.ContractItem.Get, func(v *ent.ContractItem) int { return v.ID }, func(ctx context.Context) (*ent.ContractItem, usererr.List, error) {
+			var errs usererr.List
+			if in.ContractID == 0 {
+				errs.Add(usererr.Required, "contractID is required", path("contractID")...)
+			}
+			if in.ProductID == 0 {
+				errs.Add(usererr.Required, "productID is required", path("productID")...)
+			}
+			if !errs.Empty() {
+				return nil, errs, nil
+			}
+			errs, err := s.checkItem(ctx, tx, &in.ContractID, &in.ProductID, &in.Quantity, in.UnitPriceMinor, in.Tier)
+			if err != nil || !errs.Empty() {
+				return nil, errs, err
+			}
+			return saved(tx.ContractItem.Create().SetInput(in).Save(ctx))
+		})
 	})
 }
 

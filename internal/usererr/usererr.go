@@ -27,12 +27,14 @@ const (
 	Taken          Code = "TAKEN"
 	HierarchyCycle Code = "HIERARCHY_CYCLE"
 	UnknownRole    Code = "UNKNOWN_ROLE"
+	// IdempotencyKeyReused: the key was first used with other input.
+	IdempotencyKeyReused Code = "IDEMPOTENCY_KEY_REUSED"
 )
 
 // AllCodes lists every code.
 var AllCodes = []Code{
 	Required, InvalidValue, InvalidEmail, TooLong, NegativeValue, EndBeforeStart,
-	NotFound, WrongType, Taken, HierarchyCycle, UnknownRole,
+	NotFound, WrongType, Taken, HierarchyCycle, UnknownRole, IdempotencyKeyReused,
 }
 
 // MarshalGQL implements graphql.Marshaler.

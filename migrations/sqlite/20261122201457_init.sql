@@ -134,6 +134,16 @@ CREATE INDEX `healthsignal_kind` ON `health_signals` (`kind`);
 CREATE INDEX `healthsignal_value` ON `health_signals` (`value`);
 -- Create index "healthsignal_ingested_at" to table: "health_signals"
 CREATE INDEX `healthsignal_ingested_at` ON `health_signals` (`ingested_at`);
+-- Create "idempotency_keys" table
+CREATE TABLE `idempotency_keys` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `subject` text NOT NULL, `key` text NOT NULL, `action` text NOT NULL, `request_hash` text NOT NULL, `entity_id` integer NOT NULL);
+-- Set sequence for "idempotency_keys" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ('idempotency_keys', 55834574848);
+-- Create index "idempotencykey_created_at" to table: "idempotency_keys"
+CREATE INDEX `idempotencykey_created_at` ON `idempotency_keys` (`created_at`);
+-- Create index "idempotencykey_updated_at" to table: "idempotency_keys"
+CREATE INDEX `idempotencykey_updated_at` ON `idempotency_keys` (`updated_at`);
+-- Create index "idempotencykey_subject_key" to table: "idempotency_keys"
+CREATE UNIQUE INDEX `idempotencykey_subject_key` ON `idempotency_keys` (`subject`, `key`);
 -- Create "orders" table
 CREATE TABLE `orders` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `number` text NOT NULL, `status` text NOT NULL DEFAULT ('DRAFT'), `idempotency_key` text NULL, `submitted_at` datetime NULL, `validated_at` datetime NULL, `provisioning_at` datetime NULL, `fulfilled_at` datetime NULL, `rejected_at` datetime NULL, `cancelled_at` datetime NULL, `rejection_reason` text NULL, `rejection_note` text NULL, `validation_errors` json NULL, `billing_status` text NOT NULL DEFAULT ('NOT_BILLED'), `invoice_reference` text NULL, `account_id` integer NOT NULL, `contract_id` integer NULL, CONSTRAINT `orders_accounts_orders` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION, CONSTRAINT `orders_contracts_orders` FOREIGN KEY (`contract_id`) REFERENCES `contracts` (`id`) ON DELETE SET NULL);
 -- Set sequence for "orders" table
