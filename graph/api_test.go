@@ -37,9 +37,9 @@ func TestAcceptanceQuery(t *testing.T) {
 				TotalCount int
 				Edges      []struct {
 					Node struct {
-						ID    string
-						Name  string
-						Owner *struct{ Email string }
+						ID        string
+						Name      string
+						Owner     *struct{ Email string }
 						Contracts struct {
 							Edges []struct {
 								Node struct {
@@ -106,7 +106,9 @@ func TestNodeResolvesEveryType(t *testing.T) {
 		srv := seeded(t, db)
 		// An account update leaves an audit event, so every type has a row.
 		var acc struct {
-			Accounts struct{ Edges []struct{ Node struct{ ID string } } }
+			Accounts struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		srv.Post(`{ accounts(first: 1) { edges { node { id } } } }`, nil).MustData(t, &acc)
 		res := srv.Post(`mutation($id: ID!) { accountUpdate(id: $id, input: {industry: "Aerospace"}) { userErrors { code } } }`,
@@ -287,4 +289,3 @@ func TestAuthenticationEndToEnd(t *testing.T) {
 		}
 	}
 }
-

@@ -220,4 +220,3 @@ func equal(a, b *string) bool {
 	}
 	return *a == *b
 }
-

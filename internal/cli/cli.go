@@ -353,4 +353,3 @@ func schemaCmd(stdout io.Writer) error {
 	formatter.NewFormatter(stdout, formatter.WithIndent("  ")).FormatSchema(graph.NewSchema(nil).Schema())
 	return nil
 }
-
