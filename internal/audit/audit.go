@@ -109,8 +109,10 @@ func Hook() ent.Hook {
 }
 
 // snapshot reads the values before the change of the fields m changes. Only
-// single-row updates carry them (ent reads the old row once); bulk updates and
-// deletes record the new values and the affected ids.
+// single-row updates carry them: ent's OldField reads the stored row once
+// for UpdateOneID. (For UpdateOne(entity), ent takes the old values from the
+// entity passed in, so domain code updates by ID.) Bulk updates and deletes
+// record the new values and the affected ids.
 func snapshot(ctx context.Context, m idMutation, ids []int) (map[int]map[string]any, error) {
 	if !m.Op().Is(ent.OpUpdateOne) || len(ids) != 1 {
 		return nil, nil
