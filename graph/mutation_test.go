@@ -272,3 +272,34 @@ func mustStart(t *testing.T, table string) int {
 	t.Fatalf("no range for %s", table)
 	return 0
 }
+
+// The object a mutation returns can be traversed after the transaction
+// committed.
+func TestMutationPayloadEdgesResolve(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		srv := apitest.New(t, db)
+		f := newFixture(t, srv)
+		var data struct {
+			AccountCreate struct {
+				Account struct {
+					Owner  struct{ Email string }
+					Parent struct{ Name string }
+				}
+			}
+			ContractItemUpdate struct {
+				ContractItem struct {
+					Product  struct{ Sku string }
+					Contract struct{ Number string }
+				}
+			}
+		}
+		srv.Post(`mutation($o: ID, $p: ID, $item: ID!) {
+			accountCreate(input: {name: "Edge Co", segment: SMB, region: NA, ownerID: $o, parentID: $p}, idempotencyKey: "edges") { account { owner { email } parent { name } } }
+			contractItemUpdate(id: $item, input: {quantity: 60}) { contractItem { product { sku } contract { number } } } }`,
+			map[string]any{"o": f.csm, "p": f.parent, "item": f.item}).MustData(t, &data)
+		if data.AccountCreate.Account.Owner.Email != "csm@example.com" || data.AccountCreate.Account.Parent.Name != "Parent Co" ||
+			data.ContractItemUpdate.ContractItem.Product.Sku != "SEATS" || data.ContractItemUpdate.ContractItem.Contract.Number != "C-1" {
+			t.Fatalf("payload edges: %+v", data)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/internal/usererr"
@@ -44,5 +45,26 @@ func Run[T any](ctx context.Context, client *ent.Client, fn func(ctx context.Con
 	if err := tx.Commit(); err != nil {
 		return zero, nil, fmt.Errorf("committing: %w", err)
 	}
-	return v, nil, nil
+	return unwrap(v), nil, nil
+}
+
+// unwrap rebinds an entity read inside the transaction to the client's own
+// driver, so its edges can still be loaded (by resolvers, after the commit).
+func unwrap[T any](v T) T {
+	if u, ok := any(v).(interface{ Unwrap() T }); ok && !isNil(v) {
+		return u.Unwrap()
+	}
+	return v
+}
+
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice:
+		return rv.IsNil()
+	}
+	return false
 }
