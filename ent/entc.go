@@ -15,6 +15,8 @@ import (
 	"entgo.io/ent/entc/gen"
 	"entgo.io/ent/schema/field"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/opsgraph/opsgraph/internal/policy"
 )
 
 // int64Fields types every int64 ent field as Int64 on its object type and
@@ -65,6 +67,26 @@ func describePaging(g *gen.Graph, s *ast.Schema) error {
 	return nil
 }
 
+// nullableProtected makes every field the authorization matrix protects
+// nullable: a denied field resolves to null with a FORBIDDEN error, which a
+// non-null field would turn into a null parent.
+func nullableProtected(_ *gen.Graph, s *ast.Schema) error {
+	for _, typ := range policy.Entities() {
+		def := s.Types[typ]
+		if def == nil {
+			continue
+		}
+		for _, f := range def.Fields {
+			if c, ok := policy.Lookup(typ, f.Name); ok && c.Class != policy.Standard && f.Type.NonNull {
+				t := *f.Type
+				t.NonNull = false
+				f.Type = &t
+			}
+		}
+	}
+	return nil
+}
+
 func main() {
 	ex, err := entgql.NewExtension(
 		entgql.WithConfigPath("./gqlgen.yml"),
@@ -83,7 +105,7 @@ func main() {
 			}
 			return "Int64"
 		}),
-		entgql.WithSchemaHook(int64Fields, describePaging),
+		entgql.WithSchemaHook(int64Fields, describePaging, nullableProtected),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)

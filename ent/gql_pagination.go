@@ -1332,7 +1332,7 @@ func (f ContractOrderField) String() string {
 	case ContractOrderFieldRenewalDate.column:
 		str = "RENEWAL_DATE"
 	case ContractOrderFieldArrMinor.column:
-		str = "ARR"
+		str = "ARR_MINOR"
 	}
 	return str
 }
@@ -1363,7 +1363,7 @@ func (f *ContractOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *ContractOrderFieldEndDate
 	case "RENEWAL_DATE":
 		*f = *ContractOrderFieldRenewalDate
-	case "ARR":
+	case "ARR_MINOR":
 		*f = *ContractOrderFieldArrMinor
 	default:
 		return fmt.Errorf("%s is not a valid ContractOrderField", str)

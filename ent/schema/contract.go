@@ -51,7 +51,7 @@ func (Contract) Fields() []ent.Field {
 		field.Int64("arr_minor").
 			Default(0).
 			Comment("Annual recurring revenue in minor units of currency (financial).").
-			Annotations(entgql.OrderField("ARR")),
+			Annotations(entgql.OrderField("ARR_MINOR")),
 		field.String("currency").
 			Default("USD").
 			Match(currencyPattern).

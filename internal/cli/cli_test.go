@@ -146,7 +146,7 @@ func TestServePostgres(t *testing.T) {
 	if strings.Contains(stdout.String(), "OPSGRAPH_TOKEN") {
 		t.Errorf("a configured secret must not print a development token")
 	}
-	tok, err := auth.Mint(auth.Config{Secret: []byte(testSecret)}, auth.MintOptions{Subject: "analyst@opsgraph.example", Roles: []string{"OPS_ANALYST"}, TTL: time.Minute})
+	tok, err := auth.Mint(auth.Config{Secret: []byte(testSecret)}, auth.MintOptions{Subject: "lead@opsgraph.example", Roles: []string{"OPS_MANAGER"}, TTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,47 +84,26 @@ func (pageLimits) MutateOperationContext(_ context.Context, rc *graphql.Operatio
 	if rc.Operation == nil {
 		return nil
 	}
-	return checkPages(rc, rc.Operation.SelectionSet, map[string]bool{})
-}
-
-func checkPages(rc *graphql.OperationContext, set ast.SelectionSet, seen map[string]bool) *gqlerror.Error {
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if isConnection(s.Definition) {
-				args := s.ArgumentMap(rc.Variables)
-				for _, name := range []string{"first", "last"} {
-					n, ok := asInt(args[name])
-					if ok && (n < 0 || n > MaxPageSize) {
-						return &gqlerror.Error{
-							Message: fmt.Sprintf("`%s` on the `%s` connection must be between 0 and %d; %d were requested. Page through larger sets with `after`.",
-								name, s.Name, MaxPageSize, n),
-							Locations:  []gqlerror.Location{{Line: s.Position.Line, Column: s.Position.Column}},
-							Extensions: map[string]any{"code": "PAGE_SIZE_EXCEEDED", "max": MaxPageSize},
-						}
-					}
+	var err *gqlerror.Error
+	walkFields(rc, rc.Operation.SelectionSet, map[string]bool{}, func(f *ast.Field) bool {
+		if !isConnection(f.Definition) {
+			return true
+		}
+		args := f.ArgumentMap(rc.Variables)
+		for _, name := range []string{"first", "last"} {
+			if n, ok := asInt(args[name]); ok && (n < 0 || n > MaxPageSize) {
+				err = &gqlerror.Error{
+					Message: fmt.Sprintf("`%s` on the `%s` connection must be between 0 and %d; %d were requested. Page through larger sets with `after`.",
+						name, f.Name, MaxPageSize, n),
+					Locations:  []gqlerror.Location{{Line: f.Position.Line, Column: f.Position.Column}},
+					Extensions: map[string]any{"code": "PAGE_SIZE_EXCEEDED", "max": MaxPageSize},
 				}
-			}
-			if err := checkPages(rc, s.SelectionSet, seen); err != nil {
-				return err
-			}
-		case *ast.InlineFragment:
-			if err := checkPages(rc, s.SelectionSet, seen); err != nil {
-				return err
-			}
-		case *ast.FragmentSpread:
-			if seen[s.Name] {
-				continue
-			}
-			seen[s.Name] = true
-			if f := rc.Doc.Fragments.ForName(s.Name); f != nil {
-				if err := checkPages(rc, f.SelectionSet, seen); err != nil {
-					return err
-				}
+				return false
 			}
 		}
-	}
-	return nil
+		return true
+	})
+	return err
 }
 
 func asInt(v any) (int64, bool) {

@@ -70,6 +70,9 @@ func GraphQL(db *store.DB, log *slog.Logger, introspection bool) http.Handler {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(pageLimits{})
+	srv.Use(&sideDoors{})
+	srv.AroundRootFields(authorizeMutation)
+	srv.AroundFields(authorizeField)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if info := infoFrom(ctx); info != nil {
 			oc := graphql.GetOperationContext(ctx)

@@ -1,0 +1,268 @@
+// Package policy is OpsGraph's authorization matrix, in one place: which
+// class every field of every entity belongs to, which roles (and, for
+// INTEGRATION service accounts, which scopes) may read each class, and which
+// roles and scopes may call each mutation. The GraphQL layer enforces it on
+// every field and argument; docs/authorization.md is generated from it.
+package policy
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/opsgraph/opsgraph/internal/viewer"
+)
+
+// Class is the sensitivity class of a field.
+type Class string
+
+// Field classes.
+const (
+	// Standard fields: any authenticated role that can see the row.
+	Standard Class = "STANDARD"
+	// Financial fields: revenue, prices, invoices.
+	Financial Class = "FINANCIAL"
+	// PII fields: personal data of contacts and users.
+	PII Class = "PII"
+	// Internal fields: free text written for the ops team.
+	Internal Class = "INTERNAL"
+	// Audit fields: the audit trail.
+	Audit Class = "AUDIT"
+)
+
+// ClassSpec says who may read a class.
+type ClassSpec struct {
+	Class Class
+	// Roles that may read the class.
+	Roles []string
+	// Scope an INTEGRATION token needs to read the class; empty: never.
+	Scope string
+	// Description for the documentation.
+	Description string
+}
+
+// Classes lists every class with its readers, in documentation order.
+var Classes = []ClassSpec{
+	{Standard, []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleOpsAnalyst, viewer.RoleCSM, viewer.RoleSales, viewer.RoleFinance, viewer.RoleSupport, viewer.RoleViewer}, "read",
+		"Everything not in another class."},
+	{Financial, []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleFinance, viewer.RoleSales, viewer.RoleCSM}, "financial:read",
+		"ARR, unit prices, invoice references. CSMs read them for the accounts in their book."},
+	{PII, []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSupport, viewer.RoleCSM}, "pii:read",
+		"Billing contacts and the email addresses of users other than the viewer. CSMs read them for their book."},
+	{Internal, []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleOpsAnalyst}, "",
+		"Request descriptions and resolution notes."},
+	{Audit, []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleViewer}, "",
+		"The audit trail."},
+}
+
+// Field is the classification of one field.
+type Field struct {
+	Class Class
+	// OwnRecord lets a viewer read the field on the user record that is
+	// their own (their email), whatever the class.
+	OwnRecord bool
+}
+
+// entity declares the fields of one entity type by class. Every field of
+// every entity must be listed; a test enumerates the schema and fails on
+// an unclassified one.
+type entity struct {
+	standard, financial, pii, internal, audit string
+	ownRecord                                 string
+}
+
+var entities = map[string]entity{
+	"User": {
+		standard:  "id createdAt updatedAt name roles team region active ownedAccounts renewalContracts requestedRequests assignedRequests",
+		pii:       "email",
+		ownRecord: "email",
+	},
+	"Account": {
+		standard: "id createdAt updatedAt name domain segment region industry lifecycleStage lifecycleStageChangedAt externalCrmID owner parent children contracts orders entitlements healthSignals healthScores requests",
+		pii:      "billingContactName billingContactEmail",
+	},
+	"Product": {
+		standard: "id createdAt updatedAt sku name featureKey entitlementKind unit tiers active",
+	},
+	"Contract": {
+		standard:  "id createdAt updatedAt number status startDate endDate renewalDate currency autoRenew account renewalOwner items orders entitlements",
+		financial: "arrMinor",
+	},
+	"ContractItem": {
+		standard:  "id createdAt updatedAt quantity tier contract product",
+		financial: "unitPriceMinor",
+	},
+	"Order": {
+		standard:  "id createdAt updatedAt number status idempotencyKey submittedAt validatedAt provisioningAt fulfilledAt rejectedAt cancelledAt rejectionReason rejectionNote validationErrors billingStatus account contract lines events",
+		financial: "invoiceReference",
+	},
+	"OrderLine": {
+		standard: "id createdAt updatedAt action quantity tier order product entitlements",
+	},
+	"OrderEvent": {
+		standard: "id createdAt updatedAt fromStatus toStatus actor note at order",
+	},
+	"Entitlement": {
+		standard: "id createdAt updatedAt kind limit usage usageUpdatedAt tier activeFrom activeTo status softLimit overrideLimit overrideReason overrideExpiresAt account contract product sourceOrderLine",
+	},
+	"HealthSignal": {
+		standard: "id createdAt updatedAt kind value observedAt source ingestedAt account",
+	},
+	"HealthScore": {
+		standard: "id createdAt updatedAt score band coverage modelVersion components computedAt account",
+	},
+	"Request": {
+		standard: "id createdAt updatedAt number title category priority status firstResponseAt responseDueAt resolutionDueAt resolvedAt requester assignee account order",
+		internal: "description resolutionNotes",
+	},
+	"AuditEvent": {
+		standard: "id",
+		audit:    "createdAt updatedAt actor action entityType entityID changes at",
+	},
+}
+
+// fields is entities expanded: type → field → classification.
+var fields = func() map[string]map[string]Field {
+	out := make(map[string]map[string]Field, len(entities))
+	for typ, e := range entities {
+		m := map[string]Field{}
+		for class, list := range map[Class]string{Standard: e.standard, Financial: e.financial, PII: e.pii, Internal: e.internal, Audit: e.audit} {
+			for _, f := range strings.Fields(list) {
+				if _, dup := m[f]; dup {
+					panic("policy: " + typ + "." + f + " classified twice")
+				}
+				m[f] = Field{Class: class}
+			}
+		}
+		for _, f := range strings.Fields(e.ownRecord) {
+			c := m[f]
+			c.OwnRecord = true
+			m[f] = c
+		}
+		out[typ] = m
+	}
+	return out
+}()
+
+// Entities lists the entity types the matrix covers, sorted.
+func Entities() []string {
+	out := make([]string, 0, len(fields))
+	for t := range fields {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// FieldsOf lists the classified fields of an entity type, sorted.
+func FieldsOf(typ string) []string {
+	out := make([]string, 0, len(fields[typ]))
+	for f := range fields[typ] {
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// IsEntity reports whether typ is an entity type the matrix covers.
+func IsEntity(typ string) bool {
+	_, ok := fields[typ]
+	return ok
+}
+
+// Lookup returns the classification of typ.field. ok is false for an
+// unclassified field of an entity, which nobody may read. Fields of types
+// that are not entities (connections, edges, payloads, value types) are
+// Standard: their contents are entities or values checked on their own.
+func Lookup(typ, field string) (f Field, ok bool) {
+	m, entity := fields[typ]
+	if !entity {
+		return Field{Class: Standard}, true
+	}
+	f, ok = m[field]
+	return f, ok
+}
+
+func spec(c Class) *ClassSpec {
+	for i := range Classes {
+		if Classes[i].Class == c {
+			return &Classes[i]
+		}
+	}
+	return nil
+}
+
+// CanRead reports whether v may read fields of class c (rows permitting).
+func CanRead(v *viewer.Viewer, c Class) bool {
+	if v == nil {
+		return false
+	}
+	if v.System {
+		return true
+	}
+	s := spec(c)
+	if s == nil {
+		return false
+	}
+	for _, r := range v.Roles {
+		if slices.Contains(s.Roles, r) {
+			return true
+		}
+	}
+	return v.HasRole(viewer.RoleIntegration) && s.Scope != "" && v.HasScope(s.Scope)
+}
+
+// Mutation says who may call a mutation.
+type Mutation struct {
+	Name string
+	// Roles that may call it.
+	Roles []string
+	// Scope an INTEGRATION token needs; empty: never.
+	Scope string
+	// Note qualifies the rule (row limits) for the documentation.
+	Note string
+}
+
+// Mutations lists who may call each mutation, in documentation order.
+var Mutations = []Mutation{
+	{"userCreate", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
+	{"userUpdate", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
+	{"accountCreate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales}, "accounts:write", ""},
+	{"accountUpdate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleCSM}, "accounts:write", "A CSM may update only the accounts in their book."},
+	{"productCreate", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
+	{"productUpdate", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
+	{"contractCreate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
+	{"contractUpdate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
+	{"contractItemCreate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
+	{"contractItemUpdate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
+}
+
+// MutationRule returns the rule of a mutation; ok is false for a mutation
+// the matrix does not list, which nobody may call.
+func MutationRule(name string) (Mutation, bool) {
+	for _, m := range Mutations {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Mutation{}, false
+}
+
+// CanCall reports whether v may call the mutation name.
+func CanCall(v *viewer.Viewer, name string) bool {
+	if v == nil {
+		return false
+	}
+	if v.System {
+		return true
+	}
+	m, ok := MutationRule(name)
+	if !ok {
+		return false
+	}
+	for _, r := range v.Roles {
+		if slices.Contains(m.Roles, r) {
+			return true
+		}
+	}
+	return v.HasRole(viewer.RoleIntegration) && m.Scope != "" && v.HasScope(m.Scope)
+}
