@@ -77,7 +77,7 @@ func nullableProtected(_ *gen.Graph, s *ast.Schema) error {
 			continue
 		}
 		for _, f := range def.Fields {
-			if c, ok := policy.Lookup(typ, f.Name); ok && c.Class != policy.Standard && f.Type.NonNull {
+			if c, ok := policy.Lookup(typ, f.Name); ok && c.Class.Protected() && f.Type.NonNull {
 				t := *f.Type
 				t.NonNull = false
 				f.Type = &t

@@ -17,6 +17,10 @@ type Class string
 
 // Field classes.
 const (
+	// Identifier is every entity's id: opaque, readable by every
+	// authenticated viewer that can see the row (so a write-only service
+	// account still learns the id of what it created).
+	Identifier Class = "ID"
 	// Standard fields: any authenticated role that can see the row.
 	Standard Class = "STANDARD"
 	// Financial fields: revenue, prices, invoices.
@@ -40,9 +44,15 @@ type ClassSpec struct {
 	Description string
 }
 
+// humanRoles are every role but INTEGRATION, whose reach its scopes set.
+var humanRoles = []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleOpsAnalyst, viewer.RoleCSM,
+	viewer.RoleSales, viewer.RoleFinance, viewer.RoleSupport, viewer.RoleViewer}
+
 // Classes lists every class with its readers, in documentation order.
 var Classes = []ClassSpec{
-	{Standard, []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleOpsAnalyst, viewer.RoleCSM, viewer.RoleSales, viewer.RoleFinance, viewer.RoleSupport, viewer.RoleViewer}, "read",
+	{Identifier, humanRoles, "*",
+		"Every entity's opaque id. INTEGRATION tokens read it with any scope."},
+	{Standard, humanRoles, "read",
 		"Everything not in another class."},
 	{Financial, []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleFinance, viewer.RoleSales, viewer.RoleCSM}, "financial:read",
 		"ARR, unit prices, invoice references. CSMs read them for the accounts in their book."},
@@ -53,6 +63,10 @@ var Classes = []ClassSpec{
 	{Audit, []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleViewer}, "",
 		"The audit trail."},
 }
+
+// Protected reports whether some authenticated viewers may not read class c
+// (so its fields must be nullable in the schema).
+func (c Class) Protected() bool { return c != Identifier && c != Standard }
 
 // Field is the classification of one field.
 type Field struct {
@@ -130,7 +144,11 @@ var fields = func() map[string]map[string]Field {
 				if _, dup := m[f]; dup {
 					panic("policy: " + typ + "." + f + " classified twice")
 				}
-				m[f] = Field{Class: class}
+				c := class
+				if f == "id" {
+					c = Identifier
+				}
+				m[f] = Field{Class: c}
 			}
 		}
 		for _, f := range strings.Fields(e.ownRecord) {
@@ -169,16 +187,12 @@ func IsEntity(typ string) bool {
 	return ok
 }
 
-// Lookup returns the classification of typ.field. ok is false for an
-// unclassified field of an entity, which nobody may read. Fields of types
-// that are not entities (connections, edges, payloads, value types) are
-// Standard: their contents are entities or values checked on their own.
+// Lookup returns the classification of typ.field, an entity's field. ok is
+// false for an unclassified field, which nobody may read. Types that are not
+// entities (connections, edges, payloads, value types) are not classified:
+// what they carry is checked on its own.
 func Lookup(typ, field string) (f Field, ok bool) {
-	m, entity := fields[typ]
-	if !entity {
-		return Field{Class: Standard}, true
-	}
-	f, ok = m[field]
+	f, ok = fields[typ][field]
 	return f, ok
 }
 
@@ -208,7 +222,7 @@ func CanRead(v *viewer.Viewer, c Class) bool {
 			return true
 		}
 	}
-	return v.HasRole(viewer.RoleIntegration) && s.Scope != "" && v.HasScope(s.Scope)
+	return v.HasRole(viewer.RoleIntegration) && (s.Scope == "*" && len(v.Scopes) > 0 || s.Scope != "" && v.HasScope(s.Scope))
 }
 
 // Mutation says who may call a mutation.

@@ -30,7 +30,9 @@ func forbidden(ctx context.Context, msg string, class policy.Class) *gqlerror.Er
 // A field of an entity that the matrix does not classify is denied.
 func authorizeField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Field.Field == nil || fc.Object == "Query" || fc.Object == "Mutation" || strings.HasPrefix(fc.Object, "__") {
+	// Fields of types that are not entities (connections, edges, payloads,
+	// value types) carry entities or values that are checked on their own.
+	if fc == nil || fc.Field.Field == nil || !policy.IsEntity(fc.Object) {
 		return next(ctx)
 	}
 	f, ok := policy.Lookup(fc.Object, fc.Field.Name)
@@ -59,24 +61,36 @@ func ownRecord(fc *graphql.FieldContext, v *viewer.Viewer) bool {
 	return u != nil && strings.EqualFold(u.Email, v.Subject)
 }
 
-// authorizeMutation refuses, before it runs, a mutation the viewer's roles
-// and scopes may not call.
-func authorizeMutation(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+// authorizeRoot refuses, before it runs, a mutation the viewer's roles and
+// scopes may not call, and any query field (but introspection) for a viewer
+// who may read nothing (an INTEGRATION token without the read scope).
+func authorizeRoot(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	fc := graphql.GetRootFieldContext(ctx)
 	oc := graphql.GetOperationContext(ctx)
-	if fc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Mutation || strings.HasPrefix(fc.Field.Name, "__") {
+	if fc == nil || oc.Operation == nil || strings.HasPrefix(fc.Field.Name, "__") {
 		return next(ctx)
 	}
-	if !policy.CanCall(viewer.FromContext(ctx), fc.Field.Name) {
-		path := ast.Path{ast.PathName(fc.Field.Alias)}
-		graphql.AddError(ctx, &gqlerror.Error{
-			Message:    fmt.Sprintf("your roles may not call %s", fc.Field.Name),
-			Path:       path,
-			Extensions: map[string]any{"code": "FORBIDDEN"},
-		})
-		return graphql.Null
+	v := viewer.FromContext(ctx)
+	var msg string
+	switch oc.Operation.Operation {
+	case ast.Mutation:
+		if !policy.CanCall(v, fc.Field.Name) {
+			msg = fmt.Sprintf("your roles may not call %s", fc.Field.Name)
+		}
+	case ast.Query:
+		if !policy.CanRead(v, policy.Standard) {
+			msg = fmt.Sprintf("your token may not read %s (an INTEGRATION token needs the read scope)", fc.Field.Name)
+		}
 	}
-	return next(ctx)
+	if msg == "" {
+		return next(ctx)
+	}
+	graphql.AddError(ctx, &gqlerror.Error{
+		Message:    msg,
+		Path:       ast.Path{ast.PathName(fc.Field.Alias)},
+		Extensions: map[string]any{"code": "FORBIDDEN"},
+	})
+	return graphql.Null
 }
 
 // sideDoors refuses, before anything executes, a request that filters or
@@ -131,7 +145,10 @@ func (s *sideDoors) checkWhere(v *viewer.Viewer, typ string, where map[string]an
 	for key, val := range where {
 		switch key {
 		case "and", "or":
-			list, _ := val.([]any)
+			list, ok := val.([]any)
+			if !ok {
+				list = []any{val}
+			}
 			for _, item := range list {
 				if m, ok := item.(map[string]any); ok {
 					if err := s.checkWhere(v, typ, m, at); err != nil {
@@ -154,7 +171,10 @@ func (s *sideDoors) checkWhere(v *viewer.Viewer, typ string, where map[string]an
 					return err
 				}
 				nested := strings.TrimSuffix(def.Type.Name(), "WhereInput")
-				list, _ := val.([]any)
+				list, ok := val.([]any)
+				if !ok {
+					list = []any{val} // a single object coerces to a list
+				}
 				for _, item := range list {
 					if m, ok := item.(map[string]any); ok {
 						if err := s.checkWhere(v, nested, m, at); err != nil {

@@ -71,7 +71,7 @@ func GraphQL(db *store.DB, log *slog.Logger, introspection bool) http.Handler {
 	}
 	srv.Use(pageLimits{})
 	srv.Use(&sideDoors{})
-	srv.AroundRootFields(authorizeMutation)
+	srv.AroundRootFields(authorizeRoot)
 	srv.AroundFields(authorizeField)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if info := infoFrom(ctx); info != nil {
