@@ -133,7 +133,11 @@ func viewers() []*viewer.Viewer {
 		if r == viewer.RoleIntegration {
 			continue
 		}
-		out = append(out, &viewer.Viewer{Subject: "someone-else@example.com", Roles: []string{r}})
+		subject := "someone-else@example.com"
+		if r == viewer.RoleCSM {
+			subject = "csm1@opsgraph.example" // a CSM with a book to read
+		}
+		out = append(out, &viewer.Viewer{Subject: subject, Roles: []string{r}})
 	}
 	return append(out,
 		&viewer.Viewer{Subject: "svc-crm", Roles: []string{viewer.RoleIntegration}, Scopes: []string{"read"}},
@@ -181,6 +185,13 @@ func TestFieldMatrixForEveryRole(t *testing.T) {
 				if !policy.CanRead(v, policy.Standard) {
 					if len(res.Errors) != 1 || res.Errors[0].Code() != "FORBIDDEN" || len(res.Errors[0].Path) != 1 {
 						t.Fatalf("a viewer who may read nothing was not refused at the root: %s", res.Raw)
+					}
+					return
+				}
+				if typ.Name == "AuditEvent" && !policy.CanRead(v, policy.Audit) {
+					// Rows, not just fields: the audit trail is invisible.
+					if len(res.Errors) > 0 || !strings.Contains(string(res.Data), `"edges":[]`) {
+						t.Fatalf("audit events visible: %s", res.Raw)
 					}
 					return
 				}

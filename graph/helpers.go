@@ -45,6 +45,9 @@ func nodes(ctx context.Context, client *ent.Client, ids []int) ([]ent.Noder, err
 	sub := graphql.WithResponseContext(ctx, graphql.DefaultErrorPresenter, graphql.DefaultRecover)
 	ns, err := client.Noders(sub, ids)
 	if err != nil {
+		if isMissing(err) { // a single id is looked up directly
+			return make([]ent.Noder, len(ids)), nil
+		}
 		return nil, err
 	}
 	for _, e := range graphql.GetErrors(sub) {

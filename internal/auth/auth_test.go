@@ -235,7 +235,7 @@ func TestMiddleware(t *testing.T) {
 		}
 		if got == nil || got.Subject != want.Subject || !slices.Equal(got.Roles, want.Roles) ||
 			!slices.Equal(got.Scopes, want.Scopes) || got.System {
-			t.Fatalf("viewer = %+v, want %+v", got, want)
+			t.Fatalf("viewer = %s %v %v, want %s %v %v", got.Subject, got.Roles, got.Scopes, want.Subject, want.Roles, want.Scopes)
 		}
 	})
 }

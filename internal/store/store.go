@@ -21,6 +21,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent"
 	_ "github.com/opsgraph/opsgraph/ent/runtime" // ent hooks and privacy policies.
 	"github.com/opsgraph/opsgraph/internal/audit"
+	"github.com/opsgraph/opsgraph/internal/rows"
 	"github.com/opsgraph/opsgraph/internal/sqlcount"
 )
 
@@ -100,8 +101,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	counter := sqlcount.New(entsql.OpenDB(dia, db))
 	client := ent.NewClient(ent.Driver(counter))
-	// Every write through ent is audited in its own transaction.
+	// Every write through ent is audited in its own transaction; every query
+	// carries the viewer's row rules.
 	client.Use(audit.Hook())
+	client.Intercept(rows.Interceptor(func() *ent.Client { return client }))
 	return &DB{
 		Client:   client,
 		SQL:      db,

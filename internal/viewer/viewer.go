@@ -8,6 +8,7 @@ package viewer
 import (
 	"context"
 	"slices"
+	"sync"
 )
 
 // Role names as they appear in the JWT `roles` claim.
@@ -42,6 +43,24 @@ type Viewer struct {
 	Scopes []string
 	// System marks work the server does on its own behalf (seed, sweeps).
 	System bool
+
+	memo sync.Map // key → *memoEntry, values computed once per viewer (request)
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
+	err  error
+}
+
+// Memo returns the value of fn under key, computing it once per viewer: a
+// viewer lives for one request, so this caches per-request lookups such as
+// the viewer's user id.
+func (v *Viewer) Memo(key any, fn func() (any, error)) (any, error) {
+	e, _ := v.memo.LoadOrStore(key, &memoEntry{})
+	m := e.(*memoEntry)
+	m.once.Do(func() { m.v, m.err = fn() })
+	return m.v, m.err
 }
 
 // HasRole reports whether the viewer holds role.
