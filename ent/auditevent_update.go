@@ -42,7 +42,9 @@ func (_u *AuditEventUpdate) Mutation() *AuditEventMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AuditEventUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -69,11 +71,15 @@ func (_u *AuditEventUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AuditEventUpdate) defaults() {
+func (_u *AuditEventUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if auditevent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditevent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
@@ -145,7 +151,9 @@ func (_u *AuditEventUpdateOne) Select(field string, fields ...string) *AuditEven
 
 // Save executes the query and returns the updated AuditEvent entity.
 func (_u *AuditEventUpdateOne) Save(ctx context.Context) (*AuditEvent, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -172,11 +180,15 @@ func (_u *AuditEventUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AuditEventUpdateOne) defaults() {
+func (_u *AuditEventUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if auditevent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditevent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.

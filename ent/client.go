@@ -567,7 +567,8 @@ func (c *AccountClient) QueryRequests(_m *Account) *RequestQuery {
 
 // Hooks returns the client hooks.
 func (c *AccountClient) Hooks() []Hook {
-	return c.hooks.Account
+	hooks := c.hooks.Account
+	return append(hooks[:len(hooks):len(hooks)], account.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -700,7 +701,8 @@ func (c *AuditEventClient) GetX(ctx context.Context, id int) *AuditEvent {
 
 // Hooks returns the client hooks.
 func (c *AuditEventClient) Hooks() []Hook {
-	return c.hooks.AuditEvent
+	hooks := c.hooks.AuditEvent
+	return append(hooks[:len(hooks):len(hooks)], auditevent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -913,7 +915,8 @@ func (c *ContractClient) QueryEntitlements(_m *Contract) *EntitlementQuery {
 
 // Hooks returns the client hooks.
 func (c *ContractClient) Hooks() []Hook {
-	return c.hooks.Contract
+	hooks := c.hooks.Contract
+	return append(hooks[:len(hooks):len(hooks)], contract.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1078,7 +1081,8 @@ func (c *ContractItemClient) QueryProduct(_m *ContractItem) *ProductQuery {
 
 // Hooks returns the client hooks.
 func (c *ContractItemClient) Hooks() []Hook {
-	return c.hooks.ContractItem
+	hooks := c.hooks.ContractItem
+	return append(hooks[:len(hooks):len(hooks)], contractitem.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1275,7 +1279,8 @@ func (c *EntitlementClient) QuerySourceOrderLine(_m *Entitlement) *OrderLineQuer
 
 // Hooks returns the client hooks.
 func (c *EntitlementClient) Hooks() []Hook {
-	return c.hooks.Entitlement
+	hooks := c.hooks.Entitlement
+	return append(hooks[:len(hooks):len(hooks)], entitlement.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1424,7 +1429,8 @@ func (c *HealthScoreClient) QueryAccount(_m *HealthScore) *AccountQuery {
 
 // Hooks returns the client hooks.
 func (c *HealthScoreClient) Hooks() []Hook {
-	return c.hooks.HealthScore
+	hooks := c.hooks.HealthScore
+	return append(hooks[:len(hooks):len(hooks)], healthscore.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1573,7 +1579,8 @@ func (c *HealthSignalClient) QueryAccount(_m *HealthSignal) *AccountQuery {
 
 // Hooks returns the client hooks.
 func (c *HealthSignalClient) Hooks() []Hook {
-	return c.hooks.HealthSignal
+	hooks := c.hooks.HealthSignal
+	return append(hooks[:len(hooks):len(hooks)], healthsignal.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1706,7 +1713,8 @@ func (c *IdempotencyKeyClient) GetX(ctx context.Context, id int) *IdempotencyKey
 
 // Hooks returns the client hooks.
 func (c *IdempotencyKeyClient) Hooks() []Hook {
-	return c.hooks.IdempotencyKey
+	hooks := c.hooks.IdempotencyKey
+	return append(hooks[:len(hooks):len(hooks)], idempotencykey.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1903,7 +1911,8 @@ func (c *OrderClient) QueryEvents(_m *Order) *OrderEventQuery {
 
 // Hooks returns the client hooks.
 func (c *OrderClient) Hooks() []Hook {
-	return c.hooks.Order
+	hooks := c.hooks.Order
+	return append(hooks[:len(hooks):len(hooks)], order.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2052,7 +2061,8 @@ func (c *OrderEventClient) QueryOrder(_m *OrderEvent) *OrderQuery {
 
 // Hooks returns the client hooks.
 func (c *OrderEventClient) Hooks() []Hook {
-	return c.hooks.OrderEvent
+	hooks := c.hooks.OrderEvent
+	return append(hooks[:len(hooks):len(hooks)], orderevent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2233,7 +2243,8 @@ func (c *OrderLineClient) QueryEntitlements(_m *OrderLine) *EntitlementQuery {
 
 // Hooks returns the client hooks.
 func (c *OrderLineClient) Hooks() []Hook {
-	return c.hooks.OrderLine
+	hooks := c.hooks.OrderLine
+	return append(hooks[:len(hooks):len(hooks)], orderline.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2366,7 +2377,8 @@ func (c *ProductClient) GetX(ctx context.Context, id int) *Product {
 
 // Hooks returns the client hooks.
 func (c *ProductClient) Hooks() []Hook {
-	return c.hooks.Product
+	hooks := c.hooks.Product
+	return append(hooks[:len(hooks):len(hooks)], product.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2563,7 +2575,8 @@ func (c *RequestClient) QueryOrder(_m *Request) *OrderQuery {
 
 // Hooks returns the client hooks.
 func (c *RequestClient) Hooks() []Hook {
-	return c.hooks.Request
+	hooks := c.hooks.Request
+	return append(hooks[:len(hooks):len(hooks)], request.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2760,7 +2773,8 @@ func (c *UserClient) QueryAssignedRequests(_m *User) *RequestQuery {
 
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
-	return c.hooks.User
+	hooks := c.hooks.User
+	return append(hooks[:len(hooks):len(hooks)], user.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.

@@ -336,7 +336,9 @@ func (_u *ContractUpdate) RemoveEntitlements(v ...*Entitlement) *ContractUpdate 
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ContractUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -363,11 +365,15 @@ func (_u *ContractUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ContractUpdate) defaults() {
+func (_u *ContractUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if contract.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized contract.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := contract.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -974,7 +980,9 @@ func (_u *ContractUpdateOne) Select(field string, fields ...string) *ContractUpd
 
 // Save executes the query and returns the updated Contract entity.
 func (_u *ContractUpdateOne) Save(ctx context.Context) (*Contract, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1001,11 +1009,15 @@ func (_u *ContractUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ContractUpdateOne) defaults() {
+func (_u *ContractUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if contract.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized contract.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := contract.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -115,7 +115,9 @@ func (_c *ContractItemCreate) Mutation() *ContractItemMutation {
 
 // Save creates the ContractItem in the database.
 func (_c *ContractItemCreate) Save(ctx context.Context) (*ContractItem, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -142,12 +144,18 @@ func (_c *ContractItemCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ContractItemCreate) defaults() {
+func (_c *ContractItemCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if contractitem.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized contractitem.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := contractitem.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if contractitem.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized contractitem.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := contractitem.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -155,6 +163,7 @@ func (_c *ContractItemCreate) defaults() {
 		v := contractitem.DefaultUnitPriceMinor
 		_c.mutation.SetUnitPriceMinor(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -156,7 +156,9 @@ func (_u *ContractItemUpdate) ClearProduct() *ContractItemUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ContractItemUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -183,11 +185,15 @@ func (_u *ContractItemUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ContractItemUpdate) defaults() {
+func (_u *ContractItemUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if contractitem.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized contractitem.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := contractitem.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -473,7 +479,9 @@ func (_u *ContractItemUpdateOne) Select(field string, fields ...string) *Contrac
 
 // Save executes the query and returns the updated ContractItem entity.
 func (_u *ContractItemUpdateOne) Save(ctx context.Context) (*ContractItem, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -500,11 +508,15 @@ func (_u *ContractItemUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ContractItemUpdateOne) defaults() {
+func (_u *ContractItemUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if contractitem.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized contractitem.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := contractitem.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

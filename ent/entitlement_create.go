@@ -274,7 +274,9 @@ func (_c *EntitlementCreate) Mutation() *EntitlementMutation {
 
 // Save creates the Entitlement in the database.
 func (_c *EntitlementCreate) Save(ctx context.Context) (*Entitlement, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -301,12 +303,18 @@ func (_c *EntitlementCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *EntitlementCreate) defaults() {
+func (_c *EntitlementCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if entitlement.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized entitlement.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := entitlement.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if entitlement.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized entitlement.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := entitlement.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -322,6 +330,7 @@ func (_c *EntitlementCreate) defaults() {
 		v := entitlement.DefaultSoftLimit
 		_c.mutation.SetSoftLimit(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

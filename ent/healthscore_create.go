@@ -114,7 +114,9 @@ func (_c *HealthScoreCreate) Mutation() *HealthScoreMutation {
 
 // Save creates the HealthScore in the database.
 func (_c *HealthScoreCreate) Save(ctx context.Context) (*HealthScore, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -141,19 +143,29 @@ func (_c *HealthScoreCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *HealthScoreCreate) defaults() {
+func (_c *HealthScoreCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if healthscore.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthscore.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := healthscore.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if healthscore.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthscore.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := healthscore.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ComputedAt(); !ok {
+		if healthscore.DefaultComputedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthscore.DefaultComputedAt (forgotten import ent/runtime?)")
+		}
 		v := healthscore.DefaultComputedAt()
 		_c.mutation.SetComputedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

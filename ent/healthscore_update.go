@@ -179,7 +179,9 @@ func (_u *HealthScoreUpdate) ClearAccount() *HealthScoreUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *HealthScoreUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -206,11 +208,15 @@ func (_u *HealthScoreUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *HealthScoreUpdate) defaults() {
+func (_u *HealthScoreUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if healthscore.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthscore.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := healthscore.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -508,7 +514,9 @@ func (_u *HealthScoreUpdateOne) Select(field string, fields ...string) *HealthSc
 
 // Save executes the query and returns the updated HealthScore entity.
 func (_u *HealthScoreUpdateOne) Save(ctx context.Context) (*HealthScore, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -535,11 +543,15 @@ func (_u *HealthScoreUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *HealthScoreUpdateOne) defaults() {
+func (_u *HealthScoreUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if healthscore.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthscore.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := healthscore.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -107,7 +107,9 @@ func (_c *HealthSignalCreate) Mutation() *HealthSignalMutation {
 
 // Save creates the HealthSignal in the database.
 func (_c *HealthSignalCreate) Save(ctx context.Context) (*HealthSignal, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -134,19 +136,29 @@ func (_c *HealthSignalCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *HealthSignalCreate) defaults() {
+func (_c *HealthSignalCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if healthsignal.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthsignal.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := healthsignal.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if healthsignal.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthsignal.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := healthsignal.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.IngestedAt(); !ok {
+		if healthsignal.DefaultIngestedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthsignal.DefaultIngestedAt (forgotten import ent/runtime?)")
+		}
 		v := healthsignal.DefaultIngestedAt()
 		_c.mutation.SetIngestedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

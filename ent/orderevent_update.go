@@ -151,7 +151,9 @@ func (_u *OrderEventUpdate) ClearOrder() *OrderEventUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *OrderEventUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -178,11 +180,15 @@ func (_u *OrderEventUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *OrderEventUpdate) defaults() {
+func (_u *OrderEventUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if orderevent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized orderevent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := orderevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -439,7 +445,9 @@ func (_u *OrderEventUpdateOne) Select(field string, fields ...string) *OrderEven
 
 // Save executes the query and returns the updated OrderEvent entity.
 func (_u *OrderEventUpdateOne) Save(ctx context.Context) (*OrderEvent, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -466,11 +474,15 @@ func (_u *OrderEventUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *OrderEventUpdateOne) defaults() {
+func (_u *OrderEventUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if orderevent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized orderevent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := orderevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -266,7 +266,9 @@ func (_c *RequestCreate) Mutation() *RequestMutation {
 
 // Save creates the Request in the database.
 func (_c *RequestCreate) Save(ctx context.Context) (*Request, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -293,12 +295,18 @@ func (_c *RequestCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *RequestCreate) defaults() {
+func (_c *RequestCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if request.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized request.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := request.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if request.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized request.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := request.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -314,6 +322,7 @@ func (_c *RequestCreate) defaults() {
 		v := request.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -353,7 +353,9 @@ func (_u *RequestUpdate) ClearOrder() *RequestUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *RequestUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -380,11 +382,15 @@ func (_u *RequestUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *RequestUpdate) defaults() {
+func (_u *RequestUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if request.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized request.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := request.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -964,7 +970,9 @@ func (_u *RequestUpdateOne) Select(field string, fields ...string) *RequestUpdat
 
 // Save executes the query and returns the updated Request entity.
 func (_u *RequestUpdateOne) Save(ctx context.Context) (*Request, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -991,11 +999,15 @@ func (_u *RequestUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *RequestUpdateOne) defaults() {
+func (_u *RequestUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if request.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized request.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := request.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

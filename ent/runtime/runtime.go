@@ -2,7 +2,764 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/opsgraph/opsgraph/ent/runtime.go
+import (
+	"context"
+	"time"
+
+	"github.com/opsgraph/opsgraph/ent/account"
+	"github.com/opsgraph/opsgraph/ent/auditevent"
+	"github.com/opsgraph/opsgraph/ent/contract"
+	"github.com/opsgraph/opsgraph/ent/contractitem"
+	"github.com/opsgraph/opsgraph/ent/entitlement"
+	"github.com/opsgraph/opsgraph/ent/healthscore"
+	"github.com/opsgraph/opsgraph/ent/healthsignal"
+	"github.com/opsgraph/opsgraph/ent/idempotencykey"
+	"github.com/opsgraph/opsgraph/ent/order"
+	"github.com/opsgraph/opsgraph/ent/orderevent"
+	"github.com/opsgraph/opsgraph/ent/orderline"
+	"github.com/opsgraph/opsgraph/ent/product"
+	"github.com/opsgraph/opsgraph/ent/request"
+	"github.com/opsgraph/opsgraph/ent/schema"
+	"github.com/opsgraph/opsgraph/ent/user"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	accountMixin := schema.Account{}.Mixin()
+	account.Policy = privacy.NewPolicies(accountMixin[1], schema.Account{})
+	account.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := account.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	accountMixinFields0 := accountMixin[0].Fields()
+	_ = accountMixinFields0
+	accountFields := schema.Account{}.Fields()
+	_ = accountFields
+	// accountDescCreatedAt is the schema descriptor for created_at field.
+	accountDescCreatedAt := accountMixinFields0[0].Descriptor()
+	// account.DefaultCreatedAt holds the default value on creation for the created_at field.
+	account.DefaultCreatedAt = accountDescCreatedAt.Default.(func() time.Time)
+	// accountDescUpdatedAt is the schema descriptor for updated_at field.
+	accountDescUpdatedAt := accountMixinFields0[1].Descriptor()
+	// account.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	account.DefaultUpdatedAt = accountDescUpdatedAt.Default.(func() time.Time)
+	// account.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	account.UpdateDefaultUpdatedAt = accountDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// accountDescName is the schema descriptor for name field.
+	accountDescName := accountFields[0].Descriptor()
+	// account.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	account.NameValidator = func() func(string) error {
+		validators := accountDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// accountDescDomain is the schema descriptor for domain field.
+	accountDescDomain := accountFields[1].Descriptor()
+	// account.DomainValidator is a validator for the "domain" field. It is called by the builders before save.
+	account.DomainValidator = accountDescDomain.Validators[0].(func(string) error)
+	// accountDescIndustry is the schema descriptor for industry field.
+	accountDescIndustry := accountFields[4].Descriptor()
+	// account.IndustryValidator is a validator for the "industry" field. It is called by the builders before save.
+	account.IndustryValidator = accountDescIndustry.Validators[0].(func(string) error)
+	// accountDescLifecycleStageChangedAt is the schema descriptor for lifecycle_stage_changed_at field.
+	accountDescLifecycleStageChangedAt := accountFields[6].Descriptor()
+	// account.DefaultLifecycleStageChangedAt holds the default value on creation for the lifecycle_stage_changed_at field.
+	account.DefaultLifecycleStageChangedAt = accountDescLifecycleStageChangedAt.Default.(func() time.Time)
+	// accountDescExternalCrmID is the schema descriptor for external_crm_id field.
+	accountDescExternalCrmID := accountFields[9].Descriptor()
+	// account.ExternalCrmIDValidator is a validator for the "external_crm_id" field. It is called by the builders before save.
+	account.ExternalCrmIDValidator = accountDescExternalCrmID.Validators[0].(func(string) error)
+	// accountDescBillingContactName is the schema descriptor for billing_contact_name field.
+	accountDescBillingContactName := accountFields[10].Descriptor()
+	// account.BillingContactNameValidator is a validator for the "billing_contact_name" field. It is called by the builders before save.
+	account.BillingContactNameValidator = accountDescBillingContactName.Validators[0].(func(string) error)
+	// accountDescBillingContactEmail is the schema descriptor for billing_contact_email field.
+	accountDescBillingContactEmail := accountFields[11].Descriptor()
+	// account.BillingContactEmailValidator is a validator for the "billing_contact_email" field. It is called by the builders before save.
+	account.BillingContactEmailValidator = accountDescBillingContactEmail.Validators[0].(func(string) error)
+	auditeventMixin := schema.AuditEvent{}.Mixin()
+	auditevent.Policy = privacy.NewPolicies(auditeventMixin[1], schema.AuditEvent{})
+	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditeventMixinFields0 := auditeventMixin[0].Fields()
+	_ = auditeventMixinFields0
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescCreatedAt is the schema descriptor for created_at field.
+	auditeventDescCreatedAt := auditeventMixinFields0[0].Descriptor()
+	// auditevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	auditevent.DefaultCreatedAt = auditeventDescCreatedAt.Default.(func() time.Time)
+	// auditeventDescUpdatedAt is the schema descriptor for updated_at field.
+	auditeventDescUpdatedAt := auditeventMixinFields0[1].Descriptor()
+	// auditevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	auditevent.DefaultUpdatedAt = auditeventDescUpdatedAt.Default.(func() time.Time)
+	// auditevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	auditevent.UpdateDefaultUpdatedAt = auditeventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// auditeventDescActor is the schema descriptor for actor field.
+	auditeventDescActor := auditeventFields[0].Descriptor()
+	// auditevent.ActorValidator is a validator for the "actor" field. It is called by the builders before save.
+	auditevent.ActorValidator = auditeventDescActor.Validators[0].(func(string) error)
+	// auditeventDescAction is the schema descriptor for action field.
+	auditeventDescAction := auditeventFields[1].Descriptor()
+	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	auditevent.ActionValidator = auditeventDescAction.Validators[0].(func(string) error)
+	// auditeventDescEntityType is the schema descriptor for entity_type field.
+	auditeventDescEntityType := auditeventFields[2].Descriptor()
+	// auditevent.EntityTypeValidator is a validator for the "entity_type" field. It is called by the builders before save.
+	auditevent.EntityTypeValidator = auditeventDescEntityType.Validators[0].(func(string) error)
+	// auditeventDescAt is the schema descriptor for at field.
+	auditeventDescAt := auditeventFields[5].Descriptor()
+	// auditevent.DefaultAt holds the default value on creation for the at field.
+	auditevent.DefaultAt = auditeventDescAt.Default.(func() time.Time)
+	contractMixin := schema.Contract{}.Mixin()
+	contract.Policy = privacy.NewPolicies(contractMixin[1], schema.Contract{})
+	contract.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := contract.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	contractMixinFields0 := contractMixin[0].Fields()
+	_ = contractMixinFields0
+	contractFields := schema.Contract{}.Fields()
+	_ = contractFields
+	// contractDescCreatedAt is the schema descriptor for created_at field.
+	contractDescCreatedAt := contractMixinFields0[0].Descriptor()
+	// contract.DefaultCreatedAt holds the default value on creation for the created_at field.
+	contract.DefaultCreatedAt = contractDescCreatedAt.Default.(func() time.Time)
+	// contractDescUpdatedAt is the schema descriptor for updated_at field.
+	contractDescUpdatedAt := contractMixinFields0[1].Descriptor()
+	// contract.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	contract.DefaultUpdatedAt = contractDescUpdatedAt.Default.(func() time.Time)
+	// contract.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	contract.UpdateDefaultUpdatedAt = contractDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// contractDescNumber is the schema descriptor for number field.
+	contractDescNumber := contractFields[0].Descriptor()
+	// contract.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	contract.NumberValidator = func() func(string) error {
+		validators := contractDescNumber.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(number string) error {
+			for _, fn := range fns {
+				if err := fn(number); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// contractDescArrMinor is the schema descriptor for arr_minor field.
+	contractDescArrMinor := contractFields[7].Descriptor()
+	// contract.DefaultArrMinor holds the default value on creation for the arr_minor field.
+	contract.DefaultArrMinor = contractDescArrMinor.Default.(int64)
+	// contractDescCurrency is the schema descriptor for currency field.
+	contractDescCurrency := contractFields[8].Descriptor()
+	// contract.DefaultCurrency holds the default value on creation for the currency field.
+	contract.DefaultCurrency = contractDescCurrency.Default.(string)
+	// contract.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	contract.CurrencyValidator = contractDescCurrency.Validators[0].(func(string) error)
+	// contractDescAutoRenew is the schema descriptor for auto_renew field.
+	contractDescAutoRenew := contractFields[9].Descriptor()
+	// contract.DefaultAutoRenew holds the default value on creation for the auto_renew field.
+	contract.DefaultAutoRenew = contractDescAutoRenew.Default.(bool)
+	contractitemMixin := schema.ContractItem{}.Mixin()
+	contractitem.Policy = privacy.NewPolicies(contractitemMixin[1], schema.ContractItem{})
+	contractitem.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := contractitem.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	contractitemMixinFields0 := contractitemMixin[0].Fields()
+	_ = contractitemMixinFields0
+	contractitemFields := schema.ContractItem{}.Fields()
+	_ = contractitemFields
+	// contractitemDescCreatedAt is the schema descriptor for created_at field.
+	contractitemDescCreatedAt := contractitemMixinFields0[0].Descriptor()
+	// contractitem.DefaultCreatedAt holds the default value on creation for the created_at field.
+	contractitem.DefaultCreatedAt = contractitemDescCreatedAt.Default.(func() time.Time)
+	// contractitemDescUpdatedAt is the schema descriptor for updated_at field.
+	contractitemDescUpdatedAt := contractitemMixinFields0[1].Descriptor()
+	// contractitem.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	contractitem.DefaultUpdatedAt = contractitemDescUpdatedAt.Default.(func() time.Time)
+	// contractitem.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	contractitem.UpdateDefaultUpdatedAt = contractitemDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// contractitemDescQuantity is the schema descriptor for quantity field.
+	contractitemDescQuantity := contractitemFields[2].Descriptor()
+	// contractitem.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	contractitem.QuantityValidator = contractitemDescQuantity.Validators[0].(func(int64) error)
+	// contractitemDescTier is the schema descriptor for tier field.
+	contractitemDescTier := contractitemFields[3].Descriptor()
+	// contractitem.TierValidator is a validator for the "tier" field. It is called by the builders before save.
+	contractitem.TierValidator = contractitemDescTier.Validators[0].(func(string) error)
+	// contractitemDescUnitPriceMinor is the schema descriptor for unit_price_minor field.
+	contractitemDescUnitPriceMinor := contractitemFields[4].Descriptor()
+	// contractitem.DefaultUnitPriceMinor holds the default value on creation for the unit_price_minor field.
+	contractitem.DefaultUnitPriceMinor = contractitemDescUnitPriceMinor.Default.(int64)
+	// contractitem.UnitPriceMinorValidator is a validator for the "unit_price_minor" field. It is called by the builders before save.
+	contractitem.UnitPriceMinorValidator = contractitemDescUnitPriceMinor.Validators[0].(func(int64) error)
+	entitlementMixin := schema.Entitlement{}.Mixin()
+	entitlement.Policy = privacy.NewPolicies(entitlementMixin[1], schema.Entitlement{})
+	entitlement.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := entitlement.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	entitlementMixinFields0 := entitlementMixin[0].Fields()
+	_ = entitlementMixinFields0
+	entitlementFields := schema.Entitlement{}.Fields()
+	_ = entitlementFields
+	// entitlementDescCreatedAt is the schema descriptor for created_at field.
+	entitlementDescCreatedAt := entitlementMixinFields0[0].Descriptor()
+	// entitlement.DefaultCreatedAt holds the default value on creation for the created_at field.
+	entitlement.DefaultCreatedAt = entitlementDescCreatedAt.Default.(func() time.Time)
+	// entitlementDescUpdatedAt is the schema descriptor for updated_at field.
+	entitlementDescUpdatedAt := entitlementMixinFields0[1].Descriptor()
+	// entitlement.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	entitlement.DefaultUpdatedAt = entitlementDescUpdatedAt.Default.(func() time.Time)
+	// entitlement.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	entitlement.UpdateDefaultUpdatedAt = entitlementDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// entitlementDescUsage is the schema descriptor for usage field.
+	entitlementDescUsage := entitlementFields[6].Descriptor()
+	// entitlement.DefaultUsage holds the default value on creation for the usage field.
+	entitlement.DefaultUsage = entitlementDescUsage.Default.(int64)
+	// entitlementDescTier is the schema descriptor for tier field.
+	entitlementDescTier := entitlementFields[8].Descriptor()
+	// entitlement.TierValidator is a validator for the "tier" field. It is called by the builders before save.
+	entitlement.TierValidator = entitlementDescTier.Validators[0].(func(string) error)
+	// entitlementDescSoftLimit is the schema descriptor for soft_limit field.
+	entitlementDescSoftLimit := entitlementFields[12].Descriptor()
+	// entitlement.DefaultSoftLimit holds the default value on creation for the soft_limit field.
+	entitlement.DefaultSoftLimit = entitlementDescSoftLimit.Default.(bool)
+	// entitlementDescOverrideReason is the schema descriptor for override_reason field.
+	entitlementDescOverrideReason := entitlementFields[14].Descriptor()
+	// entitlement.OverrideReasonValidator is a validator for the "override_reason" field. It is called by the builders before save.
+	entitlement.OverrideReasonValidator = entitlementDescOverrideReason.Validators[0].(func(string) error)
+	healthscoreMixin := schema.HealthScore{}.Mixin()
+	healthscore.Policy = privacy.NewPolicies(healthscoreMixin[1], schema.HealthScore{})
+	healthscore.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := healthscore.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	healthscoreMixinFields0 := healthscoreMixin[0].Fields()
+	_ = healthscoreMixinFields0
+	healthscoreFields := schema.HealthScore{}.Fields()
+	_ = healthscoreFields
+	// healthscoreDescCreatedAt is the schema descriptor for created_at field.
+	healthscoreDescCreatedAt := healthscoreMixinFields0[0].Descriptor()
+	// healthscore.DefaultCreatedAt holds the default value on creation for the created_at field.
+	healthscore.DefaultCreatedAt = healthscoreDescCreatedAt.Default.(func() time.Time)
+	// healthscoreDescUpdatedAt is the schema descriptor for updated_at field.
+	healthscoreDescUpdatedAt := healthscoreMixinFields0[1].Descriptor()
+	// healthscore.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	healthscore.DefaultUpdatedAt = healthscoreDescUpdatedAt.Default.(func() time.Time)
+	// healthscore.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	healthscore.UpdateDefaultUpdatedAt = healthscoreDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// healthscoreDescScore is the schema descriptor for score field.
+	healthscoreDescScore := healthscoreFields[1].Descriptor()
+	// healthscore.ScoreValidator is a validator for the "score" field. It is called by the builders before save.
+	healthscore.ScoreValidator = healthscoreDescScore.Validators[0].(func(float64) error)
+	// healthscoreDescCoverage is the schema descriptor for coverage field.
+	healthscoreDescCoverage := healthscoreFields[3].Descriptor()
+	// healthscore.CoverageValidator is a validator for the "coverage" field. It is called by the builders before save.
+	healthscore.CoverageValidator = healthscoreDescCoverage.Validators[0].(func(float64) error)
+	// healthscoreDescModelVersion is the schema descriptor for model_version field.
+	healthscoreDescModelVersion := healthscoreFields[4].Descriptor()
+	// healthscore.ModelVersionValidator is a validator for the "model_version" field. It is called by the builders before save.
+	healthscore.ModelVersionValidator = healthscoreDescModelVersion.Validators[0].(func(int) error)
+	// healthscoreDescComputedAt is the schema descriptor for computed_at field.
+	healthscoreDescComputedAt := healthscoreFields[6].Descriptor()
+	// healthscore.DefaultComputedAt holds the default value on creation for the computed_at field.
+	healthscore.DefaultComputedAt = healthscoreDescComputedAt.Default.(func() time.Time)
+	healthsignalMixin := schema.HealthSignal{}.Mixin()
+	healthsignal.Policy = privacy.NewPolicies(healthsignalMixin[1], schema.HealthSignal{})
+	healthsignal.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := healthsignal.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	healthsignalMixinFields0 := healthsignalMixin[0].Fields()
+	_ = healthsignalMixinFields0
+	healthsignalFields := schema.HealthSignal{}.Fields()
+	_ = healthsignalFields
+	// healthsignalDescCreatedAt is the schema descriptor for created_at field.
+	healthsignalDescCreatedAt := healthsignalMixinFields0[0].Descriptor()
+	// healthsignal.DefaultCreatedAt holds the default value on creation for the created_at field.
+	healthsignal.DefaultCreatedAt = healthsignalDescCreatedAt.Default.(func() time.Time)
+	// healthsignalDescUpdatedAt is the schema descriptor for updated_at field.
+	healthsignalDescUpdatedAt := healthsignalMixinFields0[1].Descriptor()
+	// healthsignal.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	healthsignal.DefaultUpdatedAt = healthsignalDescUpdatedAt.Default.(func() time.Time)
+	// healthsignal.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	healthsignal.UpdateDefaultUpdatedAt = healthsignalDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// healthsignalDescSource is the schema descriptor for source field.
+	healthsignalDescSource := healthsignalFields[4].Descriptor()
+	// healthsignal.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	healthsignal.SourceValidator = func() func(string) error {
+		validators := healthsignalDescSource.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(source string) error {
+			for _, fn := range fns {
+				if err := fn(source); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// healthsignalDescIngestedAt is the schema descriptor for ingested_at field.
+	healthsignalDescIngestedAt := healthsignalFields[5].Descriptor()
+	// healthsignal.DefaultIngestedAt holds the default value on creation for the ingested_at field.
+	healthsignal.DefaultIngestedAt = healthsignalDescIngestedAt.Default.(func() time.Time)
+	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
+	idempotencykey.Policy = privacy.NewPolicies(idempotencykeyMixin[1], schema.IdempotencyKey{})
+	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := idempotencykey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
+	_ = idempotencykeyMixinFields0
+	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
+	_ = idempotencykeyFields
+	// idempotencykeyDescCreatedAt is the schema descriptor for created_at field.
+	idempotencykeyDescCreatedAt := idempotencykeyMixinFields0[0].Descriptor()
+	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
+	// idempotencykeyDescUpdatedAt is the schema descriptor for updated_at field.
+	idempotencykeyDescUpdatedAt := idempotencykeyMixinFields0[1].Descriptor()
+	// idempotencykey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	idempotencykey.DefaultUpdatedAt = idempotencykeyDescUpdatedAt.Default.(func() time.Time)
+	// idempotencykey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	idempotencykey.UpdateDefaultUpdatedAt = idempotencykeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// idempotencykeyDescSubject is the schema descriptor for subject field.
+	idempotencykeyDescSubject := idempotencykeyFields[0].Descriptor()
+	// idempotencykey.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	idempotencykey.SubjectValidator = idempotencykeyDescSubject.Validators[0].(func(string) error)
+	// idempotencykeyDescKey is the schema descriptor for key field.
+	idempotencykeyDescKey := idempotencykeyFields[1].Descriptor()
+	// idempotencykey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	idempotencykey.KeyValidator = func() func(string) error {
+		validators := idempotencykeyDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencykeyDescAction is the schema descriptor for action field.
+	idempotencykeyDescAction := idempotencykeyFields[2].Descriptor()
+	// idempotencykey.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	idempotencykey.ActionValidator = idempotencykeyDescAction.Validators[0].(func(string) error)
+	// idempotencykeyDescRequestHash is the schema descriptor for request_hash field.
+	idempotencykeyDescRequestHash := idempotencykeyFields[3].Descriptor()
+	// idempotencykey.RequestHashValidator is a validator for the "request_hash" field. It is called by the builders before save.
+	idempotencykey.RequestHashValidator = idempotencykeyDescRequestHash.Validators[0].(func(string) error)
+	orderMixin := schema.Order{}.Mixin()
+	order.Policy = privacy.NewPolicies(orderMixin[1], schema.Order{})
+	order.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := order.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	orderMixinFields0 := orderMixin[0].Fields()
+	_ = orderMixinFields0
+	orderFields := schema.Order{}.Fields()
+	_ = orderFields
+	// orderDescCreatedAt is the schema descriptor for created_at field.
+	orderDescCreatedAt := orderMixinFields0[0].Descriptor()
+	// order.DefaultCreatedAt holds the default value on creation for the created_at field.
+	order.DefaultCreatedAt = orderDescCreatedAt.Default.(func() time.Time)
+	// orderDescUpdatedAt is the schema descriptor for updated_at field.
+	orderDescUpdatedAt := orderMixinFields0[1].Descriptor()
+	// order.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	order.DefaultUpdatedAt = orderDescUpdatedAt.Default.(func() time.Time)
+	// order.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	order.UpdateDefaultUpdatedAt = orderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// orderDescNumber is the schema descriptor for number field.
+	orderDescNumber := orderFields[0].Descriptor()
+	// order.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	order.NumberValidator = func() func(string) error {
+		validators := orderDescNumber.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(number string) error {
+			for _, fn := range fns {
+				if err := fn(number); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescIdempotencyKey is the schema descriptor for idempotency_key field.
+	orderDescIdempotencyKey := orderFields[4].Descriptor()
+	// order.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	order.IdempotencyKeyValidator = orderDescIdempotencyKey.Validators[0].(func(string) error)
+	// orderDescRejectionReason is the schema descriptor for rejection_reason field.
+	orderDescRejectionReason := orderFields[11].Descriptor()
+	// order.RejectionReasonValidator is a validator for the "rejection_reason" field. It is called by the builders before save.
+	order.RejectionReasonValidator = orderDescRejectionReason.Validators[0].(func(string) error)
+	// orderDescRejectionNote is the schema descriptor for rejection_note field.
+	orderDescRejectionNote := orderFields[12].Descriptor()
+	// order.RejectionNoteValidator is a validator for the "rejection_note" field. It is called by the builders before save.
+	order.RejectionNoteValidator = orderDescRejectionNote.Validators[0].(func(string) error)
+	// orderDescInvoiceReference is the schema descriptor for invoice_reference field.
+	orderDescInvoiceReference := orderFields[15].Descriptor()
+	// order.InvoiceReferenceValidator is a validator for the "invoice_reference" field. It is called by the builders before save.
+	order.InvoiceReferenceValidator = orderDescInvoiceReference.Validators[0].(func(string) error)
+	ordereventMixin := schema.OrderEvent{}.Mixin()
+	orderevent.Policy = privacy.NewPolicies(ordereventMixin[1], schema.OrderEvent{})
+	orderevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := orderevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ordereventMixinFields0 := ordereventMixin[0].Fields()
+	_ = ordereventMixinFields0
+	ordereventFields := schema.OrderEvent{}.Fields()
+	_ = ordereventFields
+	// ordereventDescCreatedAt is the schema descriptor for created_at field.
+	ordereventDescCreatedAt := ordereventMixinFields0[0].Descriptor()
+	// orderevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	orderevent.DefaultCreatedAt = ordereventDescCreatedAt.Default.(func() time.Time)
+	// ordereventDescUpdatedAt is the schema descriptor for updated_at field.
+	ordereventDescUpdatedAt := ordereventMixinFields0[1].Descriptor()
+	// orderevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	orderevent.DefaultUpdatedAt = ordereventDescUpdatedAt.Default.(func() time.Time)
+	// orderevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	orderevent.UpdateDefaultUpdatedAt = ordereventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// ordereventDescActor is the schema descriptor for actor field.
+	ordereventDescActor := ordereventFields[3].Descriptor()
+	// orderevent.ActorValidator is a validator for the "actor" field. It is called by the builders before save.
+	orderevent.ActorValidator = ordereventDescActor.Validators[0].(func(string) error)
+	// ordereventDescNote is the schema descriptor for note field.
+	ordereventDescNote := ordereventFields[4].Descriptor()
+	// orderevent.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	orderevent.NoteValidator = ordereventDescNote.Validators[0].(func(string) error)
+	// ordereventDescAt is the schema descriptor for at field.
+	ordereventDescAt := ordereventFields[5].Descriptor()
+	// orderevent.DefaultAt holds the default value on creation for the at field.
+	orderevent.DefaultAt = ordereventDescAt.Default.(func() time.Time)
+	orderlineMixin := schema.OrderLine{}.Mixin()
+	orderline.Policy = privacy.NewPolicies(orderlineMixin[1], schema.OrderLine{})
+	orderline.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := orderline.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	orderlineMixinFields0 := orderlineMixin[0].Fields()
+	_ = orderlineMixinFields0
+	orderlineFields := schema.OrderLine{}.Fields()
+	_ = orderlineFields
+	// orderlineDescCreatedAt is the schema descriptor for created_at field.
+	orderlineDescCreatedAt := orderlineMixinFields0[0].Descriptor()
+	// orderline.DefaultCreatedAt holds the default value on creation for the created_at field.
+	orderline.DefaultCreatedAt = orderlineDescCreatedAt.Default.(func() time.Time)
+	// orderlineDescUpdatedAt is the schema descriptor for updated_at field.
+	orderlineDescUpdatedAt := orderlineMixinFields0[1].Descriptor()
+	// orderline.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	orderline.DefaultUpdatedAt = orderlineDescUpdatedAt.Default.(func() time.Time)
+	// orderline.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	orderline.UpdateDefaultUpdatedAt = orderlineDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// orderlineDescQuantity is the schema descriptor for quantity field.
+	orderlineDescQuantity := orderlineFields[3].Descriptor()
+	// orderline.DefaultQuantity holds the default value on creation for the quantity field.
+	orderline.DefaultQuantity = orderlineDescQuantity.Default.(int64)
+	// orderlineDescTier is the schema descriptor for tier field.
+	orderlineDescTier := orderlineFields[4].Descriptor()
+	// orderline.TierValidator is a validator for the "tier" field. It is called by the builders before save.
+	orderline.TierValidator = orderlineDescTier.Validators[0].(func(string) error)
+	productMixin := schema.Product{}.Mixin()
+	product.Policy = privacy.NewPolicies(productMixin[1], schema.Product{})
+	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := product.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	productMixinFields0 := productMixin[0].Fields()
+	_ = productMixinFields0
+	productFields := schema.Product{}.Fields()
+	_ = productFields
+	// productDescCreatedAt is the schema descriptor for created_at field.
+	productDescCreatedAt := productMixinFields0[0].Descriptor()
+	// product.DefaultCreatedAt holds the default value on creation for the created_at field.
+	product.DefaultCreatedAt = productDescCreatedAt.Default.(func() time.Time)
+	// productDescUpdatedAt is the schema descriptor for updated_at field.
+	productDescUpdatedAt := productMixinFields0[1].Descriptor()
+	// product.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	product.DefaultUpdatedAt = productDescUpdatedAt.Default.(func() time.Time)
+	// product.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	product.UpdateDefaultUpdatedAt = productDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// productDescSku is the schema descriptor for sku field.
+	productDescSku := productFields[0].Descriptor()
+	// product.SkuValidator is a validator for the "sku" field. It is called by the builders before save.
+	product.SkuValidator = func() func(string) error {
+		validators := productDescSku.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sku string) error {
+			for _, fn := range fns {
+				if err := fn(sku); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescName is the schema descriptor for name field.
+	productDescName := productFields[1].Descriptor()
+	// product.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	product.NameValidator = func() func(string) error {
+		validators := productDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescFeatureKey is the schema descriptor for feature_key field.
+	productDescFeatureKey := productFields[2].Descriptor()
+	// product.FeatureKeyValidator is a validator for the "feature_key" field. It is called by the builders before save.
+	product.FeatureKeyValidator = func() func(string) error {
+		validators := productDescFeatureKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(feature_key string) error {
+			for _, fn := range fns {
+				if err := fn(feature_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescUnit is the schema descriptor for unit field.
+	productDescUnit := productFields[4].Descriptor()
+	// product.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
+	product.UnitValidator = productDescUnit.Validators[0].(func(string) error)
+	// productDescTiers is the schema descriptor for tiers field.
+	productDescTiers := productFields[5].Descriptor()
+	// product.DefaultTiers holds the default value on creation for the tiers field.
+	product.DefaultTiers = productDescTiers.Default.([]string)
+	// productDescActive is the schema descriptor for active field.
+	productDescActive := productFields[6].Descriptor()
+	// product.DefaultActive holds the default value on creation for the active field.
+	product.DefaultActive = productDescActive.Default.(bool)
+	requestMixin := schema.Request{}.Mixin()
+	request.Policy = privacy.NewPolicies(requestMixin[1], schema.Request{})
+	request.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := request.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	requestMixinFields0 := requestMixin[0].Fields()
+	_ = requestMixinFields0
+	requestFields := schema.Request{}.Fields()
+	_ = requestFields
+	// requestDescCreatedAt is the schema descriptor for created_at field.
+	requestDescCreatedAt := requestMixinFields0[0].Descriptor()
+	// request.DefaultCreatedAt holds the default value on creation for the created_at field.
+	request.DefaultCreatedAt = requestDescCreatedAt.Default.(func() time.Time)
+	// requestDescUpdatedAt is the schema descriptor for updated_at field.
+	requestDescUpdatedAt := requestMixinFields0[1].Descriptor()
+	// request.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	request.DefaultUpdatedAt = requestDescUpdatedAt.Default.(func() time.Time)
+	// request.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	request.UpdateDefaultUpdatedAt = requestDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// requestDescNumber is the schema descriptor for number field.
+	requestDescNumber := requestFields[0].Descriptor()
+	// request.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	request.NumberValidator = func() func(string) error {
+		validators := requestDescNumber.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(number string) error {
+			for _, fn := range fns {
+				if err := fn(number); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// requestDescTitle is the schema descriptor for title field.
+	requestDescTitle := requestFields[1].Descriptor()
+	// request.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	request.TitleValidator = func() func(string) error {
+		validators := requestDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	userMixin := schema.User{}.Mixin()
+	user.Policy = privacy.NewPolicies(userMixin[1], schema.User{})
+	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := user.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	userMixinFields0 := userMixin[0].Fields()
+	_ = userMixinFields0
+	userFields := schema.User{}.Fields()
+	_ = userFields
+	// userDescCreatedAt is the schema descriptor for created_at field.
+	userDescCreatedAt := userMixinFields0[0].Descriptor()
+	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
+	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
+	// userDescUpdatedAt is the schema descriptor for updated_at field.
+	userDescUpdatedAt := userMixinFields0[1].Descriptor()
+	// user.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
+	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// userDescEmail is the schema descriptor for email field.
+	userDescEmail := userFields[0].Descriptor()
+	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	user.EmailValidator = func() func(string) error {
+		validators := userDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+			validators[2].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescName is the schema descriptor for name field.
+	userDescName := userFields[1].Descriptor()
+	// user.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	user.NameValidator = func() func(string) error {
+		validators := userDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescRoles is the schema descriptor for roles field.
+	userDescRoles := userFields[2].Descriptor()
+	// user.DefaultRoles holds the default value on creation for the roles field.
+	user.DefaultRoles = userDescRoles.Default.([]string)
+	// userDescTeam is the schema descriptor for team field.
+	userDescTeam := userFields[3].Descriptor()
+	// user.TeamValidator is a validator for the "team" field. It is called by the builders before save.
+	user.TeamValidator = userDescTeam.Validators[0].(func(string) error)
+	// userDescActive is the schema descriptor for active field.
+	userDescActive := userFields[5].Descriptor()
+	// user.DefaultActive holds the default value on creation for the active field.
+	user.DefaultActive = userDescActive.Default.(bool)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

@@ -15,7 +15,7 @@ import (
 type AuditEvent struct{ ent.Schema }
 
 // Mixin of the AuditEvent.
-func (AuditEvent) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (AuditEvent) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the AuditEvent. Every field is immutable: the trail is append-only.
 func (AuditEvent) Fields() []ent.Field {

@@ -13,7 +13,7 @@ import (
 type Contract struct{ ent.Schema }
 
 // Mixin of the Contract.
-func (Contract) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Contract) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the Contract.
 func (Contract) Fields() []ent.Field {

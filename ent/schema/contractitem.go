@@ -17,7 +17,7 @@ var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
 type ContractItem struct{ ent.Schema }
 
 // Mixin of the ContractItem.
-func (ContractItem) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (ContractItem) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the ContractItem.
 func (ContractItem) Fields() []ent.Field {

@@ -15,7 +15,7 @@ import (
 type Entitlement struct{ ent.Schema }
 
 // Mixin of the Entitlement.
-func (Entitlement) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Entitlement) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the Entitlement.
 func (Entitlement) Fields() []ent.Field {

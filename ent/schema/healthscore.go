@@ -17,7 +17,7 @@ import (
 type HealthScore struct{ ent.Schema }
 
 // Mixin of the HealthScore.
-func (HealthScore) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (HealthScore) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the HealthScore.
 func (HealthScore) Fields() []ent.Field {

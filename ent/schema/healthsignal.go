@@ -15,7 +15,7 @@ import (
 type HealthSignal struct{ ent.Schema }
 
 // Mixin of the HealthSignal.
-func (HealthSignal) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (HealthSignal) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the HealthSignal.
 func (HealthSignal) Fields() []ent.Field {

@@ -14,7 +14,7 @@ import (
 type IdempotencyKey struct{ ent.Schema }
 
 // Mixin of the IdempotencyKey.
-func (IdempotencyKey) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (IdempotencyKey) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the IdempotencyKey.
 func (IdempotencyKey) Fields() []ent.Field {

@@ -9,6 +9,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
+
+	"github.com/opsgraph/opsgraph/internal/rows"
 )
 
 // TimeMixin gives every entity created/updated timestamps that connections
@@ -38,6 +40,13 @@ func (TimeMixin) Indexes() []ent.Index {
 		index.Fields("updated_at"),
 	}
 }
+
+// PolicyMixin gives an entity the ent privacy policy that guards every write
+// (internal/rows.WritePolicy); reads are filtered by the row interceptor.
+type PolicyMixin struct{ mixin.Schema }
+
+// Policy of the PolicyMixin.
+func (PolicyMixin) Policy() ent.Policy { return rows.WritePolicy() }
 
 // node returns the annotations every entity shares: a Node type with a root
 // Relay connection (where/orderBy), plus the extra annotations given.

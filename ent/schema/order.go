@@ -15,7 +15,7 @@ import (
 type Order struct{ ent.Schema }
 
 // Mixin of the Order.
-func (Order) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Order) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the Order.
 func (Order) Fields() []ent.Field {

@@ -16,7 +16,7 @@ import (
 type OrderEvent struct{ ent.Schema }
 
 // Mixin of the OrderEvent.
-func (OrderEvent) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (OrderEvent) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the OrderEvent.
 func (OrderEvent) Fields() []ent.Field {

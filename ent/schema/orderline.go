@@ -13,7 +13,7 @@ import (
 type OrderLine struct{ ent.Schema }
 
 // Mixin of the OrderLine.
-func (OrderLine) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (OrderLine) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the OrderLine.
 func (OrderLine) Fields() []ent.Field {

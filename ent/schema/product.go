@@ -13,7 +13,7 @@ import (
 type Product struct{ ent.Schema }
 
 // Mixin of the Product.
-func (Product) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Product) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the Product.
 func (Product) Fields() []ent.Field {

@@ -13,7 +13,7 @@ import (
 type Request struct{ ent.Schema }
 
 // Mixin of the Request.
-func (Request) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Request) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, PolicyMixin{}} }
 
 // Fields of the Request.
 func (Request) Fields() []ent.Field {

@@ -225,9 +225,12 @@ func CanRead(v *viewer.Viewer, c Class) bool {
 	return v.HasRole(viewer.RoleIntegration) && (s.Scope == "*" && len(v.Scopes) > 0 || s.Scope != "" && v.HasScope(s.Scope))
 }
 
-// Mutation says who may call a mutation.
+// Mutation says who may call a mutation, and which write of which entity it
+// makes: the ent layer allows that write to the same roles and scopes.
 type Mutation struct {
 	Name string
+	// Entity and Op ("create", "update") name the write it makes.
+	Entity, Op string
 	// Roles that may call it.
 	Roles []string
 	// Scope an INTEGRATION token needs; empty: never.
@@ -238,16 +241,16 @@ type Mutation struct {
 
 // Mutations lists who may call each mutation, in documentation order.
 var Mutations = []Mutation{
-	{"userCreate", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
-	{"userUpdate", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
-	{"accountCreate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales}, "accounts:write", ""},
-	{"accountUpdate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleCSM}, "accounts:write", "A CSM may update only the accounts in their book."},
-	{"productCreate", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
-	{"productUpdate", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
-	{"contractCreate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
-	{"contractUpdate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
-	{"contractItemCreate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
-	{"contractItemUpdate", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
+	{"userCreate", "User", "create", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
+	{"userUpdate", "User", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
+	{"accountCreate", "Account", "create", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales}, "accounts:write", ""},
+	{"accountUpdate", "Account", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleCSM}, "accounts:write", "A CSM may update only the accounts in their book."},
+	{"productCreate", "Product", "create", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
+	{"productUpdate", "Product", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
+	{"contractCreate", "Contract", "create", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
+	{"contractUpdate", "Contract", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
+	{"contractItemCreate", "ContractItem", "create", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
+	{"contractItemUpdate", "ContractItem", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
 }
 
 // MutationRule returns the rule of a mutation; ok is false for a mutation
@@ -261,6 +264,20 @@ func MutationRule(name string) (Mutation, bool) {
 	return Mutation{}, false
 }
 
+// CanWrite reports whether v may make the write op ("create", "update",
+// "delete") of entity: whether some mutation that makes it is open to v.
+func CanWrite(v *viewer.Viewer, entity, op string) bool {
+	if v != nil && v.System {
+		return true
+	}
+	for _, m := range Mutations {
+		if m.Entity == entity && m.Op == op && allowed(v, m) {
+			return true
+		}
+	}
+	return false
+}
+
 // CanCall reports whether v may call the mutation name.
 func CanCall(v *viewer.Viewer, name string) bool {
 	if v == nil {
@@ -270,7 +287,11 @@ func CanCall(v *viewer.Viewer, name string) bool {
 		return true
 	}
 	m, ok := MutationRule(name)
-	if !ok {
+	return ok && allowed(v, m)
+}
+
+func allowed(v *viewer.Viewer, m Mutation) bool {
+	if v == nil {
 		return false
 	}
 	for _, r := range v.Roles {

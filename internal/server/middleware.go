@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/opsgraph/opsgraph/ent/privacy"
 	"github.com/opsgraph/opsgraph/internal/sqlcount"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
@@ -124,6 +125,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		code := "INTERNAL_SERVER_ERROR"
 		msg := "internal server error (request " + id + ")"
 		switch {
+		case errors.Is(err, privacy.Deny):
+			// The ent layer refused a write the GraphQL layer let through.
+			log.Warn("write denied by ent privacy policy", "request_id", id, "path", gerr.Path.String(), "err", err)
+			code, msg = "FORBIDDEN", "not authorized to make this change"
 		case errors.Is(err, context.DeadlineExceeded):
 			code, msg = "TIMEOUT", "the request took too long and was cancelled"
 		case errors.Is(err, context.Canceled):
