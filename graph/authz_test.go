@@ -162,6 +162,21 @@ func TestFieldMatrixForEveryRole(t *testing.T) {
 	srv := seeded(t, db)
 	plantSentinels(t, db.Client)
 	s := introspect(t, srv)
+	// Value types (FieldChange, ScoreComponent, ...) are selected in full, so
+	// a protected value inside one would show.
+	valueFields := map[string]string{}
+	for _, typ := range s.Schema.Types {
+		if typ.Kind != "OBJECT" || policy.IsEntity(typ.Name) || strings.HasSuffix(typ.Name, "Connection") || strings.HasPrefix(typ.Name, "__") {
+			continue
+		}
+		var scalars []string
+		for _, f := range typ.Fields {
+			if k := f.Type.named().Kind; k == "SCALAR" || k == "ENUM" {
+				scalars = append(scalars, f.Name)
+			}
+		}
+		valueFields[typ.Name] = strings.Join(scalars, " ")
+	}
 	for _, typ := range s.Schema.Types {
 		if !policy.IsEntity(typ.Name) {
 			continue
@@ -169,9 +184,12 @@ func TestFieldMatrixForEveryRole(t *testing.T) {
 		root := rootConnections[typ.Name]
 		var sel []string
 		for _, f := range typ.Fields {
-			switch f.Type.named().Kind {
-			case "SCALAR", "ENUM":
+			named := f.Type.named()
+			switch {
+			case named.Kind == "SCALAR" || named.Kind == "ENUM":
 				sel = append(sel, f.Name)
+			case valueFields[named.Name] != "" && !policy.IsEntity(named.Name):
+				sel = append(sel, f.Name+" { "+valueFields[named.Name]+" }")
 			default:
 				sel = append(sel, f.Name+" { __typename }")
 			}

@@ -10,8 +10,16 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/opsgraph/opsgraph/ent"
+	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/graph/generated"
+	"github.com/opsgraph/opsgraph/internal/policy"
+	"github.com/opsgraph/opsgraph/internal/viewer"
 )
+
+// Changes is the resolver for the changes field.
+func (r *auditEventResolver) Changes(ctx context.Context, obj *ent.AuditEvent) ([]*schematype.FieldChange, error) {
+	return policy.RedactChanges(viewer.FromContext(ctx), obj.EntityType, obj.Changes), nil
+}
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
@@ -88,7 +96,13 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 	return r.client.User.Query().Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// AuditEvent returns generated.AuditEventResolver implementation.
+func (r *Resolver) AuditEvent() generated.AuditEventResolver { return &auditEventResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+type (
+	auditEventResolver struct{ *Resolver }
+	queryResolver      struct{ *Resolver }
+)

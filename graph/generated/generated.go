@@ -42,6 +42,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AuditEvent() AuditEventResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 }
@@ -210,9 +211,10 @@ type ComplexityRoot struct {
 	}
 
 	FieldChange struct {
-		After  func(childComplexity int) int
-		Before func(childComplexity int) int
-		Field  func(childComplexity int) int
+		After    func(childComplexity int) int
+		Before   func(childComplexity int) int
+		Field    func(childComplexity int) int
+		Redacted func(childComplexity int) int
 	}
 
 	HealthScore struct {
@@ -499,6 +501,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AuditEventResolver interface {
+	Changes(ctx context.Context, obj *ent.AuditEvent) ([]*schematype.FieldChange, error)
+}
 type MutationResolver interface {
 	UserCreate(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*model.UserPayload, error)
 	UserUpdate(ctx context.Context, id int, input ent.UpdateUserInput) (*model.UserPayload, error)
@@ -1258,6 +1263,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldChange.Field(childComplexity), true
+	case "FieldChange.redacted":
+		if e.ComplexityRoot.FieldChange.Redacted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldChange.Redacted(childComplexity), true
 
 	case "HealthScore.account":
 		if e.ComplexityRoot.HealthScore.Account == nil {
@@ -7465,10 +7476,12 @@ type ScoreComponent {
 type FieldChange {
   "Name of the changed field."
   field: String!
-  "JSON value before the change; null on creation."
+  "JSON value before the change; null on creation, or when redacted."
   before: String
-  "JSON value after the change; null on deletion."
+  "JSON value after the change; null on deletion, or when redacted."
   after: String
+  "True when the field's values are withheld because the viewer may not read that field (before and after are then null)."
+  redacted: Boolean!
 }
 `, BuiltIn: false},
 }
@@ -7804,6 +7817,8 @@ func (ec *executionContext) childFields_FieldChange(ctx context.Context, field g
 		return ec.fieldContext_FieldChange_before(ctx, field)
 	case "after":
 		return ec.fieldContext_FieldChange_after(ctx, field)
+	case "redacted":
+		return ec.fieldContext_FieldChange_redacted(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FieldChange", field.Name)
 }
@@ -11193,11 +11208,11 @@ func (ec *executionContext) _AuditEvent_changes(ctx context.Context, field graph
 			return ec.fieldContext_AuditEvent_changes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Changes, nil
+			return ec.Resolvers.AuditEvent().Changes(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []schematype.FieldChange) graphql.Marshaler {
-			return ec.marshalOFieldChange2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐFieldChangeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*schematype.FieldChange) graphql.Marshaler {
+			return ec.marshalOFieldChange2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐFieldChangeᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11207,8 +11222,8 @@ func (ec *executionContext) fieldContext_AuditEvent_changes(_ context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "AuditEvent",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FieldChange(ctx, field)
 		},
@@ -13114,6 +13129,29 @@ func (ec *executionContext) _FieldChange_after(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_FieldChange_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldChange_redacted(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldChange_redacted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Redacted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldChange_redacted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _HealthScore_id(ctx context.Context, field graphql.CollectedField, obj *ent.HealthScore) (ret graphql.Marshaler) {
@@ -31083,47 +31121,48 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._AuditEvent_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._AuditEvent_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._AuditEvent_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actor":
 			out.Values[i] = ec._AuditEvent_actor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "action":
 			out.Values[i] = ec._AuditEvent_action(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entityType":
 			out.Values[i] = ec._AuditEvent_entityType(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entityID":
 			out.Values[i] = ec._AuditEvent_entityID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "changes":
-			out.Values[i] = ec._AuditEvent_changes(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEvent_changes(ctx, field, obj)
+				})
 		case "at":
 			out.Values[i] = ec._AuditEvent_at(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -31876,6 +31915,11 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 		case "after":
 			out.Values[i] = ec._FieldChange_after(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "redacted":
+			out.Values[i] = ec._FieldChange_redacted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -34466,8 +34510,12 @@ func (ec *executionContext) unmarshalNEntitlementWhereInput2ᚖgithubᚗcomᚋop
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFieldChange2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v schematype.FieldChange) graphql.Marshaler {
-	return ec._FieldChange(ctx, sel, &v)
+func (ec *executionContext) marshalNFieldChange2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v *schematype.FieldChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldChange!")
+		return graphql.Null
+	}
+	return ec._FieldChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -35936,14 +35984,14 @@ func (ec *executionContext) unmarshalOEntitlementWhereInput2ᚖgithubᚗcomᚋop
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOFieldChange2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.FieldChange) graphql.Marshaler {
+func (ec *executionContext) marshalOFieldChange2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*schematype.FieldChange) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFieldChange2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐFieldChange(ctx, sel, v[i])
+		return ec.marshalNFieldChange2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐFieldChange(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -50,5 +51,30 @@ func TestCanRead(t *testing.T) {
 	}
 	if CanCall(v([]string{viewer.RoleAdmin}), "noSuchMutation") {
 		t.Error("an unlisted mutation is callable")
+	}
+}
+
+func TestRedactChanges(t *testing.T) {
+	str := func(s string) *string { return &s }
+	changes := []schematype.FieldChange{
+		{Field: "arr_minor", Before: str("1"), After: str("987654321")},
+		{Field: "auto_renew", Before: str("false"), After: str("true")},
+		{Field: "renewal_owner_id", After: str("42")},
+		{Field: "mystery_column", After: str(`"x"`)},
+	}
+	viewerRole := &viewer.Viewer{Subject: "a", Roles: []string{viewer.RoleViewer}}
+	got := RedactChanges(viewerRole, "Contract", changes)
+	want := []bool{true, false, false, true}
+	for i, c := range got {
+		if c.Redacted != want[i] || (c.Redacted && (c.Before != nil || c.After != nil)) {
+			t.Errorf("%s: redacted=%v before=%v after=%v", c.Field, c.Redacted, c.Before, c.After)
+		}
+	}
+	if changes[0].After == nil {
+		t.Error("RedactChanges modified its input")
+	}
+	finance := &viewer.Viewer{Subject: "f", Roles: []string{viewer.RoleFinance}}
+	if RedactChanges(finance, "Contract", changes)[0].Redacted {
+		t.Error("FINANCE cannot see ARR changes")
 	}
 }

@@ -146,4 +146,7 @@ type FieldChange struct {
 	Field  string  `json:"field"`
 	Before *string `json:"before,omitempty"`
 	After  *string `json:"after,omitempty"`
+	// Redacted is set when the values were withheld from the viewer (never
+	// stored).
+	Redacted bool `json:"-"`
 }
