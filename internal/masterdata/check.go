@@ -11,6 +11,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/schema"
 	"github.com/opsgraph/opsgraph/ent/schema/gid"
+	"github.com/opsgraph/opsgraph/internal/policy"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 )
 
@@ -114,7 +115,7 @@ func fromSave(err error) (usererr.List, error) {
 	var verr *ent.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		field := lowerCamel(verr.Name)
+		field := policy.FieldName(verr.Name)
 		l.Add(usererr.InvalidValue, field+" is not acceptable", path(field)...)
 		return l, nil
 	case ent.IsConstraintError(err) && strings.Contains(strings.ToLower(err.Error()), "unique"):
@@ -122,19 +123,4 @@ func fromSave(err error) (usererr.List, error) {
 		return l, nil
 	}
 	return nil, err
-}
-
-// lowerCamel turns an ent field name (snake_case) into its GraphQL name.
-func lowerCamel(s string) string {
-	parts := strings.Split(s, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] == "id" {
-			parts[i] = "ID"
-			continue
-		}
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
 }

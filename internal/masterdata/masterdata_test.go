@@ -9,6 +9,7 @@ import (
 
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/account"
+	"github.com/opsgraph/opsgraph/internal/policy"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -35,8 +36,8 @@ func TestFormatChecks(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{"external_crm_id": "externalCrmID", "name": "name", "billing_contact_email": "billingContactEmail", "owner_id": "ownerID"} {
-		if got := lowerCamel(in); got != want {
-			t.Errorf("lowerCamel(%q) = %q, want %q", in, got, want)
+		if got := policy.FieldName(in); got != want {
+			t.Errorf("FieldName(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

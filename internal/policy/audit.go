@@ -27,16 +27,18 @@ func RedactChanges(v *viewer.Viewer, entityType string, changes []schematype.Fie
 // changedField maps a stored column name (arr_minor, owner_id) to the
 // classification of the field that shows it (arrMinor, owner).
 func changedField(entityType, column string) (Field, bool) {
-	if f, ok := Lookup(entityType, camel(column)); ok {
+	if f, ok := Lookup(entityType, FieldName(column)); ok {
 		return f, true
 	}
 	if base, ok := strings.CutSuffix(column, "_id"); ok {
-		return Lookup(entityType, camel(base))
+		return Lookup(entityType, FieldName(base))
 	}
 	return Field{}, false
 }
 
-func camel(s string) string {
+// FieldName turns a stored column or ent field name (arr_minor, owner_id)
+// into its GraphQL field name (arrMinor, ownerID).
+func FieldName(s string) string {
 	parts := strings.Split(s, "_")
 	for i := 1; i < len(parts); i++ {
 		switch {

@@ -255,15 +255,7 @@ func checkOrder(v *viewer.Viewer, typ string, orderBy any, at *ast.Field) *gqler
 
 // enumToField turns an order-field enum value (ARR_MINOR) into the field it
 // sorts on (arrMinor).
-func enumToField(s string) string {
-	parts := strings.Split(strings.ToLower(s), "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
-}
+func enumToField(s string) string { return policy.FieldName(strings.ToLower(s)) }
 
 // walkFields calls fn for every field of the selection set, fragments
 // included, depth first; fn returns false to stop.
