@@ -1,7 +1,13 @@
-// Package auth authenticates HTTP requests to the GraphQL server with
-// HS256-signed JWTs. A Verifier checks a bearer token and turns its claims
-// into a viewer.Viewer; Middleware puts that viewer in the request context;
-// Mint issues tokens (for the CLI, tests and the embedded default setup).
+// Package auth authenticates HTTP requests to the GraphQL server with JWTs.
+// A Verifier checks a bearer token and turns its claims into a
+// viewer.Viewer; Middleware puts that viewer in the request context; Mint
+// issues tokens (for the CLI, tests and the embedded default setup).
+//
+// Tokens are signed either with HS256 and a shared secret (development, the
+// CLI) or with RS256/RS384/RS512, ES256/ES384/ES512 or EdDSA by a key from a
+// JWK Set (a KeySource, read from a file or URL). Each JWKS key allows exactly
+// one algorithm, and HS256 tokens are only ever checked against the secret,
+// so a token cannot choose how it is verified.
 //
 // Tokens carry the registered claims sub, exp (required), iat, nbf, iss, aud
 // and jti, plus two private claims:
@@ -28,24 +34,61 @@ var ErrUnauthenticated = errors.New("unauthenticated")
 
 // Config holds the token parameters shared by Verifier and Mint.
 type Config struct {
-	// Secret is the HS256 key; at least MinSecretLen bytes.
+	// Secret is the HS256 key; at least MinSecretLen bytes. Mint needs it; a
+	// Verifier needs it or Keys, and without it rejects HS256 tokens.
 	Secret []byte
+	// Keys, when set, verifies asymmetrically signed tokens (see KeySource).
+	// Such tokens must name their key in the `kid` header and use the
+	// algorithm that key allows.
+	Keys *KeySource
 	// Issuer, when set, is written to and required in the `iss` claim.
 	Issuer string
 	// Audience, when set, is written to and required in the `aud` claim.
 	Audience string
 	// Leeway is the clock skew tolerated for exp/nbf; DefaultLeeway when zero.
 	Leeway time.Duration
+	// Production makes NewVerifier require Issuer and Audience, so that every
+	// token must carry the expected `iss` and `aud`.
+	Production bool
 }
 
+// validate checks the configuration Mint needs: a secret.
 func (c Config) validate() error {
+	if err := c.validateSecret(); err != nil {
+		return err
+	}
+	if c.Leeway < 0 {
+		return fmt.Errorf("auth: negative leeway %v", c.Leeway)
+	}
+	return nil
+}
+
+func (c Config) validateSecret() error {
 	switch {
 	case len(c.Secret) == 0:
 		return errors.New("auth: secret is empty")
 	case len(c.Secret) < MinSecretLen:
 		return fmt.Errorf("auth: secret is %d bytes, need at least %d", len(c.Secret), MinSecretLen)
+	}
+	return nil
+}
+
+// validateVerifier checks the configuration NewVerifier needs: a secret or
+// a key source, and in production mode an issuer and an audience.
+func (c Config) validateVerifier() error {
+	switch {
+	case len(c.Secret) == 0 && c.Keys == nil:
+		return errors.New("auth: secret is empty and no JWKS is configured")
+	case len(c.Secret) > 0:
+		if err := c.validateSecret(); err != nil {
+			return err
+		}
+	}
+	switch {
 	case c.Leeway < 0:
 		return fmt.Errorf("auth: negative leeway %v", c.Leeway)
+	case c.Production && (c.Issuer == "" || c.Audience == ""):
+		return errors.New("auth: production mode requires both an issuer and an audience")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -10,8 +11,17 @@ import (
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
-// signingAlg is the only algorithm Verifier accepts and Mint produces.
+// signingAlg is the algorithm Mint produces and the only one the secret
+// verifies.
 const signingAlg = "HS256"
+
+// Errors of the Verifier's key lookup; Reason maps them to client-safe text.
+var (
+	errMissingKid   = errors.New("auth: token has no kid header")
+	errAlgMismatch  = errors.New("auth: token alg is not the algorithm its key allows")
+	errAlgNoKey     = errors.New("auth: no key is configured for the token alg")
+	errCriticalHead = errors.New("auth: token has a crit header")
+)
 
 // claims is the JWT payload. Roles stays raw so a missing or ill-typed claim
 // gets a precise reason instead of a generic decode failure.
@@ -23,18 +33,34 @@ type claims struct {
 
 // Verifier checks bearer tokens. It is safe for concurrent use.
 type Verifier struct {
-	secret []byte
-	parser *jwt.Parser
+	secret  []byte
+	keys    *KeySource
+	methods []string
+	parser  *jwt.Parser
 }
 
-// NewVerifier returns a Verifier for cfg. It fails when the secret is missing
-// or shorter than MinSecretLen.
+// NewVerifier returns a Verifier for cfg. It fails when there is neither a
+// secret nor a key source, when the secret is shorter than MinSecretLen, and
+// in production mode when the issuer or the audience is not set.
+//
+// With a secret the Verifier accepts HS256 tokens signed with it. With
+// cfg.Keys it accepts RS256/RS384/RS512, ES256/ES384/ES512 and EdDSA tokens
+// whose `kid` header names a key of the set that allows the token's
+// algorithm. HS256 tokens are never checked against a JWKS key.
 func NewVerifier(cfg Config) (*Verifier, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.validateVerifier(); err != nil {
 		return nil, err
 	}
+	v := &Verifier{keys: cfg.Keys}
+	if len(cfg.Secret) > 0 {
+		v.secret = append([]byte(nil), cfg.Secret...)
+		v.methods = append(v.methods, signingAlg)
+	}
+	if cfg.Keys != nil {
+		v.methods = append(v.methods, asymmetricAlgs...)
+	}
 	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{signingAlg}),
+		jwt.WithValidMethods(v.methods),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(cfg.leeway()),
 	}
@@ -44,31 +70,65 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if cfg.Audience != "" {
 		opts = append(opts, jwt.WithAudience(cfg.Audience))
 	}
-	return &Verifier{
-		secret: append([]byte(nil), cfg.Secret...),
-		parser: jwt.NewParser(opts...),
-	}, nil
+	v.parser = jwt.NewParser(opts...)
+	return v, nil
 }
 
-// Verify checks tokenString (signature, algorithm, exp/nbf with leeway, iss
-// and aud when configured) and returns the viewer its claims describe. Every
-// error is an *Error wrapping ErrUnauthenticated.
+// Verify checks tokenString (algorithm and key, signature, exp/nbf with
+// leeway, iss and aud when configured) and returns the viewer its claims
+// describe. Every error is an *Error wrapping ErrUnauthenticated.
 func (v *Verifier) Verify(tokenString string) (*viewer.Viewer, error) {
 	var c claims
-	tok, err := v.parser.ParseWithClaims(tokenString, &c, func(*jwt.Token) (any, error) {
-		return v.secret, nil
-	})
+	tok, err := v.parser.ParseWithClaims(tokenString, &c, v.key)
 	if err != nil {
-		return nil, unauthenticated(parseReason(tok, &c, err), err)
+		return nil, unauthenticated(v.parseReason(tok, &c, err), err)
 	}
 	return c.viewer()
 }
 
+// key is the jwt.Keyfunc: it picks the one key that may verify tok. The
+// parser has already checked that tok's alg is one of v.methods.
+func (v *Verifier) key(tok *jwt.Token) (any, error) {
+	if _, ok := tok.Header["crit"]; ok {
+		// RFC 7515 §4.1.11: no extension is understood here.
+		return nil, errCriticalHead
+	}
+	alg := tok.Method.Alg()
+	if alg == signingAlg {
+		if v.secret == nil {
+			return nil, errAlgNoKey
+		}
+		return v.secret, nil
+	}
+	if v.keys == nil {
+		return nil, errAlgNoKey
+	}
+	kid, _ := tok.Header["kid"].(string)
+	if kid == "" {
+		return nil, errMissingKid
+	}
+	k, err := v.keys.Key(kid)
+	if err != nil {
+		return nil, err
+	}
+	if k.Algorithm != alg {
+		return nil, errAlgMismatch
+	}
+	return k.Public, nil
+}
+
 // parseReason maps a jwt parse error to a short client-safe reason. c holds
 // whatever claims were decoded before the error.
-func parseReason(tok *jwt.Token, c *claims, err error) string {
+func (v *Verifier) parseReason(tok *jwt.Token, c *claims, err error) string {
 	switch {
-	case tok != nil && tok.Method != nil && tok.Method.Alg() != signingAlg,
+	case errors.Is(err, errUnknownKey):
+		return "unknown signing key"
+	case errors.Is(err, errMissingKid):
+		return "missing kid header"
+	case errors.Is(err, errCriticalHead):
+		return "unsupported critical header"
+	case errors.Is(err, errAlgMismatch), errors.Is(err, errAlgNoKey),
+		tok != nil && tok.Method != nil && !slices.Contains(v.methods, tok.Method.Alg()),
 		errors.Is(err, jwt.ErrTokenUnverifiable):
 		return "unexpected signing algorithm"
 	case errors.Is(err, jwt.ErrTokenMalformed):

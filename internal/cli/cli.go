@@ -31,7 +31,7 @@ Usage:
   opsgraph migrate [--status]    apply pending database migrations
   opsgraph seed [--accounts N]   load the demo (or, for large N, benchmark) dataset
   opsgraph token --subject S --role R [--scope S] [--ttl 8h]
-                                 mint a JWT with the configured secret
+                                 mint an HS256 JWT with the configured secret
   opsgraph schema                print the GraphQL schema (SDL)
 
 Run "opsgraph <command> -h" for the flags of a command. Every flag can also
@@ -95,8 +95,9 @@ func open(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	return store.Open(ctx, store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath, MaxOpenConns: cfg.DBMaxConns})
 }
 
-// secret returns the JWT secret and whether it was generated (embedded
-// default) rather than configured.
+// secret returns the HS256 secret and whether it was generated (embedded
+// default) rather than configured. With a JWKS and no configured secret it
+// returns nil: the server then accepts only tokens signed by the JWKS keys.
 func secret(cfg *config.Config) ([]byte, bool, error) {
 	if cfg.JWTSecret != "" {
 		s := auth.ParseSecret(cfg.JWTSecret)
@@ -105,8 +106,11 @@ func secret(cfg *config.Config) ([]byte, bool, error) {
 		}
 		return s, false, nil
 	}
+	if cfg.JWKS() {
+		return nil, false, nil
+	}
 	if cfg.DatabaseURL != "" {
-		return nil, false, errors.New("OPSGRAPH_JWT_SECRET is required with PostgreSQL (only the embedded SQLite default generates a secret)")
+		return nil, false, errors.New("OPSGRAPH_JWT_SECRET or a JWKS (OPSGRAPH_JWKS_URL, OPSGRAPH_JWKS_FILE) is required with PostgreSQL (only the embedded SQLite default generates a secret)")
 	}
 	s, err := auth.LoadOrCreateSecret(cfg.SecretPath())
 	if err != nil {
@@ -115,8 +119,46 @@ func secret(cfg *config.Config) ([]byte, bool, error) {
 	return s, true, nil
 }
 
-func authConfig(cfg *config.Config, sec []byte) auth.Config {
-	return auth.Config{Secret: sec, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
+func authConfig(cfg *config.Config, sec []byte, keys *auth.KeySource) auth.Config {
+	return auth.Config{Secret: sec, Keys: keys, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Production: cfg.AuthProduction}
+}
+
+// newVerifier builds the token verifier of serve: HS256 with the configured
+// (or, on the embedded default, generated) secret and/or the keys of the
+// configured JWKS, which it loads. It returns the secret when it was
+// generated, for the development token serve prints, and nil otherwise.
+func newVerifier(ctx context.Context, cfg *config.Config, log *slog.Logger) (*auth.Verifier, []byte, error) {
+	if cfg.AuthProduction && (cfg.JWTIssuer == "" || cfg.JWTAudience == "") {
+		return nil, nil, errors.New("OPSGRAPH_AUTH_PRODUCTION requires OPSGRAPH_JWT_ISSUER and OPSGRAPH_JWT_AUDIENCE")
+	}
+	sec, generated, err := secret(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if generated && !server.IsLoopback(cfg.Addr) {
+		return nil, nil, fmt.Errorf("refusing to listen on %s with a generated development secret: set OPSGRAPH_JWT_SECRET or OPSGRAPH_JWKS_URL (and OPSGRAPH_JWT_ISSUER/AUDIENCE) or bind to 127.0.0.1", cfg.Addr)
+	}
+	if generated && cfg.AuthProduction {
+		return nil, nil, errors.New("OPSGRAPH_AUTH_PRODUCTION does not accept the generated development secret: set OPSGRAPH_JWT_SECRET or a JWKS (OPSGRAPH_JWKS_URL, OPSGRAPH_JWKS_FILE)")
+	}
+	var keys *auth.KeySource
+	if cfg.JWKS() {
+		keys, err = auth.NewKeySource(ctx, auth.KeySourceOptions{URL: cfg.JWKSURL, File: cfg.JWKSFile, Logger: log})
+		if err != nil {
+			return nil, nil, fmt.Errorf("loading the JWKS: %w", err)
+		}
+		log.Info("JWKS loaded", "source", keys.Location(), "kids", keys.Keys().IDs())
+	}
+	v, err := auth.NewVerifier(authConfig(cfg, sec, keys))
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("token verification", "hs256", sec != nil, "jwks", cfg.JWKS(), "production", cfg.AuthProduction,
+		"issuer", cfg.JWTIssuer, "audience", cfg.JWTAudience)
+	if !generated {
+		sec = nil
+	}
+	return v, sec, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -125,14 +167,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := cfg.Logger(stderr)
-	sec, generated, err := secret(cfg)
-	if err != nil {
-		return err
-	}
-	if generated && !server.IsLoopback(cfg.Addr) {
-		return fmt.Errorf("refusing to listen on %s with a generated development secret: set OPSGRAPH_JWT_SECRET (and OPSGRAPH_JWT_ISSUER/AUDIENCE) or bind to 127.0.0.1", cfg.Addr)
-	}
-	verifier, err := auth.NewVerifier(authConfig(cfg, sec))
+	verifier, devSecret, err := newVerifier(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -158,8 +193,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	base := "http://" + ln.Addr().String()
 	log.Info("listening", "addr", ln.Addr().String(), "explorer", base+"/", "graphql", base+"/graphql")
-	if generated {
-		tok, err := auth.Mint(authConfig(cfg, sec), auth.MintOptions{
+	if devSecret != nil {
+		tok, err := auth.Mint(authConfig(cfg, devSecret, nil), auth.MintOptions{
 			Subject: "admin@opsgraph.example", Roles: []string{viewer.RoleAdmin}, TTL: 24 * time.Hour,
 		})
 		if err != nil {
@@ -341,7 +376,10 @@ func tokenCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tok, err := auth.Mint(authConfig(cfg, sec), auth.MintOptions{Subject: subject, Roles: roles, Scopes: scopes, TTL: ttl})
+	if sec == nil {
+		return errors.New("no HS256 secret to sign with: set OPSGRAPH_JWT_SECRET (--jwt-secret); with only a JWKS configured, tokens come from the identity provider")
+	}
+	tok, err := auth.Mint(authConfig(cfg, sec, nil), auth.MintOptions{Subject: subject, Roles: roles, Scopes: scopes, TTL: ttl})
 	if err != nil {
 		return err
 	}

@@ -3,14 +3,20 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/testdb"
@@ -214,5 +220,184 @@ func TestUnknownCommand(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := Run(context.Background(), []string{"frobnicate"}, &stdout, &stderr); code != 2 {
 		t.Fatalf("code %d", code)
+	}
+}
+
+// jwksFile writes a JWK Set with one Ed25519 key (kid "cli-key") and returns
+// its path and the private key.
+func jwksFile(t *testing.T) (string, ed25519.PrivateKey) {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ := json.Marshal(map[string]any{"keys": []map[string]string{{
+		"kty": "OKP", "crv": "Ed25519", "kid": "cli-key", "use": "sig", "x": base64.RawURLEncoding.EncodeToString(pub),
+	}}})
+	path := filepath.Join(t.TempDir(), "jwks.json")
+	if err := os.WriteFile(path, set, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, priv
+}
+
+// edToken signs an EdDSA token for an ADMIN with the given iss and aud ("" to omit).
+func edToken(t *testing.T, priv ed25519.PrivateKey, kid, iss, aud string) string {
+	t.Helper()
+	claims := jwt.MapClaims{"sub": "idp-user@opsgraph.example", "roles": []string{"ADMIN"}, "exp": time.Now().Add(time.Hour).Unix()}
+	if iss != "" {
+		claims["iss"] = iss
+	}
+	if aud != "" {
+		claims["aud"] = aud
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	tok.Header["kid"] = kid
+	s, err := tok.SignedString(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// The verifier serve builds, for each way of configuring token verification.
+func TestServeVerifier(t *testing.T) {
+	jwks, priv := jwksFile(t)
+	const pg = "postgres://postgres@127.0.0.1:5432/opsgraph?sslmode=disable"
+	hsToken := func(t *testing.T, secret []byte, iss, aud string) string {
+		tok, err := auth.Mint(auth.Config{Secret: secret, Issuer: iss, Audience: aud},
+			auth.MintOptions{Subject: "cli@opsgraph.example", Roles: []string{"VIEWER"}, TTL: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	type check struct {
+		token func(t *testing.T, generated []byte) string
+		ok    bool
+	}
+	edOK := check{func(t *testing.T, _ []byte) string { return edToken(t, priv, "cli-key", "", "") }, true}
+	edProd := check{func(t *testing.T, _ []byte) string {
+		return edToken(t, priv, "cli-key", "https://idp.example/", "opsgraph-api")
+	}, true}
+	edNoIssAud := check{func(t *testing.T, _ []byte) string { return edToken(t, priv, "cli-key", "", "") }, false}
+	edUnknownKid := check{func(t *testing.T, _ []byte) string { return edToken(t, priv, "other", "", "") }, false}
+	hsConfigured := func(ok bool) check {
+		return check{func(t *testing.T, _ []byte) string { return hsToken(t, []byte(testSecret), "", "") }, ok}
+	}
+	hsGenerated := check{func(t *testing.T, gen []byte) string { return hsToken(t, gen, "", "") }, true}
+
+	tests := []struct {
+		name      string
+		args      []string
+		err       string // substring of the error; empty: success
+		generated bool   // a development secret is generated
+		checks    []check
+	}{
+		{name: "embedded default", args: nil, generated: true, checks: []check{hsGenerated, edUnknownKid}},
+		{name: "PostgreSQL without secret or JWKS", args: []string{"--database-url", pg}, err: "OPSGRAPH_JWT_SECRET or a JWKS"},
+		{name: "PostgreSQL with JWKS file and no secret", args: []string{"--database-url", pg, "--jwks-file", jwks},
+			checks: []check{edOK, edUnknownKid, hsConfigured(false)}},
+		{name: "PostgreSQL with JWKS file and secret", args: []string{"--database-url", pg, "--jwks-file", jwks, "--jwt-secret", testSecret},
+			checks: []check{edOK, hsConfigured(true)}},
+		{name: "SQLite with JWKS: no generated secret", args: []string{"--jwks-file", jwks, "--addr", "0.0.0.0:8080"},
+			checks: []check{edOK}},
+		{name: "missing JWKS file", args: []string{"--database-url", pg, "--jwks-file", filepath.Join(t.TempDir(), "nope.json")},
+			err: "loading the JWKS"},
+		{name: "production without issuer and audience", args: []string{"--database-url", pg, "--jwks-file", jwks, "--auth-production=true"},
+			err: "OPSGRAPH_JWT_ISSUER and OPSGRAPH_JWT_AUDIENCE"},
+		{name: "production with generated secret",
+			args: []string{"--auth-production=true", "--jwt-issuer", "https://idp.example/", "--jwt-audience", "opsgraph-api"},
+			err:  "generated development secret"},
+		{name: "production with JWKS",
+			args:   []string{"--database-url", pg, "--jwks-file", jwks, "--auth-production=true", "--jwt-issuer", "https://idp.example/", "--jwt-audience", "opsgraph-api"},
+			checks: []check{edProd, edNoIssAud}},
+		{name: "public address with generated secret", args: []string{"--addr", "0.0.0.0:8080"}, err: "OPSGRAPH_JWT_SECRET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--sqlite-path", filepath.Join(t.TempDir(), "opsgraph.db")}, tt.args...)
+			var stderr bytes.Buffer
+			cfg, err := parse("serve", args, &stderr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, gen, err := newVerifier(context.Background(), cfg, cfg.Logger(&stderr))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want it to mention %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (gen != nil) != tt.generated {
+				t.Fatalf("generated secret = %v, want %v", gen != nil, tt.generated)
+			}
+			for i, c := range tt.checks {
+				_, err := v.Verify(c.token(t, gen))
+				if (err == nil) != c.ok {
+					t.Errorf("check %d: Verify err = %v, want ok=%v", i, err, c.ok)
+				}
+			}
+		})
+	}
+}
+
+// serve on PostgreSQL with a JWKS file and no HS256 secret.
+func TestServePostgresJWKS(t *testing.T) {
+	url := testdb.CreateDatabase(t)
+	jwks, priv := jwksFile(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database-url", url, "--jwks-file", jwks, "--seed=false",
+			"--auth-production=true", "--jwt-issuer", "https://idp.example/", "--jwt-audience", "opsgraph-api"}, &stdout, &stderr)
+	}()
+	addr := waitFor(t, &stderr, regexp.MustCompile(`msg=listening addr=(\S+)`), done)
+	if strings.Contains(stdout.String(), "OPSGRAPH_TOKEN") {
+		t.Errorf("no development token without a generated secret")
+	}
+	data := query(t, "http://"+addr, edToken(t, priv, "cli-key", "https://idp.example/", "opsgraph-api"), `{ accounts { totalCount } }`)
+	if data["accounts"].(map[string]any)["totalCount"].(float64) != 0 {
+		t.Fatalf("accounts: %v", data)
+	}
+	// Wrong audience: 401.
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+edToken(t, priv, "cli-key", "https://idp.example/", "other"))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong audience: status %d", res.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
+	}
+}
+
+// opsgraph token signs with HS256 and says so when only a JWKS is configured.
+func TestTokenCommandNeedsSecretWithJWKS(t *testing.T) {
+	jwks, _ := jwksFile(t)
+	for _, args := range [][]string{
+		{"token", "--database-url", "postgres://127.0.0.1/x", "--jwks-file", jwks, "--subject", "x", "--role", "ADMIN"},
+		{"token", "--sqlite-path", filepath.Join(t.TempDir(), "x.db"), "--jwks-file", jwks, "--subject", "x", "--role", "ADMIN"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := Run(context.Background(), args, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), "set OPSGRAPH_JWT_SECRET") {
+			t.Errorf("%v: code %d, stderr %q", args, code, stderr.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"token", "--database-url", "postgres://127.0.0.1/x", "--jwks-file", jwks, "--jwt-secret", testSecret, "--subject", "x", "--role", "ADMIN"}
+	if code := Run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("with a secret and a JWKS: code %d, stderr %q", code, stderr.String())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -16,19 +17,22 @@ import (
 
 // Config is the server's configuration.
 type Config struct {
-	Addr          string
-	DatabaseURL   string
-	SQLitePath    string
-	DBMaxConns    int
-	JWTSecret     string
-	JWTIssuer     string
-	JWTAudience   string
-	Migrate       bool
-	Seed          bool
-	Introspection bool
-	LogFormat     string
-	LogLevel      string
-	ShutdownGrace time.Duration
+	Addr           string
+	DatabaseURL    string
+	SQLitePath     string
+	DBMaxConns     int
+	JWTSecret      string
+	JWTIssuer      string
+	JWTAudience    string
+	JWKSURL        string
+	JWKSFile       string
+	AuthProduction bool
+	Migrate        bool
+	Seed           bool
+	Introspection  bool
+	LogFormat      string
+	LogLevel       string
+	ShutdownGrace  time.Duration
 }
 
 // Setting documents one setting (rendered into the README table).
@@ -38,13 +42,16 @@ type Setting struct {
 
 // Settings lists every setting in the order the README shows them.
 var Settings = []Setting{
-	{"addr", "OPSGRAPH_ADDR", "127.0.0.1:8080", "HTTP listen address. A non-loopback address requires OPSGRAPH_JWT_SECRET."},
+	{"addr", "OPSGRAPH_ADDR", "127.0.0.1:8080", "HTTP listen address. A non-loopback address requires OPSGRAPH_JWT_SECRET or a JWKS."},
 	{"database-url", "OPSGRAPH_DATABASE_URL", "", "PostgreSQL URL (postgres://user:pass@host:5432/db?sslmode=...). Empty: embedded SQLite."},
 	{"sqlite-path", "OPSGRAPH_SQLITE_PATH", "opsgraph.db", "Embedded SQLite database file, used when no database URL is set."},
 	{"db-max-conns", "OPSGRAPH_DB_MAX_CONNS", "20", "Maximum open PostgreSQL connections per instance."},
-	{"jwt-secret", "OPSGRAPH_JWT_SECRET", "", "HS256 secret (at least 32 bytes, used verbatim). Empty with SQLite on loopback: generated and kept in <sqlite-path>.jwt-secret."},
+	{"jwt-secret", "OPSGRAPH_JWT_SECRET", "", "HS256 secret (at least 32 bytes, used verbatim). Empty with SQLite on loopback and no JWKS: generated and kept in <sqlite-path>.jwt-secret."},
 	{"jwt-issuer", "OPSGRAPH_JWT_ISSUER", "", "Required `iss` claim of tokens; empty: not checked."},
 	{"jwt-audience", "OPSGRAPH_JWT_AUDIENCE", "", "Required `aud` claim of tokens; empty: not checked."},
+	{"jwks-url", "OPSGRAPH_JWKS_URL", "", "http(s) URL of a JWK Set: accept RS256/RS384/RS512, ES256/ES384/ES512 and EdDSA tokens signed by its keys. Fetched at start, refreshed on an unknown `kid` (at most once a minute) and hourly."},
+	{"jwks-file", "OPSGRAPH_JWKS_FILE", "", "JWK Set file, instead of a URL; re-read on refresh, so keys rotate without a restart."},
+	{"auth-production", "OPSGRAPH_AUTH_PRODUCTION", "false", "Require iss and aud on every token: refuses to start without OPSGRAPH_JWT_ISSUER and OPSGRAPH_JWT_AUDIENCE, or with a generated secret."},
 	{"migrate", "OPSGRAPH_MIGRATE", "true", "Apply pending migrations when `serve` starts."},
 	{"seed", "OPSGRAPH_SEED", "true", "Load the demo dataset when `serve` starts on an empty database."},
 	{"introspection", "OPSGRAPH_INTROSPECTION", "true", "Allow GraphQL schema introspection (the explorer needs it)."},
@@ -92,11 +99,14 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	str(&c.JWTSecret, "jwt-secret")
 	str(&c.JWTIssuer, "jwt-issuer")
 	str(&c.JWTAudience, "jwt-audience")
+	str(&c.JWKSURL, "jwks-url")
+	str(&c.JWKSFile, "jwks-file")
 	str(&c.LogFormat, "log-format")
 	str(&c.LogLevel, "log-level")
 	boolean(&c.Migrate, "migrate")
 	boolean(&c.Seed, "seed")
 	boolean(&c.Introspection, "introspection")
+	boolean(&c.AuthProduction, "auth-production")
 	{
 		s := setting("db-max-conns")
 		n, _ := strconv.Atoi(env(s.Env, s.Default))
@@ -117,7 +127,7 @@ func (c *Config) Check() error {
 			continue
 		}
 		switch s.Flag {
-		case "migrate", "seed", "introspection":
+		case "migrate", "seed", "introspection", "auth-production":
 			if _, err := strconv.ParseBool(v); err != nil {
 				return fmt.Errorf("%s=%q: want true or false", s.Env, v)
 			}
@@ -138,6 +148,14 @@ func (c *Config) Check() error {
 	}
 	if _, err := c.level(); err != nil {
 		return err
+	}
+	if c.JWKSURL != "" && c.JWKSFile != "" {
+		return fmt.Errorf("set OPSGRAPH_JWKS_URL or OPSGRAPH_JWKS_FILE, not both")
+	}
+	if c.JWKSURL != "" {
+		if u, err := url.Parse(c.JWKSURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("JWKS URL %q: want an https:// (or http://) URL", c.JWKSURL)
+		}
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return fmt.Errorf("database URL must start with postgres://")
@@ -162,6 +180,9 @@ func (c *Config) Logger(w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+// JWKS reports whether a JWK Set (URL or file) is configured.
+func (c *Config) JWKS() bool { return c.JWKSURL != "" || c.JWKSFile != "" }
 
 // SecretPath is where the embedded default keeps its generated JWT secret.
 func (c *Config) SecretPath() string { return c.SQLitePath + ".jwt-secret" }

@@ -44,11 +44,13 @@ func TestEnvironmentAndFlags(t *testing.T) {
 		t.Fatalf("config = %+v", c)
 	}
 	for env, val := range map[string]string{
-		"OPSGRAPH_SEED":           "maybe",
-		"OPSGRAPH_DB_MAX_CONNS":   "-1",
-		"OPSGRAPH_SHUTDOWN_GRACE": "soon",
-		"OPSGRAPH_LOG_FORMAT":     "xml",
-		"OPSGRAPH_DATABASE_URL":   "mysql://x",
+		"OPSGRAPH_SEED":            "maybe",
+		"OPSGRAPH_DB_MAX_CONNS":    "-1",
+		"OPSGRAPH_SHUTDOWN_GRACE":  "soon",
+		"OPSGRAPH_LOG_FORMAT":      "xml",
+		"OPSGRAPH_DATABASE_URL":    "mysql://x",
+		"OPSGRAPH_AUTH_PRODUCTION": "maybe",
+		"OPSGRAPH_JWKS_URL":        "ftp://idp.example/jwks",
 	} {
 		t.Run(env, func(t *testing.T) {
 			t.Setenv(env, val)
@@ -61,5 +63,45 @@ func TestEnvironmentAndFlags(t *testing.T) {
 				t.Fatalf("%s=%s accepted", env, val)
 			}
 		})
+	}
+}
+
+func TestJWKSSettings(t *testing.T) {
+	parse := func(args ...string) (*Config, error) {
+		var c Config
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		c.Register(fs)
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		return &c, c.Check()
+	}
+	c, err := parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.JWKS() || c.AuthProduction {
+		t.Fatalf("defaults: JWKS %v, production %v", c.JWKS(), c.AuthProduction)
+	}
+
+	t.Setenv("OPSGRAPH_JWKS_URL", "https://idp.example/.well-known/jwks.json")
+	t.Setenv("OPSGRAPH_AUTH_PRODUCTION", "true")
+	c, err = parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.JWKS() || c.JWKSURL != "https://idp.example/.well-known/jwks.json" || !c.AuthProduction {
+		t.Fatalf("from the environment: %+v", c)
+	}
+	// Flags win; a URL and a file together are refused.
+	if c, err = parse("--auth-production=false", "--jwks-url", "", "--jwks-file", "/etc/opsgraph/jwks.json"); err != nil {
+		t.Fatal(err)
+	}
+	if c.AuthProduction || c.JWKSURL != "" || c.JWKSFile != "/etc/opsgraph/jwks.json" {
+		t.Fatalf("flags: %+v", c)
+	}
+	if _, err := parse("--jwks-file", "/etc/opsgraph/jwks.json"); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Fatalf("URL and file: err = %v", err)
 	}
 }
