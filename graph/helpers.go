@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/opsgraph/opsgraph/ent"
