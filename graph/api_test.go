@@ -18,7 +18,7 @@ import (
 )
 
 // seeded returns a server over a fresh database holding the demo dataset.
-func seeded(t *testing.T, db *store.DB) *apitest.Server {
+func seeded(t testing.TB, db *store.DB) *apitest.Server {
 	t.Helper()
 	if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatalf("seed: %v", err)

@@ -146,7 +146,7 @@ func viewers() []*viewer.Viewer {
 	)
 }
 
-func tokenFor(t *testing.T, srv *apitest.Server, v *viewer.Viewer) string {
+func tokenFor(t testing.TB, srv *apitest.Server, v *viewer.Viewer) string {
 	t.Helper()
 	tok, err := auth.Mint(srv.Config, auth.MintOptions{Subject: v.Subject, Roles: v.Roles, Scopes: v.Scopes, TTL: time.Hour})
 	if err != nil {
