@@ -28,6 +28,35 @@ func mark(ok bool) string {
 	return "–"
 }
 
+// humans are the role columns of the tables (INTEGRATION is a scope column).
+var humans = viewer.Roles[:len(viewer.Roles)-1]
+
+// roleTableHeader renders the header of a table with one column per role,
+// then the INTEGRATION scope and a text column.
+func roleTableHeader(first, last string) string {
+	return "| " + first + " | " + strings.Join(humans, " | ") + " | INTEGRATION scope | " + last + " |\n|---|" +
+		strings.Repeat("---|", len(humans)) + "---|---|\n"
+}
+
+// roleTableRow renders one row: ✓ per role in roles, the scope, the text.
+func roleTableRow(first string, roles []string, scope, text string) string {
+	var b strings.Builder
+	b.WriteString("| " + first + " | ")
+	for _, r := range humans {
+		b.WriteString(mark(slices.Contains(roles, r)) + " | ")
+	}
+	switch scope {
+	case "":
+		b.WriteString("– | ")
+	case "*":
+		b.WriteString("any | ")
+	default:
+		b.WriteString("`" + scope + "` | ")
+	}
+	b.WriteString(text + " |\n")
+	return b.String()
+}
+
 // Markdown renders the matrix as docs/authorization.md.
 func Markdown() string {
 	var b strings.Builder
@@ -47,31 +76,11 @@ func Markdown() string {
 		w("| `%s` | %s |\n", r, roleNotes[r])
 	}
 
-	w("\n## Field classes\n\n| class | ")
-	for _, r := range viewer.Roles[:len(viewer.Roles)-1] {
-		w("%s | ", r)
-	}
-	w("INTEGRATION scope | what |\n|---|")
-	for range viewer.Roles {
-		w("---|")
-	}
-	w("---|\n")
+	w("\n## Field classes\n\n")
+	w("%s", roleTableHeader("class", "what"))
 	for _, c := range Classes {
-		w("| `%s` | ", c.Class)
-		for _, r := range viewer.Roles[:len(viewer.Roles)-1] {
-			w("%s | ", mark(slices.Contains(c.Roles, r)))
-		}
-		switch c.Scope {
-		case "":
-			w("– | ")
-		case "*":
-			w("any | ")
-		default:
-			w("`%s` | ", c.Scope)
-		}
-		w("%s |\n", c.Description)
+		w("%s", roleTableRow("`"+string(c.Class)+"`", c.Roles, c.Scope, c.Description))
 	}
-
 	w("\n## Protected fields\n\nEvery field not listed here is `STANDARD` (each entity's `id` is `ID`).\n\n")
 	w("| field | class | note |\n|---|---|---|\n")
 	for _, typ := range Entities() {
@@ -88,26 +97,10 @@ func Markdown() string {
 		}
 	}
 
-	w("\n## Mutations\n\n| mutation | ")
-	for _, r := range viewer.Roles[:len(viewer.Roles)-1] {
-		w("%s | ", r)
-	}
-	w("INTEGRATION scope | note |\n|---|")
-	for range viewer.Roles {
-		w("---|")
-	}
-	w("---|\n")
+	w("\n## Mutations\n\n")
+	w("%s", roleTableHeader("mutation", "note"))
 	for _, m := range Mutations {
-		w("| `%s` | ", m.Name)
-		for _, r := range viewer.Roles[:len(viewer.Roles)-1] {
-			w("%s | ", mark(slices.Contains(m.Roles, r)))
-		}
-		if m.Scope == "" {
-			w("– | ")
-		} else {
-			w("`%s` | ", m.Scope)
-		}
-		w("%s |\n", m.Note)
+		w("%s", roleTableRow("`"+m.Name+"`", m.Roles, m.Scope, m.Note))
 	}
 	w("\nQueries: every root field needs `STANDARD` read access (an INTEGRATION token\n")
 	w("needs the `read` scope); introspection is open to every authenticated viewer.\n")
