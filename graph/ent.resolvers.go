@@ -99,10 +99,14 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 // AuditEvent returns generated.AuditEventResolver implementation.
 func (r *Resolver) AuditEvent() generated.AuditEventResolver { return &auditEventResolver{r} }
 
+// Entitlement returns generated.EntitlementResolver implementation.
+func (r *Resolver) Entitlement() generated.EntitlementResolver { return &entitlementResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type (
-	auditEventResolver struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
+	auditEventResolver  struct{ *Resolver }
+	entitlementResolver struct{ *Resolver }
+	queryResolver       struct{ *Resolver }
 )

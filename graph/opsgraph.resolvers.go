@@ -9,9 +9,40 @@ import (
 	"context"
 
 	"github.com/opsgraph/opsgraph/ent"
+	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/graph/generated"
 	"github.com/opsgraph/opsgraph/graph/model"
 )
+
+// EffectiveLimit is the resolver for the effectiveLimit field.
+func (r *entitlementResolver) EffectiveLimit(ctx context.Context, obj *ent.Entitlement) (*int64, error) {
+	return r.derive(obj).EffectiveLimit, nil
+}
+
+// OverrideActive is the resolver for the overrideActive field.
+func (r *entitlementResolver) OverrideActive(ctx context.Context, obj *ent.Entitlement) (bool, error) {
+	return r.derive(obj).OverrideActive, nil
+}
+
+// Remaining is the resolver for the remaining field.
+func (r *entitlementResolver) Remaining(ctx context.Context, obj *ent.Entitlement) (*int64, error) {
+	return r.derive(obj).Remaining, nil
+}
+
+// OverLimit is the resolver for the overLimit field.
+func (r *entitlementResolver) OverLimit(ctx context.Context, obj *ent.Entitlement) (bool, error) {
+	return r.derive(obj).OverLimit, nil
+}
+
+// Utilization is the resolver for the utilization field.
+func (r *entitlementResolver) Utilization(ctx context.Context, obj *ent.Entitlement) (*float64, error) {
+	return r.derive(obj).Utilization, nil
+}
+
+// EffectiveStatus is the resolver for the effectiveStatus field.
+func (r *entitlementResolver) EffectiveStatus(ctx context.Context, obj *ent.Entitlement) (entitlement.Status, error) {
+	return r.derive(obj).Status, nil
+}
 
 // UserCreate is the resolver for the userCreate field.
 func (r *mutationResolver) UserCreate(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*model.UserPayload, error) {

@@ -5,10 +5,13 @@
 package graph
 
 import (
+	"time"
+
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/graph/generated"
+	"github.com/opsgraph/opsgraph/internal/entitlements"
 	"github.com/opsgraph/opsgraph/internal/masterdata"
 )
 
@@ -16,14 +19,25 @@ import (
 type Resolver struct {
 	client     *ent.Client
 	masterdata *masterdata.Service
+	now        func() time.Time
 }
 
-// NewSchema returns the executable schema over client.
-func NewSchema(client *ent.Client) graphql.ExecutableSchema {
+// NewSchema returns the executable schema over client. now is the clock
+// derived fields are computed against (nil: time.Now).
+func NewSchema(client *ent.Client, now func() time.Time) graphql.ExecutableSchema {
+	if now == nil {
+		now = time.Now
+	}
 	return generated.NewExecutableSchema(generated.Config{
 		Resolvers: &Resolver{
 			client:     client,
-			masterdata: masterdata.New(client, nil),
+			masterdata: masterdata.New(client, now),
+			now:        now,
 		},
 	})
+}
+
+// derive computes an entitlement's derived fields now.
+func (r *Resolver) derive(e *ent.Entitlement) entitlements.Derived {
+	return entitlements.Derive(e, r.now())
 }

@@ -43,6 +43,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AuditEvent() AuditEventResolver
+	Entitlement() EntitlementResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 }
@@ -183,13 +184,18 @@ type ComplexityRoot struct {
 		ActiveTo          func(childComplexity int) int
 		Contract          func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
+		EffectiveLimit    func(childComplexity int) int
+		EffectiveStatus   func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Kind              func(childComplexity int) int
 		Limit             func(childComplexity int) int
+		OverLimit         func(childComplexity int) int
+		OverrideActive    func(childComplexity int) int
 		OverrideExpiresAt func(childComplexity int) int
 		OverrideLimit     func(childComplexity int) int
 		OverrideReason    func(childComplexity int) int
 		Product           func(childComplexity int) int
+		Remaining         func(childComplexity int) int
 		SoftLimit         func(childComplexity int) int
 		SourceOrderLine   func(childComplexity int) int
 		Status            func(childComplexity int) int
@@ -197,6 +203,7 @@ type ComplexityRoot struct {
 		UpdatedAt         func(childComplexity int) int
 		Usage             func(childComplexity int) int
 		UsageUpdatedAt    func(childComplexity int) int
+		Utilization       func(childComplexity int) int
 	}
 
 	EntitlementConnection struct {
@@ -503,6 +510,14 @@ type ComplexityRoot struct {
 
 type AuditEventResolver interface {
 	Changes(ctx context.Context, obj *ent.AuditEvent) ([]*schematype.FieldChange, error)
+}
+type EntitlementResolver interface {
+	EffectiveLimit(ctx context.Context, obj *ent.Entitlement) (*int64, error)
+	OverrideActive(ctx context.Context, obj *ent.Entitlement) (bool, error)
+	Remaining(ctx context.Context, obj *ent.Entitlement) (*int64, error)
+	OverLimit(ctx context.Context, obj *ent.Entitlement) (bool, error)
+	Utilization(ctx context.Context, obj *ent.Entitlement) (*float64, error)
+	EffectiveStatus(ctx context.Context, obj *ent.Entitlement) (entitlement.Status, error)
 }
 type MutationResolver interface {
 	UserCreate(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*model.UserPayload, error)
@@ -1128,6 +1143,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entitlement.CreatedAt(childComplexity), true
+	case "Entitlement.effectiveLimit":
+		if e.ComplexityRoot.Entitlement.EffectiveLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.EffectiveLimit(childComplexity), true
+	case "Entitlement.effectiveStatus":
+		if e.ComplexityRoot.Entitlement.EffectiveStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.EffectiveStatus(childComplexity), true
 	case "Entitlement.id":
 		if e.ComplexityRoot.Entitlement.ID == nil {
 			break
@@ -1146,6 +1173,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entitlement.Limit(childComplexity), true
+	case "Entitlement.overLimit":
+		if e.ComplexityRoot.Entitlement.OverLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.OverLimit(childComplexity), true
+	case "Entitlement.overrideActive":
+		if e.ComplexityRoot.Entitlement.OverrideActive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.OverrideActive(childComplexity), true
 	case "Entitlement.overrideExpiresAt":
 		if e.ComplexityRoot.Entitlement.OverrideExpiresAt == nil {
 			break
@@ -1170,6 +1209,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entitlement.Product(childComplexity), true
+	case "Entitlement.remaining":
+		if e.ComplexityRoot.Entitlement.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Remaining(childComplexity), true
 	case "Entitlement.softLimit":
 		if e.ComplexityRoot.Entitlement.SoftLimit == nil {
 			break
@@ -1212,6 +1257,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entitlement.UsageUpdatedAt(childComplexity), true
+	case "Entitlement.utilization":
+		if e.ComplexityRoot.Entitlement.Utilization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Utilization(childComplexity), true
 
 	case "EntitlementConnection.edges":
 		if e.ComplexityRoot.EntitlementConnection.Edges == nil {
@@ -7483,6 +7534,21 @@ type FieldChange {
   "True when the field's values are withheld because the viewer may not read that field (before and after are then null)."
   redacted: Boolean!
 }
+
+extend type Entitlement {
+  "Limit in force now: the override while it is unexpired, else the limit; null for feature flags."
+  effectiveLimit: Int64
+  "Whether an unexpired override sets the effective limit."
+  overrideActive: Boolean!
+  "Effective limit minus usage, never below zero; null without a limit."
+  remaining: Int64
+  "Whether usage is above the effective limit."
+  overLimit: Boolean!
+  "Usage divided by the effective limit (above 1 when over); null without a limit or with a zero limit."
+  utilization: Float
+  "Status as of now: an ACTIVE entitlement whose active window has ended reads EXPIRED, even before the expiry sweep stores it."
+  effectiveStatus: EntitlementStatus!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7783,6 +7849,18 @@ func (ec *executionContext) childFields_Entitlement(ctx context.Context, field g
 		return ec.fieldContext_Entitlement_product(ctx, field)
 	case "sourceOrderLine":
 		return ec.fieldContext_Entitlement_sourceOrderLine(ctx, field)
+	case "effectiveLimit":
+		return ec.fieldContext_Entitlement_effectiveLimit(ctx, field)
+	case "overrideActive":
+		return ec.fieldContext_Entitlement_overrideActive(ctx, field)
+	case "remaining":
+		return ec.fieldContext_Entitlement_remaining(ctx, field)
+	case "overLimit":
+		return ec.fieldContext_Entitlement_overLimit(ctx, field)
+	case "utilization":
+		return ec.fieldContext_Entitlement_utilization(ctx, field)
+	case "effectiveStatus":
+		return ec.fieldContext_Entitlement_effectiveStatus(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Entitlement", field.Name)
 }
@@ -12918,6 +12996,144 @@ func (ec *executionContext) fieldContext_Entitlement_sourceOrderLine(_ context.C
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Entitlement_effectiveLimit(ctx context.Context, field graphql.CollectedField, obj *ent.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_effectiveLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entitlement().EffectiveLimit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt642ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_effectiveLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, true, true, "Int64")
+}
+
+func (ec *executionContext) _Entitlement_overrideActive(ctx context.Context, field graphql.CollectedField, obj *ent.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_overrideActive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entitlement().OverrideActive(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_overrideActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Entitlement_remaining(ctx context.Context, field graphql.CollectedField, obj *ent.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_remaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entitlement().Remaining(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt642ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, true, true, "Int64")
+}
+
+func (ec *executionContext) _Entitlement_overLimit(ctx context.Context, field graphql.CollectedField, obj *ent.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_overLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entitlement().OverLimit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_overLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Entitlement_utilization(ctx context.Context, field graphql.CollectedField, obj *ent.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_utilization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entitlement().Utilization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_utilization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Entitlement_effectiveStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_effectiveStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entitlement().EffectiveStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entitlement.Status) graphql.Marshaler {
+			return ec.marshalNEntitlementStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋentitlementᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_effectiveStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, true, true, "EntitlementStatus")
 }
 
 func (ec *executionContext) _EntitlementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EntitlementConnection) (ret graphql.Marshaler) {
@@ -31792,6 +32008,42 @@ func (ec *executionContext) _Entitlement(ctx context.Context, sel ast.SelectionS
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Entitlement_sourceOrderLine(ctx, field, obj)
+				})
+		case "effectiveLimit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entitlement_effectiveLimit(ctx, field, obj)
+				})
+		case "overrideActive":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entitlement_overrideActive(ctx, field, obj)
+				})
+		case "remaining":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entitlement_remaining(ctx, field, obj)
+				})
+		case "overLimit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entitlement_overLimit(ctx, field, obj)
+				})
+		case "utilization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entitlement_utilization(ctx, field, obj)
+				})
+		case "effectiveStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entitlement_effectiveStatus(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -33,12 +33,18 @@ type Server struct {
 // New starts a server over db, closed when the test ends.
 func New(t testing.TB, db *store.DB) *Server {
 	t.Helper()
+	return NewAt(t, db, nil)
+}
+
+// NewAt is New with the server's clock fixed by now (nil: time.Now).
+func NewAt(t testing.TB, db *store.DB, now func() time.Time) *Server {
+	t.Helper()
 	cfg := auth.Config{Secret: Secret}
 	v, err := auth.NewVerifier(cfg)
 	if err != nil {
 		t.Fatalf("verifier: %v", err)
 	}
-	ts := httptest.NewServer(server.Handler(server.Options{DB: db, Verifier: v, Introspection: true, Logger: discardLogger()}))
+	ts := httptest.NewServer(server.Handler(server.Options{DB: db, Verifier: v, Introspection: true, Logger: discardLogger(), Now: now}))
 	t.Cleanup(ts.Close)
 	return &Server{t: t, DB: db, URL: ts.URL, Config: cfg}
 }

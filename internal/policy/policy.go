@@ -116,7 +116,7 @@ var entities = map[string]entity{
 		standard: "id createdAt updatedAt fromStatus toStatus actor note at order",
 	},
 	"Entitlement": {
-		standard: "id createdAt updatedAt kind limit usage usageUpdatedAt tier activeFrom activeTo status softLimit overrideLimit overrideReason overrideExpiresAt account contract product sourceOrderLine",
+		standard: "id createdAt updatedAt kind limit usage usageUpdatedAt tier activeFrom activeTo status softLimit overrideLimit overrideReason overrideExpiresAt account contract product sourceOrderLine effectiveLimit overrideActive remaining overLimit utilization effectiveStatus",
 	},
 	"HealthSignal": {
 		standard: "id createdAt updatedAt kind value observedAt source ingestedAt account",

@@ -29,6 +29,8 @@ type Options struct {
 	Logger   *slog.Logger
 	// Introspection enables schema introspection (on by default in the CLI).
 	Introspection bool
+	// Now is the clock derived fields use (nil: time.Now); tests fix it.
+	Now func() time.Time
 }
 
 // Handler returns the HTTP handler of the whole server.
@@ -38,7 +40,7 @@ func Handler(opts Options) http.Handler {
 		log = slog.Default()
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(GraphQL(opts.DB, log, opts.Introspection))))
+	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(GraphQL(opts.DB, log, opts.Introspection, opts.Now))))
 	mux.Handle("GET /{$}", playground.Handler("OpsGraph explorer", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -60,8 +62,8 @@ func Handler(opts Options) http.Handler {
 }
 
 // GraphQL returns the GraphQL handler (without authentication).
-func GraphQL(db *store.DB, log *slog.Logger, introspection bool) http.Handler {
-	srv := handler.New(graph.NewSchema(db.Client))
+func GraphQL(db *store.DB, log *slog.Logger, introspection bool, now func() time.Time) http.Handler {
+	srv := handler.New(graph.NewSchema(db.Client, now))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

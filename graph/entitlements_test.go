@@ -1,0 +1,85 @@
+package graph_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/seed"
+	"github.com/opsgraph/opsgraph/internal/store"
+	"github.com/opsgraph/opsgraph/internal/testdb"
+)
+
+// The derived entitlement fields read as computed here, independently, from
+// the stored columns, for every seeded entitlement; ACTIVE rows past their
+// window read EXPIRED.
+func TestEntitlementDerivedFields(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		srv := apitest.NewAt(t, db, func() time.Time { return now })
+		type row struct {
+			Limit, Usage, OverrideLimit *int64
+			OverrideExpiresAt, ActiveTo *time.Time
+			Status, EffectiveStatus     string
+			EffectiveLimit, Remaining   *int64
+			OverLimit, OverrideActive   bool
+			Utilization                 *float64
+		}
+		var after any
+		seen, over, expired := 0, 0, 0
+		for {
+			var data struct {
+				Entitlements struct {
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   string
+					}
+					Edges []struct{ Node row }
+				}
+			}
+			srv.Post(`query($after: Cursor) { entitlements(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
+				edges { node { limit usage overrideLimit overrideExpiresAt activeTo status effectiveStatus effectiveLimit remaining overLimit overrideActive utilization } } } }`,
+				map[string]any{"after": after}).MustData(t, &data)
+			for _, e := range data.Entitlements.Edges {
+				n := e.Node
+				seen++
+				limit := n.Limit
+				overrideOn := n.OverrideLimit != nil && (n.OverrideExpiresAt == nil || n.OverrideExpiresAt.After(now))
+				if overrideOn {
+					limit = n.OverrideLimit
+				}
+				wantStatus := n.Status
+				if n.Status == "ACTIVE" && n.ActiveTo != nil && !n.ActiveTo.After(now) {
+					wantStatus = "EXPIRED"
+					expired++
+				}
+				if n.EffectiveStatus != wantStatus || n.OverrideActive != overrideOn {
+					t.Fatalf("%+v: status/override wrong", n)
+				}
+				if limit == nil {
+					if n.EffectiveLimit != nil || n.Remaining != nil || n.OverLimit || n.Utilization != nil {
+						t.Fatalf("%+v: derived values without a limit", n)
+					}
+					continue
+				}
+				if n.EffectiveLimit == nil || *n.EffectiveLimit != *limit || *n.Remaining != max(*limit-*n.Usage, 0) || n.OverLimit != (*n.Usage > *limit) {
+					t.Fatalf("%+v: derived limit values wrong", n)
+				}
+				if n.OverLimit {
+					over++
+				}
+			}
+			if !data.Entitlements.PageInfo.HasNextPage {
+				break
+			}
+			after = data.Entitlements.PageInfo.EndCursor
+		}
+		if want := db.Client.Entitlement.Query().CountX(context.Background()); seen != want || over == 0 || expired == 0 {
+			t.Fatalf("checked %d of %d entitlements (%d over limit, %d past their window): the demo data should have both", seen, want, over, expired)
+		}
+	})
+}
