@@ -12,11 +12,13 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/opsgraph/opsgraph/ent"
+	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/policy"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
+	"github.com/opsgraph/opsgraph/internal/usererr"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -334,17 +336,28 @@ func TestMutationMatrix(t *testing.T) {
 	db := testdb.Open(t, dialect.SQLite)
 	srv := apitest.New(t, db)
 	f := newFixture(t, srv)
+	// No mutation creates entitlements yet: the system makes one.
+	sys := viewer.System(context.Background(), "test")
+	prod := db.Client.Product.Create().SetSku("API").SetName("API").SetFeatureKey("api").SetEntitlementKind(schematype.EntitlementKindMetered).SaveX(sys)
+	ent1 := db.Client.Entitlement.Create().SetAccountID(decodeID(t, f.parent)).SetProduct(prod).SetKind(schematype.EntitlementKindMetered).
+		SetLimit(10).SetActiveFrom(time.Now().Add(-time.Hour)).SaveX(sys)
+	e := encodeID(ent1.ID)
 	calls := map[string]string{
-		"userCreate":         `mutation { userCreate(input: {email: "x@example.com", name: "X"}) { userErrors { code } } }`,
-		"userUpdate":         fmt.Sprintf(`mutation { userUpdate(id: %q, input: {team: "T"}) { userErrors { code } } }`, f.other),
-		"accountCreate":      `mutation { accountCreate(input: {name: "X", segment: SMB, region: NA}) { userErrors { code } } }`,
-		"accountUpdate":      fmt.Sprintf(`mutation { accountUpdate(id: %q, input: {industry: "X"}) { userErrors { code } } }`, f.child),
-		"productCreate":      `mutation { productCreate(input: {sku: "X", name: "X", featureKey: "x", entitlementKind: BOOLEAN}) { userErrors { code } } }`,
-		"productUpdate":      fmt.Sprintf(`mutation { productUpdate(id: %q, input: {unit: "u"}) { userErrors { code } } }`, f.product),
-		"contractCreate":     fmt.Sprintf(`mutation { contractCreate(input: {number: "X", accountID: %q, startDate: "2026-01-01T00:00:00Z", endDate: "2026-02-01T00:00:00Z"}) { userErrors { code } } }`, f.parent),
-		"contractUpdate":     fmt.Sprintf(`mutation { contractUpdate(id: %q, input: {autoRenew: true}) { userErrors { code } } }`, f.contract),
-		"contractItemCreate": fmt.Sprintf(`mutation { contractItemCreate(input: {contractID: %q, productID: %q, quantity: 1}) { userErrors { code } } }`, f.contract, f.product),
-		"contractItemUpdate": fmt.Sprintf(`mutation { contractItemUpdate(id: %q, input: {quantity: 2}) { userErrors { code } } }`, f.item),
+		"entitlementReportUsage": fmt.Sprintf(`mutation { entitlementReportUsage(input: {entitlementID: %q, usage: 3, observedAt: "2026-01-01T00:00:00Z"}) { applied userErrors { code } } }`, e),
+		"entitlementOverride":    fmt.Sprintf(`mutation { entitlementOverride(input: {entitlementID: %q, limit: 20, reason: "burst", expiresAt: "2099-01-01T00:00:00Z"}) { userErrors { code } } }`, e),
+		"entitlementSuspend":     fmt.Sprintf(`mutation { entitlementSuspend(input: {entitlementID: %q}) { userErrors { code } } }`, e),
+		"entitlementResume":      fmt.Sprintf(`mutation { entitlementResume(input: {entitlementID: %q}) { userErrors { code } } }`, e),
+		"entitlementRevoke":      fmt.Sprintf(`mutation { entitlementRevoke(input: {entitlementID: %q}) { userErrors { code } } }`, e),
+		"userCreate":             `mutation { userCreate(input: {email: "x@example.com", name: "X"}) { userErrors { code } } }`,
+		"userUpdate":             fmt.Sprintf(`mutation { userUpdate(id: %q, input: {team: "T"}) { userErrors { code } } }`, f.other),
+		"accountCreate":          `mutation { accountCreate(input: {name: "X", segment: SMB, region: NA}) { userErrors { code } } }`,
+		"accountUpdate":          fmt.Sprintf(`mutation { accountUpdate(id: %q, input: {industry: "X"}) { userErrors { code } } }`, f.child),
+		"productCreate":          `mutation { productCreate(input: {sku: "X", name: "X", featureKey: "x", entitlementKind: BOOLEAN}) { userErrors { code } } }`,
+		"productUpdate":          fmt.Sprintf(`mutation { productUpdate(id: %q, input: {unit: "u"}) { userErrors { code } } }`, f.product),
+		"contractCreate":         fmt.Sprintf(`mutation { contractCreate(input: {number: "X", accountID: %q, startDate: "2026-01-01T00:00:00Z", endDate: "2026-02-01T00:00:00Z"}) { userErrors { code } } }`, f.parent),
+		"contractUpdate":         fmt.Sprintf(`mutation { contractUpdate(id: %q, input: {autoRenew: true}) { userErrors { code } } }`, f.contract),
+		"contractItemCreate":     fmt.Sprintf(`mutation { contractItemCreate(input: {contractID: %q, productID: %q, quantity: 1}) { userErrors { code } } }`, f.contract, f.product),
+		"contractItemUpdate":     fmt.Sprintf(`mutation { contractItemUpdate(id: %q, input: {quantity: 2}) { userErrors { code } } }`, f.item),
 	}
 	for _, m := range policy.Mutations {
 		q, ok := calls[m.Name]
@@ -368,5 +381,26 @@ func TestMutationMatrix(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// The GraphQL UserErrorCode enum and usererr.AllCodes name the same codes.
+func TestUserErrorCodesMatchTheSchema(t *testing.T) {
+	srv := apitest.New(t, testdb.Open(t, dialect.SQLite))
+	var data struct {
+		Type struct{ EnumValues []struct{ Name string } } `json:"__type"`
+	}
+	srv.Post(`{ __type(name: "UserErrorCode") { enumValues { name } } }`, nil).MustData(t, &data)
+	var schema, code []string
+	for _, v := range data.Type.EnumValues {
+		schema = append(schema, v.Name)
+	}
+	for _, c := range usererr.AllCodes {
+		code = append(code, string(c))
+	}
+	slices.Sort(schema)
+	slices.Sort(code)
+	if !slices.Equal(schema, code) {
+		t.Fatalf("schema %v\ncode   %v", schema, code)
 	}
 }

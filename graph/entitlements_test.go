@@ -83,3 +83,59 @@ func TestEntitlementDerivedFields(t *testing.T) {
 		}
 	})
 }
+
+// The entitlement actions through the API: applied flags, typed userErrors,
+// derived fields after the change.
+func TestEntitlementActionsThroughTheAPI(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		srv := apitest.NewAt(t, db, func() time.Time { return now })
+		var list struct {
+			Entitlements struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		srv.Post(`{ entitlements(first: 1, where: {kind: METERED, status: ACTIVE, hasContractWith: {status: ACTIVE}}) { edges { node { id } } } }`, nil).MustData(t, &list)
+		id := list.Entitlements.Edges[0].Node.ID
+		report := func(usage int, at string) (applied bool, usageNow int64, codes []string) {
+			var d struct {
+				EntitlementReportUsage struct {
+					Applied     bool
+					Entitlement *struct{ Usage int64 }
+					UserErrors  []struct{ Code string }
+				}
+			}
+			srv.Post(`mutation($id: ID!, $u: Int64!, $at: Time!) { entitlementReportUsage(input: {entitlementID: $id, usage: $u, observedAt: $at}) { applied entitlement { usage } userErrors { code } } }`,
+				map[string]any{"id": id, "u": usage, "at": at}).MustData(t, &d)
+			p := d.EntitlementReportUsage
+			for _, e := range p.UserErrors {
+				codes = append(codes, e.Code)
+			}
+			if p.Entitlement != nil {
+				usageNow = p.Entitlement.Usage
+			}
+			return p.Applied, usageNow, codes
+		}
+		if applied, u, codes := report(4242, "2026-11-01T11:00:00Z"); !applied || u != 4242 || codes != nil {
+			t.Fatalf("newer report: %v %d %v", applied, u, codes)
+		}
+		if applied, u, codes := report(1, "2020-01-01T00:00:00Z"); applied || u != 4242 || codes != nil {
+			t.Fatalf("older report: %v %d %v", applied, u, codes)
+		}
+		if applied, _, codes := report(-5, "2026-11-01T11:30:00Z"); applied || len(codes) != 1 || codes[0] != "NEGATIVE_VALUE" {
+			t.Fatalf("negative report: %v %v", applied, codes)
+		}
+		var sus struct {
+			EntitlementSuspend struct {
+				Entitlement struct{ Status, EffectiveStatus string }
+			}
+		}
+		srv.Post(`mutation($id: ID!) { entitlementSuspend(input: {entitlementID: $id}) { entitlement { status effectiveStatus } userErrors { code } } }`, map[string]any{"id": id}).MustData(t, &sus)
+		if sus.EntitlementSuspend.Entitlement.Status != "SUSPENDED" {
+			t.Fatalf("suspend: %+v", sus)
+		}
+	})
+}

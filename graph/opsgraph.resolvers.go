@@ -104,6 +104,36 @@ func (r *mutationResolver) ContractItemUpdate(ctx context.Context, id int, input
 	return &model.ContractItemPayload{ContractItem: v, UserErrors: orEmpty(errs)}, err
 }
 
+// EntitlementReportUsage is the resolver for the entitlementReportUsage field.
+func (r *mutationResolver) EntitlementReportUsage(ctx context.Context, input model.EntitlementReportUsageInput) (*model.EntitlementUsagePayload, error) {
+	e, applied, errs, err := r.entitlements.ReportUsage(ctx, input.EntitlementID, input.Usage, input.ObservedAt)
+	return &model.EntitlementUsagePayload{Entitlement: e, Applied: applied, UserErrors: orEmpty(errs)}, err
+}
+
+// EntitlementOverride is the resolver for the entitlementOverride field.
+func (r *mutationResolver) EntitlementOverride(ctx context.Context, input model.EntitlementOverrideInput) (*model.EntitlementPayload, error) {
+	e, errs, err := r.entitlements.Override(ctx, input.EntitlementID, input.Limit, input.Reason, input.ExpiresAt)
+	return &model.EntitlementPayload{Entitlement: e, UserErrors: orEmpty(errs)}, err
+}
+
+// EntitlementSuspend is the resolver for the entitlementSuspend field.
+func (r *mutationResolver) EntitlementSuspend(ctx context.Context, input model.EntitlementStatusInput) (*model.EntitlementPayload, error) {
+	e, errs, err := r.entitlements.Suspend(ctx, input.EntitlementID)
+	return &model.EntitlementPayload{Entitlement: e, UserErrors: orEmpty(errs)}, err
+}
+
+// EntitlementResume is the resolver for the entitlementResume field.
+func (r *mutationResolver) EntitlementResume(ctx context.Context, input model.EntitlementStatusInput) (*model.EntitlementPayload, error) {
+	e, errs, err := r.entitlements.Resume(ctx, input.EntitlementID)
+	return &model.EntitlementPayload{Entitlement: e, UserErrors: orEmpty(errs)}, err
+}
+
+// EntitlementRevoke is the resolver for the entitlementRevoke field.
+func (r *mutationResolver) EntitlementRevoke(ctx context.Context, input model.EntitlementStatusInput) (*model.EntitlementPayload, error) {
+	e, errs, err := r.entitlements.Revoke(ctx, input.EntitlementID)
+	return &model.EntitlementPayload{Entitlement: e, UserErrors: orEmpty(errs)}, err
+}
+
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 

@@ -17,9 +17,10 @@ import (
 
 // Resolver is the resolver root.
 type Resolver struct {
-	client     *ent.Client
-	masterdata *masterdata.Service
-	now        func() time.Time
+	client       *ent.Client
+	masterdata   *masterdata.Service
+	entitlements *entitlements.Service
+	now          func() time.Time
 }
 
 // NewSchema returns the executable schema over client. now is the clock
@@ -30,9 +31,10 @@ func NewSchema(client *ent.Client, now func() time.Time) graphql.ExecutableSchem
 	}
 	return generated.NewExecutableSchema(generated.Config{
 		Resolvers: &Resolver{
-			client:     client,
-			masterdata: masterdata.New(client, now),
-			now:        now,
+			client:       client,
+			masterdata:   masterdata.New(client, now),
+			entitlements: entitlements.New(client, now),
+			now:          now,
 		},
 	})
 }

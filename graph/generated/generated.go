@@ -217,6 +217,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EntitlementPayload struct {
+		Entitlement func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
+	EntitlementUsagePayload struct {
+		Applied     func(childComplexity int) int
+		Entitlement func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
 	FieldChange struct {
 		After    func(childComplexity int) int
 		Before   func(childComplexity int) int
@@ -272,16 +283,21 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AccountCreate      func(childComplexity int, input ent.CreateAccountInput, idempotencyKey *string) int
-		AccountUpdate      func(childComplexity int, id int, input ent.UpdateAccountInput) int
-		ContractCreate     func(childComplexity int, input ent.CreateContractInput, idempotencyKey *string) int
-		ContractItemCreate func(childComplexity int, input ent.CreateContractItemInput, idempotencyKey *string) int
-		ContractItemUpdate func(childComplexity int, id int, input ent.UpdateContractItemInput) int
-		ContractUpdate     func(childComplexity int, id int, input ent.UpdateContractInput) int
-		ProductCreate      func(childComplexity int, input ent.CreateProductInput, idempotencyKey *string) int
-		ProductUpdate      func(childComplexity int, id int, input ent.UpdateProductInput) int
-		UserCreate         func(childComplexity int, input ent.CreateUserInput, idempotencyKey *string) int
-		UserUpdate         func(childComplexity int, id int, input ent.UpdateUserInput) int
+		AccountCreate          func(childComplexity int, input ent.CreateAccountInput, idempotencyKey *string) int
+		AccountUpdate          func(childComplexity int, id int, input ent.UpdateAccountInput) int
+		ContractCreate         func(childComplexity int, input ent.CreateContractInput, idempotencyKey *string) int
+		ContractItemCreate     func(childComplexity int, input ent.CreateContractItemInput, idempotencyKey *string) int
+		ContractItemUpdate     func(childComplexity int, id int, input ent.UpdateContractItemInput) int
+		ContractUpdate         func(childComplexity int, id int, input ent.UpdateContractInput) int
+		EntitlementOverride    func(childComplexity int, input model.EntitlementOverrideInput) int
+		EntitlementReportUsage func(childComplexity int, input model.EntitlementReportUsageInput) int
+		EntitlementResume      func(childComplexity int, input model.EntitlementStatusInput) int
+		EntitlementRevoke      func(childComplexity int, input model.EntitlementStatusInput) int
+		EntitlementSuspend     func(childComplexity int, input model.EntitlementStatusInput) int
+		ProductCreate          func(childComplexity int, input ent.CreateProductInput, idempotencyKey *string) int
+		ProductUpdate          func(childComplexity int, id int, input ent.UpdateProductInput) int
+		UserCreate             func(childComplexity int, input ent.CreateUserInput, idempotencyKey *string) int
+		UserUpdate             func(childComplexity int, id int, input ent.UpdateUserInput) int
 	}
 
 	Order struct {
@@ -530,6 +546,11 @@ type MutationResolver interface {
 	ContractUpdate(ctx context.Context, id int, input ent.UpdateContractInput) (*model.ContractPayload, error)
 	ContractItemCreate(ctx context.Context, input ent.CreateContractItemInput, idempotencyKey *string) (*model.ContractItemPayload, error)
 	ContractItemUpdate(ctx context.Context, id int, input ent.UpdateContractItemInput) (*model.ContractItemPayload, error)
+	EntitlementReportUsage(ctx context.Context, input model.EntitlementReportUsageInput) (*model.EntitlementUsagePayload, error)
+	EntitlementOverride(ctx context.Context, input model.EntitlementOverrideInput) (*model.EntitlementPayload, error)
+	EntitlementSuspend(ctx context.Context, input model.EntitlementStatusInput) (*model.EntitlementPayload, error)
+	EntitlementResume(ctx context.Context, input model.EntitlementStatusInput) (*model.EntitlementPayload, error)
+	EntitlementRevoke(ctx context.Context, input model.EntitlementStatusInput) (*model.EntitlementPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -1296,6 +1317,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EntitlementEdge.Node(childComplexity), true
 
+	case "EntitlementPayload.entitlement":
+		if e.ComplexityRoot.EntitlementPayload.Entitlement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntitlementPayload.Entitlement(childComplexity), true
+	case "EntitlementPayload.userErrors":
+		if e.ComplexityRoot.EntitlementPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntitlementPayload.UserErrors(childComplexity), true
+
+	case "EntitlementUsagePayload.applied":
+		if e.ComplexityRoot.EntitlementUsagePayload.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntitlementUsagePayload.Applied(childComplexity), true
+	case "EntitlementUsagePayload.entitlement":
+		if e.ComplexityRoot.EntitlementUsagePayload.Entitlement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntitlementUsagePayload.Entitlement(childComplexity), true
+	case "EntitlementUsagePayload.userErrors":
+		if e.ComplexityRoot.EntitlementUsagePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntitlementUsagePayload.UserErrors(childComplexity), true
+
 	case "FieldChange.after":
 		if e.ComplexityRoot.FieldChange.After == nil {
 			break
@@ -1567,6 +1620,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ContractUpdate(childComplexity, args["id"].(int), args["input"].(ent.UpdateContractInput)), true
+	case "Mutation.entitlementOverride":
+		if e.ComplexityRoot.Mutation.EntitlementOverride == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_entitlementOverride_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EntitlementOverride(childComplexity, args["input"].(model.EntitlementOverrideInput)), true
+	case "Mutation.entitlementReportUsage":
+		if e.ComplexityRoot.Mutation.EntitlementReportUsage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_entitlementReportUsage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EntitlementReportUsage(childComplexity, args["input"].(model.EntitlementReportUsageInput)), true
+	case "Mutation.entitlementResume":
+		if e.ComplexityRoot.Mutation.EntitlementResume == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_entitlementResume_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EntitlementResume(childComplexity, args["input"].(model.EntitlementStatusInput)), true
+	case "Mutation.entitlementRevoke":
+		if e.ComplexityRoot.Mutation.EntitlementRevoke == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_entitlementRevoke_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EntitlementRevoke(childComplexity, args["input"].(model.EntitlementStatusInput)), true
+	case "Mutation.entitlementSuspend":
+		if e.ComplexityRoot.Mutation.EntitlementSuspend == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_entitlementSuspend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EntitlementSuspend(childComplexity, args["input"].(model.EntitlementStatusInput)), true
 	case "Mutation.productCreate":
 		if e.ComplexityRoot.Mutation.ProductCreate == nil {
 			break
@@ -2620,6 +2728,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("EntitlementOrder", ec.unmarshalInputEntitlementOrder),
+			graphql.NewInputUnmarshaler("EntitlementOverrideInput", ec.unmarshalInputEntitlementOverrideInput),
+			graphql.NewInputUnmarshaler("EntitlementReportUsageInput", ec.unmarshalInputEntitlementReportUsageInput),
+			graphql.NewInputUnmarshaler("EntitlementStatusInput", ec.unmarshalInputEntitlementStatusInput),
 			graphql.NewInputUnmarshaler("EntitlementWhereInput", ec.unmarshalInputEntitlementWhereInput),
 			graphql.NewInputUnmarshaler("HealthScoreOrder", ec.unmarshalInputHealthScoreOrder),
 			graphql.NewInputUnmarshaler("HealthScoreWhereInput", ec.unmarshalInputHealthScoreWhereInput),
@@ -7374,6 +7485,8 @@ enum UserErrorCode {
   UNKNOWN_ROLE
   "The idempotency key was first used with different input (or another mutation)."
   IDEMPOTENCY_KEY_REUSED
+  "The record's current state does not allow the action; the message names the state."
+  INVALID_TRANSITION
 }
 
 "Result of userCreate and userUpdate."
@@ -7497,6 +7610,62 @@ type Mutation {
   ): ContractItemPayload!
   "Updates a contract item."
   contractItemUpdate(id: ID!, input: UpdateContractItemInput!): ContractItemPayload!
+  "Records an entitlement's absolute usage as observed at a time. A report older than the latest one applied is ignored (applied: false), so late or repeated reports are safe."
+  entitlementReportUsage(input: EntitlementReportUsageInput!): EntitlementUsagePayload!
+  "Sets a temporary limit that replaces the entitlement's limit until it expires."
+  entitlementOverride(input: EntitlementOverrideInput!): EntitlementPayload!
+  "Suspends an ACTIVE entitlement. Suspending a suspended one changes nothing."
+  entitlementSuspend(input: EntitlementStatusInput!): EntitlementPayload!
+  "Resumes a SUSPENDED entitlement whose active window has not ended. Resuming an active one changes nothing."
+  entitlementResume(input: EntitlementStatusInput!): EntitlementPayload!
+  "Revokes an entitlement for good. Revoking a revoked one changes nothing."
+  entitlementRevoke(input: EntitlementStatusInput!): EntitlementPayload!
+}
+
+"Input of entitlementReportUsage."
+input EntitlementReportUsageInput {
+  "The entitlement the usage is of."
+  entitlementID: ID!
+  "Absolute usage (not a delta), zero or more."
+  usage: Int64!
+  "When the usage was measured at the source; not in the future."
+  observedAt: Time!
+}
+
+"Input of entitlementOverride."
+input EntitlementOverrideInput {
+  "The entitlement to override."
+  entitlementID: ID!
+  "The temporary limit, zero or more."
+  limit: Int64!
+  "Why the override is granted (kept with the entitlement and in the audit trail)."
+  reason: String!
+  "When the override stops applying; in the future."
+  expiresAt: Time!
+}
+
+"Input of entitlementSuspend, entitlementResume and entitlementRevoke."
+input EntitlementStatusInput {
+  "The entitlement to change."
+  entitlementID: ID!
+}
+
+"Result of the entitlement actions."
+type EntitlementPayload {
+  "The entitlement after the action; null when userErrors is not empty."
+  entitlement: Entitlement
+  "Business rule failures; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Result of entitlementReportUsage."
+type EntitlementUsagePayload {
+  "The entitlement after the report; null when userErrors is not empty."
+  entitlement: Entitlement
+  "False when the report was older than the latest one applied and was ignored."
+  applied: Boolean!
+  "Business rule failures; empty on success."
+  userErrors: [UserError!]!
 }
 
 "One machine-readable failure found when an order was validated."
@@ -7885,6 +8054,28 @@ func (ec *executionContext) childFields_EntitlementEdge(ctx context.Context, fie
 		return ec.fieldContext_EntitlementEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EntitlementEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EntitlementPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entitlement":
+		return ec.fieldContext_EntitlementPayload_entitlement(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EntitlementPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EntitlementPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_EntitlementUsagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entitlement":
+		return ec.fieldContext_EntitlementUsagePayload_entitlement(ctx, field)
+	case "applied":
+		return ec.fieldContext_EntitlementUsagePayload_applied(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EntitlementUsagePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EntitlementUsagePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9128,6 +9319,76 @@ func (ec *executionContext) field_Mutation_contractUpdate_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_entitlementOverride_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EntitlementOverrideInput, error) {
+			return ec.unmarshalNEntitlementOverrideInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementOverrideInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_entitlementReportUsage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EntitlementReportUsageInput, error) {
+			return ec.unmarshalNEntitlementReportUsageInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementReportUsageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_entitlementResume_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EntitlementStatusInput, error) {
+			return ec.unmarshalNEntitlementStatusInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementStatusInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_entitlementRevoke_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EntitlementStatusInput, error) {
+			return ec.unmarshalNEntitlementStatusInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementStatusInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_entitlementSuspend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EntitlementStatusInput, error) {
+			return ec.unmarshalNEntitlementStatusInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementStatusInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -13278,6 +13539,157 @@ func (ec *executionContext) fieldContext_EntitlementEdge_cursor(_ context.Contex
 	return graphql.NewScalarFieldContext("EntitlementEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _EntitlementPayload_entitlement(ctx context.Context, field graphql.CollectedField, obj *model.EntitlementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntitlementPayload_entitlement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entitlement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Entitlement) graphql.Marshaler {
+			return ec.marshalOEntitlement2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EntitlementPayload_entitlement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntitlementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EntitlementPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.EntitlementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntitlementPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntitlementPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntitlementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EntitlementUsagePayload_entitlement(ctx context.Context, field graphql.CollectedField, obj *model.EntitlementUsagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntitlementUsagePayload_entitlement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entitlement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Entitlement) graphql.Marshaler {
+			return ec.marshalOEntitlement2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EntitlementUsagePayload_entitlement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntitlementUsagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EntitlementUsagePayload_applied(ctx context.Context, field graphql.CollectedField, obj *model.EntitlementUsagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntitlementUsagePayload_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntitlementUsagePayload_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntitlementUsagePayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EntitlementUsagePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.EntitlementUsagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntitlementUsagePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntitlementUsagePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntitlementUsagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14552,6 +14964,226 @@ func (ec *executionContext) fieldContext_Mutation_contractItemUpdate(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_contractItemUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_entitlementReportUsage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_entitlementReportUsage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EntitlementReportUsage(ctx, fc.Args["input"].(model.EntitlementReportUsageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntitlementUsagePayload) graphql.Marshaler {
+			return ec.marshalNEntitlementUsagePayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementUsagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_entitlementReportUsage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntitlementUsagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_entitlementReportUsage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_entitlementOverride(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_entitlementOverride(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EntitlementOverride(ctx, fc.Args["input"].(model.EntitlementOverrideInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntitlementPayload) graphql.Marshaler {
+			return ec.marshalNEntitlementPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_entitlementOverride(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntitlementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_entitlementOverride_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_entitlementSuspend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_entitlementSuspend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EntitlementSuspend(ctx, fc.Args["input"].(model.EntitlementStatusInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntitlementPayload) graphql.Marshaler {
+			return ec.marshalNEntitlementPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_entitlementSuspend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntitlementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_entitlementSuspend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_entitlementResume(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_entitlementResume(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EntitlementResume(ctx, fc.Args["input"].(model.EntitlementStatusInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntitlementPayload) graphql.Marshaler {
+			return ec.marshalNEntitlementPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_entitlementResume(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntitlementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_entitlementResume_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_entitlementRevoke(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_entitlementRevoke(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EntitlementRevoke(ctx, fc.Args["input"].(model.EntitlementStatusInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntitlementPayload) graphql.Marshaler {
+			return ec.marshalNEntitlementPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_entitlementRevoke(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntitlementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_entitlementRevoke_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23372,6 +24004,167 @@ func UnmarshalEntitlementOrder(ctx context.Context, raw any) (ent.EntitlementOrd
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEntitlementOverrideInput(ctx context.Context, obj any) (model.EntitlementOverrideInput, error) {
+	var it model.EntitlementOverrideInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"entitlementID", "limit", "reason", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "entitlementID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitlementID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitlementID = data
+		case "limit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("limit"))
+			data, err := ec.unmarshalNInt642int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Limit = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntitlementOverrideInput unmarshals raw into the EntitlementOverrideInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntitlementOverrideInput(ctx context.Context, raw any) (model.EntitlementOverrideInput, error) {
+	var out model.EntitlementOverrideInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntitlementOverrideInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEntitlementReportUsageInput(ctx context.Context, obj any) (model.EntitlementReportUsageInput, error) {
+	var it model.EntitlementReportUsageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"entitlementID", "usage", "observedAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "entitlementID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitlementID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitlementID = data
+		case "usage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usage"))
+			data, err := ec.unmarshalNInt642int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Usage = data
+		case "observedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("observedAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ObservedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntitlementReportUsageInput unmarshals raw into the EntitlementReportUsageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntitlementReportUsageInput(ctx context.Context, raw any) (model.EntitlementReportUsageInput, error) {
+	var out model.EntitlementReportUsageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntitlementReportUsageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEntitlementStatusInput(ctx context.Context, obj any) (model.EntitlementStatusInput, error) {
+	var it model.EntitlementStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"entitlementID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "entitlementID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitlementID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitlementID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntitlementStatusInput unmarshals raw into the EntitlementStatusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntitlementStatusInput(ctx context.Context, raw any) (model.EntitlementStatusInput, error) {
+	var out model.EntitlementStatusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntitlementStatusInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEntitlementWhereInput(ctx context.Context, obj any) (ent.EntitlementWhereInput, error) {
 	var it ent.EntitlementWhereInput
 	if obj == nil {
@@ -32143,6 +32936,87 @@ func (ec *executionContext) _EntitlementEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var entitlementPayloadImplementors = []string{"EntitlementPayload"}
+
+func (ec *executionContext) _EntitlementPayload(ctx context.Context, sel ast.SelectionSet, obj *model.EntitlementPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entitlementPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EntitlementPayload")
+		case "entitlement":
+			out.Values[i] = ec._EntitlementPayload_entitlement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EntitlementPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var entitlementUsagePayloadImplementors = []string{"EntitlementUsagePayload"}
+
+func (ec *executionContext) _EntitlementUsagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.EntitlementUsagePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entitlementUsagePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EntitlementUsagePayload")
+		case "entitlement":
+			out.Values[i] = ec._EntitlementUsagePayload_entitlement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applied":
+			out.Values[i] = ec._EntitlementUsagePayload_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EntitlementUsagePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var fieldChangeImplementors = []string{"FieldChange"}
 
 func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *schematype.FieldChange) graphql.Marshaler {
@@ -32591,6 +33465,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "contractItemUpdate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_contractItemUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entitlementReportUsage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_entitlementReportUsage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entitlementOverride":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_entitlementOverride(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entitlementSuspend":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_entitlementSuspend(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entitlementResume":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_entitlementResume(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entitlementRevoke":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_entitlementRevoke(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -34747,6 +35656,24 @@ func (ec *executionContext) marshalNEntitlementOrderField2ᚖgithubᚗcomᚋopsg
 	return v
 }
 
+func (ec *executionContext) unmarshalNEntitlementOverrideInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementOverrideInput(ctx context.Context, v any) (model.EntitlementOverrideInput, error) {
+	res, err := ec.unmarshalInputEntitlementOverrideInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEntitlementPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementPayload(ctx context.Context, sel ast.SelectionSet, v *model.EntitlementPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EntitlementPayload!")
+		return graphql.Null
+	}
+	return ec._EntitlementPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEntitlementReportUsageInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementReportUsageInput(ctx context.Context, v any) (model.EntitlementReportUsageInput, error) {
+	res, err := ec.unmarshalInputEntitlementReportUsageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNEntitlementStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋentitlementᚐStatus(ctx context.Context, v any) (entitlement.Status, error) {
 	var res entitlement.Status
 	err := res.UnmarshalGQL(v)
@@ -34755,6 +35682,19 @@ func (ec *executionContext) unmarshalNEntitlementStatus2githubᚗcomᚋopsgraph�
 
 func (ec *executionContext) marshalNEntitlementStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋentitlementᚐStatus(ctx context.Context, sel ast.SelectionSet, v entitlement.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNEntitlementStatusInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementStatusInput(ctx context.Context, v any) (model.EntitlementStatusInput, error) {
+	res, err := ec.unmarshalInputEntitlementStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEntitlementUsagePayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐEntitlementUsagePayload(ctx context.Context, sel ast.SelectionSet, v *model.EntitlementUsagePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EntitlementUsagePayload!")
+		return graphql.Null
+	}
+	return ec._EntitlementUsagePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNEntitlementWhereInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐEntitlementWhereInput(ctx context.Context, v any) (*ent.EntitlementWhereInput, error) {

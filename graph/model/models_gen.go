@@ -3,6 +3,8 @@
 package model
 
 import (
+	"time"
+
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 )
@@ -27,6 +29,52 @@ type ContractItemPayload struct {
 type ContractPayload struct {
 	// The created or updated contract; null when userErrors is not empty.
 	Contract *ent.Contract `json:"contract,omitempty"`
+	// Business rule failures; empty on success.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of entitlementOverride.
+type EntitlementOverrideInput struct {
+	// The entitlement to override.
+	EntitlementID int `json:"entitlementID"`
+	// The temporary limit, zero or more.
+	Limit int64 `json:"limit"`
+	// Why the override is granted (kept with the entitlement and in the audit trail).
+	Reason string `json:"reason"`
+	// When the override stops applying; in the future.
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// Result of the entitlement actions.
+type EntitlementPayload struct {
+	// The entitlement after the action; null when userErrors is not empty.
+	Entitlement *ent.Entitlement `json:"entitlement,omitempty"`
+	// Business rule failures; empty on success.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of entitlementReportUsage.
+type EntitlementReportUsageInput struct {
+	// The entitlement the usage is of.
+	EntitlementID int `json:"entitlementID"`
+	// Absolute usage (not a delta), zero or more.
+	Usage int64 `json:"usage"`
+	// When the usage was measured at the source; not in the future.
+	ObservedAt time.Time `json:"observedAt"`
+}
+
+// Input of entitlementSuspend, entitlementResume and entitlementRevoke.
+type EntitlementStatusInput struct {
+	// The entitlement to change.
+	EntitlementID int `json:"entitlementID"`
+}
+
+// Result of entitlementReportUsage.
+type EntitlementUsagePayload struct {
+	// The entitlement after the report; null when userErrors is not empty.
+	Entitlement *ent.Entitlement `json:"entitlement,omitempty"`
+	// False when the report was older than the latest one applied and was ignored.
+	Applied bool `json:"applied"`
 	// Business rule failures; empty on success.
 	UserErrors []*usererr.Error `json:"userErrors"`
 }

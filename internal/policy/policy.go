@@ -251,6 +251,11 @@ var Mutations = []Mutation{
 	{"contractUpdate", "Contract", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
 	{"contractItemCreate", "ContractItem", "create", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
 	{"contractItemUpdate", "ContractItem", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleFinance}, "contracts:write", ""},
+	{"entitlementReportUsage", "Entitlement", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "entitlements:write", "Telemetry pipelines report with an INTEGRATION token."},
+	{"entitlementOverride", "Entitlement", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "", ""},
+	{"entitlementSuspend", "Entitlement", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "entitlements:write", ""},
+	{"entitlementResume", "Entitlement", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "entitlements:write", ""},
+	{"entitlementRevoke", "Entitlement", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "entitlements:write", ""},
 }
 
 // MutationRule returns the rule of a mutation; ok is false for a mutation

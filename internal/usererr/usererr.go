@@ -29,12 +29,14 @@ const (
 	UnknownRole    Code = "UNKNOWN_ROLE"
 	// IdempotencyKeyReused: the key was first used with other input.
 	IdempotencyKeyReused Code = "IDEMPOTENCY_KEY_REUSED"
+	// InvalidTransition: the record's current state does not allow the action.
+	InvalidTransition Code = "INVALID_TRANSITION"
 )
 
 // AllCodes lists every code.
 var AllCodes = []Code{
 	Required, InvalidValue, InvalidEmail, TooLong, NegativeValue, EndBeforeStart,
-	NotFound, WrongType, Taken, HierarchyCycle, UnknownRole, IdempotencyKeyReused,
+	NotFound, WrongType, Taken, HierarchyCycle, UnknownRole, IdempotencyKeyReused, InvalidTransition,
 }
 
 // MarshalGQL implements graphql.Marshaler.
