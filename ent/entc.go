@@ -123,6 +123,7 @@ func main() {
 			gen.FeatureNamedEdges,
 			gen.FeatureLock,
 			gen.FeatureUpsert,
+			gen.FeatureExecQuery,
 		},
 	}, entc.Extensions(ex))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/formatter"
@@ -17,6 +18,7 @@ import (
 	"github.com/opsgraph/opsgraph/graph"
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/config"
+	"github.com/opsgraph/opsgraph/internal/entitlements"
 	"github.com/opsgraph/opsgraph/internal/migrate"
 	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/server"
@@ -30,6 +32,7 @@ Usage:
   opsgraph [serve] [flags]       run the server (default)
   opsgraph migrate [--status]    apply pending database migrations
   opsgraph seed [--accounts N]   load the demo (or, for large N, benchmark) dataset
+  opsgraph sweep                 store entitlement expiries (serve does it every --sweep-interval)
   opsgraph token --subject S --role R [--scope S] [--ttl 8h]
                                  mint an HS256 JWT with the configured secret
   opsgraph schema                print the GraphQL schema (SDL)
@@ -50,6 +53,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args, stdout, stderr)
 	case "migrate":
 		err = migrateCmd(ctx, args, stdout, stderr)
+	case "sweep":
+		err = sweepCmd(ctx, args, stdout, stderr)
 	case "seed":
 		err = seedCmd(ctx, args, stdout, stderr)
 	case "token":
@@ -202,8 +207,38 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		banner(stdout, base, tok)
 	}
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	if cfg.SweepInterval > 0 {
+		background.Go(func() { entitlements.NewSweeper(db.Client, db.Dialect, nil).RunSweeps(bgCtx, cfg.SweepInterval, log) })
+	}
 	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection})
-	return server.Serve(ctx, ln, h, cfg.ShutdownGrace, log)
+	err = server.Serve(ctx, ln, h, cfg.ShutdownGrace, log)
+	stopBackground()
+	background.Wait() // let a running sweep finish before the database closes
+	return err
+}
+
+func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parse("sweep", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := entitlements.NewSweeper(db.Client, db.Dialect, nil).Sweep(ctx)
+	if err != nil {
+		return err
+	}
+	if r.Skipped {
+		fmt.Fprintln(stdout, "another instance is sweeping; nothing done")
+		return nil
+	}
+	fmt.Fprintf(stdout, "expired %d entitlements, cleared %d overrides\n", r.Expired, r.OverridesCleared)
+	return nil
 }
 
 func banner(w io.Writer, base, token string) {

@@ -19,6 +19,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/opsgraph/opsgraph/internal/auth"
+	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 )
 
@@ -399,5 +400,27 @@ func TestTokenCommandNeedsSecretWithJWKS(t *testing.T) {
 	args := []string{"token", "--database-url", "postgres://127.0.0.1/x", "--jwks-file", jwks, "--jwt-secret", testSecret, "--subject", "x", "--role", "ADMIN"}
 	if code := Run(context.Background(), args, &stdout, &stderr); code != 0 {
 		t.Fatalf("with a secret and a JWKS: code %d, stderr %q", code, stderr.String())
+	}
+}
+
+// `opsgraph sweep` stores the expiries the demo data holds, once.
+func TestSweepCommand(t *testing.T) {
+	db := testdb.Open(t, "sqlite3")
+	if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 1, Accounts: 200, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	run := func() string {
+		var stdout, stderr bytes.Buffer
+		if code := Run(context.Background(), []string{"sweep", "--sqlite-path", db.Location}, &stdout, &stderr); code != 0 {
+			t.Fatalf("sweep: %d %s", code, stderr.String())
+		}
+		return stdout.String()
+	}
+	first := run()
+	if !regexp.MustCompile(`^expired [1-9]\d* entitlements, cleared \d+ overrides`).MatchString(first) {
+		t.Fatalf("first sweep: %q", first)
+	}
+	if second := run(); !strings.HasPrefix(second, "expired 0 entitlements, cleared 0 overrides") {
+		t.Fatalf("second sweep: %q", second)
 	}
 }

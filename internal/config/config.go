@@ -33,6 +33,7 @@ type Config struct {
 	LogFormat      string
 	LogLevel       string
 	ShutdownGrace  time.Duration
+	SweepInterval  time.Duration
 }
 
 // Setting documents one setting (rendered into the README table).
@@ -58,6 +59,7 @@ var Settings = []Setting{
 	{"log-format", "OPSGRAPH_LOG_FORMAT", "text", "Log format: text or json."},
 	{"log-level", "OPSGRAPH_LOG_LEVEL", "info", "Log level: debug, info, warn or error."},
 	{"shutdown-grace", "OPSGRAPH_SHUTDOWN_GRACE", "15s", "How long in-flight requests may finish after SIGINT/SIGTERM."},
+	{"sweep-interval", "OPSGRAPH_SWEEP_INTERVAL", "5m", "How often `serve` stores entitlement expiries (one instance at a time); 0 turns the loop off."},
 }
 
 func env(name, def string) string {
@@ -112,10 +114,10 @@ func (c *Config) Register(fs *flag.FlagSet) {
 		n, _ := strconv.Atoi(env(s.Env, s.Default))
 		fs.IntVar(&c.DBMaxConns, "db-max-conns", n, s.Usage+" ["+s.Env+"]")
 	}
-	{
-		s := setting("shutdown-grace")
+	for name, p := range map[string]*time.Duration{"shutdown-grace": &c.ShutdownGrace, "sweep-interval": &c.SweepInterval} {
+		s := setting(name)
 		d, _ := time.ParseDuration(env(s.Env, s.Default))
-		fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", d, s.Usage+" ["+s.Env+"]")
+		fs.DurationVar(p, name, d, s.Usage+" ["+s.Env+"]")
 	}
 }
 
@@ -135,8 +137,8 @@ func (c *Config) Check() error {
 			if n, err := strconv.Atoi(v); err != nil || n <= 0 {
 				return fmt.Errorf("%s=%q: want a positive number", s.Env, v)
 			}
-		case "shutdown-grace":
-			if _, err := time.ParseDuration(v); err != nil {
+		case "shutdown-grace", "sweep-interval":
+			if d, err := time.ParseDuration(v); err != nil || d < 0 {
 				return fmt.Errorf("%s=%q: want a duration such as 15s", s.Env, v)
 			}
 		}

@@ -5,6 +5,8 @@ package sqlcount
 
 import (
 	"context"
+	stdsql "database/sql"
+	"fmt"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
@@ -89,4 +91,53 @@ func NewContext(ctx context.Context) (context.Context, *Counter) {
 func FromContext(ctx context.Context) (*Counter, bool) {
 	c, ok := ctx.Value(ctxKey{}).(*Counter)
 	return c, ok
+}
+
+// ExecContext passes raw statements (ent's sql/execquery feature) through,
+// counted.
+func (d *Driver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	ex, ok := d.Driver.(interface {
+		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("sqlcount: driver %T cannot execute raw statements", d.Driver)
+	}
+	d.inc(ctx)
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext passes raw queries through, counted.
+func (d *Driver) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	q, ok := d.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("sqlcount: driver %T cannot run raw queries", d.Driver)
+	}
+	d.inc(ctx)
+	return q.QueryContext(ctx, query, args...)
+}
+
+// ExecContext passes raw statements in the transaction through, counted.
+func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	ex, ok := t.Tx.(interface {
+		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("sqlcount: transaction %T cannot execute raw statements", t.Tx)
+	}
+	t.d.inc(ctx)
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext passes raw queries in the transaction through, counted.
+func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	q, ok := t.Tx.(interface {
+		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("sqlcount: transaction %T cannot run raw queries", t.Tx)
+	}
+	t.d.inc(ctx)
+	return q.QueryContext(ctx, query, args...)
 }
