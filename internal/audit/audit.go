@@ -74,6 +74,7 @@ func Hook() ent.Hook {
 				return nil, fmt.Errorf("audit: mutation %T has no id accessors", m)
 			}
 			// Capture the values before the change.
+			fields := changedFields(m)
 			var (
 				before map[int]map[string]any
 				ids    []int
@@ -84,7 +85,7 @@ func Hook() ent.Hook {
 				if err != nil {
 					return nil, fmt.Errorf("audit: resolving changed ids: %w", err)
 				}
-				before, err = snapshot(ctx, im, ids)
+				before, err = snapshot(ctx, im, ids, fields)
 				if err != nil {
 					return nil, err
 				}
@@ -100,7 +101,7 @@ func Hook() ent.Hook {
 				}
 				ids = []int{id}
 			}
-			if err := record(ctx, im, ids, before); err != nil {
+			if err := record(ctx, im, ids, fields, before); err != nil {
 				return nil, err
 			}
 			return v, nil
@@ -113,11 +114,10 @@ func Hook() ent.Hook {
 // for UpdateOneID. (For UpdateOne(entity), ent takes the old values from the
 // entity passed in, so domain code updates by ID.) Bulk updates and deletes
 // record the new values and the affected ids.
-func snapshot(ctx context.Context, m idMutation, ids []int) (map[int]map[string]any, error) {
+func snapshot(ctx context.Context, m idMutation, ids []int, fields []string) (map[int]map[string]any, error) {
 	if !m.Op().Is(ent.OpUpdateOne) || len(ids) != 1 {
 		return nil, nil
 	}
-	fields := changedFields(m)
 	vals := make(map[string]any, len(fields))
 	for _, f := range fields {
 		old, err := m.OldField(ctx, f)
@@ -142,7 +142,7 @@ func changedFields(m ent.Mutation) []string {
 }
 
 // record writes one AuditEvent per id.
-func record(ctx context.Context, m idMutation, ids []int, before map[int]map[string]any) error {
+func record(ctx context.Context, m idMutation, ids []int, fields []string, before map[int]map[string]any) error {
 	action := ActionUpdate
 	switch {
 	case m.Op().Is(ent.OpCreate):
@@ -152,7 +152,6 @@ func record(ctx context.Context, m idMutation, ids []int, before map[int]map[str
 	}
 	action = actionOf(ctx, action)
 	now := time.Now()
-	fields := changedFields(m)
 	builders := make([]*ent.AuditEventCreate, 0, len(ids))
 	for _, id := range ids {
 		var changes []schematype.FieldChange

@@ -3,6 +3,7 @@ package entitlements
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,7 +12,6 @@ import (
 
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
-	"github.com/opsgraph/opsgraph/ent/schema/gid"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/internal/audit"
 	"github.com/opsgraph/opsgraph/internal/txn"
@@ -44,11 +44,7 @@ func saved(e *ent.Entitlement, err error) (*ent.Entitlement, usererr.List, error
 // PostgreSQL so concurrent actions on it apply one after the other.
 func load(ctx context.Context, tx *ent.Client, id int) (*ent.Entitlement, usererr.List, error) {
 	var l usererr.List
-	if !gid.Is(id, entitlement.Table) {
-		code := usererr.NotFound
-		if _, ok := gid.TableOf(id); ok {
-			code = usererr.WrongType
-		}
+	if code, ok := usererr.ForRef(id, entitlement.Table); !ok {
 		l.Add(code, "entitlementID does not name an entitlement", field("entitlementID")...)
 		return nil, l, nil
 	}
@@ -152,11 +148,7 @@ func (s *Service) transition(ctx context.Context, action string, id int, to enti
 			l.Add(usererr.InvalidTransition, fmt.Sprintf("cannot resume an entitlement that is %s: its active window has ended", current), field("entitlementID")...)
 			return nil, l, nil
 		}
-		ok := false
-		for _, f := range from {
-			ok = ok || current == f
-		}
-		if !ok {
+		if !slices.Contains(from, current) {
 			var l usererr.List
 			l.Add(usererr.InvalidTransition, fmt.Sprintf("cannot %s an entitlement that is %s", strings.TrimPrefix(action, "entitlement"), current), field("entitlementID")...)
 			return nil, l, nil

@@ -10,7 +10,6 @@ import (
 
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/schema"
-	"github.com/opsgraph/opsgraph/ent/schema/gid"
 	"github.com/opsgraph/opsgraph/internal/policy"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 )
@@ -71,12 +70,12 @@ func (c *check) ref(ctx context.Context, id *int, table, field string, exists fu
 	if id == nil {
 		return nil
 	}
-	if !gid.Is(*id, table) {
-		if _, ok := gid.TableOf(*id); ok {
-			c.add(usererr.WrongType, field+" refers to a record of the wrong type", field)
-		} else {
-			c.add(usererr.NotFound, field+" refers to no existing record", field)
+	if code, ok := usererr.ForRef(*id, table); !ok {
+		msg := field + " refers to no existing record"
+		if code == usererr.WrongType {
+			msg = field + " refers to a record of the wrong type"
 		}
+		c.add(code, msg, field)
 		return nil
 	}
 	ok, err := exists(ctx, *id)

@@ -214,15 +214,25 @@ func CanRead(v *viewer.Viewer, c Class) bool {
 		return true
 	}
 	s := spec(c)
-	if s == nil {
+	return s != nil && grants(v, s.Roles, s.Scope)
+}
+
+// grants reports whether v holds one of roles or, as an INTEGRATION token,
+// scope ("*": any scope; empty: none grants).
+func grants(v *viewer.Viewer, roles []string, scope string) bool {
+	if slices.ContainsFunc(v.Roles, func(r string) bool { return slices.Contains(roles, r) }) {
+		return true
+	}
+	if !v.HasRole(viewer.RoleIntegration) {
 		return false
 	}
-	for _, r := range v.Roles {
-		if slices.Contains(s.Roles, r) {
-			return true
-		}
+	switch scope {
+	case "":
+		return false
+	case "*":
+		return len(v.Scopes) > 0
 	}
-	return v.HasRole(viewer.RoleIntegration) && (s.Scope == "*" && len(v.Scopes) > 0 || s.Scope != "" && v.HasScope(s.Scope))
+	return v.HasScope(scope)
 }
 
 // Mutation says who may call a mutation, and which write of which entity it
@@ -296,13 +306,5 @@ func CanCall(v *viewer.Viewer, name string) bool {
 }
 
 func allowed(v *viewer.Viewer, m Mutation) bool {
-	if v == nil {
-		return false
-	}
-	for _, r := range v.Roles {
-		if slices.Contains(m.Roles, r) {
-			return true
-		}
-	}
-	return v.HasRole(viewer.RoleIntegration) && m.Scope != "" && v.HasScope(m.Scope)
+	return v != nil && grants(v, m.Roles, m.Scope)
 }

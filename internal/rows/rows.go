@@ -56,24 +56,28 @@ func userID(ctx context.Context, c *ent.Client, v *viewer.Viewer) (int, error) {
 	return id.(int), err
 }
 
-// book writes "<col> IN (ids of the accounts owned by uid and their
-// descendants)".
+// writeBook writes the subquery of the ids of the accounts owned by uid and
+// their descendants.
+func writeBook(b *entsql.Builder, uid int) {
+	b.WriteString("(WITH RECURSIVE book(id) AS (SELECT id FROM accounts WHERE owner_id = ").
+		Arg(uid).
+		WriteString(" UNION SELECT a.id FROM accounts a JOIN book ON a.parent_id = book.id) SELECT id FROM book)")
+}
+
+// book writes "<col> IN <the book>".
 func book(s *entsql.Selector, col string, uid int) *entsql.Predicate {
 	return entsql.P(func(b *entsql.Builder) {
-		b.WriteString(s.C(col)).
-			WriteString(" IN (WITH RECURSIVE book(id) AS (SELECT id FROM accounts WHERE owner_id = ").
-			Arg(uid).
-			WriteString(" UNION SELECT a.id FROM accounts a JOIN book ON a.parent_id = book.id) SELECT id FROM book)")
+		b.WriteString(s.C(col) + " IN ")
+		writeBook(b, uid)
 	})
 }
 
-// via writes "<col> IN (SELECT id FROM <table> WHERE account_id IN book)".
+// via writes "<col> IN (SELECT id FROM <table> WHERE account_id IN <the book>)".
 func via(s *entsql.Selector, col, table string, uid int) *entsql.Predicate {
 	return entsql.P(func(b *entsql.Builder) {
-		b.WriteString(s.C(col)).
-			WriteString(" IN (SELECT id FROM " + table + " WHERE account_id IN (WITH RECURSIVE book(id) AS (SELECT id FROM accounts WHERE owner_id = ").
-			Arg(uid).
-			WriteString(" UNION SELECT a.id FROM accounts a JOIN book ON a.parent_id = book.id) SELECT id FROM book))")
+		b.WriteString(s.C(col) + " IN (SELECT id FROM " + table + " WHERE account_id IN ")
+		writeBook(b, uid)
+		b.WriteString(")")
 	})
 }
 

@@ -119,7 +119,7 @@ func (s *sideDoors) MutateOperationContext(ctx context.Context, rc *graphql.Oper
 	v := viewer.FromContext(ctx)
 	var err *gqlerror.Error
 	walkFields(rc, rc.Operation.SelectionSet, map[string]bool{}, func(f *ast.Field) bool {
-		if f.Definition == nil || !strings.HasSuffix(f.Definition.Type.Name(), "Connection") {
+		if !isConnection(f.Definition) {
 			return true
 		}
 		typ := strings.TrimSuffix(f.Definition.Type.Name(), "Connection")
@@ -144,24 +144,9 @@ func (s *sideDoors) checkWhere(v *viewer.Viewer, typ string, where map[string]an
 	input := s.schema.Types[typ+"WhereInput"]
 	for key, val := range where {
 		switch key {
-		case "and", "or":
-			list, ok := val.([]any)
-			if !ok {
-				list = []any{val}
-			}
-			for _, item := range list {
-				if m, ok := item.(map[string]any); ok {
-					if err := s.checkWhere(v, typ, m, at); err != nil {
-						return err
-					}
-				}
-			}
-			continue
-		case "not":
-			if m, ok := val.(map[string]any); ok {
-				if err := s.checkWhere(v, typ, m, at); err != nil {
-					return err
-				}
+		case "and", "or", "not":
+			if err := s.checkEach(v, typ, val, at); err != nil {
+				return err
 			}
 			continue
 		}
@@ -170,23 +155,31 @@ func (s *sideDoors) checkWhere(v *viewer.Viewer, typ string, where map[string]an
 				if err := readable(v, typ, whereField(typ, key), "filtering", at); err != nil {
 					return err
 				}
-				nested := strings.TrimSuffix(def.Type.Name(), "WhereInput")
-				list, ok := val.([]any)
-				if !ok {
-					list = []any{val} // a single object coerces to a list
-				}
-				for _, item := range list {
-					if m, ok := item.(map[string]any); ok {
-						if err := s.checkWhere(v, nested, m, at); err != nil {
-							return err
-						}
-					}
+				if err := s.checkEach(v, strings.TrimSuffix(def.Type.Name(), "WhereInput"), val, at); err != nil {
+					return err
 				}
 				continue
 			}
 		}
 		if err := readable(v, typ, whereField(typ, key), "filtering", at); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkEach checks a where value that holds one input object or a list of
+// them (a single object coerces to a list).
+func (s *sideDoors) checkEach(v *viewer.Viewer, typ string, val any, at *ast.Field) *gqlerror.Error {
+	list, ok := val.([]any)
+	if !ok {
+		list = []any{val}
+	}
+	for _, item := range list {
+		if m, ok := item.(map[string]any); ok {
+			if err := s.checkWhere(v, typ, m, at); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

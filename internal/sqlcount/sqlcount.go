@@ -93,51 +93,51 @@ func FromContext(ctx context.Context) (*Counter, bool) {
 	return c, ok
 }
 
-// ExecContext passes raw statements (ent's sql/execquery feature) through,
-// counted.
-func (d *Driver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
-	ex, ok := d.Driver.(interface {
-		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
-	})
+type rawExecer interface {
+	ExecContext(context.Context, string, ...any) (stdsql.Result, error)
+}
+
+type rawQuerier interface {
+	QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
+}
+
+// rawExec runs a raw statement (ent's sql/execquery feature) on target,
+// counted, when target supports it.
+func (d *Driver) rawExec(ctx context.Context, target any, query string, args []any) (stdsql.Result, error) {
+	ex, ok := target.(rawExecer)
 	if !ok {
-		return nil, fmt.Errorf("sqlcount: driver %T cannot execute raw statements", d.Driver)
+		return nil, fmt.Errorf("sqlcount: %T cannot execute raw statements", target)
 	}
 	d.inc(ctx)
 	return ex.ExecContext(ctx, query, args...)
+}
+
+// rawQuery runs a raw query on target, counted, when target supports it.
+func (d *Driver) rawQuery(ctx context.Context, target any, query string, args []any) (*stdsql.Rows, error) {
+	q, ok := target.(rawQuerier)
+	if !ok {
+		return nil, fmt.Errorf("sqlcount: %T cannot run raw queries", target)
+	}
+	d.inc(ctx)
+	return q.QueryContext(ctx, query, args...)
+}
+
+// ExecContext passes raw statements through, counted.
+func (d *Driver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	return d.rawExec(ctx, d.Driver, query, args)
 }
 
 // QueryContext passes raw queries through, counted.
 func (d *Driver) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
-	q, ok := d.Driver.(interface {
-		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
-	})
-	if !ok {
-		return nil, fmt.Errorf("sqlcount: driver %T cannot run raw queries", d.Driver)
-	}
-	d.inc(ctx)
-	return q.QueryContext(ctx, query, args...)
+	return d.rawQuery(ctx, d.Driver, query, args)
 }
 
 // ExecContext passes raw statements in the transaction through, counted.
 func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
-	ex, ok := t.Tx.(interface {
-		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
-	})
-	if !ok {
-		return nil, fmt.Errorf("sqlcount: transaction %T cannot execute raw statements", t.Tx)
-	}
-	t.d.inc(ctx)
-	return ex.ExecContext(ctx, query, args...)
+	return t.d.rawExec(ctx, t.Tx, query, args)
 }
 
 // QueryContext passes raw queries in the transaction through, counted.
 func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
-	q, ok := t.Tx.(interface {
-		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
-	})
-	if !ok {
-		return nil, fmt.Errorf("sqlcount: transaction %T cannot run raw queries", t.Tx)
-	}
-	t.d.inc(ctx)
-	return q.QueryContext(ctx, query, args...)
+	return t.d.rawQuery(ctx, t.Tx, query, args)
 }

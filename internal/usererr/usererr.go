@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/opsgraph/opsgraph/ent/schema/gid"
 )
 
 // Code is a stable, machine-readable failure code (GraphQL enum UserErrorCode).
@@ -72,6 +74,19 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s: %s", e.Code, e.Message)
 	}
 	return fmt.Sprintf("%s: %s: %s", strings.Join(e.Field, "."), e.Code, e.Message)
+}
+
+// ForRef says whether id can name a row of table before looking it up: ok
+// when it lies in the table's id range; otherwise the failure to report,
+// WRONG_TYPE for an id of another table and NOT_FOUND for an id of none.
+func ForRef(id int, table string) (code Code, ok bool) {
+	if gid.Is(id, table) {
+		return "", true
+	}
+	if _, other := gid.TableOf(id); other {
+		return WrongType, false
+	}
+	return NotFound, false
 }
 
 // List collects failures.
