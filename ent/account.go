@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/opsgraph/opsgraph/ent/account"
+	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/ent/user"
 )
@@ -47,6 +48,8 @@ type Account struct {
 	BillingContactName string `json:"billing_contact_name,omitempty"`
 	// Email of the billing contact (PII).
 	BillingContactEmail string `json:"billing_contact_email,omitempty"`
+	// The account's latest health score.
+	HealthScoreID *int `json:"health_score_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AccountQuery when eager-loading is set.
 	Edges        AccountEdges `json:"edges"`
@@ -73,11 +76,13 @@ type AccountEdges struct {
 	HealthScores []*HealthScore `json:"health_scores,omitempty"`
 	// Ops requests about the account.
 	Requests []*Request `json:"requests,omitempty"`
+	// The latest health score, with its trend against the one before; null until the account is first scored.
+	Health *HealthScore `json:"health,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [9]bool
+	loadedTypes [10]bool
 	// totalCount holds the count of the edges above.
-	totalCount [9]map[string]int
+	totalCount [10]map[string]int
 
 	namedChildren      map[string][]*Account
 	namedContracts     map[string][]*Contract
@@ -173,12 +178,23 @@ func (e AccountEdges) RequestsOrErr() ([]*Request, error) {
 	return nil, &NotLoadedError{edge: "requests"}
 }
 
+// HealthOrErr returns the Health value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AccountEdges) HealthOrErr() (*HealthScore, error) {
+	if e.Health != nil {
+		return e.Health, nil
+	} else if e.loadedTypes[9] {
+		return nil, &NotFoundError{label: healthscore.Label}
+	}
+	return nil, &NotLoadedError{edge: "health"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Account) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case account.FieldID, account.FieldOwnerID, account.FieldParentID:
+		case account.FieldID, account.FieldOwnerID, account.FieldParentID, account.FieldHealthScoreID:
 			values[i] = new(sql.NullInt64)
 		case account.FieldName, account.FieldDomain, account.FieldSegment, account.FieldRegion, account.FieldIndustry, account.FieldLifecycleStage, account.FieldExternalCrmID, account.FieldBillingContactName, account.FieldBillingContactEmail:
 			values[i] = new(sql.NullString)
@@ -290,6 +306,13 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.BillingContactEmail = value.String
 			}
+		case account.FieldHealthScoreID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field health_score_id", values[i])
+			} else if value.Valid {
+				_m.HealthScoreID = new(int)
+				*_m.HealthScoreID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -346,6 +369,11 @@ func (_m *Account) QueryHealthScores() *HealthScoreQuery {
 // QueryRequests queries the "requests" edge of the Account entity.
 func (_m *Account) QueryRequests() *RequestQuery {
 	return NewAccountClient(_m.config).QueryRequests(_m)
+}
+
+// QueryHealth queries the "health" edge of the Account entity.
+func (_m *Account) QueryHealth() *HealthScoreQuery {
+	return NewAccountClient(_m.config).QueryHealth(_m)
 }
 
 // Update returns a builder for updating this Account.
@@ -414,6 +442,11 @@ func (_m *Account) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("billing_contact_email=")
 	builder.WriteString(_m.BillingContactEmail)
+	builder.WriteString(", ")
+	if v := _m.HealthScoreID; v != nil {
+		builder.WriteString("health_score_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

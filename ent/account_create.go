@@ -202,6 +202,20 @@ func (_c *AccountCreate) SetNillableBillingContactEmail(v *string) *AccountCreat
 	return _c
 }
 
+// SetHealthScoreID sets the "health_score_id" field.
+func (_c *AccountCreate) SetHealthScoreID(v int) *AccountCreate {
+	_c.mutation.SetHealthScoreID(v)
+	return _c
+}
+
+// SetNillableHealthScoreID sets the "health_score_id" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableHealthScoreID(v *int) *AccountCreate {
+	if v != nil {
+		_c.SetHealthScoreID(*v)
+	}
+	return _c
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_c *AccountCreate) SetOwner(v *User) *AccountCreate {
 	return _c.SetOwnerID(v.ID)
@@ -315,6 +329,25 @@ func (_c *AccountCreate) AddRequests(v ...*Request) *AccountCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddRequestIDs(ids...)
+}
+
+// SetHealthID sets the "health" edge to the HealthScore entity by ID.
+func (_c *AccountCreate) SetHealthID(id int) *AccountCreate {
+	_c.mutation.SetHealthID(id)
+	return _c
+}
+
+// SetNillableHealthID sets the "health" edge to the HealthScore entity by ID if the given value is not nil.
+func (_c *AccountCreate) SetNillableHealthID(id *int) *AccountCreate {
+	if id != nil {
+		_c = _c.SetHealthID(*id)
+	}
+	return _c
+}
+
+// SetHealth sets the "health" edge to the HealthScore entity.
+func (_c *AccountCreate) SetHealth(v *HealthScore) *AccountCreate {
+	return _c.SetHealthID(v.ID)
 }
 
 // Mutation returns the AccountMutation object of the builder.
@@ -671,6 +704,23 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.HealthIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   account.HealthTable,
+			Columns: []string{account.HealthColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(healthscore.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.HealthScoreID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -918,6 +968,24 @@ func (u *AccountUpsert) UpdateBillingContactEmail() *AccountUpsert {
 // ClearBillingContactEmail clears the value of the "billing_contact_email" field.
 func (u *AccountUpsert) ClearBillingContactEmail() *AccountUpsert {
 	u.SetNull(account.FieldBillingContactEmail)
+	return u
+}
+
+// SetHealthScoreID sets the "health_score_id" field.
+func (u *AccountUpsert) SetHealthScoreID(v int) *AccountUpsert {
+	u.Set(account.FieldHealthScoreID, v)
+	return u
+}
+
+// UpdateHealthScoreID sets the "health_score_id" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateHealthScoreID() *AccountUpsert {
+	u.SetExcluded(account.FieldHealthScoreID)
+	return u
+}
+
+// ClearHealthScoreID clears the value of the "health_score_id" field.
+func (u *AccountUpsert) ClearHealthScoreID() *AccountUpsert {
+	u.SetNull(account.FieldHealthScoreID)
 	return u
 }
 
@@ -1194,6 +1262,27 @@ func (u *AccountUpsertOne) UpdateBillingContactEmail() *AccountUpsertOne {
 func (u *AccountUpsertOne) ClearBillingContactEmail() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.ClearBillingContactEmail()
+	})
+}
+
+// SetHealthScoreID sets the "health_score_id" field.
+func (u *AccountUpsertOne) SetHealthScoreID(v int) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetHealthScoreID(v)
+	})
+}
+
+// UpdateHealthScoreID sets the "health_score_id" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateHealthScoreID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateHealthScoreID()
+	})
+}
+
+// ClearHealthScoreID clears the value of the "health_score_id" field.
+func (u *AccountUpsertOne) ClearHealthScoreID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearHealthScoreID()
 	})
 }
 
@@ -1636,6 +1725,27 @@ func (u *AccountUpsertBulk) UpdateBillingContactEmail() *AccountUpsertBulk {
 func (u *AccountUpsertBulk) ClearBillingContactEmail() *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
 		s.ClearBillingContactEmail()
+	})
+}
+
+// SetHealthScoreID sets the "health_score_id" field.
+func (u *AccountUpsertBulk) SetHealthScoreID(v int) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetHealthScoreID(v)
+	})
+}
+
+// UpdateHealthScoreID sets the "health_score_id" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateHealthScoreID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateHealthScoreID()
+	})
+}
+
+// ClearHealthScoreID clears the value of the "health_score_id" field.
+func (u *AccountUpsertBulk) ClearHealthScoreID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearHealthScoreID()
 	})
 }
 

@@ -41,6 +41,7 @@ type AccountQuery struct {
 	withHealthSignals      *HealthSignalQuery
 	withHealthScores       *HealthScoreQuery
 	withRequests           *RequestQuery
+	withHealth             *HealthScoreQuery
 	loadTotal              []func(context.Context, []*Account) error
 	modifiers              []func(*sql.Selector)
 	withNamedChildren      map[string]*AccountQuery
@@ -284,6 +285,28 @@ func (_q *AccountQuery) QueryRequests() *RequestQuery {
 	return query
 }
 
+// QueryHealth chains the current query on the "health" edge.
+func (_q *AccountQuery) QueryHealth() *HealthScoreQuery {
+	query := (&HealthScoreClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(healthscore.Table, healthscore.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, account.HealthTable, account.HealthColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Account entity from the query.
 // Returns a *NotFoundError when no Account was found.
 func (_q *AccountQuery) First(ctx context.Context) (*Account, error) {
@@ -485,6 +508,7 @@ func (_q *AccountQuery) Clone() *AccountQuery {
 		withHealthSignals: _q.withHealthSignals.Clone(),
 		withHealthScores:  _q.withHealthScores.Clone(),
 		withRequests:      _q.withRequests.Clone(),
+		withHealth:        _q.withHealth.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -591,6 +615,17 @@ func (_q *AccountQuery) WithRequests(opts ...func(*RequestQuery)) *AccountQuery 
 	return _q
 }
 
+// WithHealth tells the query-builder to eager-load the nodes that are connected to
+// the "health" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithHealth(opts ...func(*HealthScoreQuery)) *AccountQuery {
+	query := (&HealthScoreClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withHealth = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -675,7 +710,7 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 	var (
 		nodes       = []*Account{}
 		_spec       = _q.querySpec()
-		loadedTypes = [9]bool{
+		loadedTypes = [10]bool{
 			_q.withOwner != nil,
 			_q.withParent != nil,
 			_q.withChildren != nil,
@@ -685,6 +720,7 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			_q.withHealthSignals != nil,
 			_q.withHealthScores != nil,
 			_q.withRequests != nil,
+			_q.withHealth != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -766,6 +802,12 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 		if err := _q.loadRequests(ctx, query, nodes,
 			func(n *Account) { n.Edges.Requests = []*Request{} },
 			func(n *Account, e *Request) { n.Edges.Requests = append(n.Edges.Requests, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withHealth; query != nil {
+		if err := _q.loadHealth(ctx, query, nodes, nil,
+			func(n *Account, e *HealthScore) { n.Edges.Health = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -1097,6 +1139,38 @@ func (_q *AccountQuery) loadRequests(ctx context.Context, query *RequestQuery, n
 	}
 	return nil
 }
+func (_q *AccountQuery) loadHealth(ctx context.Context, query *HealthScoreQuery, nodes []*Account, init func(*Account), assign func(*Account, *HealthScore)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Account)
+	for i := range nodes {
+		if nodes[i].HealthScoreID == nil {
+			continue
+		}
+		fk := *nodes[i].HealthScoreID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(healthscore.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "health_score_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *AccountQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1131,6 +1205,9 @@ func (_q *AccountQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withParent != nil {
 			_spec.Node.AddColumnOnce(account.FieldParentID)
+		}
+		if _q.withHealth != nil {
+			_spec.Node.AddColumnOnce(account.FieldHealthScoreID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

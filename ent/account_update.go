@@ -253,6 +253,26 @@ func (_u *AccountUpdate) ClearBillingContactEmail() *AccountUpdate {
 	return _u
 }
 
+// SetHealthScoreID sets the "health_score_id" field.
+func (_u *AccountUpdate) SetHealthScoreID(v int) *AccountUpdate {
+	_u.mutation.SetHealthScoreID(v)
+	return _u
+}
+
+// SetNillableHealthScoreID sets the "health_score_id" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableHealthScoreID(v *int) *AccountUpdate {
+	if v != nil {
+		_u.SetHealthScoreID(*v)
+	}
+	return _u
+}
+
+// ClearHealthScoreID clears the value of the "health_score_id" field.
+func (_u *AccountUpdate) ClearHealthScoreID() *AccountUpdate {
+	_u.mutation.ClearHealthScoreID()
+	return _u
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_u *AccountUpdate) SetOwner(v *User) *AccountUpdate {
 	return _u.SetOwnerID(v.ID)
@@ -366,6 +386,25 @@ func (_u *AccountUpdate) AddRequests(v ...*Request) *AccountUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddRequestIDs(ids...)
+}
+
+// SetHealthID sets the "health" edge to the HealthScore entity by ID.
+func (_u *AccountUpdate) SetHealthID(id int) *AccountUpdate {
+	_u.mutation.SetHealthID(id)
+	return _u
+}
+
+// SetNillableHealthID sets the "health" edge to the HealthScore entity by ID if the given value is not nil.
+func (_u *AccountUpdate) SetNillableHealthID(id *int) *AccountUpdate {
+	if id != nil {
+		_u = _u.SetHealthID(*id)
+	}
+	return _u
+}
+
+// SetHealth sets the "health" edge to the HealthScore entity.
+func (_u *AccountUpdate) SetHealth(v *HealthScore) *AccountUpdate {
+	return _u.SetHealthID(v.ID)
 }
 
 // Mutation returns the AccountMutation object of the builder.
@@ -530,6 +569,12 @@ func (_u *AccountUpdate) RemoveRequests(v ...*Request) *AccountUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRequestIDs(ids...)
+}
+
+// ClearHealth clears the "health" edge to the HealthScore entity.
+func (_u *AccountUpdate) ClearHealth() *AccountUpdate {
+	_u.mutation.ClearHealth()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -1063,6 +1108,35 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.HealthCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   account.HealthTable,
+			Columns: []string{account.HealthColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(healthscore.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.HealthIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   account.HealthTable,
+			Columns: []string{account.HealthColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(healthscore.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -1301,6 +1375,26 @@ func (_u *AccountUpdateOne) ClearBillingContactEmail() *AccountUpdateOne {
 	return _u
 }
 
+// SetHealthScoreID sets the "health_score_id" field.
+func (_u *AccountUpdateOne) SetHealthScoreID(v int) *AccountUpdateOne {
+	_u.mutation.SetHealthScoreID(v)
+	return _u
+}
+
+// SetNillableHealthScoreID sets the "health_score_id" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableHealthScoreID(v *int) *AccountUpdateOne {
+	if v != nil {
+		_u.SetHealthScoreID(*v)
+	}
+	return _u
+}
+
+// ClearHealthScoreID clears the value of the "health_score_id" field.
+func (_u *AccountUpdateOne) ClearHealthScoreID() *AccountUpdateOne {
+	_u.mutation.ClearHealthScoreID()
+	return _u
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_u *AccountUpdateOne) SetOwner(v *User) *AccountUpdateOne {
 	return _u.SetOwnerID(v.ID)
@@ -1414,6 +1508,25 @@ func (_u *AccountUpdateOne) AddRequests(v ...*Request) *AccountUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddRequestIDs(ids...)
+}
+
+// SetHealthID sets the "health" edge to the HealthScore entity by ID.
+func (_u *AccountUpdateOne) SetHealthID(id int) *AccountUpdateOne {
+	_u.mutation.SetHealthID(id)
+	return _u
+}
+
+// SetNillableHealthID sets the "health" edge to the HealthScore entity by ID if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableHealthID(id *int) *AccountUpdateOne {
+	if id != nil {
+		_u = _u.SetHealthID(*id)
+	}
+	return _u
+}
+
+// SetHealth sets the "health" edge to the HealthScore entity.
+func (_u *AccountUpdateOne) SetHealth(v *HealthScore) *AccountUpdateOne {
+	return _u.SetHealthID(v.ID)
 }
 
 // Mutation returns the AccountMutation object of the builder.
@@ -1578,6 +1691,12 @@ func (_u *AccountUpdateOne) RemoveRequests(v ...*Request) *AccountUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRequestIDs(ids...)
+}
+
+// ClearHealth clears the "health" edge to the HealthScore entity.
+func (_u *AccountUpdateOne) ClearHealth() *AccountUpdateOne {
+	_u.mutation.ClearHealth()
+	return _u
 }
 
 // Where appends a list predicates to the AccountUpdate builder.
@@ -2134,6 +2253,35 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(request.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.HealthCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   account.HealthTable,
+			Columns: []string{account.HealthColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(healthscore.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.HealthIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   account.HealthTable,
+			Columns: []string{account.HealthColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(healthscore.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

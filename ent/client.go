@@ -20,6 +20,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/contract"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
+	"github.com/opsgraph/opsgraph/ent/healthmodel"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
@@ -48,6 +49,8 @@ type Client struct {
 	ContractItem *ContractItemClient
 	// Entitlement is the client for interacting with the Entitlement builders.
 	Entitlement *EntitlementClient
+	// HealthModel is the client for interacting with the HealthModel builders.
+	HealthModel *HealthModelClient
 	// HealthScore is the client for interacting with the HealthScore builders.
 	HealthScore *HealthScoreClient
 	// HealthSignal is the client for interacting with the HealthSignal builders.
@@ -82,6 +85,7 @@ func (c *Client) init() {
 	c.Contract = NewContractClient(c.config)
 	c.ContractItem = NewContractItemClient(c.config)
 	c.Entitlement = NewEntitlementClient(c.config)
+	c.HealthModel = NewHealthModelClient(c.config)
 	c.HealthScore = NewHealthScoreClient(c.config)
 	c.HealthSignal = NewHealthSignalClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
@@ -188,6 +192,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Contract:       NewContractClient(cfg),
 		ContractItem:   NewContractItemClient(cfg),
 		Entitlement:    NewEntitlementClient(cfg),
+		HealthModel:    NewHealthModelClient(cfg),
 		HealthScore:    NewHealthScoreClient(cfg),
 		HealthSignal:   NewHealthSignalClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
@@ -221,6 +226,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Contract:       NewContractClient(cfg),
 		ContractItem:   NewContractItemClient(cfg),
 		Entitlement:    NewEntitlementClient(cfg),
+		HealthModel:    NewHealthModelClient(cfg),
 		HealthScore:    NewHealthScoreClient(cfg),
 		HealthSignal:   NewHealthSignalClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
@@ -260,8 +266,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.AuditEvent, c.Contract, c.ContractItem, c.Entitlement,
-		c.HealthScore, c.HealthSignal, c.IdempotencyKey, c.Order, c.OrderEvent,
-		c.OrderLine, c.Product, c.Request, c.User,
+		c.HealthModel, c.HealthScore, c.HealthSignal, c.IdempotencyKey, c.Order,
+		c.OrderEvent, c.OrderLine, c.Product, c.Request, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -272,8 +278,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.AuditEvent, c.Contract, c.ContractItem, c.Entitlement,
-		c.HealthScore, c.HealthSignal, c.IdempotencyKey, c.Order, c.OrderEvent,
-		c.OrderLine, c.Product, c.Request, c.User,
+		c.HealthModel, c.HealthScore, c.HealthSignal, c.IdempotencyKey, c.Order,
+		c.OrderEvent, c.OrderLine, c.Product, c.Request, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -292,6 +298,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ContractItem.mutate(ctx, m)
 	case *EntitlementMutation:
 		return c.Entitlement.mutate(ctx, m)
+	case *HealthModelMutation:
+		return c.HealthModel.mutate(ctx, m)
 	case *HealthScoreMutation:
 		return c.HealthScore.mutate(ctx, m)
 	case *HealthSignalMutation:
@@ -560,6 +568,22 @@ func (c *AccountClient) QueryRequests(_m *Account) *RequestQuery {
 			sqlgraph.From(account.Table, account.FieldID, id),
 			sqlgraph.To(request.Table, request.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, account.RequestsTable, account.RequestsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryHealth queries the health edge of a Account.
+func (c *AccountClient) QueryHealth(_m *Account) *HealthScoreQuery {
+	query := (&HealthScoreClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(healthscore.Table, healthscore.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, account.HealthTable, account.HealthColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1302,6 +1326,140 @@ func (c *EntitlementClient) mutate(ctx context.Context, m *EntitlementMutation) 
 		return (&EntitlementDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Entitlement mutation op: %q", m.Op())
+	}
+}
+
+// HealthModelClient is a client for the HealthModel schema.
+type HealthModelClient struct {
+	config
+}
+
+// NewHealthModelClient returns a client for the HealthModel from the given config.
+func NewHealthModelClient(c config) *HealthModelClient {
+	return &HealthModelClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `healthmodel.Hooks(f(g(h())))`.
+func (c *HealthModelClient) Use(hooks ...Hook) {
+	c.hooks.HealthModel = append(c.hooks.HealthModel, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `healthmodel.Intercept(f(g(h())))`.
+func (c *HealthModelClient) Intercept(interceptors ...Interceptor) {
+	c.inters.HealthModel = append(c.inters.HealthModel, interceptors...)
+}
+
+// Create returns a builder for creating a HealthModel entity.
+func (c *HealthModelClient) Create() *HealthModelCreate {
+	mutation := newHealthModelMutation(c.config, OpCreate)
+	return &HealthModelCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of HealthModel entities.
+func (c *HealthModelClient) CreateBulk(builders ...*HealthModelCreate) *HealthModelCreateBulk {
+	return &HealthModelCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *HealthModelClient) MapCreateBulk(slice any, setFunc func(*HealthModelCreate, int)) *HealthModelCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &HealthModelCreateBulk{err: fmt.Errorf("calling to HealthModelClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*HealthModelCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &HealthModelCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for HealthModel.
+func (c *HealthModelClient) Update() *HealthModelUpdate {
+	mutation := newHealthModelMutation(c.config, OpUpdate)
+	return &HealthModelUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *HealthModelClient) UpdateOne(_m *HealthModel) *HealthModelUpdateOne {
+	mutation := newHealthModelMutation(c.config, OpUpdateOne, withHealthModel(_m))
+	return &HealthModelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *HealthModelClient) UpdateOneID(id int) *HealthModelUpdateOne {
+	mutation := newHealthModelMutation(c.config, OpUpdateOne, withHealthModelID(id))
+	return &HealthModelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for HealthModel.
+func (c *HealthModelClient) Delete() *HealthModelDelete {
+	mutation := newHealthModelMutation(c.config, OpDelete)
+	return &HealthModelDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *HealthModelClient) DeleteOne(_m *HealthModel) *HealthModelDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *HealthModelClient) DeleteOneID(id int) *HealthModelDeleteOne {
+	builder := c.Delete().Where(healthmodel.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &HealthModelDeleteOne{builder}
+}
+
+// Query returns a query builder for HealthModel.
+func (c *HealthModelClient) Query() *HealthModelQuery {
+	return &HealthModelQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeHealthModel},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a HealthModel entity by its id.
+func (c *HealthModelClient) Get(ctx context.Context, id int) (*HealthModel, error) {
+	return c.Query().Where(healthmodel.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *HealthModelClient) GetX(ctx context.Context, id int) *HealthModel {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *HealthModelClient) Hooks() []Hook {
+	hooks := c.hooks.HealthModel
+	return append(hooks[:len(hooks):len(hooks)], healthmodel.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *HealthModelClient) Interceptors() []Interceptor {
+	return c.inters.HealthModel
+}
+
+func (c *HealthModelClient) mutate(ctx context.Context, m *HealthModelMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&HealthModelCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&HealthModelUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&HealthModelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&HealthModelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown HealthModel mutation op: %q", m.Op())
 	}
 }
 
@@ -2802,14 +2960,14 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, AuditEvent, Contract, ContractItem, Entitlement, HealthScore,
-		HealthSignal, IdempotencyKey, Order, OrderEvent, OrderLine, Product, Request,
-		User []ent.Hook
+		Account, AuditEvent, Contract, ContractItem, Entitlement, HealthModel,
+		HealthScore, HealthSignal, IdempotencyKey, Order, OrderEvent, OrderLine,
+		Product, Request, User []ent.Hook
 	}
 	inters struct {
-		Account, AuditEvent, Contract, ContractItem, Entitlement, HealthScore,
-		HealthSignal, IdempotencyKey, Order, OrderEvent, OrderLine, Product, Request,
-		User []ent.Interceptor
+		Account, AuditEvent, Contract, ContractItem, Entitlement, HealthModel,
+		HealthScore, HealthSignal, IdempotencyKey, Order, OrderEvent, OrderLine,
+		Product, Request, User []ent.Interceptor
 	}
 )
 

@@ -17,6 +17,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/contract"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
+	"github.com/opsgraph/opsgraph/ent/healthmodel"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
@@ -91,6 +92,7 @@ func checkColumn(t, c string) error {
 			contract.Table:       contract.ValidColumn,
 			contractitem.Table:   contractitem.ValidColumn,
 			entitlement.Table:    entitlement.ValidColumn,
+			healthmodel.Table:    healthmodel.ValidColumn,
 			healthscore.Table:    healthscore.ValidColumn,
 			healthsignal.Table:   healthsignal.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,

@@ -8,6 +8,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/contract"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
+	"github.com/opsgraph/opsgraph/ent/healthmodel"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
@@ -27,7 +28,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 15)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -53,6 +54,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			account.FieldExternalCrmID:           {Type: field.TypeString, Column: account.FieldExternalCrmID},
 			account.FieldBillingContactName:      {Type: field.TypeString, Column: account.FieldBillingContactName},
 			account.FieldBillingContactEmail:     {Type: field.TypeString, Column: account.FieldBillingContactEmail},
+			account.FieldHealthScoreID:           {Type: field.TypeInt, Column: account.FieldHealthScoreID},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -154,6 +156,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   healthmodel.Table,
+			Columns: healthmodel.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: healthmodel.FieldID,
+			},
+		},
+		Type: "HealthModel",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			healthmodel.FieldCreatedAt:   {Type: field.TypeTime, Column: healthmodel.FieldCreatedAt},
+			healthmodel.FieldUpdatedAt:   {Type: field.TypeTime, Column: healthmodel.FieldUpdatedAt},
+			healthmodel.FieldVersion:     {Type: field.TypeInt, Column: healthmodel.FieldVersion},
+			healthmodel.FieldFingerprint: {Type: field.TypeString, Column: healthmodel.FieldFingerprint},
+			healthmodel.FieldDefinition:  {Type: field.TypeString, Column: healthmodel.FieldDefinition},
+			healthmodel.FieldActivatedAt: {Type: field.TypeTime, Column: healthmodel.FieldActivatedAt},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   healthscore.Table,
 			Columns: healthscore.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -163,18 +184,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "HealthScore",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			healthscore.FieldCreatedAt:    {Type: field.TypeTime, Column: healthscore.FieldCreatedAt},
-			healthscore.FieldUpdatedAt:    {Type: field.TypeTime, Column: healthscore.FieldUpdatedAt},
-			healthscore.FieldAccountID:    {Type: field.TypeInt, Column: healthscore.FieldAccountID},
-			healthscore.FieldScore:        {Type: field.TypeFloat64, Column: healthscore.FieldScore},
-			healthscore.FieldBand:         {Type: field.TypeEnum, Column: healthscore.FieldBand},
-			healthscore.FieldCoverage:     {Type: field.TypeFloat64, Column: healthscore.FieldCoverage},
-			healthscore.FieldModelVersion: {Type: field.TypeInt, Column: healthscore.FieldModelVersion},
-			healthscore.FieldComponents:   {Type: field.TypeJSON, Column: healthscore.FieldComponents},
-			healthscore.FieldComputedAt:   {Type: field.TypeTime, Column: healthscore.FieldComputedAt},
+			healthscore.FieldCreatedAt:     {Type: field.TypeTime, Column: healthscore.FieldCreatedAt},
+			healthscore.FieldUpdatedAt:     {Type: field.TypeTime, Column: healthscore.FieldUpdatedAt},
+			healthscore.FieldAccountID:     {Type: field.TypeInt, Column: healthscore.FieldAccountID},
+			healthscore.FieldScore:         {Type: field.TypeFloat64, Column: healthscore.FieldScore},
+			healthscore.FieldBand:          {Type: field.TypeEnum, Column: healthscore.FieldBand},
+			healthscore.FieldCoverage:      {Type: field.TypeFloat64, Column: healthscore.FieldCoverage},
+			healthscore.FieldModelVersion:  {Type: field.TypeInt, Column: healthscore.FieldModelVersion},
+			healthscore.FieldComponents:    {Type: field.TypeJSON, Column: healthscore.FieldComponents},
+			healthscore.FieldPreviousScore: {Type: field.TypeFloat64, Column: healthscore.FieldPreviousScore},
+			healthscore.FieldPreviousBand:  {Type: field.TypeEnum, Column: healthscore.FieldPreviousBand},
+			healthscore.FieldComputedAt:    {Type: field.TypeTime, Column: healthscore.FieldComputedAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   healthsignal.Table,
 			Columns: healthsignal.Columns,
@@ -195,7 +218,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			healthsignal.FieldIngestedAt: {Type: field.TypeTime, Column: healthsignal.FieldIngestedAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -215,7 +238,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldEntityID:    {Type: field.TypeInt, Column: idempotencykey.FieldEntityID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -246,7 +269,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldInvoiceReference: {Type: field.TypeString, Column: order.FieldInvoiceReference},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderevent.Table,
 			Columns: orderevent.Columns,
@@ -267,7 +290,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderevent.FieldAt:         {Type: field.TypeTime, Column: orderevent.FieldAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderline.Table,
 			Columns: orderline.Columns,
@@ -287,7 +310,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldTier:      {Type: field.TypeString, Column: orderline.FieldTier},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -309,7 +332,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldActive:          {Type: field.TypeBool, Column: product.FieldActive},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   request.Table,
 			Columns: request.Columns,
@@ -337,9 +360,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			request.FieldResolutionDueAt: {Type: field.TypeTime, Column: request.FieldResolutionDueAt},
 			request.FieldResolvedAt:      {Type: field.TypeTime, Column: request.FieldResolvedAt},
 			request.FieldResolutionNotes: {Type: field.TypeString, Column: request.FieldResolutionNotes},
+			request.FieldHistory:         {Type: field.TypeJSON, Column: request.FieldHistory},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -467,6 +491,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Account",
 		"Request",
+	)
+	graph.MustAddE(
+		"health",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   account.HealthTable,
+			Columns: []string{account.HealthColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"HealthScore",
 	)
 	graph.MustAddE(
 		"account",
@@ -935,6 +971,11 @@ func (f *AccountFilter) WhereBillingContactEmail(p entql.StringP) {
 	f.Where(p.Field(account.FieldBillingContactEmail))
 }
 
+// WhereHealthScoreID applies the entql int predicate on the health_score_id field.
+func (f *AccountFilter) WhereHealthScoreID(p entql.IntP) {
+	f.Where(p.Field(account.FieldHealthScoreID))
+}
+
 // WhereHasOwner applies a predicate to check if query has an edge owner.
 func (f *AccountFilter) WhereHasOwner() {
 	f.Where(entql.HasEdge("owner"))
@@ -1055,6 +1096,20 @@ func (f *AccountFilter) WhereHasRequests() {
 // WhereHasRequestsWith applies a predicate to check if query has an edge requests with a given conditions (other predicates).
 func (f *AccountFilter) WhereHasRequestsWith(preds ...predicate.Request) {
 	f.Where(entql.HasEdgeWith("requests", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasHealth applies a predicate to check if query has an edge health.
+func (f *AccountFilter) WhereHasHealth() {
+	f.Where(entql.HasEdge("health"))
+}
+
+// WhereHasHealthWith applies a predicate to check if query has an edge health with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasHealthWith(preds ...predicate.HealthScore) {
+	f.Where(entql.HasEdgeWith("health", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -1601,6 +1656,76 @@ func (f *EntitlementFilter) WhereHasSourceOrderLineWith(preds ...predicate.Order
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *HealthModelQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the HealthModelQuery builder.
+func (_q *HealthModelQuery) Filter() *HealthModelFilter {
+	return &HealthModelFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *HealthModelMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the HealthModelMutation builder.
+func (m *HealthModelMutation) Filter() *HealthModelFilter {
+	return &HealthModelFilter{config: m.config, predicateAdder: m}
+}
+
+// HealthModelFilter provides a generic filtering capability at runtime for HealthModelQuery.
+type HealthModelFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *HealthModelFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *HealthModelFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(healthmodel.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *HealthModelFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(healthmodel.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *HealthModelFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(healthmodel.FieldUpdatedAt))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *HealthModelFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(healthmodel.FieldVersion))
+}
+
+// WhereFingerprint applies the entql string predicate on the fingerprint field.
+func (f *HealthModelFilter) WhereFingerprint(p entql.StringP) {
+	f.Where(p.Field(healthmodel.FieldFingerprint))
+}
+
+// WhereDefinition applies the entql string predicate on the definition field.
+func (f *HealthModelFilter) WhereDefinition(p entql.StringP) {
+	f.Where(p.Field(healthmodel.FieldDefinition))
+}
+
+// WhereActivatedAt applies the entql time.Time predicate on the activated_at field.
+func (f *HealthModelFilter) WhereActivatedAt(p entql.TimeP) {
+	f.Where(p.Field(healthmodel.FieldActivatedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *HealthScoreQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1629,7 +1754,7 @@ type HealthScoreFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HealthScoreFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1680,6 +1805,16 @@ func (f *HealthScoreFilter) WhereComponents(p entql.BytesP) {
 	f.Where(p.Field(healthscore.FieldComponents))
 }
 
+// WherePreviousScore applies the entql float64 predicate on the previous_score field.
+func (f *HealthScoreFilter) WherePreviousScore(p entql.Float64P) {
+	f.Where(p.Field(healthscore.FieldPreviousScore))
+}
+
+// WherePreviousBand applies the entql string predicate on the previous_band field.
+func (f *HealthScoreFilter) WherePreviousBand(p entql.StringP) {
+	f.Where(p.Field(healthscore.FieldPreviousBand))
+}
+
 // WhereComputedAt applies the entql time.Time predicate on the computed_at field.
 func (f *HealthScoreFilter) WhereComputedAt(p entql.TimeP) {
 	f.Where(p.Field(healthscore.FieldComputedAt))
@@ -1728,7 +1863,7 @@ type HealthSignalFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HealthSignalFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1822,7 +1957,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1897,7 +2032,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2083,7 +2218,7 @@ type OrderEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2177,7 +2312,7 @@ type OrderLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2294,7 +2429,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2379,7 +2514,7 @@ type RequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2475,6 +2610,11 @@ func (f *RequestFilter) WhereResolutionNotes(p entql.StringP) {
 	f.Where(p.Field(request.FieldResolutionNotes))
 }
 
+// WhereHistory applies the entql json.RawMessage predicate on the history field.
+func (f *RequestFilter) WhereHistory(p entql.BytesP) {
+	f.Where(p.Field(request.FieldHistory))
+}
+
 // WhereHasRequester applies a predicate to check if query has an edge requester.
 func (f *RequestFilter) WhereHasRequester() {
 	f.Where(entql.HasEdge("requester"))
@@ -2560,7 +2700,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

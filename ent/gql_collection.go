@@ -699,6 +699,21 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			_q.WithNamedRequests(alias, func(wq *RequestQuery) {
 				*wq = *query
 			})
+
+		case "health":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&HealthScoreClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, healthscoreImplementors)...); err != nil {
+				return err
+			}
+			_q.withHealth = query
+			if _, ok := fieldSeen[account.FieldHealthScoreID]; !ok {
+				selectedFields = append(selectedFields, account.FieldHealthScoreID)
+				fieldSeen[account.FieldHealthScoreID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[account.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, account.FieldCreatedAt)
@@ -1755,6 +1770,16 @@ func (_q *HealthScoreQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, healthscore.FieldComponents)
 				fieldSeen[healthscore.FieldComponents] = struct{}{}
 			}
+		case "previousScore":
+			if _, ok := fieldSeen[healthscore.FieldPreviousScore]; !ok {
+				selectedFields = append(selectedFields, healthscore.FieldPreviousScore)
+				fieldSeen[healthscore.FieldPreviousScore] = struct{}{}
+			}
+		case "previousBand":
+			if _, ok := fieldSeen[healthscore.FieldPreviousBand]; !ok {
+				selectedFields = append(selectedFields, healthscore.FieldPreviousBand)
+				fieldSeen[healthscore.FieldPreviousBand] = struct{}{}
+			}
 		case "computedAt":
 			if _, ok := fieldSeen[healthscore.FieldComputedAt]; !ok {
 				selectedFields = append(selectedFields, healthscore.FieldComputedAt)
@@ -2773,6 +2798,11 @@ func (_q *RequestQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[request.FieldResolutionNotes]; !ok {
 				selectedFields = append(selectedFields, request.FieldResolutionNotes)
 				fieldSeen[request.FieldResolutionNotes] = struct{}{}
+			}
+		case "history":
+			if _, ok := fieldSeen[request.FieldHistory]; !ok {
+				selectedFields = append(selectedFields, request.FieldHistory)
+				fieldSeen[request.FieldHistory] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -171,6 +171,14 @@ func (_m *Account) Requests(
 	return _m.QueryRequests().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Account) Health(ctx context.Context) (*HealthScore, error) {
+	result, err := _m.Edges.HealthOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryHealth().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Contract) Account(ctx context.Context) (*Account, error) {
 	result, err := _m.Edges.AccountOrErr()
 	if IsNotLoaded(err) {

@@ -48,7 +48,7 @@ func (_m *Account) Node(ctx context.Context) (node *Node, err error) {
 		ID:     _m.ID,
 		Type:   "Account",
 		Fields: make([]*Field, 12),
-		Edges:  make([]*Edge, 9),
+		Edges:  make([]*Edge, 10),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -234,6 +234,16 @@ func (_m *Account) Node(ctx context.Context) (node *Node, err error) {
 	err = _m.QueryRequests().
 		Select(request.FieldID).
 		Scan(ctx, &node.Edges[8].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[9] = &Edge{
+		Type: "HealthScore",
+		Name: "health",
+	}
+	err = _m.QueryHealth().
+		Select(healthscore.FieldID).
+		Scan(ctx, &node.Edges[9].IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -699,7 +709,7 @@ func (_m *HealthScore) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "HealthScore",
-		Fields: make([]*Field, 8),
+		Fields: make([]*Field, 10),
 		Edges:  make([]*Edge, 1),
 	}
 	var buf []byte
@@ -759,10 +769,26 @@ func (_m *HealthScore) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "components",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.ComputedAt); err != nil {
+	if buf, err = json.Marshal(_m.PreviousScore); err != nil {
 		return nil, err
 	}
 	node.Fields[7] = &Field{
+		Type:  "float64",
+		Name:  "previous_score",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.PreviousBand); err != nil {
+		return nil, err
+	}
+	node.Fields[8] = &Field{
+		Type:  "healthscore.PreviousBand",
+		Name:  "previous_band",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.ComputedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[9] = &Field{
 		Type:  "time.Time",
 		Name:  "computed_at",
 		Value: string(buf),
@@ -1287,7 +1313,7 @@ func (_m *Request) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Request",
-		Fields: make([]*Field, 13),
+		Fields: make([]*Field, 14),
 		Edges:  make([]*Edge, 4),
 	}
 	var buf []byte
@@ -1393,6 +1419,14 @@ func (_m *Request) Node(ctx context.Context) (node *Node, err error) {
 	node.Fields[12] = &Field{
 		Type:  "string",
 		Name:  "resolution_notes",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.History); err != nil {
+		return nil, err
+	}
+	node.Fields[13] = &Field{
+		Type:  "[]schematype.RequestEvent",
+		Name:  "history",
 		Value: string(buf),
 	}
 	node.Edges[0] = &Edge{

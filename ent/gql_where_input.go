@@ -224,6 +224,10 @@ type AccountWhereInput struct {
 	// "requests" edge predicates.
 	HasRequests     *bool                `json:"hasRequests,omitempty"`
 	HasRequestsWith []*RequestWhereInput `json:"hasRequestsWith,omitempty"`
+
+	// "health" edge predicates.
+	HasHealth     *bool                    `json:"hasHealth,omitempty"`
+	HasHealthWith []*HealthScoreWhereInput `json:"hasHealthWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -855,6 +859,24 @@ func (i *AccountWhereInput) P() (predicate.Account, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, account.HasRequestsWith(with...))
+	}
+	if i.HasHealth != nil {
+		p := account.HasHealth()
+		if !*i.HasHealth {
+			p = account.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasHealthWith) > 0 {
+		with := make([]predicate.HealthScore, 0, len(i.HasHealthWith))
+		for _, w := range i.HasHealthWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasHealthWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, account.HasHealthWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -3037,6 +3059,26 @@ type HealthScoreWhereInput struct {
 	ModelVersionLT    *int  `json:"modelVersionLT,omitempty"`
 	ModelVersionLTE   *int  `json:"modelVersionLTE,omitempty"`
 
+	// "previous_score" field predicates.
+	PreviousScore       *float64  `json:"previousScore,omitempty"`
+	PreviousScoreNEQ    *float64  `json:"previousScoreNEQ,omitempty"`
+	PreviousScoreIn     []float64 `json:"previousScoreIn,omitempty"`
+	PreviousScoreNotIn  []float64 `json:"previousScoreNotIn,omitempty"`
+	PreviousScoreGT     *float64  `json:"previousScoreGT,omitempty"`
+	PreviousScoreGTE    *float64  `json:"previousScoreGTE,omitempty"`
+	PreviousScoreLT     *float64  `json:"previousScoreLT,omitempty"`
+	PreviousScoreLTE    *float64  `json:"previousScoreLTE,omitempty"`
+	PreviousScoreIsNil  bool      `json:"previousScoreIsNil,omitempty"`
+	PreviousScoreNotNil bool      `json:"previousScoreNotNil,omitempty"`
+
+	// "previous_band" field predicates.
+	PreviousBand       *healthscore.PreviousBand  `json:"previousBand,omitempty"`
+	PreviousBandNEQ    *healthscore.PreviousBand  `json:"previousBandNEQ,omitempty"`
+	PreviousBandIn     []healthscore.PreviousBand `json:"previousBandIn,omitempty"`
+	PreviousBandNotIn  []healthscore.PreviousBand `json:"previousBandNotIn,omitempty"`
+	PreviousBandIsNil  bool                       `json:"previousBandIsNil,omitempty"`
+	PreviousBandNotNil bool                       `json:"previousBandNotNil,omitempty"`
+
 	// "computed_at" field predicates.
 	ComputedAt      *time.Time  `json:"computedAt,omitempty"`
 	ComputedAtNEQ   *time.Time  `json:"computedAtNEQ,omitempty"`
@@ -3278,6 +3320,54 @@ func (i *HealthScoreWhereInput) P() (predicate.HealthScore, error) {
 	}
 	if i.ModelVersionLTE != nil {
 		predicates = append(predicates, healthscore.ModelVersionLTE(*i.ModelVersionLTE))
+	}
+	if i.PreviousScore != nil {
+		predicates = append(predicates, healthscore.PreviousScoreEQ(*i.PreviousScore))
+	}
+	if i.PreviousScoreNEQ != nil {
+		predicates = append(predicates, healthscore.PreviousScoreNEQ(*i.PreviousScoreNEQ))
+	}
+	if len(i.PreviousScoreIn) > 0 {
+		predicates = append(predicates, healthscore.PreviousScoreIn(i.PreviousScoreIn...))
+	}
+	if len(i.PreviousScoreNotIn) > 0 {
+		predicates = append(predicates, healthscore.PreviousScoreNotIn(i.PreviousScoreNotIn...))
+	}
+	if i.PreviousScoreGT != nil {
+		predicates = append(predicates, healthscore.PreviousScoreGT(*i.PreviousScoreGT))
+	}
+	if i.PreviousScoreGTE != nil {
+		predicates = append(predicates, healthscore.PreviousScoreGTE(*i.PreviousScoreGTE))
+	}
+	if i.PreviousScoreLT != nil {
+		predicates = append(predicates, healthscore.PreviousScoreLT(*i.PreviousScoreLT))
+	}
+	if i.PreviousScoreLTE != nil {
+		predicates = append(predicates, healthscore.PreviousScoreLTE(*i.PreviousScoreLTE))
+	}
+	if i.PreviousScoreIsNil {
+		predicates = append(predicates, healthscore.PreviousScoreIsNil())
+	}
+	if i.PreviousScoreNotNil {
+		predicates = append(predicates, healthscore.PreviousScoreNotNil())
+	}
+	if i.PreviousBand != nil {
+		predicates = append(predicates, healthscore.PreviousBandEQ(*i.PreviousBand))
+	}
+	if i.PreviousBandNEQ != nil {
+		predicates = append(predicates, healthscore.PreviousBandNEQ(*i.PreviousBandNEQ))
+	}
+	if len(i.PreviousBandIn) > 0 {
+		predicates = append(predicates, healthscore.PreviousBandIn(i.PreviousBandIn...))
+	}
+	if len(i.PreviousBandNotIn) > 0 {
+		predicates = append(predicates, healthscore.PreviousBandNotIn(i.PreviousBandNotIn...))
+	}
+	if i.PreviousBandIsNil {
+		predicates = append(predicates, healthscore.PreviousBandIsNil())
+	}
+	if i.PreviousBandNotNil {
+		predicates = append(predicates, healthscore.PreviousBandNotNil())
 	}
 	if i.ComputedAt != nil {
 		predicates = append(predicates, healthscore.ComputedAtEQ(*i.ComputedAt))

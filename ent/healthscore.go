@@ -36,6 +36,10 @@ type HealthScore struct {
 	ModelVersion int `json:"model_version,omitempty"`
 	// Per-measure breakdown of the score.
 	Components []schematype.ScoreComponent `json:"components,omitempty"`
+	// Score of the account's computation before this one; null for the first.
+	PreviousScore *float64 `json:"previous_score,omitempty"`
+	// Band of the account's computation before this one; null for the first.
+	PreviousBand *healthscore.PreviousBand `json:"previous_band,omitempty"`
 	// When the score was computed.
 	ComputedAt time.Time `json:"computed_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -73,11 +77,11 @@ func (*HealthScore) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case healthscore.FieldComponents:
 			values[i] = new([]byte)
-		case healthscore.FieldScore, healthscore.FieldCoverage:
+		case healthscore.FieldScore, healthscore.FieldCoverage, healthscore.FieldPreviousScore:
 			values[i] = new(sql.NullFloat64)
 		case healthscore.FieldID, healthscore.FieldAccountID, healthscore.FieldModelVersion:
 			values[i] = new(sql.NullInt64)
-		case healthscore.FieldBand:
+		case healthscore.FieldBand, healthscore.FieldPreviousBand:
 			values[i] = new(sql.NullString)
 		case healthscore.FieldCreatedAt, healthscore.FieldUpdatedAt, healthscore.FieldComputedAt:
 			values[i] = new(sql.NullTime)
@@ -152,6 +156,20 @@ func (_m *HealthScore) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field components: %w", err)
 				}
 			}
+		case healthscore.FieldPreviousScore:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field previous_score", values[i])
+			} else if value.Valid {
+				_m.PreviousScore = new(float64)
+				*_m.PreviousScore = value.Float64
+			}
+		case healthscore.FieldPreviousBand:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field previous_band", values[i])
+			} else if value.Valid {
+				_m.PreviousBand = new(healthscore.PreviousBand)
+				*_m.PreviousBand = healthscore.PreviousBand(value.String)
+			}
 		case healthscore.FieldComputedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field computed_at", values[i])
@@ -222,6 +240,16 @@ func (_m *HealthScore) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("components=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Components))
+	builder.WriteString(", ")
+	if v := _m.PreviousScore; v != nil {
+		builder.WriteString("previous_score=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PreviousBand; v != nil {
+		builder.WriteString("previous_band=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("computed_at=")
 	builder.WriteString(_m.ComputedAt.Format(time.ANSIC))

@@ -88,6 +88,34 @@ func (_c *HealthScoreCreate) SetComponents(v []schematype.ScoreComponent) *Healt
 	return _c
 }
 
+// SetPreviousScore sets the "previous_score" field.
+func (_c *HealthScoreCreate) SetPreviousScore(v float64) *HealthScoreCreate {
+	_c.mutation.SetPreviousScore(v)
+	return _c
+}
+
+// SetNillablePreviousScore sets the "previous_score" field if the given value is not nil.
+func (_c *HealthScoreCreate) SetNillablePreviousScore(v *float64) *HealthScoreCreate {
+	if v != nil {
+		_c.SetPreviousScore(*v)
+	}
+	return _c
+}
+
+// SetPreviousBand sets the "previous_band" field.
+func (_c *HealthScoreCreate) SetPreviousBand(v healthscore.PreviousBand) *HealthScoreCreate {
+	_c.mutation.SetPreviousBand(v)
+	return _c
+}
+
+// SetNillablePreviousBand sets the "previous_band" field if the given value is not nil.
+func (_c *HealthScoreCreate) SetNillablePreviousBand(v *healthscore.PreviousBand) *HealthScoreCreate {
+	if v != nil {
+		_c.SetPreviousBand(*v)
+	}
+	return _c
+}
+
 // SetComputedAt sets the "computed_at" field.
 func (_c *HealthScoreCreate) SetComputedAt(v time.Time) *HealthScoreCreate {
 	_c.mutation.SetComputedAt(v)
@@ -211,6 +239,11 @@ func (_c *HealthScoreCreate) check() error {
 			return &ValidationError{Name: "model_version", err: fmt.Errorf(`ent: validator failed for field "HealthScore.model_version": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.PreviousBand(); ok {
+		if err := healthscore.PreviousBandValidator(v); err != nil {
+			return &ValidationError{Name: "previous_band", err: fmt.Errorf(`ent: validator failed for field "HealthScore.previous_band": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.ComputedAt(); !ok {
 		return &ValidationError{Name: "computed_at", err: errors.New(`ent: missing required field "HealthScore.computed_at"`)}
 	}
@@ -271,6 +304,14 @@ func (_c *HealthScoreCreate) createSpec() (*HealthScore, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Components(); ok {
 		_spec.SetField(healthscore.FieldComponents, field.TypeJSON, value)
 		_node.Components = value
+	}
+	if value, ok := _c.mutation.PreviousScore(); ok {
+		_spec.SetField(healthscore.FieldPreviousScore, field.TypeFloat64, value)
+		_node.PreviousScore = &value
+	}
+	if value, ok := _c.mutation.PreviousBand(); ok {
+		_spec.SetField(healthscore.FieldPreviousBand, field.TypeEnum, value)
+		_node.PreviousBand = &value
 	}
 	if value, ok := _c.mutation.ComputedAt(); ok {
 		_spec.SetField(healthscore.FieldComputedAt, field.TypeTime, value)
@@ -450,6 +491,48 @@ func (u *HealthScoreUpsert) UpdateComponents() *HealthScoreUpsert {
 // ClearComponents clears the value of the "components" field.
 func (u *HealthScoreUpsert) ClearComponents() *HealthScoreUpsert {
 	u.SetNull(healthscore.FieldComponents)
+	return u
+}
+
+// SetPreviousScore sets the "previous_score" field.
+func (u *HealthScoreUpsert) SetPreviousScore(v float64) *HealthScoreUpsert {
+	u.Set(healthscore.FieldPreviousScore, v)
+	return u
+}
+
+// UpdatePreviousScore sets the "previous_score" field to the value that was provided on create.
+func (u *HealthScoreUpsert) UpdatePreviousScore() *HealthScoreUpsert {
+	u.SetExcluded(healthscore.FieldPreviousScore)
+	return u
+}
+
+// AddPreviousScore adds v to the "previous_score" field.
+func (u *HealthScoreUpsert) AddPreviousScore(v float64) *HealthScoreUpsert {
+	u.Add(healthscore.FieldPreviousScore, v)
+	return u
+}
+
+// ClearPreviousScore clears the value of the "previous_score" field.
+func (u *HealthScoreUpsert) ClearPreviousScore() *HealthScoreUpsert {
+	u.SetNull(healthscore.FieldPreviousScore)
+	return u
+}
+
+// SetPreviousBand sets the "previous_band" field.
+func (u *HealthScoreUpsert) SetPreviousBand(v healthscore.PreviousBand) *HealthScoreUpsert {
+	u.Set(healthscore.FieldPreviousBand, v)
+	return u
+}
+
+// UpdatePreviousBand sets the "previous_band" field to the value that was provided on create.
+func (u *HealthScoreUpsert) UpdatePreviousBand() *HealthScoreUpsert {
+	u.SetExcluded(healthscore.FieldPreviousBand)
+	return u
+}
+
+// ClearPreviousBand clears the value of the "previous_band" field.
+func (u *HealthScoreUpsert) ClearPreviousBand() *HealthScoreUpsert {
+	u.SetNull(healthscore.FieldPreviousBand)
 	return u
 }
 
@@ -633,6 +716,55 @@ func (u *HealthScoreUpsertOne) UpdateComponents() *HealthScoreUpsertOne {
 func (u *HealthScoreUpsertOne) ClearComponents() *HealthScoreUpsertOne {
 	return u.Update(func(s *HealthScoreUpsert) {
 		s.ClearComponents()
+	})
+}
+
+// SetPreviousScore sets the "previous_score" field.
+func (u *HealthScoreUpsertOne) SetPreviousScore(v float64) *HealthScoreUpsertOne {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.SetPreviousScore(v)
+	})
+}
+
+// AddPreviousScore adds v to the "previous_score" field.
+func (u *HealthScoreUpsertOne) AddPreviousScore(v float64) *HealthScoreUpsertOne {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.AddPreviousScore(v)
+	})
+}
+
+// UpdatePreviousScore sets the "previous_score" field to the value that was provided on create.
+func (u *HealthScoreUpsertOne) UpdatePreviousScore() *HealthScoreUpsertOne {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.UpdatePreviousScore()
+	})
+}
+
+// ClearPreviousScore clears the value of the "previous_score" field.
+func (u *HealthScoreUpsertOne) ClearPreviousScore() *HealthScoreUpsertOne {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.ClearPreviousScore()
+	})
+}
+
+// SetPreviousBand sets the "previous_band" field.
+func (u *HealthScoreUpsertOne) SetPreviousBand(v healthscore.PreviousBand) *HealthScoreUpsertOne {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.SetPreviousBand(v)
+	})
+}
+
+// UpdatePreviousBand sets the "previous_band" field to the value that was provided on create.
+func (u *HealthScoreUpsertOne) UpdatePreviousBand() *HealthScoreUpsertOne {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.UpdatePreviousBand()
+	})
+}
+
+// ClearPreviousBand clears the value of the "previous_band" field.
+func (u *HealthScoreUpsertOne) ClearPreviousBand() *HealthScoreUpsertOne {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.ClearPreviousBand()
 	})
 }
 
@@ -984,6 +1116,55 @@ func (u *HealthScoreUpsertBulk) UpdateComponents() *HealthScoreUpsertBulk {
 func (u *HealthScoreUpsertBulk) ClearComponents() *HealthScoreUpsertBulk {
 	return u.Update(func(s *HealthScoreUpsert) {
 		s.ClearComponents()
+	})
+}
+
+// SetPreviousScore sets the "previous_score" field.
+func (u *HealthScoreUpsertBulk) SetPreviousScore(v float64) *HealthScoreUpsertBulk {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.SetPreviousScore(v)
+	})
+}
+
+// AddPreviousScore adds v to the "previous_score" field.
+func (u *HealthScoreUpsertBulk) AddPreviousScore(v float64) *HealthScoreUpsertBulk {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.AddPreviousScore(v)
+	})
+}
+
+// UpdatePreviousScore sets the "previous_score" field to the value that was provided on create.
+func (u *HealthScoreUpsertBulk) UpdatePreviousScore() *HealthScoreUpsertBulk {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.UpdatePreviousScore()
+	})
+}
+
+// ClearPreviousScore clears the value of the "previous_score" field.
+func (u *HealthScoreUpsertBulk) ClearPreviousScore() *HealthScoreUpsertBulk {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.ClearPreviousScore()
+	})
+}
+
+// SetPreviousBand sets the "previous_band" field.
+func (u *HealthScoreUpsertBulk) SetPreviousBand(v healthscore.PreviousBand) *HealthScoreUpsertBulk {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.SetPreviousBand(v)
+	})
+}
+
+// UpdatePreviousBand sets the "previous_band" field to the value that was provided on create.
+func (u *HealthScoreUpsertBulk) UpdatePreviousBand() *HealthScoreUpsertBulk {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.UpdatePreviousBand()
+	})
+}
+
+// ClearPreviousBand clears the value of the "previous_band" field.
+func (u *HealthScoreUpsertBulk) ClearPreviousBand() *HealthScoreUpsertBulk {
+	return u.Update(func(s *HealthScoreUpsert) {
+		s.ClearPreviousBand()
 	})
 }
 

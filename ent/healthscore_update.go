@@ -147,6 +147,53 @@ func (_u *HealthScoreUpdate) ClearComponents() *HealthScoreUpdate {
 	return _u
 }
 
+// SetPreviousScore sets the "previous_score" field.
+func (_u *HealthScoreUpdate) SetPreviousScore(v float64) *HealthScoreUpdate {
+	_u.mutation.ResetPreviousScore()
+	_u.mutation.SetPreviousScore(v)
+	return _u
+}
+
+// SetNillablePreviousScore sets the "previous_score" field if the given value is not nil.
+func (_u *HealthScoreUpdate) SetNillablePreviousScore(v *float64) *HealthScoreUpdate {
+	if v != nil {
+		_u.SetPreviousScore(*v)
+	}
+	return _u
+}
+
+// AddPreviousScore adds value to the "previous_score" field.
+func (_u *HealthScoreUpdate) AddPreviousScore(v float64) *HealthScoreUpdate {
+	_u.mutation.AddPreviousScore(v)
+	return _u
+}
+
+// ClearPreviousScore clears the value of the "previous_score" field.
+func (_u *HealthScoreUpdate) ClearPreviousScore() *HealthScoreUpdate {
+	_u.mutation.ClearPreviousScore()
+	return _u
+}
+
+// SetPreviousBand sets the "previous_band" field.
+func (_u *HealthScoreUpdate) SetPreviousBand(v healthscore.PreviousBand) *HealthScoreUpdate {
+	_u.mutation.SetPreviousBand(v)
+	return _u
+}
+
+// SetNillablePreviousBand sets the "previous_band" field if the given value is not nil.
+func (_u *HealthScoreUpdate) SetNillablePreviousBand(v *healthscore.PreviousBand) *HealthScoreUpdate {
+	if v != nil {
+		_u.SetPreviousBand(*v)
+	}
+	return _u
+}
+
+// ClearPreviousBand clears the value of the "previous_band" field.
+func (_u *HealthScoreUpdate) ClearPreviousBand() *HealthScoreUpdate {
+	_u.mutation.ClearPreviousBand()
+	return _u
+}
+
 // SetComputedAt sets the "computed_at" field.
 func (_u *HealthScoreUpdate) SetComputedAt(v time.Time) *HealthScoreUpdate {
 	_u.mutation.SetComputedAt(v)
@@ -241,6 +288,11 @@ func (_u *HealthScoreUpdate) check() error {
 			return &ValidationError{Name: "model_version", err: fmt.Errorf(`ent: validator failed for field "HealthScore.model_version": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PreviousBand(); ok {
+		if err := healthscore.PreviousBandValidator(v); err != nil {
+			return &ValidationError{Name: "previous_band", err: fmt.Errorf(`ent: validator failed for field "HealthScore.previous_band": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "HealthScore.account"`)
 	}
@@ -299,6 +351,21 @@ func (_u *HealthScoreUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.ComponentsCleared() {
 		_spec.ClearField(healthscore.FieldComponents, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PreviousScore(); ok {
+		_spec.SetField(healthscore.FieldPreviousScore, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedPreviousScore(); ok {
+		_spec.AddField(healthscore.FieldPreviousScore, field.TypeFloat64, value)
+	}
+	if _u.mutation.PreviousScoreCleared() {
+		_spec.ClearField(healthscore.FieldPreviousScore, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.PreviousBand(); ok {
+		_spec.SetField(healthscore.FieldPreviousBand, field.TypeEnum, value)
+	}
+	if _u.mutation.PreviousBandCleared() {
+		_spec.ClearField(healthscore.FieldPreviousBand, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.ComputedAt(); ok {
 		_spec.SetField(healthscore.FieldComputedAt, field.TypeTime, value)
@@ -469,6 +536,53 @@ func (_u *HealthScoreUpdateOne) ClearComponents() *HealthScoreUpdateOne {
 	return _u
 }
 
+// SetPreviousScore sets the "previous_score" field.
+func (_u *HealthScoreUpdateOne) SetPreviousScore(v float64) *HealthScoreUpdateOne {
+	_u.mutation.ResetPreviousScore()
+	_u.mutation.SetPreviousScore(v)
+	return _u
+}
+
+// SetNillablePreviousScore sets the "previous_score" field if the given value is not nil.
+func (_u *HealthScoreUpdateOne) SetNillablePreviousScore(v *float64) *HealthScoreUpdateOne {
+	if v != nil {
+		_u.SetPreviousScore(*v)
+	}
+	return _u
+}
+
+// AddPreviousScore adds value to the "previous_score" field.
+func (_u *HealthScoreUpdateOne) AddPreviousScore(v float64) *HealthScoreUpdateOne {
+	_u.mutation.AddPreviousScore(v)
+	return _u
+}
+
+// ClearPreviousScore clears the value of the "previous_score" field.
+func (_u *HealthScoreUpdateOne) ClearPreviousScore() *HealthScoreUpdateOne {
+	_u.mutation.ClearPreviousScore()
+	return _u
+}
+
+// SetPreviousBand sets the "previous_band" field.
+func (_u *HealthScoreUpdateOne) SetPreviousBand(v healthscore.PreviousBand) *HealthScoreUpdateOne {
+	_u.mutation.SetPreviousBand(v)
+	return _u
+}
+
+// SetNillablePreviousBand sets the "previous_band" field if the given value is not nil.
+func (_u *HealthScoreUpdateOne) SetNillablePreviousBand(v *healthscore.PreviousBand) *HealthScoreUpdateOne {
+	if v != nil {
+		_u.SetPreviousBand(*v)
+	}
+	return _u
+}
+
+// ClearPreviousBand clears the value of the "previous_band" field.
+func (_u *HealthScoreUpdateOne) ClearPreviousBand() *HealthScoreUpdateOne {
+	_u.mutation.ClearPreviousBand()
+	return _u
+}
+
 // SetComputedAt sets the "computed_at" field.
 func (_u *HealthScoreUpdateOne) SetComputedAt(v time.Time) *HealthScoreUpdateOne {
 	_u.mutation.SetComputedAt(v)
@@ -576,6 +690,11 @@ func (_u *HealthScoreUpdateOne) check() error {
 			return &ValidationError{Name: "model_version", err: fmt.Errorf(`ent: validator failed for field "HealthScore.model_version": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PreviousBand(); ok {
+		if err := healthscore.PreviousBandValidator(v); err != nil {
+			return &ValidationError{Name: "previous_band", err: fmt.Errorf(`ent: validator failed for field "HealthScore.previous_band": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "HealthScore.account"`)
 	}
@@ -651,6 +770,21 @@ func (_u *HealthScoreUpdateOne) sqlSave(ctx context.Context) (_node *HealthScore
 	}
 	if _u.mutation.ComponentsCleared() {
 		_spec.ClearField(healthscore.FieldComponents, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PreviousScore(); ok {
+		_spec.SetField(healthscore.FieldPreviousScore, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedPreviousScore(); ok {
+		_spec.AddField(healthscore.FieldPreviousScore, field.TypeFloat64, value)
+	}
+	if _u.mutation.PreviousScoreCleared() {
+		_spec.ClearField(healthscore.FieldPreviousScore, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.PreviousBand(); ok {
+		_spec.SetField(healthscore.FieldPreviousBand, field.TypeEnum, value)
+	}
+	if _u.mutation.PreviousBandCleared() {
+		_spec.ClearField(healthscore.FieldPreviousBand, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.ComputedAt(); ok {
 		_spec.SetField(healthscore.FieldComputedAt, field.TypeTime, value)

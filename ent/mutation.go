@@ -16,6 +16,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/contract"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
+	"github.com/opsgraph/opsgraph/ent/healthmodel"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
@@ -43,6 +44,7 @@ const (
 	TypeContract       = "Contract"
 	TypeContractItem   = "ContractItem"
 	TypeEntitlement    = "Entitlement"
+	TypeHealthModel    = "HealthModel"
 	TypeHealthScore    = "HealthScore"
 	TypeHealthSignal   = "HealthSignal"
 	TypeIdempotencyKey = "IdempotencyKey"
@@ -98,6 +100,8 @@ type AccountMutation struct {
 	requests                   map[int]struct{}
 	removedrequests            map[int]struct{}
 	clearedrequests            bool
+	health                     *int
+	clearedhealth              bool
 	done                       bool
 	oldValue                   func(context.Context) (*Account, error)
 	predicates                 []predicate.Account
@@ -796,6 +800,55 @@ func (m *AccountMutation) ResetBillingContactEmail() {
 	delete(m.clearedFields, account.FieldBillingContactEmail)
 }
 
+// SetHealthScoreID sets the "health_score_id" field.
+func (m *AccountMutation) SetHealthScoreID(i int) {
+	m.health = &i
+}
+
+// HealthScoreID returns the value of the "health_score_id" field in the mutation.
+func (m *AccountMutation) HealthScoreID() (r int, exists bool) {
+	v := m.health
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHealthScoreID returns the old "health_score_id" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldHealthScoreID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHealthScoreID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHealthScoreID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHealthScoreID: %w", err)
+	}
+	return oldValue.HealthScoreID, nil
+}
+
+// ClearHealthScoreID clears the value of the "health_score_id" field.
+func (m *AccountMutation) ClearHealthScoreID() {
+	m.health = nil
+	m.clearedFields[account.FieldHealthScoreID] = struct{}{}
+}
+
+// HealthScoreIDCleared returns if the "health_score_id" field was cleared in this mutation.
+func (m *AccountMutation) HealthScoreIDCleared() bool {
+	_, ok := m.clearedFields[account.FieldHealthScoreID]
+	return ok
+}
+
+// ResetHealthScoreID resets all changes to the "health_score_id" field.
+func (m *AccountMutation) ResetHealthScoreID() {
+	m.health = nil
+	delete(m.clearedFields, account.FieldHealthScoreID)
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *AccountMutation) ClearOwner() {
 	m.clearedowner = true
@@ -1228,6 +1281,46 @@ func (m *AccountMutation) ResetRequests() {
 	m.removedrequests = nil
 }
 
+// SetHealthID sets the "health" edge to the HealthScore entity by id.
+func (m *AccountMutation) SetHealthID(id int) {
+	m.health = &id
+}
+
+// ClearHealth clears the "health" edge to the HealthScore entity.
+func (m *AccountMutation) ClearHealth() {
+	m.clearedhealth = true
+	m.clearedFields[account.FieldHealthScoreID] = struct{}{}
+}
+
+// HealthCleared reports if the "health" edge to the HealthScore entity was cleared.
+func (m *AccountMutation) HealthCleared() bool {
+	return m.HealthScoreIDCleared() || m.clearedhealth
+}
+
+// HealthID returns the "health" edge ID in the mutation.
+func (m *AccountMutation) HealthID() (id int, exists bool) {
+	if m.health != nil {
+		return *m.health, true
+	}
+	return
+}
+
+// HealthIDs returns the "health" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// HealthID instead. It exists only for internal usage by the builders.
+func (m *AccountMutation) HealthIDs() (ids []int) {
+	if id := m.health; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetHealth resets all changes to the "health" edge.
+func (m *AccountMutation) ResetHealth() {
+	m.health = nil
+	m.clearedhealth = false
+}
+
 // Where appends a list predicates to the AccountMutation builder.
 func (m *AccountMutation) Where(ps ...predicate.Account) {
 	m.predicates = append(m.predicates, ps...)
@@ -1262,7 +1355,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -1305,6 +1398,9 @@ func (m *AccountMutation) Fields() []string {
 	if m.billing_contact_email != nil {
 		fields = append(fields, account.FieldBillingContactEmail)
 	}
+	if m.health != nil {
+		fields = append(fields, account.FieldHealthScoreID)
+	}
 	return fields
 }
 
@@ -1341,6 +1437,8 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.BillingContactName()
 	case account.FieldBillingContactEmail:
 		return m.BillingContactEmail()
+	case account.FieldHealthScoreID:
+		return m.HealthScoreID()
 	}
 	return nil, false
 }
@@ -1378,6 +1476,8 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBillingContactName(ctx)
 	case account.FieldBillingContactEmail:
 		return m.OldBillingContactEmail(ctx)
+	case account.FieldHealthScoreID:
+		return m.OldHealthScoreID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Account field %s", name)
 }
@@ -1485,6 +1585,13 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetBillingContactEmail(v)
 		return nil
+	case account.FieldHealthScoreID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHealthScoreID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
@@ -1539,6 +1646,9 @@ func (m *AccountMutation) ClearedFields() []string {
 	if m.FieldCleared(account.FieldBillingContactEmail) {
 		fields = append(fields, account.FieldBillingContactEmail)
 	}
+	if m.FieldCleared(account.FieldHealthScoreID) {
+		fields = append(fields, account.FieldHealthScoreID)
+	}
 	return fields
 }
 
@@ -1573,6 +1683,9 @@ func (m *AccountMutation) ClearField(name string) error {
 		return nil
 	case account.FieldBillingContactEmail:
 		m.ClearBillingContactEmail()
+		return nil
+	case account.FieldHealthScoreID:
+		m.ClearHealthScoreID()
 		return nil
 	}
 	return fmt.Errorf("unknown Account nullable field %s", name)
@@ -1624,13 +1737,16 @@ func (m *AccountMutation) ResetField(name string) error {
 	case account.FieldBillingContactEmail:
 		m.ResetBillingContactEmail()
 		return nil
+	case account.FieldHealthScoreID:
+		m.ResetHealthScoreID()
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AccountMutation) AddedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 10)
 	if m.owner != nil {
 		edges = append(edges, account.EdgeOwner)
 	}
@@ -1657,6 +1773,9 @@ func (m *AccountMutation) AddedEdges() []string {
 	}
 	if m.requests != nil {
 		edges = append(edges, account.EdgeRequests)
+	}
+	if m.health != nil {
+		edges = append(edges, account.EdgeHealth)
 	}
 	return edges
 }
@@ -1715,13 +1834,17 @@ func (m *AccountMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case account.EdgeHealth:
+		if id := m.health; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AccountMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 10)
 	if m.removedchildren != nil {
 		edges = append(edges, account.EdgeChildren)
 	}
@@ -1798,7 +1921,7 @@ func (m *AccountMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AccountMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 10)
 	if m.clearedowner {
 		edges = append(edges, account.EdgeOwner)
 	}
@@ -1826,6 +1949,9 @@ func (m *AccountMutation) ClearedEdges() []string {
 	if m.clearedrequests {
 		edges = append(edges, account.EdgeRequests)
 	}
+	if m.clearedhealth {
+		edges = append(edges, account.EdgeHealth)
+	}
 	return edges
 }
 
@@ -1851,6 +1977,8 @@ func (m *AccountMutation) EdgeCleared(name string) bool {
 		return m.clearedhealth_scores
 	case account.EdgeRequests:
 		return m.clearedrequests
+	case account.EdgeHealth:
+		return m.clearedhealth
 	}
 	return false
 }
@@ -1864,6 +1992,9 @@ func (m *AccountMutation) ClearEdge(name string) error {
 		return nil
 	case account.EdgeParent:
 		m.ClearParent()
+		return nil
+	case account.EdgeHealth:
+		m.ClearHealth()
 		return nil
 	}
 	return fmt.Errorf("unknown Account unique edge %s", name)
@@ -1899,6 +2030,9 @@ func (m *AccountMutation) ResetEdge(name string) error {
 		return nil
 	case account.EdgeRequests:
 		m.ResetRequests()
+		return nil
+	case account.EdgeHealth:
+		m.ResetHealth()
 		return nil
 	}
 	return fmt.Errorf("unknown Account edge %s", name)
@@ -6586,30 +6720,665 @@ func (m *EntitlementMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Entitlement edge %s", name)
 }
 
+// HealthModelMutation represents an operation that mutates the HealthModel nodes in the graph.
+type HealthModelMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	version       *int
+	addversion    *int
+	fingerprint   *string
+	definition    *string
+	activated_at  *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*HealthModel, error)
+	predicates    []predicate.HealthModel
+}
+
+var _ ent.Mutation = (*HealthModelMutation)(nil)
+
+// healthmodelOption allows management of the mutation configuration using functional options.
+type healthmodelOption func(*HealthModelMutation)
+
+// newHealthModelMutation creates new mutation for the HealthModel entity.
+func newHealthModelMutation(c config, op Op, opts ...healthmodelOption) *HealthModelMutation {
+	m := &HealthModelMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeHealthModel,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withHealthModelID sets the ID field of the mutation.
+func withHealthModelID(id int) healthmodelOption {
+	return func(m *HealthModelMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *HealthModel
+		)
+		m.oldValue = func(ctx context.Context) (*HealthModel, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().HealthModel.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withHealthModel sets the old HealthModel of the mutation.
+func withHealthModel(node *HealthModel) healthmodelOption {
+	return func(m *HealthModelMutation) {
+		m.oldValue = func(context.Context) (*HealthModel, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m HealthModelMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m HealthModelMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *HealthModelMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *HealthModelMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().HealthModel.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *HealthModelMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *HealthModelMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the HealthModel entity.
+// If the HealthModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthModelMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *HealthModelMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *HealthModelMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *HealthModelMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the HealthModel entity.
+// If the HealthModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthModelMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *HealthModelMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *HealthModelMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *HealthModelMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the HealthModel entity.
+// If the HealthModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthModelMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *HealthModelMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *HealthModelMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *HealthModelMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (m *HealthModelMutation) SetFingerprint(s string) {
+	m.fingerprint = &s
+}
+
+// Fingerprint returns the value of the "fingerprint" field in the mutation.
+func (m *HealthModelMutation) Fingerprint() (r string, exists bool) {
+	v := m.fingerprint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFingerprint returns the old "fingerprint" field's value of the HealthModel entity.
+// If the HealthModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthModelMutation) OldFingerprint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFingerprint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFingerprint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFingerprint: %w", err)
+	}
+	return oldValue.Fingerprint, nil
+}
+
+// ResetFingerprint resets all changes to the "fingerprint" field.
+func (m *HealthModelMutation) ResetFingerprint() {
+	m.fingerprint = nil
+}
+
+// SetDefinition sets the "definition" field.
+func (m *HealthModelMutation) SetDefinition(s string) {
+	m.definition = &s
+}
+
+// Definition returns the value of the "definition" field in the mutation.
+func (m *HealthModelMutation) Definition() (r string, exists bool) {
+	v := m.definition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefinition returns the old "definition" field's value of the HealthModel entity.
+// If the HealthModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthModelMutation) OldDefinition(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefinition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefinition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefinition: %w", err)
+	}
+	return oldValue.Definition, nil
+}
+
+// ResetDefinition resets all changes to the "definition" field.
+func (m *HealthModelMutation) ResetDefinition() {
+	m.definition = nil
+}
+
+// SetActivatedAt sets the "activated_at" field.
+func (m *HealthModelMutation) SetActivatedAt(t time.Time) {
+	m.activated_at = &t
+}
+
+// ActivatedAt returns the value of the "activated_at" field in the mutation.
+func (m *HealthModelMutation) ActivatedAt() (r time.Time, exists bool) {
+	v := m.activated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActivatedAt returns the old "activated_at" field's value of the HealthModel entity.
+// If the HealthModel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthModelMutation) OldActivatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActivatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActivatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActivatedAt: %w", err)
+	}
+	return oldValue.ActivatedAt, nil
+}
+
+// ResetActivatedAt resets all changes to the "activated_at" field.
+func (m *HealthModelMutation) ResetActivatedAt() {
+	m.activated_at = nil
+}
+
+// Where appends a list predicates to the HealthModelMutation builder.
+func (m *HealthModelMutation) Where(ps ...predicate.HealthModel) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the HealthModelMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *HealthModelMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.HealthModel, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *HealthModelMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *HealthModelMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (HealthModel).
+func (m *HealthModelMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *HealthModelMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, healthmodel.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, healthmodel.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, healthmodel.FieldVersion)
+	}
+	if m.fingerprint != nil {
+		fields = append(fields, healthmodel.FieldFingerprint)
+	}
+	if m.definition != nil {
+		fields = append(fields, healthmodel.FieldDefinition)
+	}
+	if m.activated_at != nil {
+		fields = append(fields, healthmodel.FieldActivatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *HealthModelMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case healthmodel.FieldCreatedAt:
+		return m.CreatedAt()
+	case healthmodel.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case healthmodel.FieldVersion:
+		return m.Version()
+	case healthmodel.FieldFingerprint:
+		return m.Fingerprint()
+	case healthmodel.FieldDefinition:
+		return m.Definition()
+	case healthmodel.FieldActivatedAt:
+		return m.ActivatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *HealthModelMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case healthmodel.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case healthmodel.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case healthmodel.FieldVersion:
+		return m.OldVersion(ctx)
+	case healthmodel.FieldFingerprint:
+		return m.OldFingerprint(ctx)
+	case healthmodel.FieldDefinition:
+		return m.OldDefinition(ctx)
+	case healthmodel.FieldActivatedAt:
+		return m.OldActivatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown HealthModel field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HealthModelMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case healthmodel.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case healthmodel.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case healthmodel.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case healthmodel.FieldFingerprint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFingerprint(v)
+		return nil
+	case healthmodel.FieldDefinition:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefinition(v)
+		return nil
+	case healthmodel.FieldActivatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActivatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown HealthModel field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *HealthModelMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, healthmodel.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *HealthModelMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case healthmodel.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HealthModelMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case healthmodel.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown HealthModel numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *HealthModelMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *HealthModelMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *HealthModelMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown HealthModel nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *HealthModelMutation) ResetField(name string) error {
+	switch name {
+	case healthmodel.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case healthmodel.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case healthmodel.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case healthmodel.FieldFingerprint:
+		m.ResetFingerprint()
+		return nil
+	case healthmodel.FieldDefinition:
+		m.ResetDefinition()
+		return nil
+	case healthmodel.FieldActivatedAt:
+		m.ResetActivatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown HealthModel field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *HealthModelMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *HealthModelMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *HealthModelMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *HealthModelMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *HealthModelMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *HealthModelMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *HealthModelMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown HealthModel unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *HealthModelMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown HealthModel edge %s", name)
+}
+
 // HealthScoreMutation represents an operation that mutates the HealthScore nodes in the graph.
 type HealthScoreMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	created_at       *time.Time
-	updated_at       *time.Time
-	score            *float64
-	addscore         *float64
-	band             *healthscore.Band
-	coverage         *float64
-	addcoverage      *float64
-	model_version    *int
-	addmodel_version *int
-	components       *[]schematype.ScoreComponent
-	appendcomponents []schematype.ScoreComponent
-	computed_at      *time.Time
-	clearedFields    map[string]struct{}
-	account          *int
-	clearedaccount   bool
-	done             bool
-	oldValue         func(context.Context) (*HealthScore, error)
-	predicates       []predicate.HealthScore
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	score             *float64
+	addscore          *float64
+	band              *healthscore.Band
+	coverage          *float64
+	addcoverage       *float64
+	model_version     *int
+	addmodel_version  *int
+	components        *[]schematype.ScoreComponent
+	appendcomponents  []schematype.ScoreComponent
+	previous_score    *float64
+	addprevious_score *float64
+	previous_band     *healthscore.PreviousBand
+	computed_at       *time.Time
+	clearedFields     map[string]struct{}
+	account           *int
+	clearedaccount    bool
+	done              bool
+	oldValue          func(context.Context) (*HealthScore, error)
+	predicates        []predicate.HealthScore
 }
 
 var _ ent.Mutation = (*HealthScoreMutation)(nil)
@@ -7087,6 +7856,125 @@ func (m *HealthScoreMutation) ResetComponents() {
 	delete(m.clearedFields, healthscore.FieldComponents)
 }
 
+// SetPreviousScore sets the "previous_score" field.
+func (m *HealthScoreMutation) SetPreviousScore(f float64) {
+	m.previous_score = &f
+	m.addprevious_score = nil
+}
+
+// PreviousScore returns the value of the "previous_score" field in the mutation.
+func (m *HealthScoreMutation) PreviousScore() (r float64, exists bool) {
+	v := m.previous_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreviousScore returns the old "previous_score" field's value of the HealthScore entity.
+// If the HealthScore object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthScoreMutation) OldPreviousScore(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreviousScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreviousScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreviousScore: %w", err)
+	}
+	return oldValue.PreviousScore, nil
+}
+
+// AddPreviousScore adds f to the "previous_score" field.
+func (m *HealthScoreMutation) AddPreviousScore(f float64) {
+	if m.addprevious_score != nil {
+		*m.addprevious_score += f
+	} else {
+		m.addprevious_score = &f
+	}
+}
+
+// AddedPreviousScore returns the value that was added to the "previous_score" field in this mutation.
+func (m *HealthScoreMutation) AddedPreviousScore() (r float64, exists bool) {
+	v := m.addprevious_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPreviousScore clears the value of the "previous_score" field.
+func (m *HealthScoreMutation) ClearPreviousScore() {
+	m.previous_score = nil
+	m.addprevious_score = nil
+	m.clearedFields[healthscore.FieldPreviousScore] = struct{}{}
+}
+
+// PreviousScoreCleared returns if the "previous_score" field was cleared in this mutation.
+func (m *HealthScoreMutation) PreviousScoreCleared() bool {
+	_, ok := m.clearedFields[healthscore.FieldPreviousScore]
+	return ok
+}
+
+// ResetPreviousScore resets all changes to the "previous_score" field.
+func (m *HealthScoreMutation) ResetPreviousScore() {
+	m.previous_score = nil
+	m.addprevious_score = nil
+	delete(m.clearedFields, healthscore.FieldPreviousScore)
+}
+
+// SetPreviousBand sets the "previous_band" field.
+func (m *HealthScoreMutation) SetPreviousBand(hb healthscore.PreviousBand) {
+	m.previous_band = &hb
+}
+
+// PreviousBand returns the value of the "previous_band" field in the mutation.
+func (m *HealthScoreMutation) PreviousBand() (r healthscore.PreviousBand, exists bool) {
+	v := m.previous_band
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreviousBand returns the old "previous_band" field's value of the HealthScore entity.
+// If the HealthScore object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthScoreMutation) OldPreviousBand(ctx context.Context) (v *healthscore.PreviousBand, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreviousBand is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreviousBand requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreviousBand: %w", err)
+	}
+	return oldValue.PreviousBand, nil
+}
+
+// ClearPreviousBand clears the value of the "previous_band" field.
+func (m *HealthScoreMutation) ClearPreviousBand() {
+	m.previous_band = nil
+	m.clearedFields[healthscore.FieldPreviousBand] = struct{}{}
+}
+
+// PreviousBandCleared returns if the "previous_band" field was cleared in this mutation.
+func (m *HealthScoreMutation) PreviousBandCleared() bool {
+	_, ok := m.clearedFields[healthscore.FieldPreviousBand]
+	return ok
+}
+
+// ResetPreviousBand resets all changes to the "previous_band" field.
+func (m *HealthScoreMutation) ResetPreviousBand() {
+	m.previous_band = nil
+	delete(m.clearedFields, healthscore.FieldPreviousBand)
+}
+
 // SetComputedAt sets the "computed_at" field.
 func (m *HealthScoreMutation) SetComputedAt(t time.Time) {
 	m.computed_at = &t
@@ -7184,7 +8072,7 @@ func (m *HealthScoreMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *HealthScoreMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, healthscore.FieldCreatedAt)
 	}
@@ -7208,6 +8096,12 @@ func (m *HealthScoreMutation) Fields() []string {
 	}
 	if m.components != nil {
 		fields = append(fields, healthscore.FieldComponents)
+	}
+	if m.previous_score != nil {
+		fields = append(fields, healthscore.FieldPreviousScore)
+	}
+	if m.previous_band != nil {
+		fields = append(fields, healthscore.FieldPreviousBand)
 	}
 	if m.computed_at != nil {
 		fields = append(fields, healthscore.FieldComputedAt)
@@ -7236,6 +8130,10 @@ func (m *HealthScoreMutation) Field(name string) (ent.Value, bool) {
 		return m.ModelVersion()
 	case healthscore.FieldComponents:
 		return m.Components()
+	case healthscore.FieldPreviousScore:
+		return m.PreviousScore()
+	case healthscore.FieldPreviousBand:
+		return m.PreviousBand()
 	case healthscore.FieldComputedAt:
 		return m.ComputedAt()
 	}
@@ -7263,6 +8161,10 @@ func (m *HealthScoreMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldModelVersion(ctx)
 	case healthscore.FieldComponents:
 		return m.OldComponents(ctx)
+	case healthscore.FieldPreviousScore:
+		return m.OldPreviousScore(ctx)
+	case healthscore.FieldPreviousBand:
+		return m.OldPreviousBand(ctx)
 	case healthscore.FieldComputedAt:
 		return m.OldComputedAt(ctx)
 	}
@@ -7330,6 +8232,20 @@ func (m *HealthScoreMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetComponents(v)
 		return nil
+	case healthscore.FieldPreviousScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreviousScore(v)
+		return nil
+	case healthscore.FieldPreviousBand:
+		v, ok := value.(healthscore.PreviousBand)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreviousBand(v)
+		return nil
 	case healthscore.FieldComputedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -7354,6 +8270,9 @@ func (m *HealthScoreMutation) AddedFields() []string {
 	if m.addmodel_version != nil {
 		fields = append(fields, healthscore.FieldModelVersion)
 	}
+	if m.addprevious_score != nil {
+		fields = append(fields, healthscore.FieldPreviousScore)
+	}
 	return fields
 }
 
@@ -7368,6 +8287,8 @@ func (m *HealthScoreMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedCoverage()
 	case healthscore.FieldModelVersion:
 		return m.AddedModelVersion()
+	case healthscore.FieldPreviousScore:
+		return m.AddedPreviousScore()
 	}
 	return nil, false
 }
@@ -7398,6 +8319,13 @@ func (m *HealthScoreMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddModelVersion(v)
 		return nil
+	case healthscore.FieldPreviousScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPreviousScore(v)
+		return nil
 	}
 	return fmt.Errorf("unknown HealthScore numeric field %s", name)
 }
@@ -7408,6 +8336,12 @@ func (m *HealthScoreMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(healthscore.FieldComponents) {
 		fields = append(fields, healthscore.FieldComponents)
+	}
+	if m.FieldCleared(healthscore.FieldPreviousScore) {
+		fields = append(fields, healthscore.FieldPreviousScore)
+	}
+	if m.FieldCleared(healthscore.FieldPreviousBand) {
+		fields = append(fields, healthscore.FieldPreviousBand)
 	}
 	return fields
 }
@@ -7425,6 +8359,12 @@ func (m *HealthScoreMutation) ClearField(name string) error {
 	switch name {
 	case healthscore.FieldComponents:
 		m.ClearComponents()
+		return nil
+	case healthscore.FieldPreviousScore:
+		m.ClearPreviousScore()
+		return nil
+	case healthscore.FieldPreviousBand:
+		m.ClearPreviousBand()
 		return nil
 	}
 	return fmt.Errorf("unknown HealthScore nullable field %s", name)
@@ -7457,6 +8397,12 @@ func (m *HealthScoreMutation) ResetField(name string) error {
 		return nil
 	case healthscore.FieldComponents:
 		m.ResetComponents()
+		return nil
+	case healthscore.FieldPreviousScore:
+		m.ResetPreviousScore()
+		return nil
+	case healthscore.FieldPreviousBand:
+		m.ResetPreviousBand()
 		return nil
 	case healthscore.FieldComputedAt:
 		m.ResetComputedAt()
@@ -13292,6 +14238,8 @@ type RequestMutation struct {
 	resolution_due_at *time.Time
 	resolved_at       *time.Time
 	resolution_notes  *string
+	history           *[]schematype.RequestEvent
+	appendhistory     []schematype.RequestEvent
 	clearedFields     map[string]struct{}
 	requester         *int
 	clearedrequester  bool
@@ -14133,6 +15081,71 @@ func (m *RequestMutation) ResetResolutionNotes() {
 	delete(m.clearedFields, request.FieldResolutionNotes)
 }
 
+// SetHistory sets the "history" field.
+func (m *RequestMutation) SetHistory(se []schematype.RequestEvent) {
+	m.history = &se
+	m.appendhistory = nil
+}
+
+// History returns the value of the "history" field in the mutation.
+func (m *RequestMutation) History() (r []schematype.RequestEvent, exists bool) {
+	v := m.history
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHistory returns the old "history" field's value of the Request entity.
+// If the Request object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestMutation) OldHistory(ctx context.Context) (v []schematype.RequestEvent, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHistory is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHistory requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHistory: %w", err)
+	}
+	return oldValue.History, nil
+}
+
+// AppendHistory adds se to the "history" field.
+func (m *RequestMutation) AppendHistory(se []schematype.RequestEvent) {
+	m.appendhistory = append(m.appendhistory, se...)
+}
+
+// AppendedHistory returns the list of values that were appended to the "history" field in this mutation.
+func (m *RequestMutation) AppendedHistory() ([]schematype.RequestEvent, bool) {
+	if len(m.appendhistory) == 0 {
+		return nil, false
+	}
+	return m.appendhistory, true
+}
+
+// ClearHistory clears the value of the "history" field.
+func (m *RequestMutation) ClearHistory() {
+	m.history = nil
+	m.appendhistory = nil
+	m.clearedFields[request.FieldHistory] = struct{}{}
+}
+
+// HistoryCleared returns if the "history" field was cleared in this mutation.
+func (m *RequestMutation) HistoryCleared() bool {
+	_, ok := m.clearedFields[request.FieldHistory]
+	return ok
+}
+
+// ResetHistory resets all changes to the "history" field.
+func (m *RequestMutation) ResetHistory() {
+	m.history = nil
+	m.appendhistory = nil
+	delete(m.clearedFields, request.FieldHistory)
+}
+
 // ClearRequester clears the "requester" edge to the User entity.
 func (m *RequestMutation) ClearRequester() {
 	m.clearedrequester = true
@@ -14275,7 +15288,7 @@ func (m *RequestMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RequestMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 18)
 	if m.created_at != nil {
 		fields = append(fields, request.FieldCreatedAt)
 	}
@@ -14327,6 +15340,9 @@ func (m *RequestMutation) Fields() []string {
 	if m.resolution_notes != nil {
 		fields = append(fields, request.FieldResolutionNotes)
 	}
+	if m.history != nil {
+		fields = append(fields, request.FieldHistory)
+	}
 	return fields
 }
 
@@ -14369,6 +15385,8 @@ func (m *RequestMutation) Field(name string) (ent.Value, bool) {
 		return m.ResolvedAt()
 	case request.FieldResolutionNotes:
 		return m.ResolutionNotes()
+	case request.FieldHistory:
+		return m.History()
 	}
 	return nil, false
 }
@@ -14412,6 +15430,8 @@ func (m *RequestMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldResolvedAt(ctx)
 	case request.FieldResolutionNotes:
 		return m.OldResolutionNotes(ctx)
+	case request.FieldHistory:
+		return m.OldHistory(ctx)
 	}
 	return nil, fmt.Errorf("unknown Request field %s", name)
 }
@@ -14540,6 +15560,13 @@ func (m *RequestMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetResolutionNotes(v)
 		return nil
+	case request.FieldHistory:
+		v, ok := value.([]schematype.RequestEvent)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHistory(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Request field %s", name)
 }
@@ -14600,6 +15627,9 @@ func (m *RequestMutation) ClearedFields() []string {
 	if m.FieldCleared(request.FieldResolutionNotes) {
 		fields = append(fields, request.FieldResolutionNotes)
 	}
+	if m.FieldCleared(request.FieldHistory) {
+		fields = append(fields, request.FieldHistory)
+	}
 	return fields
 }
 
@@ -14640,6 +15670,9 @@ func (m *RequestMutation) ClearField(name string) error {
 		return nil
 	case request.FieldResolutionNotes:
 		m.ClearResolutionNotes()
+		return nil
+	case request.FieldHistory:
+		m.ClearHistory()
 		return nil
 	}
 	return fmt.Errorf("unknown Request nullable field %s", name)
@@ -14699,6 +15732,9 @@ func (m *RequestMutation) ResetField(name string) error {
 		return nil
 	case request.FieldResolutionNotes:
 		m.ResetResolutionNotes()
+		return nil
+	case request.FieldHistory:
+		m.ResetHistory()
 		return nil
 	}
 	return fmt.Errorf("unknown Request field %s", name)

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/request"
+	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/ent/user"
 )
 
@@ -54,6 +56,8 @@ type Request struct {
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 	// How the request was resolved (internal).
 	ResolutionNotes string `json:"resolution_notes,omitempty"`
+	// The request's timeline, oldest first: every action with its actor, status and priority. The SLA clocks are computed from it.
+	History []schematype.RequestEvent `json:"history,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RequestQuery when eager-loading is set.
 	Edges        RequestEdges `json:"edges"`
@@ -126,6 +130,8 @@ func (*Request) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case request.FieldHistory:
+			values[i] = new([]byte)
 		case request.FieldID, request.FieldRequesterID, request.FieldAssigneeID, request.FieldAccountID, request.FieldOrderID:
 			values[i] = new(sql.NullInt64)
 		case request.FieldNumber, request.FieldTitle, request.FieldDescription, request.FieldCategory, request.FieldPriority, request.FieldStatus, request.FieldResolutionNotes:
@@ -262,6 +268,14 @@ func (_m *Request) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ResolutionNotes = value.String
 			}
+		case request.FieldHistory:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field history", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.History); err != nil {
+					return fmt.Errorf("unmarshal field history: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -382,6 +396,9 @@ func (_m *Request) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("resolution_notes=")
 	builder.WriteString(_m.ResolutionNotes)
+	builder.WriteString(", ")
+	builder.WriteString("history=")
+	builder.WriteString(fmt.Sprintf("%v", _m.History))
 	builder.WriteByte(')')
 	return builder.String()
 }

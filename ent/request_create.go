@@ -14,6 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/request"
+	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/ent/user"
 )
 
@@ -239,6 +240,12 @@ func (_c *RequestCreate) SetNillableResolutionNotes(v *string) *RequestCreate {
 	return _c
 }
 
+// SetHistory sets the "history" field.
+func (_c *RequestCreate) SetHistory(v []schematype.RequestEvent) *RequestCreate {
+	_c.mutation.SetHistory(v)
+	return _c
+}
+
 // SetRequester sets the "requester" edge to the User entity.
 func (_c *RequestCreate) SetRequester(v *User) *RequestCreate {
 	return _c.SetRequesterID(v.ID)
@@ -457,6 +464,10 @@ func (_c *RequestCreate) createSpec() (*Request, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ResolutionNotes(); ok {
 		_spec.SetField(request.FieldResolutionNotes, field.TypeString, value)
 		_node.ResolutionNotes = value
+	}
+	if value, ok := _c.mutation.History(); ok {
+		_spec.SetField(request.FieldHistory, field.TypeJSON, value)
+		_node.History = value
 	}
 	if nodes := _c.mutation.RequesterIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -824,6 +835,24 @@ func (u *RequestUpsert) ClearResolutionNotes() *RequestUpsert {
 	return u
 }
 
+// SetHistory sets the "history" field.
+func (u *RequestUpsert) SetHistory(v []schematype.RequestEvent) *RequestUpsert {
+	u.Set(request.FieldHistory, v)
+	return u
+}
+
+// UpdateHistory sets the "history" field to the value that was provided on create.
+func (u *RequestUpsert) UpdateHistory() *RequestUpsert {
+	u.SetExcluded(request.FieldHistory)
+	return u
+}
+
+// ClearHistory clears the value of the "history" field.
+func (u *RequestUpsert) ClearHistory() *RequestUpsert {
+	u.SetNull(request.FieldHistory)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1153,6 +1182,27 @@ func (u *RequestUpsertOne) UpdateResolutionNotes() *RequestUpsertOne {
 func (u *RequestUpsertOne) ClearResolutionNotes() *RequestUpsertOne {
 	return u.Update(func(s *RequestUpsert) {
 		s.ClearResolutionNotes()
+	})
+}
+
+// SetHistory sets the "history" field.
+func (u *RequestUpsertOne) SetHistory(v []schematype.RequestEvent) *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.SetHistory(v)
+	})
+}
+
+// UpdateHistory sets the "history" field to the value that was provided on create.
+func (u *RequestUpsertOne) UpdateHistory() *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.UpdateHistory()
+	})
+}
+
+// ClearHistory clears the value of the "history" field.
+func (u *RequestUpsertOne) ClearHistory() *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.ClearHistory()
 	})
 }
 
@@ -1651,6 +1701,27 @@ func (u *RequestUpsertBulk) UpdateResolutionNotes() *RequestUpsertBulk {
 func (u *RequestUpsertBulk) ClearResolutionNotes() *RequestUpsertBulk {
 	return u.Update(func(s *RequestUpsert) {
 		s.ClearResolutionNotes()
+	})
+}
+
+// SetHistory sets the "history" field.
+func (u *RequestUpsertBulk) SetHistory(v []schematype.RequestEvent) *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.SetHistory(v)
+	})
+}
+
+// UpdateHistory sets the "history" field to the value that was provided on create.
+func (u *RequestUpsertBulk) UpdateHistory() *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.UpdateHistory()
+	})
+}
+
+// ClearHistory clears the value of the "history" field.
+func (u *RequestUpsertBulk) ClearHistory() *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.ClearHistory()
 	})
 }
 

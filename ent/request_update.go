@@ -10,11 +10,13 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/predicate"
 	"github.com/opsgraph/opsgraph/ent/request"
+	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/ent/user"
 )
 
@@ -302,6 +304,24 @@ func (_u *RequestUpdate) ClearResolutionNotes() *RequestUpdate {
 	return _u
 }
 
+// SetHistory sets the "history" field.
+func (_u *RequestUpdate) SetHistory(v []schematype.RequestEvent) *RequestUpdate {
+	_u.mutation.SetHistory(v)
+	return _u
+}
+
+// AppendHistory appends value to the "history" field.
+func (_u *RequestUpdate) AppendHistory(v []schematype.RequestEvent) *RequestUpdate {
+	_u.mutation.AppendHistory(v)
+	return _u
+}
+
+// ClearHistory clears the value of the "history" field.
+func (_u *RequestUpdate) ClearHistory() *RequestUpdate {
+	_u.mutation.ClearHistory()
+	return _u
+}
+
 // SetRequester sets the "requester" edge to the User entity.
 func (_u *RequestUpdate) SetRequester(v *User) *RequestUpdate {
 	return _u.SetRequesterID(v.ID)
@@ -497,6 +517,17 @@ func (_u *RequestUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ResolutionNotesCleared() {
 		_spec.ClearField(request.FieldResolutionNotes, field.TypeString)
+	}
+	if value, ok := _u.mutation.History(); ok {
+		_spec.SetField(request.FieldHistory, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedHistory(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, request.FieldHistory, value)
+		})
+	}
+	if _u.mutation.HistoryCleared() {
+		_spec.ClearField(request.FieldHistory, field.TypeJSON)
 	}
 	if _u.mutation.RequesterCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -906,6 +937,24 @@ func (_u *RequestUpdateOne) ClearResolutionNotes() *RequestUpdateOne {
 	return _u
 }
 
+// SetHistory sets the "history" field.
+func (_u *RequestUpdateOne) SetHistory(v []schematype.RequestEvent) *RequestUpdateOne {
+	_u.mutation.SetHistory(v)
+	return _u
+}
+
+// AppendHistory appends value to the "history" field.
+func (_u *RequestUpdateOne) AppendHistory(v []schematype.RequestEvent) *RequestUpdateOne {
+	_u.mutation.AppendHistory(v)
+	return _u
+}
+
+// ClearHistory clears the value of the "history" field.
+func (_u *RequestUpdateOne) ClearHistory() *RequestUpdateOne {
+	_u.mutation.ClearHistory()
+	return _u
+}
+
 // SetRequester sets the "requester" edge to the User entity.
 func (_u *RequestUpdateOne) SetRequester(v *User) *RequestUpdateOne {
 	return _u.SetRequesterID(v.ID)
@@ -1131,6 +1180,17 @@ func (_u *RequestUpdateOne) sqlSave(ctx context.Context) (_node *Request, err er
 	}
 	if _u.mutation.ResolutionNotesCleared() {
 		_spec.ClearField(request.FieldResolutionNotes, field.TypeString)
+	}
+	if value, ok := _u.mutation.History(); ok {
+		_spec.SetField(request.FieldHistory, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedHistory(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, request.FieldHistory, value)
+		})
+	}
+	if _u.mutation.HistoryCleared() {
+		_spec.ClearField(request.FieldHistory, field.TypeJSON)
 	}
 	if _u.mutation.RequesterCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -24,6 +24,8 @@ type Tx struct {
 	ContractItem *ContractItemClient
 	// Entitlement is the client for interacting with the Entitlement builders.
 	Entitlement *EntitlementClient
+	// HealthModel is the client for interacting with the HealthModel builders.
+	HealthModel *HealthModelClient
 	// HealthScore is the client for interacting with the HealthScore builders.
 	HealthScore *HealthScoreClient
 	// HealthSignal is the client for interacting with the HealthSignal builders.
@@ -178,6 +180,7 @@ func (tx *Tx) init() {
 	tx.Contract = NewContractClient(tx.config)
 	tx.ContractItem = NewContractItemClient(tx.config)
 	tx.Entitlement = NewEntitlementClient(tx.config)
+	tx.HealthModel = NewHealthModelClient(tx.config)
 	tx.HealthScore = NewHealthScoreClient(tx.config)
 	tx.HealthSignal = NewHealthSignalClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)

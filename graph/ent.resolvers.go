@@ -96,17 +96,33 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 	return r.client.User.Query().Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// Account returns generated.AccountResolver implementation.
+func (r *Resolver) Account() generated.AccountResolver { return &accountResolver{r} }
+
 // AuditEvent returns generated.AuditEventResolver implementation.
 func (r *Resolver) AuditEvent() generated.AuditEventResolver { return &auditEventResolver{r} }
 
 // Entitlement returns generated.EntitlementResolver implementation.
 func (r *Resolver) Entitlement() generated.EntitlementResolver { return &entitlementResolver{r} }
 
+// HealthScore returns generated.HealthScoreResolver implementation.
+func (r *Resolver) HealthScore() generated.HealthScoreResolver { return &healthScoreResolver{r} }
+
+// Order returns generated.OrderResolver implementation.
+func (r *Resolver) Order() generated.OrderResolver { return &orderResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+// Request returns generated.RequestResolver implementation.
+func (r *Resolver) Request() generated.RequestResolver { return &requestResolver{r} }
+
 type (
+	accountResolver     struct{ *Resolver }
 	auditEventResolver  struct{ *Resolver }
 	entitlementResolver struct{ *Resolver }
+	healthScoreResolver struct{ *Resolver }
+	orderResolver       struct{ *Resolver }
 	queryResolver       struct{ *Resolver }
+	requestResolver     struct{ *Resolver }
 )

@@ -12,7 +12,12 @@ import (
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/graph/generated"
 	"github.com/opsgraph/opsgraph/internal/entitlements"
+	"github.com/opsgraph/opsgraph/internal/health"
 	"github.com/opsgraph/opsgraph/internal/masterdata"
+	"github.com/opsgraph/opsgraph/internal/orders"
+	"github.com/opsgraph/opsgraph/internal/requests"
+	"github.com/opsgraph/opsgraph/internal/scoring"
+	"github.com/opsgraph/opsgraph/internal/sla"
 )
 
 // Resolver is the resolver root.
@@ -20,20 +25,46 @@ type Resolver struct {
 	client       *ent.Client
 	masterdata   *masterdata.Service
 	entitlements *entitlements.Service
+	orders       *orders.Service
+	scoring      *scoring.Service
+	requests     *requests.Service
+	slaPolicy    sla.Policy
 	now          func() time.Time
 }
 
-// NewSchema returns the executable schema over client. now is the clock
-// derived fields are computed against (nil: time.Now).
-func NewSchema(client *ent.Client, now func() time.Time) graphql.ExecutableSchema {
+// Options configure the schema's domain services.
+type Options struct {
+	// Now is the clock derived fields are computed against (nil: time.Now).
+	Now func() time.Time
+	// HealthModel is the health model in force (nil: health.DefaultModel()).
+	HealthModel *health.Model
+	// SLAPolicy is the request queue's SLA policy (nil: sla.DefaultPolicy()).
+	SLAPolicy *sla.Policy
+}
+
+// NewSchema returns the executable schema over client.
+func NewSchema(client *ent.Client, opts Options) graphql.ExecutableSchema {
+	now := opts.Now
 	if now == nil {
 		now = time.Now
+	}
+	model := health.DefaultModel()
+	if opts.HealthModel != nil {
+		model = *opts.HealthModel
+	}
+	policy := sla.DefaultPolicy()
+	if opts.SLAPolicy != nil {
+		policy = *opts.SLAPolicy
 	}
 	return generated.NewExecutableSchema(generated.Config{
 		Resolvers: &Resolver{
 			client:       client,
 			masterdata:   masterdata.New(client, now),
 			entitlements: entitlements.New(client, now),
+			orders:       orders.New(client, now),
+			scoring:      scoring.New(client, now, model),
+			requests:     requests.New(client, now, policy),
+			slaPolicy:    policy,
 			now:          now,
 		},
 	})

@@ -48,6 +48,8 @@ const (
 	FieldBillingContactName = "billing_contact_name"
 	// FieldBillingContactEmail holds the string denoting the billing_contact_email field in the database.
 	FieldBillingContactEmail = "billing_contact_email"
+	// FieldHealthScoreID holds the string denoting the health_score_id field in the database.
+	FieldHealthScoreID = "health_score_id"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
 	EdgeOwner = "owner"
 	// EdgeParent holds the string denoting the parent edge name in mutations.
@@ -66,6 +68,8 @@ const (
 	EdgeHealthScores = "health_scores"
 	// EdgeRequests holds the string denoting the requests edge name in mutations.
 	EdgeRequests = "requests"
+	// EdgeHealth holds the string denoting the health edge name in mutations.
+	EdgeHealth = "health"
 	// Table holds the table name of the account in the database.
 	Table = "accounts"
 	// OwnerTable is the table that holds the owner relation/edge.
@@ -125,6 +129,13 @@ const (
 	RequestsInverseTable = "requests"
 	// RequestsColumn is the table column denoting the requests relation/edge.
 	RequestsColumn = "account_id"
+	// HealthTable is the table that holds the health relation/edge.
+	HealthTable = "accounts"
+	// HealthInverseTable is the table name for the HealthScore entity.
+	// It exists in this package in order to avoid circular dependency with the "healthscore" package.
+	HealthInverseTable = "health_scores"
+	// HealthColumn is the table column denoting the health relation/edge.
+	HealthColumn = "health_score_id"
 )
 
 // Columns holds all SQL columns for account fields.
@@ -144,6 +155,7 @@ var Columns = []string{
 	FieldExternalCrmID,
 	FieldBillingContactName,
 	FieldBillingContactEmail,
+	FieldHealthScoreID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -328,6 +340,11 @@ func ByBillingContactEmail(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBillingContactEmail, opts...).ToFunc()
 }
 
+// ByHealthScoreID orders the results by the health_score_id field.
+func ByHealthScoreID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHealthScoreID, opts...).ToFunc()
+}
+
 // ByOwnerField orders the results by owner field.
 func ByOwnerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -439,6 +456,13 @@ func ByRequests(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newRequestsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByHealthField orders the results by health field.
+func ByHealthField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newHealthStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newOwnerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -500,6 +524,13 @@ func newRequestsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RequestsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, RequestsTable, RequestsColumn),
+	)
+}
+func newHealthStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(HealthInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, HealthTable, HealthColumn),
 	)
 }
 

@@ -111,6 +111,11 @@ func BillingContactEmail(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldBillingContactEmail, v))
 }
 
+// HealthScoreID applies equality check predicate on the "health_score_id" field. It's identical to HealthScoreIDEQ.
+func HealthScoreID(v int) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldHealthScoreID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldCreatedAt, v))
@@ -801,6 +806,36 @@ func BillingContactEmailContainsFold(v string) predicate.Account {
 	return predicate.Account(sql.FieldContainsFold(FieldBillingContactEmail, v))
 }
 
+// HealthScoreIDEQ applies the EQ predicate on the "health_score_id" field.
+func HealthScoreIDEQ(v int) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldHealthScoreID, v))
+}
+
+// HealthScoreIDNEQ applies the NEQ predicate on the "health_score_id" field.
+func HealthScoreIDNEQ(v int) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldHealthScoreID, v))
+}
+
+// HealthScoreIDIn applies the In predicate on the "health_score_id" field.
+func HealthScoreIDIn(vs ...int) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldHealthScoreID, vs...))
+}
+
+// HealthScoreIDNotIn applies the NotIn predicate on the "health_score_id" field.
+func HealthScoreIDNotIn(vs ...int) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldHealthScoreID, vs...))
+}
+
+// HealthScoreIDIsNil applies the IsNil predicate on the "health_score_id" field.
+func HealthScoreIDIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldHealthScoreID))
+}
+
+// HealthScoreIDNotNil applies the NotNil predicate on the "health_score_id" field.
+func HealthScoreIDNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldHealthScoreID))
+}
+
 // HasOwner applies the HasEdge predicate on the "owner" edge.
 func HasOwner() predicate.Account {
 	return predicate.Account(func(s *sql.Selector) {
@@ -1000,6 +1035,29 @@ func HasRequests() predicate.Account {
 func HasRequestsWith(preds ...predicate.Request) predicate.Account {
 	return predicate.Account(func(s *sql.Selector) {
 		step := newRequestsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasHealth applies the HasEdge predicate on the "health" edge.
+func HasHealth() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, HealthTable, HealthColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasHealthWith applies the HasEdge predicate on the "health" edge with a given conditions (other predicates).
+func HasHealthWith(preds ...predicate.HealthScore) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newHealthStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

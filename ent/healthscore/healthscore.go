@@ -34,6 +34,10 @@ const (
 	FieldModelVersion = "model_version"
 	// FieldComponents holds the string denoting the components field in the database.
 	FieldComponents = "components"
+	// FieldPreviousScore holds the string denoting the previous_score field in the database.
+	FieldPreviousScore = "previous_score"
+	// FieldPreviousBand holds the string denoting the previous_band field in the database.
+	FieldPreviousBand = "previous_band"
 	// FieldComputedAt holds the string denoting the computed_at field in the database.
 	FieldComputedAt = "computed_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -60,6 +64,8 @@ var Columns = []string{
 	FieldCoverage,
 	FieldModelVersion,
 	FieldComponents,
+	FieldPreviousScore,
+	FieldPreviousBand,
 	FieldComputedAt,
 }
 
@@ -121,6 +127,30 @@ func BandValidator(b Band) error {
 	}
 }
 
+// PreviousBand defines the type for the "previous_band" enum field.
+type PreviousBand string
+
+// PreviousBand values.
+const (
+	PreviousBandGREEN  PreviousBand = "GREEN"
+	PreviousBandYELLOW PreviousBand = "YELLOW"
+	PreviousBandRED    PreviousBand = "RED"
+)
+
+func (pb PreviousBand) String() string {
+	return string(pb)
+}
+
+// PreviousBandValidator is a validator for the "previous_band" field enum values. It is called by the builders before save.
+func PreviousBandValidator(pb PreviousBand) error {
+	switch pb {
+	case PreviousBandGREEN, PreviousBandYELLOW, PreviousBandRED:
+		return nil
+	default:
+		return fmt.Errorf("healthscore: invalid enum value for previous_band field: %q", pb)
+	}
+}
+
 // OrderOption defines the ordering options for the HealthScore queries.
 type OrderOption func(*sql.Selector)
 
@@ -164,6 +194,16 @@ func ByModelVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldModelVersion, opts...).ToFunc()
 }
 
+// ByPreviousScore orders the results by the previous_score field.
+func ByPreviousScore(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviousScore, opts...).ToFunc()
+}
+
+// ByPreviousBand orders the results by the previous_band field.
+func ByPreviousBand(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviousBand, opts...).ToFunc()
+}
+
 // ByComputedAt orders the results by the computed_at field.
 func ByComputedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldComputedAt, opts...).ToFunc()
@@ -197,6 +237,24 @@ func (e *Band) UnmarshalGQL(val interface{}) error {
 	*e = Band(str)
 	if err := BandValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Band", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e PreviousBand) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *PreviousBand) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = PreviousBand(str)
+	if err := PreviousBandValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid PreviousBand", str)
 	}
 	return nil
 }

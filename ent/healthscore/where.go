@@ -85,6 +85,11 @@ func ModelVersion(v int) predicate.HealthScore {
 	return predicate.HealthScore(sql.FieldEQ(FieldModelVersion, v))
 }
 
+// PreviousScore applies equality check predicate on the "previous_score" field. It's identical to PreviousScoreEQ.
+func PreviousScore(v float64) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldEQ(FieldPreviousScore, v))
+}
+
 // ComputedAt applies equality check predicate on the "computed_at" field. It's identical to ComputedAtEQ.
 func ComputedAt(v time.Time) predicate.HealthScore {
 	return predicate.HealthScore(sql.FieldEQ(FieldComputedAt, v))
@@ -338,6 +343,86 @@ func ComponentsIsNil() predicate.HealthScore {
 // ComponentsNotNil applies the NotNil predicate on the "components" field.
 func ComponentsNotNil() predicate.HealthScore {
 	return predicate.HealthScore(sql.FieldNotNull(FieldComponents))
+}
+
+// PreviousScoreEQ applies the EQ predicate on the "previous_score" field.
+func PreviousScoreEQ(v float64) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldEQ(FieldPreviousScore, v))
+}
+
+// PreviousScoreNEQ applies the NEQ predicate on the "previous_score" field.
+func PreviousScoreNEQ(v float64) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldNEQ(FieldPreviousScore, v))
+}
+
+// PreviousScoreIn applies the In predicate on the "previous_score" field.
+func PreviousScoreIn(vs ...float64) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldIn(FieldPreviousScore, vs...))
+}
+
+// PreviousScoreNotIn applies the NotIn predicate on the "previous_score" field.
+func PreviousScoreNotIn(vs ...float64) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldNotIn(FieldPreviousScore, vs...))
+}
+
+// PreviousScoreGT applies the GT predicate on the "previous_score" field.
+func PreviousScoreGT(v float64) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldGT(FieldPreviousScore, v))
+}
+
+// PreviousScoreGTE applies the GTE predicate on the "previous_score" field.
+func PreviousScoreGTE(v float64) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldGTE(FieldPreviousScore, v))
+}
+
+// PreviousScoreLT applies the LT predicate on the "previous_score" field.
+func PreviousScoreLT(v float64) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldLT(FieldPreviousScore, v))
+}
+
+// PreviousScoreLTE applies the LTE predicate on the "previous_score" field.
+func PreviousScoreLTE(v float64) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldLTE(FieldPreviousScore, v))
+}
+
+// PreviousScoreIsNil applies the IsNil predicate on the "previous_score" field.
+func PreviousScoreIsNil() predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldIsNull(FieldPreviousScore))
+}
+
+// PreviousScoreNotNil applies the NotNil predicate on the "previous_score" field.
+func PreviousScoreNotNil() predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldNotNull(FieldPreviousScore))
+}
+
+// PreviousBandEQ applies the EQ predicate on the "previous_band" field.
+func PreviousBandEQ(v PreviousBand) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldEQ(FieldPreviousBand, v))
+}
+
+// PreviousBandNEQ applies the NEQ predicate on the "previous_band" field.
+func PreviousBandNEQ(v PreviousBand) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldNEQ(FieldPreviousBand, v))
+}
+
+// PreviousBandIn applies the In predicate on the "previous_band" field.
+func PreviousBandIn(vs ...PreviousBand) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldIn(FieldPreviousBand, vs...))
+}
+
+// PreviousBandNotIn applies the NotIn predicate on the "previous_band" field.
+func PreviousBandNotIn(vs ...PreviousBand) predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldNotIn(FieldPreviousBand, vs...))
+}
+
+// PreviousBandIsNil applies the IsNil predicate on the "previous_band" field.
+func PreviousBandIsNil() predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldIsNull(FieldPreviousBand))
+}
+
+// PreviousBandNotNil applies the NotNil predicate on the "previous_band" field.
+func PreviousBandNotNil() predicate.HealthScore {
+	return predicate.HealthScore(sql.FieldNotNull(FieldPreviousBand))
 }
 
 // ComputedAtEQ applies the EQ predicate on the "computed_at" field.

@@ -69,6 +69,18 @@ func (f EntitlementFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EntitlementMutation", m)
 }
 
+// The HealthModelFunc type is an adapter to allow the use of ordinary
+// function as HealthModel mutator.
+type HealthModelFunc func(context.Context, *ent.HealthModelMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f HealthModelFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.HealthModelMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.HealthModelMutation", m)
+}
+
 // The HealthScoreFunc type is an adapter to allow the use of ordinary
 // function as HealthScore mutator.
 type HealthScoreFunc func(context.Context, *ent.HealthScoreMutation) (ent.Value, error)

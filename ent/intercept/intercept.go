@@ -13,6 +13,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/contract"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
+	"github.com/opsgraph/opsgraph/ent/healthmodel"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
@@ -214,6 +215,33 @@ func (f TraverseEntitlement) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.EntitlementQuery", q)
+}
+
+// The HealthModelFunc type is an adapter to allow the use of ordinary function as a Querier.
+type HealthModelFunc func(context.Context, *ent.HealthModelQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f HealthModelFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.HealthModelQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.HealthModelQuery", q)
+}
+
+// The TraverseHealthModel type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseHealthModel func(context.Context, *ent.HealthModelQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseHealthModel) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseHealthModel) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.HealthModelQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.HealthModelQuery", q)
 }
 
 // The HealthScoreFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -472,6 +500,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ContractItemQuery, predicate.ContractItem, contractitem.OrderOption]{typ: ent.TypeContractItem, tq: q}, nil
 	case *ent.EntitlementQuery:
 		return &query[*ent.EntitlementQuery, predicate.Entitlement, entitlement.OrderOption]{typ: ent.TypeEntitlement, tq: q}, nil
+	case *ent.HealthModelQuery:
+		return &query[*ent.HealthModelQuery, predicate.HealthModel, healthmodel.OrderOption]{typ: ent.TypeHealthModel, tq: q}, nil
 	case *ent.HealthScoreQuery:
 		return &query[*ent.HealthScoreQuery, predicate.HealthScore, healthscore.OrderOption]{typ: ent.TypeHealthScore, tq: q}, nil
 	case *ent.HealthSignalQuery:

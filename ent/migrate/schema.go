@@ -25,6 +25,7 @@ var (
 		{Name: "billing_contact_name", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "billing_contact_email", Type: field.TypeString, Nullable: true, Size: 254},
 		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
+		{Name: "health_score_id", Type: field.TypeInt, Nullable: true},
 		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
 	}
 	// AccountsTable holds the schema information for the "accounts" table.
@@ -40,8 +41,14 @@ var (
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "accounts_users_owned_accounts",
+				Symbol:     "accounts_health_scores_health",
 				Columns:    []*schema.Column{AccountsColumns[14]},
+				RefColumns: []*schema.Column{HealthScoresColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "accounts_users_owned_accounts",
+				Columns:    []*schema.Column{AccountsColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -60,7 +67,7 @@ var (
 			{
 				Name:    "account_owner_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[14]},
+				Columns: []*schema.Column{AccountsColumns[15]},
 			},
 			{
 				Name:    "account_parent_id",
@@ -391,6 +398,44 @@ var (
 			},
 		},
 	}
+	// HealthModelsColumns holds the columns for the "health_models" table.
+	HealthModelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "fingerprint", Type: field.TypeString},
+		{Name: "definition", Type: field.TypeString, Size: 2147483647},
+		{Name: "activated_at", Type: field.TypeTime},
+	}
+	// HealthModelsTable holds the schema information for the "health_models" table.
+	HealthModelsTable = &schema.Table{
+		Name:       "health_models",
+		Columns:    HealthModelsColumns,
+		PrimaryKey: []*schema.Column{HealthModelsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "healthmodel_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{HealthModelsColumns[1]},
+			},
+			{
+				Name:    "healthmodel_updated_at",
+				Unique:  false,
+				Columns: []*schema.Column{HealthModelsColumns[2]},
+			},
+			{
+				Name:    "healthmodel_version",
+				Unique:  true,
+				Columns: []*schema.Column{HealthModelsColumns[3]},
+			},
+			{
+				Name:    "healthmodel_fingerprint",
+				Unique:  true,
+				Columns: []*schema.Column{HealthModelsColumns[4]},
+			},
+		},
+	}
 	// HealthScoresColumns holds the columns for the "health_scores" table.
 	HealthScoresColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -401,6 +446,8 @@ var (
 		{Name: "coverage", Type: field.TypeFloat64},
 		{Name: "model_version", Type: field.TypeInt},
 		{Name: "components", Type: field.TypeJSON, Nullable: true},
+		{Name: "previous_score", Type: field.TypeFloat64, Nullable: true},
+		{Name: "previous_band", Type: field.TypeEnum, Nullable: true, Enums: []string{"GREEN", "YELLOW", "RED"}},
 		{Name: "computed_at", Type: field.TypeTime},
 		{Name: "account_id", Type: field.TypeInt},
 	}
@@ -412,7 +459,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "health_scores_accounts_health_scores",
-				Columns:    []*schema.Column{HealthScoresColumns[9]},
+				Columns:    []*schema.Column{HealthScoresColumns[11]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -431,7 +478,7 @@ var (
 			{
 				Name:    "healthscore_account_id_computed_at",
 				Unique:  false,
-				Columns: []*schema.Column{HealthScoresColumns[9], HealthScoresColumns[8]},
+				Columns: []*schema.Column{HealthScoresColumns[11], HealthScoresColumns[10]},
 			},
 			{
 				Name:    "healthscore_band",
@@ -446,7 +493,7 @@ var (
 			{
 				Name:    "healthscore_computed_at",
 				Unique:  false,
-				Columns: []*schema.Column{HealthScoresColumns[8]},
+				Columns: []*schema.Column{HealthScoresColumns[10]},
 			},
 		},
 	}
@@ -784,6 +831,7 @@ var (
 		{Name: "resolution_due_at", Type: field.TypeTime, Nullable: true},
 		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
 		{Name: "resolution_notes", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "history", Type: field.TypeJSON, Nullable: true},
 		{Name: "account_id", Type: field.TypeInt, Nullable: true},
 		{Name: "order_id", Type: field.TypeInt, Nullable: true},
 		{Name: "requester_id", Type: field.TypeInt},
@@ -797,25 +845,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "requests_accounts_requests",
-				Columns:    []*schema.Column{RequestsColumns[14]},
+				Columns:    []*schema.Column{RequestsColumns[15]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "requests_orders_order",
-				Columns:    []*schema.Column{RequestsColumns[15]},
+				Columns:    []*schema.Column{RequestsColumns[16]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "requests_users_requested_requests",
-				Columns:    []*schema.Column{RequestsColumns[16]},
+				Columns:    []*schema.Column{RequestsColumns[17]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "requests_users_assigned_requests",
-				Columns:    []*schema.Column{RequestsColumns[17]},
+				Columns:    []*schema.Column{RequestsColumns[18]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -834,22 +882,22 @@ var (
 			{
 				Name:    "request_requester_id",
 				Unique:  false,
-				Columns: []*schema.Column{RequestsColumns[16]},
+				Columns: []*schema.Column{RequestsColumns[17]},
 			},
 			{
 				Name:    "request_assignee_id",
 				Unique:  false,
-				Columns: []*schema.Column{RequestsColumns[17]},
+				Columns: []*schema.Column{RequestsColumns[18]},
 			},
 			{
 				Name:    "request_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{RequestsColumns[14]},
+				Columns: []*schema.Column{RequestsColumns[15]},
 			},
 			{
 				Name:    "request_order_id",
 				Unique:  false,
-				Columns: []*schema.Column{RequestsColumns[15]},
+				Columns: []*schema.Column{RequestsColumns[16]},
 			},
 			{
 				Name:    "request_status_priority",
@@ -915,6 +963,7 @@ var (
 		ContractsTable,
 		ContractItemsTable,
 		EntitlementsTable,
+		HealthModelsTable,
 		HealthScoresTable,
 		HealthSignalsTable,
 		IdempotencyKeysTable,
@@ -929,7 +978,8 @@ var (
 
 func init() {
 	AccountsTable.ForeignKeys[0].RefTable = AccountsTable
-	AccountsTable.ForeignKeys[1].RefTable = UsersTable
+	AccountsTable.ForeignKeys[1].RefTable = HealthScoresTable
+	AccountsTable.ForeignKeys[2].RefTable = UsersTable
 	AccountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
@@ -952,6 +1002,9 @@ func init() {
 	EntitlementsTable.ForeignKeys[3].RefTable = OrderLinesTable
 	EntitlementsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
+	}
+	HealthModelsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(60129542144),
 	}
 	HealthScoresTable.ForeignKeys[0].RefTable = AccountsTable
 	HealthScoresTable.Annotation = &entsql.Annotation{

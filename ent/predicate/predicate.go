@@ -21,6 +21,9 @@ type ContractItem func(*sql.Selector)
 // Entitlement is the predicate function for entitlement builders.
 type Entitlement func(*sql.Selector)
 
+// HealthModel is the predicate function for healthmodel builders.
+type HealthModel func(*sql.Selector)
+
 // HealthScore is the predicate function for healthscore builders.
 type HealthScore func(*sql.Selector)
 

@@ -231,6 +231,30 @@ func (f EntitlementMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EntitlementMutation", m)
 }
 
+// The HealthModelQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type HealthModelQueryRuleFunc func(context.Context, *ent.HealthModelQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f HealthModelQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.HealthModelQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.HealthModelQuery", q)
+}
+
+// The HealthModelMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type HealthModelMutationRuleFunc func(context.Context, *ent.HealthModelMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f HealthModelMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.HealthModelMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.HealthModelMutation", m)
+}
+
 // The HealthScoreQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type HealthScoreQueryRuleFunc func(context.Context, *ent.HealthScoreQuery) error
@@ -492,6 +516,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.EntitlementQuery:
 		return q.Filter(), nil
+	case *ent.HealthModelQuery:
+		return q.Filter(), nil
 	case *ent.HealthScoreQuery:
 		return q.Filter(), nil
 	case *ent.HealthSignalQuery:
@@ -526,6 +552,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ContractItemMutation:
 		return m.Filter(), nil
 	case *ent.EntitlementMutation:
+		return m.Filter(), nil
+	case *ent.HealthModelMutation:
 		return m.Filter(), nil
 	case *ent.HealthScoreMutation:
 		return m.Filter(), nil

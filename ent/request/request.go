@@ -52,6 +52,8 @@ const (
 	FieldResolvedAt = "resolved_at"
 	// FieldResolutionNotes holds the string denoting the resolution_notes field in the database.
 	FieldResolutionNotes = "resolution_notes"
+	// FieldHistory holds the string denoting the history field in the database.
+	FieldHistory = "history"
 	// EdgeRequester holds the string denoting the requester edge name in mutations.
 	EdgeRequester = "requester"
 	// EdgeAssignee holds the string denoting the assignee edge name in mutations.
@@ -112,6 +114,7 @@ var Columns = []string{
 	FieldResolutionDueAt,
 	FieldResolvedAt,
 	FieldResolutionNotes,
+	FieldHistory,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

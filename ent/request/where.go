@@ -855,6 +855,16 @@ func ResolutionNotesContainsFold(v string) predicate.Request {
 	return predicate.Request(sql.FieldContainsFold(FieldResolutionNotes, v))
 }
 
+// HistoryIsNil applies the IsNil predicate on the "history" field.
+func HistoryIsNil() predicate.Request {
+	return predicate.Request(sql.FieldIsNull(FieldHistory))
+}
+
+// HistoryNotNil applies the NotNil predicate on the "history" field.
+func HistoryNotNil() predicate.Request {
+	return predicate.Request(sql.FieldNotNull(FieldHistory))
+}
+
 // HasRequester applies the HasEdge predicate on the "requester" edge.
 func HasRequester() predicate.Request {
 	return predicate.Request(func(s *sql.Selector) {

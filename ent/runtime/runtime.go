@@ -11,6 +11,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/contract"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
+	"github.com/opsgraph/opsgraph/ent/healthmodel"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
@@ -270,6 +271,46 @@ func init() {
 	entitlementDescOverrideReason := entitlementFields[14].Descriptor()
 	// entitlement.OverrideReasonValidator is a validator for the "override_reason" field. It is called by the builders before save.
 	entitlement.OverrideReasonValidator = entitlementDescOverrideReason.Validators[0].(func(string) error)
+	healthmodelMixin := schema.HealthModel{}.Mixin()
+	healthmodel.Policy = privacy.NewPolicies(healthmodelMixin[1], schema.HealthModel{})
+	healthmodel.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := healthmodel.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	healthmodelMixinFields0 := healthmodelMixin[0].Fields()
+	_ = healthmodelMixinFields0
+	healthmodelFields := schema.HealthModel{}.Fields()
+	_ = healthmodelFields
+	// healthmodelDescCreatedAt is the schema descriptor for created_at field.
+	healthmodelDescCreatedAt := healthmodelMixinFields0[0].Descriptor()
+	// healthmodel.DefaultCreatedAt holds the default value on creation for the created_at field.
+	healthmodel.DefaultCreatedAt = healthmodelDescCreatedAt.Default.(func() time.Time)
+	// healthmodelDescUpdatedAt is the schema descriptor for updated_at field.
+	healthmodelDescUpdatedAt := healthmodelMixinFields0[1].Descriptor()
+	// healthmodel.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	healthmodel.DefaultUpdatedAt = healthmodelDescUpdatedAt.Default.(func() time.Time)
+	// healthmodel.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	healthmodel.UpdateDefaultUpdatedAt = healthmodelDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// healthmodelDescVersion is the schema descriptor for version field.
+	healthmodelDescVersion := healthmodelFields[0].Descriptor()
+	// healthmodel.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	healthmodel.VersionValidator = healthmodelDescVersion.Validators[0].(func(int) error)
+	// healthmodelDescFingerprint is the schema descriptor for fingerprint field.
+	healthmodelDescFingerprint := healthmodelFields[1].Descriptor()
+	// healthmodel.FingerprintValidator is a validator for the "fingerprint" field. It is called by the builders before save.
+	healthmodel.FingerprintValidator = healthmodelDescFingerprint.Validators[0].(func(string) error)
+	// healthmodelDescDefinition is the schema descriptor for definition field.
+	healthmodelDescDefinition := healthmodelFields[2].Descriptor()
+	// healthmodel.DefinitionValidator is a validator for the "definition" field. It is called by the builders before save.
+	healthmodel.DefinitionValidator = healthmodelDescDefinition.Validators[0].(func(string) error)
+	// healthmodelDescActivatedAt is the schema descriptor for activated_at field.
+	healthmodelDescActivatedAt := healthmodelFields[3].Descriptor()
+	// healthmodel.DefaultActivatedAt holds the default value on creation for the activated_at field.
+	healthmodel.DefaultActivatedAt = healthmodelDescActivatedAt.Default.(func() time.Time)
 	healthscoreMixin := schema.HealthScore{}.Mixin()
 	healthscore.Policy = privacy.NewPolicies(healthscoreMixin[1], schema.HealthScore{})
 	healthscore.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -307,7 +348,7 @@ func init() {
 	// healthscore.ModelVersionValidator is a validator for the "model_version" field. It is called by the builders before save.
 	healthscore.ModelVersionValidator = healthscoreDescModelVersion.Validators[0].(func(int) error)
 	// healthscoreDescComputedAt is the schema descriptor for computed_at field.
-	healthscoreDescComputedAt := healthscoreFields[6].Descriptor()
+	healthscoreDescComputedAt := healthscoreFields[8].Descriptor()
 	// healthscore.DefaultComputedAt holds the default value on creation for the computed_at field.
 	healthscore.DefaultComputedAt = healthscoreDescComputedAt.Default.(func() time.Time)
 	healthsignalMixin := schema.HealthSignal{}.Mixin()

@@ -74,6 +74,11 @@ func (Account) Fields() []ent.Field {
 			Optional().
 			MaxLen(254).
 			Comment("Email of the billing contact (PII)."),
+		field.Int("health_score_id").
+			Optional().
+			Nillable().
+			Comment("The account's latest health score.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -110,6 +115,11 @@ func (Account) Edges() []ent.Edge {
 		edge.To("requests", Request.Type).
 			Comment("Ops requests about the account.").
 			Annotations(listEdge()...),
+		edge.To("health", HealthScore.Type).
+			Field("health_score_id").
+			Unique().
+			Comment("The latest health score, with its trend against the one before; null until the account is first scored.").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 

@@ -42,6 +42,15 @@ func (HealthScore) Fields() []ent.Field {
 		field.JSON("components", []schematype.ScoreComponent{}).
 			Optional().
 			Comment("Per-measure breakdown of the score."),
+		field.Float("previous_score").
+			Optional().
+			Nillable().
+			Comment("Score of the account's computation before this one; null for the first."),
+		field.Enum("previous_band").
+			Values("GREEN", "YELLOW", "RED").
+			Optional().
+			Nillable().
+			Comment("Band of the account's computation before this one; null for the first."),
 		field.Time("computed_at").
 			Default(time.Now).
 			Comment("When the score was computed.").

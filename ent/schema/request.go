@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 )
 
 // Request is an item of the CS Ops request queue.
@@ -81,6 +83,9 @@ func (Request) Fields() []ent.Field {
 		field.Text("resolution_notes").
 			Optional().
 			Comment("How the request was resolved (internal)."),
+		field.JSON("history", []schematype.RequestEvent{}).
+			Optional().
+			Comment("The request's timeline, oldest first: every action with its actor, status and priority. The SLA clocks are computed from it."),
 	}
 }
 

@@ -42,10 +42,16 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Account() AccountResolver
 	AuditEvent() AuditEventResolver
 	Entitlement() EntitlementResolver
+	HealthModel() HealthModelResolver
+	HealthScore() HealthScoreResolver
 	Mutation() MutationResolver
+	Order() OrderResolver
 	Query() QueryResolver
+	Request() RequestResolver
+	RequestEvent() RequestEventResolver
 }
 
 type DirectiveRoot struct {
@@ -61,6 +67,8 @@ type ComplexityRoot struct {
 		Domain                  func(childComplexity int) int
 		Entitlements            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EntitlementOrder, where *ent.EntitlementWhereInput) int
 		ExternalCrmID           func(childComplexity int) int
+		Health                  func(childComplexity int) int
+		HealthHistory           func(childComplexity int, since *time.Time, last *int) int
 		HealthScores            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.HealthScoreOrder, where *ent.HealthScoreWhereInput) int
 		HealthSignals           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.HealthSignalOrder, where *ent.HealthSignalWhereInput) int
 		ID                      func(childComplexity int) int
@@ -235,17 +243,37 @@ type ComplexityRoot struct {
 		Redacted func(childComplexity int) int
 	}
 
+	HealthMeasure struct {
+		FreshnessSeconds func(childComplexity int) int
+		HigherIsBetter   func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		Normalisation    func(childComplexity int) int
+		Weight           func(childComplexity int) int
+	}
+
+	HealthModel struct {
+		ActivatedAt func(childComplexity int) int
+		Fingerprint func(childComplexity int) int
+		GreenFrom   func(childComplexity int) int
+		Measures    func(childComplexity int) int
+		Version     func(childComplexity int) int
+		YellowFrom  func(childComplexity int) int
+	}
+
 	HealthScore struct {
-		Account      func(childComplexity int) int
-		Band         func(childComplexity int) int
-		Components   func(childComplexity int) int
-		ComputedAt   func(childComplexity int) int
-		Coverage     func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		ID           func(childComplexity int) int
-		ModelVersion func(childComplexity int) int
-		Score        func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
+		Account       func(childComplexity int) int
+		Band          func(childComplexity int) int
+		Components    func(childComplexity int) int
+		ComputedAt    func(childComplexity int) int
+		Coverage      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		ModelVersion  func(childComplexity int) int
+		PreviousBand  func(childComplexity int) int
+		PreviousScore func(childComplexity int) int
+		Score         func(childComplexity int) int
+		Trend         func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
 	}
 
 	HealthScoreConnection struct {
@@ -257,6 +285,12 @@ type ComplexityRoot struct {
 	HealthScoreEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	HealthScoreRecomputePayload struct {
+		Recomputed func(childComplexity int) int
+		Score      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	HealthSignal struct {
@@ -282,6 +316,21 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	HealthSignalsIngestPayload struct {
+		Accepted   func(childComplexity int) int
+		Duplicates func(childComplexity int) int
+		Scores     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	HealthTrend struct {
+		BandChanged   func(childComplexity int) int
+		Change        func(childComplexity int) int
+		Direction     func(childComplexity int) int
+		PreviousBand  func(childComplexity int) int
+		PreviousScore func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AccountCreate          func(childComplexity int, input ent.CreateAccountInput, idempotencyKey *string) int
 		AccountUpdate          func(childComplexity int, id int, input ent.UpdateAccountInput) int
@@ -294,14 +343,34 @@ type ComplexityRoot struct {
 		EntitlementResume      func(childComplexity int, input model.EntitlementStatusInput) int
 		EntitlementRevoke      func(childComplexity int, input model.EntitlementStatusInput) int
 		EntitlementSuspend     func(childComplexity int, input model.EntitlementStatusInput) int
+		HealthScoreRecompute   func(childComplexity int, input model.HealthScoreRecomputeInput) int
+		HealthSignalsIngest    func(childComplexity int, input model.HealthSignalsIngestInput) int
+		OrderCancel            func(childComplexity int, input model.OrderTransitionInput) int
+		OrderCreate            func(childComplexity int, input model.OrderCreateInput, idempotencyKey *string) int
+		OrderFulfill           func(childComplexity int, input model.OrderTransitionInput) int
+		OrderMarkInvoiced      func(childComplexity int, input model.OrderMarkInvoicedInput) int
+		OrderReject            func(childComplexity int, input model.OrderRejectInput) int
+		OrderStartProvisioning func(childComplexity int, input model.OrderTransitionInput) int
+		OrderSubmit            func(childComplexity int, input model.OrderSubmitInput, idempotencyKey *string) int
+		OrderUpdate            func(childComplexity int, input model.OrderUpdateInput) int
+		OrderValidate          func(childComplexity int, input model.OrderValidateInput) int
 		ProductCreate          func(childComplexity int, input ent.CreateProductInput, idempotencyKey *string) int
 		ProductUpdate          func(childComplexity int, id int, input ent.UpdateProductInput) int
+		RequestAssign          func(childComplexity int, input model.RequestAssignInput) int
+		RequestClose           func(childComplexity int, input model.RequestActionInput) int
+		RequestCreate          func(childComplexity int, input model.RequestCreateInput, idempotencyKey *string) int
+		RequestReopen          func(childComplexity int, input model.RequestActionInput) int
+		RequestResolve         func(childComplexity int, input model.RequestResolveInput) int
+		RequestRespond         func(childComplexity int, input model.RequestRespondInput) int
+		RequestSetStatus       func(childComplexity int, input model.RequestSetStatusInput) int
+		RequestTriage          func(childComplexity int, input model.RequestTriageInput) int
 		UserCreate             func(childComplexity int, input ent.CreateUserInput, idempotencyKey *string) int
 		UserUpdate             func(childComplexity int, id int, input ent.UpdateUserInput) int
 	}
 
 	Order struct {
 		Account          func(childComplexity int) int
+		AllowedActions   func(childComplexity int) int
 		BillingStatus    func(childComplexity int) int
 		CancelledAt      func(childComplexity int) int
 		Contract         func(childComplexity int) int
@@ -381,6 +450,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OrderPayload struct {
+		Order      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	OrderValidationError struct {
 		Code    func(childComplexity int) int
 		Line    func(childComplexity int) int
@@ -429,6 +503,7 @@ type ComplexityRoot struct {
 		ContractItems func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContractItemOrder, where *ent.ContractItemWhereInput) int
 		Contracts     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContractOrder, where *ent.ContractWhereInput) int
 		Entitlements  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EntitlementOrder, where *ent.EntitlementWhereInput) int
+		HealthModel   func(childComplexity int) int
 		HealthScores  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.HealthScoreOrder, where *ent.HealthScoreWhereInput) int
 		HealthSignals func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.HealthSignalOrder, where *ent.HealthSignalWhereInput) int
 		Node          func(childComplexity int, id int) int
@@ -442,24 +517,30 @@ type ComplexityRoot struct {
 	}
 
 	Request struct {
-		Account         func(childComplexity int) int
-		Assignee        func(childComplexity int) int
-		Category        func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Description     func(childComplexity int) int
-		FirstResponseAt func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Number          func(childComplexity int) int
-		Order           func(childComplexity int) int
-		Priority        func(childComplexity int) int
-		Requester       func(childComplexity int) int
-		ResolutionDueAt func(childComplexity int) int
-		ResolutionNotes func(childComplexity int) int
-		ResolvedAt      func(childComplexity int) int
-		ResponseDueAt   func(childComplexity int) int
-		Status          func(childComplexity int) int
-		Title           func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
+		Account            func(childComplexity int) int
+		Assignee           func(childComplexity int) int
+		Category           func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		Description        func(childComplexity int) int
+		FirstResponseAt    func(childComplexity int) int
+		History            func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Number             func(childComplexity int) int
+		Order              func(childComplexity int) int
+		Priority           func(childComplexity int) int
+		Requester          func(childComplexity int) int
+		ResolutionDueAt    func(childComplexity int) int
+		ResolutionNotes    func(childComplexity int) int
+		ResolutionSLAState func(childComplexity int) int
+		ResolvedAt         func(childComplexity int) int
+		ResponseDueAt      func(childComplexity int) int
+		ResponseSLAState   func(childComplexity int) int
+		SLAPaused          func(childComplexity int) int
+		SLAState           func(childComplexity int) int
+		Status             func(childComplexity int) int
+		TimeToResolution   func(childComplexity int) int
+		Title              func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
 	}
 
 	RequestConnection struct {
@@ -471,6 +552,21 @@ type ComplexityRoot struct {
 	RequestEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RequestEvent struct {
+		Action     func(childComplexity int) int
+		Actor      func(childComplexity int) int
+		At         func(childComplexity int) int
+		FromStatus func(childComplexity int) int
+		Note       func(childComplexity int) int
+		Priority   func(childComplexity int) int
+		ToStatus   func(childComplexity int) int
+	}
+
+	RequestPayload struct {
+		Request    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	ScoreComponent struct {
@@ -524,6 +620,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccountResolver interface {
+	HealthHistory(ctx context.Context, obj *ent.Account, since *time.Time, last *int) ([]*ent.HealthScore, error)
+}
 type AuditEventResolver interface {
 	Changes(ctx context.Context, obj *ent.AuditEvent) ([]*schematype.FieldChange, error)
 }
@@ -534,6 +633,14 @@ type EntitlementResolver interface {
 	OverLimit(ctx context.Context, obj *ent.Entitlement) (bool, error)
 	Utilization(ctx context.Context, obj *ent.Entitlement) (*float64, error)
 	EffectiveStatus(ctx context.Context, obj *ent.Entitlement) (entitlement.Status, error)
+}
+type HealthModelResolver interface {
+	Measures(ctx context.Context, obj *ent.HealthModel) ([]*model.HealthMeasure, error)
+	GreenFrom(ctx context.Context, obj *ent.HealthModel) (float64, error)
+	YellowFrom(ctx context.Context, obj *ent.HealthModel) (float64, error)
+}
+type HealthScoreResolver interface {
+	Trend(ctx context.Context, obj *ent.HealthScore) (*model.HealthTrend, error)
 }
 type MutationResolver interface {
 	UserCreate(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*model.UserPayload, error)
@@ -551,6 +658,28 @@ type MutationResolver interface {
 	EntitlementSuspend(ctx context.Context, input model.EntitlementStatusInput) (*model.EntitlementPayload, error)
 	EntitlementResume(ctx context.Context, input model.EntitlementStatusInput) (*model.EntitlementPayload, error)
 	EntitlementRevoke(ctx context.Context, input model.EntitlementStatusInput) (*model.EntitlementPayload, error)
+	HealthSignalsIngest(ctx context.Context, input model.HealthSignalsIngestInput) (*model.HealthSignalsIngestPayload, error)
+	HealthScoreRecompute(ctx context.Context, input model.HealthScoreRecomputeInput) (*model.HealthScoreRecomputePayload, error)
+	OrderCreate(ctx context.Context, input model.OrderCreateInput, idempotencyKey *string) (*model.OrderPayload, error)
+	OrderUpdate(ctx context.Context, input model.OrderUpdateInput) (*model.OrderPayload, error)
+	OrderSubmit(ctx context.Context, input model.OrderSubmitInput, idempotencyKey *string) (*model.OrderPayload, error)
+	OrderValidate(ctx context.Context, input model.OrderValidateInput) (*model.OrderPayload, error)
+	OrderStartProvisioning(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error)
+	OrderFulfill(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error)
+	OrderReject(ctx context.Context, input model.OrderRejectInput) (*model.OrderPayload, error)
+	OrderCancel(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error)
+	OrderMarkInvoiced(ctx context.Context, input model.OrderMarkInvoicedInput) (*model.OrderPayload, error)
+	RequestCreate(ctx context.Context, input model.RequestCreateInput, idempotencyKey *string) (*model.RequestPayload, error)
+	RequestTriage(ctx context.Context, input model.RequestTriageInput) (*model.RequestPayload, error)
+	RequestAssign(ctx context.Context, input model.RequestAssignInput) (*model.RequestPayload, error)
+	RequestRespond(ctx context.Context, input model.RequestRespondInput) (*model.RequestPayload, error)
+	RequestSetStatus(ctx context.Context, input model.RequestSetStatusInput) (*model.RequestPayload, error)
+	RequestResolve(ctx context.Context, input model.RequestResolveInput) (*model.RequestPayload, error)
+	RequestReopen(ctx context.Context, input model.RequestActionInput) (*model.RequestPayload, error)
+	RequestClose(ctx context.Context, input model.RequestActionInput) (*model.RequestPayload, error)
+}
+type OrderResolver interface {
+	AllowedActions(ctx context.Context, obj *ent.Order) ([]model.OrderAction, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -568,6 +697,19 @@ type QueryResolver interface {
 	Products(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProductOrder, where *ent.ProductWhereInput) (*ent.ProductConnection, error)
 	Requests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RequestOrder, where *ent.RequestWhereInput) (*ent.RequestConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	HealthModel(ctx context.Context) (*ent.HealthModel, error)
+}
+type RequestResolver interface {
+	ResponseSLAState(ctx context.Context, obj *ent.Request) (model.SLAState, error)
+	ResolutionSLAState(ctx context.Context, obj *ent.Request) (model.SLAState, error)
+	SLAState(ctx context.Context, obj *ent.Request) (model.SLAState, error)
+	SLAPaused(ctx context.Context, obj *ent.Request) (bool, error)
+	TimeToResolution(ctx context.Context, obj *ent.Request) (*int64, error)
+}
+type RequestEventResolver interface {
+	FromStatus(ctx context.Context, obj *schematype.RequestEvent) (*request.Status, error)
+	ToStatus(ctx context.Context, obj *schematype.RequestEvent) (request.Status, error)
+	Priority(ctx context.Context, obj *schematype.RequestEvent) (request.Priority, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -651,6 +793,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.ExternalCrmID(childComplexity), true
+	case "Account.health":
+		if e.ComplexityRoot.Account.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Health(childComplexity), true
+	case "Account.healthHistory":
+		if e.ComplexityRoot.Account.HealthHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Account_healthHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.HealthHistory(childComplexity, args["since"].(*time.Time), args["last"].(*int)), true
 	case "Account.healthScores":
 		if e.ComplexityRoot.Account.HealthScores == nil {
 			break
@@ -1374,6 +1533,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FieldChange.Redacted(childComplexity), true
 
+	case "HealthMeasure.freshnessSeconds":
+		if e.ComplexityRoot.HealthMeasure.FreshnessSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMeasure.FreshnessSeconds(childComplexity), true
+	case "HealthMeasure.higherIsBetter":
+		if e.ComplexityRoot.HealthMeasure.HigherIsBetter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMeasure.HigherIsBetter(childComplexity), true
+	case "HealthMeasure.kind":
+		if e.ComplexityRoot.HealthMeasure.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMeasure.Kind(childComplexity), true
+	case "HealthMeasure.normalisation":
+		if e.ComplexityRoot.HealthMeasure.Normalisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMeasure.Normalisation(childComplexity), true
+	case "HealthMeasure.weight":
+		if e.ComplexityRoot.HealthMeasure.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMeasure.Weight(childComplexity), true
+
+	case "HealthModel.activatedAt":
+		if e.ComplexityRoot.HealthModel.ActivatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthModel.ActivatedAt(childComplexity), true
+	case "HealthModel.fingerprint":
+		if e.ComplexityRoot.HealthModel.Fingerprint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthModel.Fingerprint(childComplexity), true
+	case "HealthModel.greenFrom":
+		if e.ComplexityRoot.HealthModel.GreenFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthModel.GreenFrom(childComplexity), true
+	case "HealthModel.measures":
+		if e.ComplexityRoot.HealthModel.Measures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthModel.Measures(childComplexity), true
+	case "HealthModel.version":
+		if e.ComplexityRoot.HealthModel.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthModel.Version(childComplexity), true
+	case "HealthModel.yellowFrom":
+		if e.ComplexityRoot.HealthModel.YellowFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthModel.YellowFrom(childComplexity), true
+
 	case "HealthScore.account":
 		if e.ComplexityRoot.HealthScore.Account == nil {
 			break
@@ -1422,12 +1649,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.HealthScore.ModelVersion(childComplexity), true
+	case "HealthScore.previousBand":
+		if e.ComplexityRoot.HealthScore.PreviousBand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthScore.PreviousBand(childComplexity), true
+	case "HealthScore.previousScore":
+		if e.ComplexityRoot.HealthScore.PreviousScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthScore.PreviousScore(childComplexity), true
 	case "HealthScore.score":
 		if e.ComplexityRoot.HealthScore.Score == nil {
 			break
 		}
 
 		return e.ComplexityRoot.HealthScore.Score(childComplexity), true
+	case "HealthScore.trend":
+		if e.ComplexityRoot.HealthScore.Trend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthScore.Trend(childComplexity), true
 	case "HealthScore.updatedAt":
 		if e.ComplexityRoot.HealthScore.UpdatedAt == nil {
 			break
@@ -1466,6 +1711,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.HealthScoreEdge.Node(childComplexity), true
+
+	case "HealthScoreRecomputePayload.recomputed":
+		if e.ComplexityRoot.HealthScoreRecomputePayload.Recomputed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthScoreRecomputePayload.Recomputed(childComplexity), true
+	case "HealthScoreRecomputePayload.score":
+		if e.ComplexityRoot.HealthScoreRecomputePayload.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthScoreRecomputePayload.Score(childComplexity), true
+	case "HealthScoreRecomputePayload.userErrors":
+		if e.ComplexityRoot.HealthScoreRecomputePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthScoreRecomputePayload.UserErrors(childComplexity), true
 
 	case "HealthSignal.account":
 		if e.ComplexityRoot.HealthSignal.Account == nil {
@@ -1553,6 +1817,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.HealthSignalEdge.Node(childComplexity), true
+
+	case "HealthSignalsIngestPayload.accepted":
+		if e.ComplexityRoot.HealthSignalsIngestPayload.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthSignalsIngestPayload.Accepted(childComplexity), true
+	case "HealthSignalsIngestPayload.duplicates":
+		if e.ComplexityRoot.HealthSignalsIngestPayload.Duplicates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthSignalsIngestPayload.Duplicates(childComplexity), true
+	case "HealthSignalsIngestPayload.scores":
+		if e.ComplexityRoot.HealthSignalsIngestPayload.Scores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthSignalsIngestPayload.Scores(childComplexity), true
+	case "HealthSignalsIngestPayload.userErrors":
+		if e.ComplexityRoot.HealthSignalsIngestPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthSignalsIngestPayload.UserErrors(childComplexity), true
+
+	case "HealthTrend.bandChanged":
+		if e.ComplexityRoot.HealthTrend.BandChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthTrend.BandChanged(childComplexity), true
+	case "HealthTrend.change":
+		if e.ComplexityRoot.HealthTrend.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthTrend.Change(childComplexity), true
+	case "HealthTrend.direction":
+		if e.ComplexityRoot.HealthTrend.Direction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthTrend.Direction(childComplexity), true
+	case "HealthTrend.previousBand":
+		if e.ComplexityRoot.HealthTrend.PreviousBand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthTrend.PreviousBand(childComplexity), true
+	case "HealthTrend.previousScore":
+		if e.ComplexityRoot.HealthTrend.PreviousScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthTrend.PreviousScore(childComplexity), true
 
 	case "Mutation.accountCreate":
 		if e.ComplexityRoot.Mutation.AccountCreate == nil {
@@ -1675,6 +1995,127 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EntitlementSuspend(childComplexity, args["input"].(model.EntitlementStatusInput)), true
+	case "Mutation.healthScoreRecompute":
+		if e.ComplexityRoot.Mutation.HealthScoreRecompute == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_healthScoreRecompute_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.HealthScoreRecompute(childComplexity, args["input"].(model.HealthScoreRecomputeInput)), true
+	case "Mutation.healthSignalsIngest":
+		if e.ComplexityRoot.Mutation.HealthSignalsIngest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_healthSignalsIngest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.HealthSignalsIngest(childComplexity, args["input"].(model.HealthSignalsIngestInput)), true
+	case "Mutation.orderCancel":
+		if e.ComplexityRoot.Mutation.OrderCancel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderCancel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderCancel(childComplexity, args["input"].(model.OrderTransitionInput)), true
+	case "Mutation.orderCreate":
+		if e.ComplexityRoot.Mutation.OrderCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderCreate(childComplexity, args["input"].(model.OrderCreateInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.orderFulfill":
+		if e.ComplexityRoot.Mutation.OrderFulfill == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderFulfill_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderFulfill(childComplexity, args["input"].(model.OrderTransitionInput)), true
+	case "Mutation.orderMarkInvoiced":
+		if e.ComplexityRoot.Mutation.OrderMarkInvoiced == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderMarkInvoiced_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderMarkInvoiced(childComplexity, args["input"].(model.OrderMarkInvoicedInput)), true
+	case "Mutation.orderReject":
+		if e.ComplexityRoot.Mutation.OrderReject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderReject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderReject(childComplexity, args["input"].(model.OrderRejectInput)), true
+	case "Mutation.orderStartProvisioning":
+		if e.ComplexityRoot.Mutation.OrderStartProvisioning == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderStartProvisioning_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderStartProvisioning(childComplexity, args["input"].(model.OrderTransitionInput)), true
+	case "Mutation.orderSubmit":
+		if e.ComplexityRoot.Mutation.OrderSubmit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderSubmit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderSubmit(childComplexity, args["input"].(model.OrderSubmitInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.orderUpdate":
+		if e.ComplexityRoot.Mutation.OrderUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderUpdate(childComplexity, args["input"].(model.OrderUpdateInput)), true
+	case "Mutation.orderValidate":
+		if e.ComplexityRoot.Mutation.OrderValidate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderValidate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderValidate(childComplexity, args["input"].(model.OrderValidateInput)), true
 	case "Mutation.productCreate":
 		if e.ComplexityRoot.Mutation.ProductCreate == nil {
 			break
@@ -1697,6 +2138,94 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ProductUpdate(childComplexity, args["id"].(int), args["input"].(ent.UpdateProductInput)), true
+	case "Mutation.requestAssign":
+		if e.ComplexityRoot.Mutation.RequestAssign == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestAssign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestAssign(childComplexity, args["input"].(model.RequestAssignInput)), true
+	case "Mutation.requestClose":
+		if e.ComplexityRoot.Mutation.RequestClose == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestClose_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestClose(childComplexity, args["input"].(model.RequestActionInput)), true
+	case "Mutation.requestCreate":
+		if e.ComplexityRoot.Mutation.RequestCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestCreate(childComplexity, args["input"].(model.RequestCreateInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.requestReopen":
+		if e.ComplexityRoot.Mutation.RequestReopen == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestReopen_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestReopen(childComplexity, args["input"].(model.RequestActionInput)), true
+	case "Mutation.requestResolve":
+		if e.ComplexityRoot.Mutation.RequestResolve == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestResolve_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestResolve(childComplexity, args["input"].(model.RequestResolveInput)), true
+	case "Mutation.requestRespond":
+		if e.ComplexityRoot.Mutation.RequestRespond == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestRespond_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestRespond(childComplexity, args["input"].(model.RequestRespondInput)), true
+	case "Mutation.requestSetStatus":
+		if e.ComplexityRoot.Mutation.RequestSetStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestSetStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestSetStatus(childComplexity, args["input"].(model.RequestSetStatusInput)), true
+	case "Mutation.requestTriage":
+		if e.ComplexityRoot.Mutation.RequestTriage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestTriage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestTriage(childComplexity, args["input"].(model.RequestTriageInput)), true
 	case "Mutation.userCreate":
 		if e.ComplexityRoot.Mutation.UserCreate == nil {
 			break
@@ -1726,6 +2255,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Account(childComplexity), true
+	case "Order.allowedActions":
+		if e.ComplexityRoot.Order.AllowedActions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.AllowedActions(childComplexity), true
 	case "Order.billingStatus":
 		if e.ComplexityRoot.Order.BillingStatus == nil {
 			break
@@ -2053,6 +2588,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderLineEdge.Node(childComplexity), true
 
+	case "OrderPayload.order":
+		if e.ComplexityRoot.OrderPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPayload.Order(childComplexity), true
+	case "OrderPayload.userErrors":
+		if e.ComplexityRoot.OrderPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPayload.UserErrors(childComplexity), true
+
 	case "OrderValidationError.code":
 		if e.ComplexityRoot.OrderValidationError.Code == nil {
 			break
@@ -2258,6 +2806,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Entitlements(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.EntitlementOrder), args["where"].(*ent.EntitlementWhereInput)), true
+	case "Query.healthModel":
+		if e.ComplexityRoot.Query.HealthModel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.HealthModel(childComplexity), true
 	case "Query.healthScores":
 		if e.ComplexityRoot.Query.HealthScores == nil {
 			break
@@ -2406,6 +2960,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Request.FirstResponseAt(childComplexity), true
+	case "Request.history":
+		if e.ComplexityRoot.Request.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Request.History(childComplexity), true
 	case "Request.id":
 		if e.ComplexityRoot.Request.ID == nil {
 			break
@@ -2448,6 +3008,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Request.ResolutionNotes(childComplexity), true
+	case "Request.resolutionSlaState":
+		if e.ComplexityRoot.Request.ResolutionSLAState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Request.ResolutionSLAState(childComplexity), true
 	case "Request.resolvedAt":
 		if e.ComplexityRoot.Request.ResolvedAt == nil {
 			break
@@ -2460,12 +3026,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Request.ResponseDueAt(childComplexity), true
+	case "Request.responseSlaState":
+		if e.ComplexityRoot.Request.ResponseSLAState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Request.ResponseSLAState(childComplexity), true
+	case "Request.slaPaused":
+		if e.ComplexityRoot.Request.SLAPaused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Request.SLAPaused(childComplexity), true
+	case "Request.slaState":
+		if e.ComplexityRoot.Request.SLAState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Request.SLAState(childComplexity), true
 	case "Request.status":
 		if e.ComplexityRoot.Request.Status == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Request.Status(childComplexity), true
+	case "Request.timeToResolution":
+		if e.ComplexityRoot.Request.TimeToResolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Request.TimeToResolution(childComplexity), true
 	case "Request.title":
 		if e.ComplexityRoot.Request.Title == nil {
 			break
@@ -2510,6 +3100,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RequestEdge.Node(childComplexity), true
+
+	case "RequestEvent.action":
+		if e.ComplexityRoot.RequestEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.Action(childComplexity), true
+	case "RequestEvent.actor":
+		if e.ComplexityRoot.RequestEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.Actor(childComplexity), true
+	case "RequestEvent.at":
+		if e.ComplexityRoot.RequestEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.At(childComplexity), true
+	case "RequestEvent.fromStatus":
+		if e.ComplexityRoot.RequestEvent.FromStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.FromStatus(childComplexity), true
+	case "RequestEvent.note":
+		if e.ComplexityRoot.RequestEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.Note(childComplexity), true
+	case "RequestEvent.priority":
+		if e.ComplexityRoot.RequestEvent.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.Priority(childComplexity), true
+	case "RequestEvent.toStatus":
+		if e.ComplexityRoot.RequestEvent.ToStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.ToStatus(childComplexity), true
+
+	case "RequestPayload.request":
+		if e.ComplexityRoot.RequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestPayload.Request(childComplexity), true
+	case "RequestPayload.userErrors":
+		if e.ComplexityRoot.RequestPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestPayload.UserErrors(childComplexity), true
 
 	case "ScoreComponent.fresh":
 		if e.ComplexityRoot.ScoreComponent.Fresh == nil {
@@ -2733,18 +3379,36 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EntitlementStatusInput", ec.unmarshalInputEntitlementStatusInput),
 			graphql.NewInputUnmarshaler("EntitlementWhereInput", ec.unmarshalInputEntitlementWhereInput),
 			graphql.NewInputUnmarshaler("HealthScoreOrder", ec.unmarshalInputHealthScoreOrder),
+			graphql.NewInputUnmarshaler("HealthScoreRecomputeInput", ec.unmarshalInputHealthScoreRecomputeInput),
 			graphql.NewInputUnmarshaler("HealthScoreWhereInput", ec.unmarshalInputHealthScoreWhereInput),
+			graphql.NewInputUnmarshaler("HealthSignalInput", ec.unmarshalInputHealthSignalInput),
 			graphql.NewInputUnmarshaler("HealthSignalOrder", ec.unmarshalInputHealthSignalOrder),
 			graphql.NewInputUnmarshaler("HealthSignalWhereInput", ec.unmarshalInputHealthSignalWhereInput),
+			graphql.NewInputUnmarshaler("HealthSignalsIngestInput", ec.unmarshalInputHealthSignalsIngestInput),
+			graphql.NewInputUnmarshaler("OrderCreateInput", ec.unmarshalInputOrderCreateInput),
 			graphql.NewInputUnmarshaler("OrderEventOrder", ec.unmarshalInputOrderEventOrder),
 			graphql.NewInputUnmarshaler("OrderEventWhereInput", ec.unmarshalInputOrderEventWhereInput),
+			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("OrderLineOrder", ec.unmarshalInputOrderLineOrder),
 			graphql.NewInputUnmarshaler("OrderLineWhereInput", ec.unmarshalInputOrderLineWhereInput),
+			graphql.NewInputUnmarshaler("OrderMarkInvoicedInput", ec.unmarshalInputOrderMarkInvoicedInput),
 			graphql.NewInputUnmarshaler("OrderOrder", ec.unmarshalInputOrderOrder),
+			graphql.NewInputUnmarshaler("OrderRejectInput", ec.unmarshalInputOrderRejectInput),
+			graphql.NewInputUnmarshaler("OrderSubmitInput", ec.unmarshalInputOrderSubmitInput),
+			graphql.NewInputUnmarshaler("OrderTransitionInput", ec.unmarshalInputOrderTransitionInput),
+			graphql.NewInputUnmarshaler("OrderUpdateInput", ec.unmarshalInputOrderUpdateInput),
+			graphql.NewInputUnmarshaler("OrderValidateInput", ec.unmarshalInputOrderValidateInput),
 			graphql.NewInputUnmarshaler("OrderWhereInput", ec.unmarshalInputOrderWhereInput),
 			graphql.NewInputUnmarshaler("ProductOrder", ec.unmarshalInputProductOrder),
 			graphql.NewInputUnmarshaler("ProductWhereInput", ec.unmarshalInputProductWhereInput),
+			graphql.NewInputUnmarshaler("RequestActionInput", ec.unmarshalInputRequestActionInput),
+			graphql.NewInputUnmarshaler("RequestAssignInput", ec.unmarshalInputRequestAssignInput),
+			graphql.NewInputUnmarshaler("RequestCreateInput", ec.unmarshalInputRequestCreateInput),
 			graphql.NewInputUnmarshaler("RequestOrder", ec.unmarshalInputRequestOrder),
+			graphql.NewInputUnmarshaler("RequestResolveInput", ec.unmarshalInputRequestResolveInput),
+			graphql.NewInputUnmarshaler("RequestRespondInput", ec.unmarshalInputRequestRespondInput),
+			graphql.NewInputUnmarshaler("RequestSetStatusInput", ec.unmarshalInputRequestSetStatusInput),
+			graphql.NewInputUnmarshaler("RequestTriageInput", ec.unmarshalInputRequestTriageInput),
 			graphql.NewInputUnmarshaler("RequestWhereInput", ec.unmarshalInputRequestWhereInput),
 			graphql.NewInputUnmarshaler("UpdateAccountInput", ec.unmarshalInputUpdateAccountInput),
 			graphql.NewInputUnmarshaler("UpdateContractInput", ec.unmarshalInputUpdateContractInput),
@@ -3106,6 +3770,10 @@ type Account implements Node {
     """
     where: RequestWhereInput
   ): RequestConnection!
+  """
+  The latest health score, with its trend against the one before; null until the account is first scored.
+  """
+  health: HealthScore
 }
 """
 A connection to a list of items.
@@ -3405,6 +4073,11 @@ input AccountWhereInput {
   """
   hasRequests: Boolean
   hasRequestsWith: [RequestWhereInput!]
+  """
+  health edge predicates
+  """
+  hasHealth: Boolean
+  hasHealthWith: [HealthScoreWhereInput!]
 }
 type AuditEvent implements Node {
   id: ID!
@@ -4673,6 +5346,14 @@ type HealthScore implements Node {
   """
   components: [ScoreComponent!]
   """
+  Score of the account's computation before this one; null for the first.
+  """
+  previousScore: Float
+  """
+  Band of the account's computation before this one; null for the first.
+  """
+  previousBand: HealthScorePreviousBand
+  """
   When the score was computed.
   """
   computedAt: Time!
@@ -4741,6 +5422,14 @@ enum HealthScoreOrderField {
   SCORE
   BAND
   COMPUTED_AT
+}
+"""
+HealthScorePreviousBand is enum for the field previous_band
+"""
+enum HealthScorePreviousBand @goModel(model: "github.com/opsgraph/opsgraph/ent/healthscore.PreviousBand") {
+  GREEN
+  YELLOW
+  RED
 }
 """
 HealthScoreWhereInput is used for filtering HealthScore objects.
@@ -4823,6 +5512,28 @@ input HealthScoreWhereInput {
   modelVersionGTE: Int
   modelVersionLT: Int
   modelVersionLTE: Int
+  """
+  previous_score field predicates
+  """
+  previousScore: Float
+  previousScoreNEQ: Float
+  previousScoreIn: [Float!]
+  previousScoreNotIn: [Float!]
+  previousScoreGT: Float
+  previousScoreGTE: Float
+  previousScoreLT: Float
+  previousScoreLTE: Float
+  previousScoreIsNil: Boolean
+  previousScoreNotNil: Boolean
+  """
+  previous_band field predicates
+  """
+  previousBand: HealthScorePreviousBand
+  previousBandNEQ: HealthScorePreviousBand
+  previousBandIn: [HealthScorePreviousBand!]
+  previousBandNotIn: [HealthScorePreviousBand!]
+  previousBandIsNil: Boolean
+  previousBandNotNil: Boolean
   """
   computed_at field predicates
   """
@@ -6604,6 +7315,10 @@ type Request implements Node {
   """
   resolutionNotes: String
   """
+  The request's timeline, oldest first: every action with its actor, status and priority. The SLA clocks are computed from it.
+  """
+  history: [RequestEvent!]
+  """
   Who raised the request.
   """
   requester: User!
@@ -7435,6 +8150,142 @@ input UserWhereInput {
   hasAssignedRequestsWith: [RequestWhereInput!]
 }
 `, BuiltIn: false},
+	{Name: "../../schema/health.graphql", Input: `# Account health: signals in, scores out, under a versioned health model.
+
+extend type Mutation {
+  """
+  Ingests a batch of up to 1,000 health signals. A signal already known (same
+  account, kind, source and observation time) is skipped, so re-sending a
+  batch is safe. Each account the batch touches is rescored once, writing a
+  new HealthScore (its history).
+  """
+  healthSignalsIngest(input: HealthSignalsIngestInput!): HealthSignalsIngestPayload!
+  "Recomputes the health score of one account, or of every account when accountID is absent."
+  healthScoreRecompute(input: HealthScoreRecomputeInput!): HealthScoreRecomputePayload!
+}
+
+"One observation of an account's health."
+input HealthSignalInput {
+  "The observed account."
+  accountID: ID!
+  "What was measured."
+  kind: HealthSignalKind!
+  "The measured value (finite)."
+  value: Float!
+  "When the value was measured at the source; not in the future."
+  observedAt: Time!
+  "System the signal came from, e.g. telemetry or nps-survey."
+  source: String!
+}
+
+"Input of healthSignalsIngest."
+input HealthSignalsIngestInput {
+  "The signals, 1 to 1,000."
+  signals: [HealthSignalInput!]!
+}
+
+"Result of healthSignalsIngest."
+type HealthSignalsIngestPayload {
+  "Signals stored by this batch."
+  accepted: Int!
+  "Signals skipped because they were already known."
+  duplicates: Int!
+  "The new score of each account the batch touched, one per account."
+  scores: [HealthScore!]!
+  "Business rule failures; empty on success (then nothing was stored)."
+  userErrors: [UserError!]!
+}
+
+"Input of healthScoreRecompute."
+input HealthScoreRecomputeInput {
+  "The account to rescore; every account when absent."
+  accountID: ID
+}
+
+"Result of healthScoreRecompute."
+type HealthScoreRecomputePayload {
+  "How many accounts were rescored."
+  recomputed: Int!
+  "The new score, when one account was rescored; null when every account was."
+  score: HealthScore
+  "Business rule failures; empty on success."
+  userErrors: [UserError!]!
+}
+
+"How a score moved against the account's score before it."
+enum HealthTrendDirection {
+  "The score went up."
+  UP
+  "The score went down."
+  DOWN
+  "The score did not change."
+  FLAT
+}
+
+"A score compared with the account's score before it."
+type HealthTrend {
+  "Score minus the previous score, rounded to 0.1."
+  change: Float!
+  "UP, DOWN or FLAT."
+  direction: HealthTrendDirection!
+  "The previous score."
+  previousScore: Float!
+  "The previous band."
+  previousBand: HealthScoreBand!
+  "Whether the band differs from the previous one."
+  bandChanged: Boolean!
+}
+
+extend type HealthScore {
+  "The score against the account's score before it; null for the first score."
+  trend: HealthTrend
+}
+
+extend type Account {
+  "The account's health scores, oldest first: the last ` + "`" + `last` + "`" + ` scores, optionally only those computed at or after ` + "`" + `since` + "`" + `."
+  healthHistory(
+    "Only scores computed at or after this instant."
+    since: Time
+    "How many of the latest scores to return, 1 to 100."
+    last: Int = 30
+  ): [HealthScore!]!
+}
+
+"One measure of the health model."
+type HealthMeasure {
+  "Signal kind the measure reads."
+  kind: HealthSignalKind!
+  "Weight in the model (weights are renormalised over the measures with fresh data)."
+  weight: Float!
+  "Whether higher raw values are better."
+  higherIsBetter: Boolean!
+  "How raw values map onto 0–100, as JSON."
+  normalisation: String!
+  "How old a signal may be and still count, in seconds."
+  freshnessSeconds: Int!
+}
+
+"The health model scores are computed with."
+type HealthModel {
+  "Version; every stored score names the version that computed it."
+  version: Int!
+  "Content hash of the definition."
+  fingerprint: String!
+  "The measures."
+  measures: [HealthMeasure!]!
+  "Lowest score (inclusive) that is GREEN."
+  greenFrom: Float!
+  "Lowest score (inclusive) that is YELLOW; below it is RED."
+  yellowFrom: Float!
+  "When a server first ran this version."
+  activatedAt: Time!
+}
+
+extend type Query {
+  "The health model in force."
+  healthModel: HealthModel!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/opsgraph.graphql", Input: `# Hand-written parts of the OpsGraph GraphQL contract. The entity types,
 # connections, where/orderBy inputs and create/update inputs are generated by
 # entgql into ent.graphql beside this file.
@@ -7487,6 +8338,28 @@ enum UserErrorCode {
   IDEMPOTENCY_KEY_REUSED
   "The record's current state does not allow the action; the message names the state."
   INVALID_TRANSITION
+  "A batch holds more items than the mutation accepts."
+  TOO_MANY
+  "The order has no lines."
+  ORDER_HAS_NO_LINES
+  "The order names no contract."
+  CONTRACT_REQUIRED
+  "The order's contract is not ACTIVE (or has ended)."
+  CONTRACT_NOT_ACTIVE
+  "The order's contract belongs to another account."
+  CONTRACT_ACCOUNT_MISMATCH
+  "The product is not active in the catalog."
+  PRODUCT_INACTIVE
+  "The product is not on the order's contract."
+  PRODUCT_NOT_ON_CONTRACT
+  "An ADD, CHANGE or RENEW line needs a quantity above zero."
+  QUANTITY_NOT_POSITIVE
+  "After the order, the account's entitlements to the product would exceed the contracted quantity."
+  QUANTITY_EXCEEDS_CONTRACT
+  "The product does not offer the tier."
+  TIER_NOT_OFFERED
+  "A CHANGE, REMOVE or RENEW line needs an existing entitlement to the product; an ADD line needs none."
+  ENTITLEMENT_MISMATCH
 }
 
 "Result of userCreate and userUpdate."
@@ -7719,6 +8592,348 @@ extend type Entitlement {
   effectiveStatus: EntitlementStatus!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/orders.graphql", Input: `# The order lifecycle: DRAFT → SUBMITTED → VALIDATED → PROVISIONING →
+# FULFILLED, or REJECTED / CANCELLED on the way. Every action is one
+# transaction; every transition appends an OrderEvent and stamps the state's
+# timestamp; an action the current state does not allow is refused with
+# INVALID_TRANSITION and changes nothing.
+
+extend type Mutation {
+  "Creates a DRAFT order with its lines."
+  orderCreate(
+    "The new order."
+    input: OrderCreateInput!
+    """
+    Makes the creation safe to retry: a request repeated with the same key and
+    the same input returns the order the first request created. The same key
+    with different input is refused with IDEMPOTENCY_KEY_REUSED.
+    """
+    idempotencyKey: String
+  ): OrderPayload!
+  "Changes a DRAFT order: its contract and, when lines are given, replaces all its lines."
+  orderUpdate(input: OrderUpdateInput!): OrderPayload!
+  """
+  Submits an order: either an existing DRAFT (orderID) or a new order created
+  and submitted in one step (order). With an idempotency key, a retried
+  submission returns the original order instead of submitting again, and
+  concurrent retries produce exactly one order.
+  """
+  orderSubmit(
+    "What to submit."
+    input: OrderSubmitInput!
+    """
+    Makes the submission safe to retry: the same key with the same input
+    returns the order the first request submitted; the same key with
+    different input is refused with IDEMPOTENCY_KEY_REUSED. Keys are scoped to
+    the caller; use a fresh random value (e.g. a UUID) per order.
+    """
+    idempotencyKey: String
+  ): OrderPayload!
+  """
+  Validates a SUBMITTED order against its contract and the product catalog.
+  On success the order becomes VALIDATED. On failure the failures are recorded
+  on the order (validationErrors) and returned as userErrors; the order stays
+  SUBMITTED, or becomes REJECTED (reason VALIDATION_FAILED) with
+  rejectOnFailure. Either way the returned order carries the recorded errors.
+  """
+  orderValidate(input: OrderValidateInput!): OrderPayload!
+  "Starts provisioning a VALIDATED order."
+  orderStartProvisioning(input: OrderTransitionInput!): OrderPayload!
+  """
+  Fulfils a PROVISIONING order: in the same transaction each line creates,
+  changes, revokes or renews the account's entitlement to its product, linked
+  to the line. An order is fulfilled once; a second attempt gets
+  INVALID_TRANSITION.
+  """
+  orderFulfill(input: OrderTransitionInput!): OrderPayload!
+  "Rejects a SUBMITTED, VALIDATED or PROVISIONING order with a reason code and a note."
+  orderReject(input: OrderRejectInput!): OrderPayload!
+  "Cancels an order that is not yet FULFILLED (nor already REJECTED or CANCELLED)."
+  orderCancel(input: OrderTransitionInput!): OrderPayload!
+  """
+  Records that finance invoiced a FULFILLED order (billing status INVOICED).
+  Repeating it with the same invoice reference changes nothing.
+  """
+  orderMarkInvoiced(input: OrderMarkInvoicedInput!): OrderPayload!
+}
+
+"One line of a new or updated order."
+input OrderLineInput {
+  "What the line does to the account's entitlement to the product."
+  action: OrderLineAction!
+  "The product."
+  productID: ID!
+  """
+  Licensed quantity or usage limit requested; above zero for ADD, CHANGE and
+  RENEW (for ADD and RENEW, 0 takes the contract item's quantity); ignored by
+  REMOVE. Feature flags use 1.
+  """
+  quantity: Int64
+  "Service tier requested; must be offered by the product. ADD without a tier takes the contract item's tier."
+  tier: String
+}
+
+"Input of orderCreate (and of orderSubmit's one-step order)."
+input OrderCreateInput {
+  "The account the order is for."
+  accountID: ID!
+  "The contract the order is placed under (checked by orderValidate)."
+  contractID: ID
+  "Order number, unique; generated (ORD-…) when absent."
+  number: String
+  "The order's lines, at least one to submit."
+  lines: [OrderLineInput!]!
+}
+
+"Input of orderUpdate."
+input OrderUpdateInput {
+  "The DRAFT order to change."
+  orderID: ID!
+  "The new contract."
+  contractID: ID
+  "When given, replaces all the order's lines."
+  lines: [OrderLineInput!]
+}
+
+"Input of orderSubmit: exactly one of orderID and order."
+input OrderSubmitInput {
+  "The DRAFT order to submit."
+  orderID: ID
+  "A new order to create and submit in one step."
+  order: OrderCreateInput
+  "Note kept with the transition."
+  note: String
+}
+
+"Input of orderValidate."
+input OrderValidateInput {
+  "The SUBMITTED order to validate."
+  orderID: ID!
+  "Reject the order (reason VALIDATION_FAILED) when validation fails, instead of leaving it SUBMITTED."
+  rejectOnFailure: Boolean = false
+  "Note kept with the transition."
+  note: String
+}
+
+"Input of orderStartProvisioning, orderFulfill and orderCancel."
+input OrderTransitionInput {
+  "The order to act on."
+  orderID: ID!
+  "Note kept with the transition."
+  note: String
+}
+
+"Input of orderReject."
+input OrderRejectInput {
+  "The order to reject."
+  orderID: ID!
+  "Machine-readable reason code, upper case with underscores (e.g. CREDIT_HOLD)."
+  reason: String!
+  "Why, for a person."
+  note: String!
+}
+
+"Input of orderMarkInvoiced."
+input OrderMarkInvoicedInput {
+  "The FULFILLED order finance invoiced."
+  orderID: ID!
+  "Reference of the invoice in the billing system."
+  invoiceReference: String!
+}
+
+"Result of the order actions."
+type OrderPayload {
+  """
+  The order after the action; null when the action was refused. orderValidate
+  returns the order with its recorded validationErrors also when validation
+  fails.
+  """
+  order: Order
+  "Business rule failures; empty on success."
+  userErrors: [UserError!]!
+}
+
+"An action that can be taken on an order."
+enum OrderAction {
+  "orderUpdate"
+  UPDATE
+  "orderSubmit"
+  SUBMIT
+  "orderValidate"
+  VALIDATE
+  "orderStartProvisioning"
+  START_PROVISIONING
+  "orderFulfill"
+  FULFILL
+  "orderReject"
+  REJECT
+  "orderCancel"
+  CANCEL
+}
+
+extend type Order {
+  "The actions the order's current state allows, in lifecycle order; empty once the order is FULFILLED, REJECTED or CANCELLED."
+  allowedActions: [OrderAction!]!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/requests.graphql", Input: `# The CS Ops request queue: intake, triage, assignment, responses and
+# resolution under per-priority SLA targets.
+
+extend type Mutation {
+  "Raises a request (status NEW). The requester is the caller's user unless requesterID names another."
+  requestCreate(
+    "The new request."
+    input: RequestCreateInput!
+    """
+    Makes the creation safe to retry: a request repeated with the same key and
+    the same input returns the request the first one created. The same key
+    with different input is refused with IDEMPOTENCY_KEY_REUSED.
+    """
+    idempotencyKey: String
+  ): RequestPayload!
+  "Sets a request's category and priority (a NEW request becomes TRIAGED). A priority change moves the SLA targets."
+  requestTriage(input: RequestTriageInput!): RequestPayload!
+  "Assigns an open request to a user."
+  requestAssign(input: RequestAssignInput!): RequestPayload!
+  "Records a response to the requester; the first one stops the response SLA clock."
+  requestRespond(input: RequestRespondInput!): RequestPayload!
+  "Moves an open request to TRIAGED, IN_PROGRESS or WAITING_ON_REQUESTER. Time spent WAITING_ON_REQUESTER pauses the SLA clocks."
+  requestSetStatus(input: RequestSetStatusInput!): RequestPayload!
+  "Resolves an open request; resolution notes are required. Stops the resolution SLA clock."
+  requestResolve(input: RequestResolveInput!): RequestPayload!
+  "Reopens a RESOLVED request (IN_PROGRESS); its resolution clock runs again from now."
+  requestReopen(input: RequestActionInput!): RequestPayload!
+  "Closes a RESOLVED request for good."
+  requestClose(input: RequestActionInput!): RequestPayload!
+}
+
+"Input of requestCreate."
+input RequestCreateInput {
+  "One-line summary."
+  title: String!
+  "What is needed and why."
+  description: String
+  "Kind of work; OTHER when absent."
+  category: RequestCategory
+  "Urgency; P3 when absent."
+  priority: RequestPriority
+  "The account the request is about."
+  accountID: ID
+  "The order the request is about."
+  orderID: ID
+  "Who raises the request; the caller's user when absent."
+  requesterID: ID
+}
+
+"Input of requestTriage."
+input RequestTriageInput {
+  "The request."
+  requestID: ID!
+  "Kind of work."
+  category: RequestCategory!
+  "Urgency; sets the SLA targets."
+  priority: RequestPriority!
+  "Note kept in the request's history."
+  note: String
+}
+
+"Input of requestAssign."
+input RequestAssignInput {
+  "The request."
+  requestID: ID!
+  "The user who will work on it."
+  assigneeID: ID!
+  "Note kept in the request's history."
+  note: String
+}
+
+"Input of requestRespond."
+input RequestRespondInput {
+  "The request."
+  requestID: ID!
+  "The response sent to the requester."
+  message: String!
+}
+
+"Input of requestSetStatus."
+input RequestSetStatusInput {
+  "The request."
+  requestID: ID!
+  "TRIAGED, IN_PROGRESS or WAITING_ON_REQUESTER."
+  status: RequestStatus!
+  "Note kept in the request's history."
+  note: String
+}
+
+"Input of requestResolve."
+input RequestResolveInput {
+  "The request."
+  requestID: ID!
+  "How the request was resolved."
+  resolutionNotes: String!
+}
+
+"Input of requestReopen and requestClose."
+input RequestActionInput {
+  "The request."
+  requestID: ID!
+  "Note kept in the request's history."
+  note: String
+}
+
+"Result of the request actions."
+type RequestPayload {
+  "The request after the action; null when userErrors is not empty."
+  request: Request
+  "Business rule failures; empty on success."
+  userErrors: [UserError!]!
+}
+
+"One entry of a request's timeline."
+type RequestEvent {
+  "When the action happened."
+  at: Time!
+  "The mutation that acted, e.g. requestAssign."
+  action: String!
+  "Subject (user email or service id) that acted."
+  actor: String!
+  "Status before the action; null on creation."
+  fromStatus: RequestStatus
+  "Status after the action."
+  toStatus: RequestStatus!
+  "Priority after the action."
+  priority: RequestPriority!
+  "What the actor wrote with the action."
+  note: String
+}
+
+"State of an SLA clock."
+enum SLAState {
+  "Running, with at least 20% of the target left."
+  ON_TRACK
+  "Running, with less than 20% of the target left."
+  AT_RISK
+  "Running past its target."
+  BREACHED
+  "Stopped within the target."
+  MET
+  "Stopped after the target."
+  MET_LATE
+}
+
+extend type Request {
+  "State of the first-response clock."
+  responseSlaState: SLAState!
+  "State of the resolution clock."
+  resolutionSlaState: SLAState!
+  "The request's SLA state: the worse of its response and resolution clocks (BREACHED, AT_RISK, MET_LATE, ON_TRACK, MET in that order)."
+  slaState: SLAState!
+  "Whether the SLA clocks are paused (WAITING_ON_REQUESTER)."
+  slaPaused: Boolean!
+  "Business time from creation to resolution in seconds, excluding pauses and resolved-then-reopened periods; null while open."
+  timeToResolution: Int64
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -7772,6 +8987,10 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_healthScores(ctx, field)
 	case "requests":
 		return ec.fieldContext_Account_requests(ctx, field)
+	case "health":
+		return ec.fieldContext_Account_health(ctx, field)
+	case "healthHistory":
+		return ec.fieldContext_Account_healthHistory(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
@@ -8092,6 +9311,40 @@ func (ec *executionContext) childFields_FieldChange(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type FieldChange", field.Name)
 }
 
+func (ec *executionContext) childFields_HealthMeasure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_HealthMeasure_kind(ctx, field)
+	case "weight":
+		return ec.fieldContext_HealthMeasure_weight(ctx, field)
+	case "higherIsBetter":
+		return ec.fieldContext_HealthMeasure_higherIsBetter(ctx, field)
+	case "normalisation":
+		return ec.fieldContext_HealthMeasure_normalisation(ctx, field)
+	case "freshnessSeconds":
+		return ec.fieldContext_HealthMeasure_freshnessSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthMeasure", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthModel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_HealthModel_version(ctx, field)
+	case "fingerprint":
+		return ec.fieldContext_HealthModel_fingerprint(ctx, field)
+	case "measures":
+		return ec.fieldContext_HealthModel_measures(ctx, field)
+	case "greenFrom":
+		return ec.fieldContext_HealthModel_greenFrom(ctx, field)
+	case "yellowFrom":
+		return ec.fieldContext_HealthModel_yellowFrom(ctx, field)
+	case "activatedAt":
+		return ec.fieldContext_HealthModel_activatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthModel", field.Name)
+}
+
 func (ec *executionContext) childFields_HealthScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8110,10 +9363,16 @@ func (ec *executionContext) childFields_HealthScore(ctx context.Context, field g
 		return ec.fieldContext_HealthScore_modelVersion(ctx, field)
 	case "components":
 		return ec.fieldContext_HealthScore_components(ctx, field)
+	case "previousScore":
+		return ec.fieldContext_HealthScore_previousScore(ctx, field)
+	case "previousBand":
+		return ec.fieldContext_HealthScore_previousBand(ctx, field)
 	case "computedAt":
 		return ec.fieldContext_HealthScore_computedAt(ctx, field)
 	case "account":
 		return ec.fieldContext_HealthScore_account(ctx, field)
+	case "trend":
+		return ec.fieldContext_HealthScore_trend(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type HealthScore", field.Name)
 }
@@ -8138,6 +9397,18 @@ func (ec *executionContext) childFields_HealthScoreEdge(ctx context.Context, fie
 		return ec.fieldContext_HealthScoreEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type HealthScoreEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthScoreRecomputePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "recomputed":
+		return ec.fieldContext_HealthScoreRecomputePayload_recomputed(ctx, field)
+	case "score":
+		return ec.fieldContext_HealthScoreRecomputePayload_score(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_HealthScoreRecomputePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthScoreRecomputePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_HealthSignal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8186,6 +9457,36 @@ func (ec *executionContext) childFields_HealthSignalEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type HealthSignalEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_HealthSignalsIngestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accepted":
+		return ec.fieldContext_HealthSignalsIngestPayload_accepted(ctx, field)
+	case "duplicates":
+		return ec.fieldContext_HealthSignalsIngestPayload_duplicates(ctx, field)
+	case "scores":
+		return ec.fieldContext_HealthSignalsIngestPayload_scores(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_HealthSignalsIngestPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthSignalsIngestPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthTrend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_HealthTrend_change(ctx, field)
+	case "direction":
+		return ec.fieldContext_HealthTrend_direction(ctx, field)
+	case "previousScore":
+		return ec.fieldContext_HealthTrend_previousScore(ctx, field)
+	case "previousBand":
+		return ec.fieldContext_HealthTrend_previousBand(ctx, field)
+	case "bandChanged":
+		return ec.fieldContext_HealthTrend_bandChanged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthTrend", field.Name)
+}
+
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8230,6 +9531,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_lines(ctx, field)
 	case "events":
 		return ec.fieldContext_Order_events(ctx, field)
+	case "allowedActions":
+		return ec.fieldContext_Order_allowedActions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -8348,6 +9651,16 @@ func (ec *executionContext) childFields_OrderLineEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type OrderLineEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_OrderPayload_order(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OrderPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_OrderValidationError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -8462,6 +9775,8 @@ func (ec *executionContext) childFields_Request(ctx context.Context, field graph
 		return ec.fieldContext_Request_resolvedAt(ctx, field)
 	case "resolutionNotes":
 		return ec.fieldContext_Request_resolutionNotes(ctx, field)
+	case "history":
+		return ec.fieldContext_Request_history(ctx, field)
 	case "requester":
 		return ec.fieldContext_Request_requester(ctx, field)
 	case "assignee":
@@ -8470,6 +9785,16 @@ func (ec *executionContext) childFields_Request(ctx context.Context, field graph
 		return ec.fieldContext_Request_account(ctx, field)
 	case "order":
 		return ec.fieldContext_Request_order(ctx, field)
+	case "responseSlaState":
+		return ec.fieldContext_Request_responseSlaState(ctx, field)
+	case "resolutionSlaState":
+		return ec.fieldContext_Request_resolutionSlaState(ctx, field)
+	case "slaState":
+		return ec.fieldContext_Request_slaState(ctx, field)
+	case "slaPaused":
+		return ec.fieldContext_Request_slaPaused(ctx, field)
+	case "timeToResolution":
+		return ec.fieldContext_Request_timeToResolution(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Request", field.Name)
 }
@@ -8494,6 +9819,36 @@ func (ec *executionContext) childFields_RequestEdge(ctx context.Context, field g
 		return ec.fieldContext_RequestEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_RequestEvent_at(ctx, field)
+	case "action":
+		return ec.fieldContext_RequestEvent_action(ctx, field)
+	case "actor":
+		return ec.fieldContext_RequestEvent_actor(ctx, field)
+	case "fromStatus":
+		return ec.fieldContext_RequestEvent_fromStatus(ctx, field)
+	case "toStatus":
+		return ec.fieldContext_RequestEvent_toStatus(ctx, field)
+	case "priority":
+		return ec.fieldContext_RequestEvent_priority(ctx, field)
+	case "note":
+		return ec.fieldContext_RequestEvent_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "request":
+		return ec.fieldContext_RequestPayload_request(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RequestPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ScoreComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8863,6 +10218,28 @@ func (ec *executionContext) field_Account_entitlements_args(ctx context.Context,
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Account_healthHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg1
 	return args, nil
 }
 
@@ -9392,6 +10769,176 @@ func (ec *executionContext) field_Mutation_entitlementSuspend_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_healthScoreRecompute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.HealthScoreRecomputeInput, error) {
+			return ec.unmarshalNHealthScoreRecomputeInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthScoreRecomputeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_healthSignalsIngest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.HealthSignalsIngestInput, error) {
+			return ec.unmarshalNHealthSignalsIngestInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthSignalsIngestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_orderCancel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderTransitionInput, error) {
+			return ec.unmarshalNOrderTransitionInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_orderCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderCreateInput, error) {
+			return ec.unmarshalNOrderCreateInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_orderFulfill_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderTransitionInput, error) {
+			return ec.unmarshalNOrderTransitionInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_orderMarkInvoiced_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderMarkInvoicedInput, error) {
+			return ec.unmarshalNOrderMarkInvoicedInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderMarkInvoicedInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_orderReject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderRejectInput, error) {
+			return ec.unmarshalNOrderRejectInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderRejectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_orderStartProvisioning_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderTransitionInput, error) {
+			return ec.unmarshalNOrderTransitionInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_orderSubmit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderSubmitInput, error) {
+			return ec.unmarshalNOrderSubmitInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderSubmitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_orderUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderUpdateInput, error) {
+			return ec.unmarshalNOrderUpdateInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_orderValidate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderValidateInput, error) {
+			return ec.unmarshalNOrderValidateInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderValidateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_productCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9433,6 +10980,126 @@ func (ec *executionContext) field_Mutation_productUpdate_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestAssign_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestAssignInput, error) {
+			return ec.unmarshalNRequestAssignInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestAssignInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestClose_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestActionInput, error) {
+			return ec.unmarshalNRequestActionInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestCreateInput, error) {
+			return ec.unmarshalNRequestCreateInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestReopen_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestActionInput, error) {
+			return ec.unmarshalNRequestActionInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestResolve_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestResolveInput, error) {
+			return ec.unmarshalNRequestResolveInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestResolveInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestRespond_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestRespondInput, error) {
+			return ec.unmarshalNRequestRespondInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestRespondInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestSetStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestSetStatusInput, error) {
+			return ec.unmarshalNRequestSetStatusInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestSetStatusInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestTriage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestTriageInput, error) {
+			return ec.unmarshalNRequestTriageInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestTriageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -11165,6 +12832,82 @@ func (ec *executionContext) fieldContext_Account_requests(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Account_requests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_health(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Health(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.HealthScore) graphql.Marshaler {
+			return ec.marshalOHealthScore2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScore(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_healthHistory(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_healthHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().HealthHistory(ctx, obj, fc.Args["since"].(*time.Time), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.HealthScore) graphql.Marshaler {
+			return ec.marshalNHealthScore2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_healthHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthScore(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_healthHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13782,6 +15525,268 @@ func (ec *executionContext) fieldContext_FieldChange_redacted(_ context.Context,
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _HealthMeasure_kind(ctx context.Context, field graphql.CollectedField, obj *model.HealthMeasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMeasure_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v healthsignal.Kind) graphql.Marshaler {
+			return ec.marshalNHealthSignalKind2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthsignalᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMeasure_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMeasure", field, false, false, "HealthSignalKind")
+}
+
+func (ec *executionContext) _HealthMeasure_weight(ctx context.Context, field graphql.CollectedField, obj *model.HealthMeasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMeasure_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMeasure_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMeasure", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HealthMeasure_higherIsBetter(ctx context.Context, field graphql.CollectedField, obj *model.HealthMeasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMeasure_higherIsBetter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HigherIsBetter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMeasure_higherIsBetter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMeasure", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _HealthMeasure_normalisation(ctx context.Context, field graphql.CollectedField, obj *model.HealthMeasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMeasure_normalisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Normalisation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMeasure_normalisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMeasure", field, false, false, "String")
+}
+
+func (ec *executionContext) _HealthMeasure_freshnessSeconds(ctx context.Context, field graphql.CollectedField, obj *model.HealthMeasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMeasure_freshnessSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreshnessSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMeasure_freshnessSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMeasure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HealthModel_version(ctx context.Context, field graphql.CollectedField, obj *ent.HealthModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthModel_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthModel_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthModel", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HealthModel_fingerprint(ctx context.Context, field graphql.CollectedField, obj *ent.HealthModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthModel_fingerprint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fingerprint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthModel_fingerprint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthModel", field, false, false, "String")
+}
+
+func (ec *executionContext) _HealthModel_measures(ctx context.Context, field graphql.CollectedField, obj *ent.HealthModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthModel_measures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.HealthModel().Measures(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HealthMeasure) graphql.Marshaler {
+			return ec.marshalNHealthMeasure2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMeasureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthModel_measures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthModel",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthMeasure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthModel_greenFrom(ctx context.Context, field graphql.CollectedField, obj *ent.HealthModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthModel_greenFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.HealthModel().GreenFrom(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthModel_greenFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthModel", field, true, true, "Float")
+}
+
+func (ec *executionContext) _HealthModel_yellowFrom(ctx context.Context, field graphql.CollectedField, obj *ent.HealthModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthModel_yellowFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.HealthModel().YellowFrom(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthModel_yellowFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthModel", field, true, true, "Float")
+}
+
+func (ec *executionContext) _HealthModel_activatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.HealthModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthModel_activatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActivatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthModel_activatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthModel", field, false, false, "Time")
+}
+
 func (ec *executionContext) _HealthScore_id(ctx context.Context, field graphql.CollectedField, obj *ent.HealthScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13975,6 +15980,52 @@ func (ec *executionContext) fieldContext_HealthScore_components(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _HealthScore_previousScore(ctx context.Context, field graphql.CollectedField, obj *ent.HealthScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthScore_previousScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthScore_previousScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HealthScore_previousBand(ctx context.Context, field graphql.CollectedField, obj *ent.HealthScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthScore_previousBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *healthscore.PreviousBand) graphql.Marshaler {
+			return ec.marshalOHealthScorePreviousBand2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBand(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthScore_previousBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthScore", field, false, false, "HealthScorePreviousBand")
+}
+
 func (ec *executionContext) _HealthScore_computedAt(ctx context.Context, field graphql.CollectedField, obj *ent.HealthScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14025,6 +16076,38 @@ func (ec *executionContext) fieldContext_HealthScore_account(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthScore_trend(ctx context.Context, field graphql.CollectedField, obj *ent.HealthScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthScore_trend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.HealthScore().Trend(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HealthTrend) graphql.Marshaler {
+			return ec.marshalOHealthTrend2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthTrend(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthScore_trend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthScore",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthTrend(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14170,6 +16253,93 @@ func (ec *executionContext) _HealthScoreEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_HealthScoreEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("HealthScoreEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _HealthScoreRecomputePayload_recomputed(ctx context.Context, field graphql.CollectedField, obj *model.HealthScoreRecomputePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthScoreRecomputePayload_recomputed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recomputed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthScoreRecomputePayload_recomputed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthScoreRecomputePayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HealthScoreRecomputePayload_score(ctx context.Context, field graphql.CollectedField, obj *model.HealthScoreRecomputePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthScoreRecomputePayload_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.HealthScore) graphql.Marshaler {
+			return ec.marshalOHealthScore2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScore(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthScoreRecomputePayload_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthScoreRecomputePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthScoreRecomputePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.HealthScoreRecomputePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthScoreRecomputePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthScoreRecomputePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthScoreRecomputePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _HealthSignal_id(ctx context.Context, field graphql.CollectedField, obj *ent.HealthSignal) (ret graphql.Marshaler) {
@@ -14528,6 +16698,231 @@ func (ec *executionContext) _HealthSignalEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_HealthSignalEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("HealthSignalEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _HealthSignalsIngestPayload_accepted(ctx context.Context, field graphql.CollectedField, obj *model.HealthSignalsIngestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthSignalsIngestPayload_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthSignalsIngestPayload_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthSignalsIngestPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HealthSignalsIngestPayload_duplicates(ctx context.Context, field graphql.CollectedField, obj *model.HealthSignalsIngestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthSignalsIngestPayload_duplicates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duplicates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthSignalsIngestPayload_duplicates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthSignalsIngestPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HealthSignalsIngestPayload_scores(ctx context.Context, field graphql.CollectedField, obj *model.HealthSignalsIngestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthSignalsIngestPayload_scores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scores, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.HealthScore) graphql.Marshaler {
+			return ec.marshalNHealthScore2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthSignalsIngestPayload_scores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthSignalsIngestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthSignalsIngestPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.HealthSignalsIngestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthSignalsIngestPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthSignalsIngestPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthSignalsIngestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthTrend_change(ctx context.Context, field graphql.CollectedField, obj *model.HealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthTrend_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthTrend_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthTrend", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HealthTrend_direction(ctx context.Context, field graphql.CollectedField, obj *model.HealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthTrend_direction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Direction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.HealthTrendDirection) graphql.Marshaler {
+			return ec.marshalNHealthTrendDirection2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthTrendDirection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthTrend_direction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthTrend", field, false, false, "HealthTrendDirection")
+}
+
+func (ec *executionContext) _HealthTrend_previousScore(ctx context.Context, field graphql.CollectedField, obj *model.HealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthTrend_previousScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthTrend_previousScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthTrend", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HealthTrend_previousBand(ctx context.Context, field graphql.CollectedField, obj *model.HealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthTrend_previousBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v healthscore.Band) graphql.Marshaler {
+			return ec.marshalNHealthScoreBand2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐBand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthTrend_previousBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthTrend", field, false, false, "HealthScoreBand")
+}
+
+func (ec *executionContext) _HealthTrend_bandChanged(ctx context.Context, field graphql.CollectedField, obj *model.HealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthTrend_bandChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BandChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthTrend_bandChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthTrend", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Mutation_userCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -15190,6 +17585,842 @@ func (ec *executionContext) fieldContext_Mutation_entitlementRevoke(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_healthSignalsIngest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_healthSignalsIngest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().HealthSignalsIngest(ctx, fc.Args["input"].(model.HealthSignalsIngestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HealthSignalsIngestPayload) graphql.Marshaler {
+			return ec.marshalNHealthSignalsIngestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthSignalsIngestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_healthSignalsIngest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthSignalsIngestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_healthSignalsIngest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_healthScoreRecompute(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_healthScoreRecompute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().HealthScoreRecompute(ctx, fc.Args["input"].(model.HealthScoreRecomputeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HealthScoreRecomputePayload) graphql.Marshaler {
+			return ec.marshalNHealthScoreRecomputePayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthScoreRecomputePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_healthScoreRecompute(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthScoreRecomputePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_healthScoreRecompute_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_orderCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_orderCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrderCreate(ctx, fc.Args["input"].(model.OrderCreateInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_orderCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_orderCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_orderUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_orderUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrderUpdate(ctx, fc.Args["input"].(model.OrderUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_orderUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_orderUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_orderSubmit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_orderSubmit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrderSubmit(ctx, fc.Args["input"].(model.OrderSubmitInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_orderSubmit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_orderSubmit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_orderValidate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_orderValidate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrderValidate(ctx, fc.Args["input"].(model.OrderValidateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_orderValidate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_orderValidate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_orderStartProvisioning(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_orderStartProvisioning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrderStartProvisioning(ctx, fc.Args["input"].(model.OrderTransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_orderStartProvisioning(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_orderStartProvisioning_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_orderFulfill(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_orderFulfill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrderFulfill(ctx, fc.Args["input"].(model.OrderTransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_orderFulfill(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_orderFulfill_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_orderReject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_orderReject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrderReject(ctx, fc.Args["input"].(model.OrderRejectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_orderReject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_orderReject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_orderCancel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_orderCancel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrderCancel(ctx, fc.Args["input"].(model.OrderTransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_orderCancel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_orderCancel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_orderMarkInvoiced(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_orderMarkInvoiced(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OrderMarkInvoiced(ctx, fc.Args["input"].(model.OrderMarkInvoicedInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_orderMarkInvoiced(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_orderMarkInvoiced_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestCreate(ctx, fc.Args["input"].(model.RequestCreateInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestPayload) graphql.Marshaler {
+			return ec.marshalNRequestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestTriage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestTriage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestTriage(ctx, fc.Args["input"].(model.RequestTriageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestPayload) graphql.Marshaler {
+			return ec.marshalNRequestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestTriage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestTriage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestAssign(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestAssign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestAssign(ctx, fc.Args["input"].(model.RequestAssignInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestPayload) graphql.Marshaler {
+			return ec.marshalNRequestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestAssign(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestAssign_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestRespond(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestRespond(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestRespond(ctx, fc.Args["input"].(model.RequestRespondInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestPayload) graphql.Marshaler {
+			return ec.marshalNRequestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestRespond(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestRespond_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestSetStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestSetStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestSetStatus(ctx, fc.Args["input"].(model.RequestSetStatusInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestPayload) graphql.Marshaler {
+			return ec.marshalNRequestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestSetStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestSetStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestResolve(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestResolve(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestResolve(ctx, fc.Args["input"].(model.RequestResolveInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestPayload) graphql.Marshaler {
+			return ec.marshalNRequestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestResolve(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestResolve_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestReopen(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestReopen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestReopen(ctx, fc.Args["input"].(model.RequestActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestPayload) graphql.Marshaler {
+			return ec.marshalNRequestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestReopen(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestReopen_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestClose(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestClose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestClose(ctx, fc.Args["input"].(model.RequestActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestPayload) graphql.Marshaler {
+			return ec.marshalNRequestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestClose(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestClose_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15716,6 +18947,29 @@ func (ec *executionContext) fieldContext_Order_events(_ context.Context, field g
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Order_allowedActions(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_allowedActions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().AllowedActions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.OrderAction) graphql.Marshaler {
+			return ec.marshalNOrderAction2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderActionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_allowedActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, true, true, "OrderAction")
 }
 
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
@@ -16592,6 +19846,70 @@ func (ec *executionContext) _OrderLineEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_OrderLineEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLineEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _OrderPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.OrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _OrderValidationError_code(ctx context.Context, field graphql.CollectedField, obj *schematype.OrderValidationError) (ret graphql.Marshaler) {
@@ -17851,6 +21169,38 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_healthModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_healthModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().HealthModel(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.HealthModel) graphql.Marshaler {
+			return ec.marshalNHealthModel2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_healthModel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthModel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18249,6 +21599,38 @@ func (ec *executionContext) fieldContext_Request_resolutionNotes(_ context.Conte
 	return graphql.NewScalarFieldContext("Request", field, false, false, "String")
 }
 
+func (ec *executionContext) _Request_history(ctx context.Context, field graphql.CollectedField, obj *ent.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Request_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.History, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.RequestEvent) graphql.Marshaler {
+			return ec.marshalORequestEvent2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐRequestEventᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Request_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Request",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Request_requester(ctx context.Context, field graphql.CollectedField, obj *ent.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18375,6 +21757,121 @@ func (ec *executionContext) fieldContext_Request_order(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Request_responseSlaState(ctx context.Context, field graphql.CollectedField, obj *ent.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Request_responseSlaState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Request().ResponseSLAState(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SLAState) graphql.Marshaler {
+			return ec.marshalNSLAState2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Request_responseSlaState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Request", field, true, true, "SLAState")
+}
+
+func (ec *executionContext) _Request_resolutionSlaState(ctx context.Context, field graphql.CollectedField, obj *ent.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Request_resolutionSlaState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Request().ResolutionSLAState(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SLAState) graphql.Marshaler {
+			return ec.marshalNSLAState2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Request_resolutionSlaState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Request", field, true, true, "SLAState")
+}
+
+func (ec *executionContext) _Request_slaState(ctx context.Context, field graphql.CollectedField, obj *ent.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Request_slaState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Request().SLAState(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SLAState) graphql.Marshaler {
+			return ec.marshalNSLAState2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Request_slaState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Request", field, true, true, "SLAState")
+}
+
+func (ec *executionContext) _Request_slaPaused(ctx context.Context, field graphql.CollectedField, obj *ent.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Request_slaPaused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Request().SLAPaused(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Request_slaPaused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Request", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Request_timeToResolution(ctx context.Context, field graphql.CollectedField, obj *ent.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Request_timeToResolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Request().TimeToResolution(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt642ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Request_timeToResolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Request", field, true, true, "Int64")
 }
 
 func (ec *executionContext) _RequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.RequestConnection) (ret graphql.Marshaler) {
@@ -18517,6 +22014,231 @@ func (ec *executionContext) _RequestEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_RequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RequestEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _RequestEvent_at(ctx context.Context, field graphql.CollectedField, obj *schematype.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RequestEvent_action(ctx context.Context, field graphql.CollectedField, obj *schematype.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestEvent_actor(ctx context.Context, field graphql.CollectedField, obj *schematype.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestEvent_fromStatus(ctx context.Context, field graphql.CollectedField, obj *schematype.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_fromStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RequestEvent().FromStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.Status) graphql.Marshaler {
+			return ec.marshalORequestStatus2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_fromStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, true, true, "RequestStatus")
+}
+
+func (ec *executionContext) _RequestEvent_toStatus(ctx context.Context, field graphql.CollectedField, obj *schematype.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_toStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RequestEvent().ToStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v request.Status) graphql.Marshaler {
+			return ec.marshalNRequestStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_toStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, true, true, "RequestStatus")
+}
+
+func (ec *executionContext) _RequestEvent_priority(ctx context.Context, field graphql.CollectedField, obj *schematype.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RequestEvent().Priority(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v request.Priority) graphql.Marshaler {
+			return ec.marshalNRequestPriority2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, true, true, "RequestPriority")
+}
+
+func (ec *executionContext) _RequestEvent_note(ctx context.Context, field graphql.CollectedField, obj *schematype.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *model.RequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestPayload_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Request) graphql.Marshaler {
+			return ec.marshalORequest2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Request(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ScoreComponent_kind(ctx context.Context, field graphql.CollectedField, obj *schematype.ScoreComponent) (ret graphql.Marshaler) {
@@ -20415,7 +24137,7 @@ func (ec *executionContext) unmarshalInputAccountWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "domain", "domainNEQ", "domainIn", "domainNotIn", "domainGT", "domainGTE", "domainLT", "domainLTE", "domainContains", "domainHasPrefix", "domainHasSuffix", "domainIsNil", "domainNotNil", "domainEqualFold", "domainContainsFold", "segment", "segmentNEQ", "segmentIn", "segmentNotIn", "region", "regionNEQ", "regionIn", "regionNotIn", "industry", "industryNEQ", "industryIn", "industryNotIn", "industryGT", "industryGTE", "industryLT", "industryLTE", "industryContains", "industryHasPrefix", "industryHasSuffix", "industryIsNil", "industryNotNil", "industryEqualFold", "industryContainsFold", "lifecycleStage", "lifecycleStageNEQ", "lifecycleStageIn", "lifecycleStageNotIn", "lifecycleStageChangedAt", "lifecycleStageChangedAtNEQ", "lifecycleStageChangedAtIn", "lifecycleStageChangedAtNotIn", "lifecycleStageChangedAtGT", "lifecycleStageChangedAtGTE", "lifecycleStageChangedAtLT", "lifecycleStageChangedAtLTE", "externalCrmID", "externalCrmIDNEQ", "externalCrmIDIn", "externalCrmIDNotIn", "externalCrmIDGT", "externalCrmIDGTE", "externalCrmIDLT", "externalCrmIDLTE", "externalCrmIDContains", "externalCrmIDHasPrefix", "externalCrmIDHasSuffix", "externalCrmIDIsNil", "externalCrmIDNotNil", "externalCrmIDEqualFold", "externalCrmIDContainsFold", "billingContactName", "billingContactNameNEQ", "billingContactNameIn", "billingContactNameNotIn", "billingContactNameGT", "billingContactNameGTE", "billingContactNameLT", "billingContactNameLTE", "billingContactNameContains", "billingContactNameHasPrefix", "billingContactNameHasSuffix", "billingContactNameIsNil", "billingContactNameNotNil", "billingContactNameEqualFold", "billingContactNameContainsFold", "billingContactEmail", "billingContactEmailNEQ", "billingContactEmailIn", "billingContactEmailNotIn", "billingContactEmailGT", "billingContactEmailGTE", "billingContactEmailLT", "billingContactEmailLTE", "billingContactEmailContains", "billingContactEmailHasPrefix", "billingContactEmailHasSuffix", "billingContactEmailIsNil", "billingContactEmailNotNil", "billingContactEmailEqualFold", "billingContactEmailContainsFold", "hasOwner", "hasOwnerWith", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith", "hasContracts", "hasContractsWith", "hasOrders", "hasOrdersWith", "hasEntitlements", "hasEntitlementsWith", "hasHealthSignals", "hasHealthSignalsWith", "hasHealthScores", "hasHealthScoresWith", "hasRequests", "hasRequestsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "domain", "domainNEQ", "domainIn", "domainNotIn", "domainGT", "domainGTE", "domainLT", "domainLTE", "domainContains", "domainHasPrefix", "domainHasSuffix", "domainIsNil", "domainNotNil", "domainEqualFold", "domainContainsFold", "segment", "segmentNEQ", "segmentIn", "segmentNotIn", "region", "regionNEQ", "regionIn", "regionNotIn", "industry", "industryNEQ", "industryIn", "industryNotIn", "industryGT", "industryGTE", "industryLT", "industryLTE", "industryContains", "industryHasPrefix", "industryHasSuffix", "industryIsNil", "industryNotNil", "industryEqualFold", "industryContainsFold", "lifecycleStage", "lifecycleStageNEQ", "lifecycleStageIn", "lifecycleStageNotIn", "lifecycleStageChangedAt", "lifecycleStageChangedAtNEQ", "lifecycleStageChangedAtIn", "lifecycleStageChangedAtNotIn", "lifecycleStageChangedAtGT", "lifecycleStageChangedAtGTE", "lifecycleStageChangedAtLT", "lifecycleStageChangedAtLTE", "externalCrmID", "externalCrmIDNEQ", "externalCrmIDIn", "externalCrmIDNotIn", "externalCrmIDGT", "externalCrmIDGTE", "externalCrmIDLT", "externalCrmIDLTE", "externalCrmIDContains", "externalCrmIDHasPrefix", "externalCrmIDHasSuffix", "externalCrmIDIsNil", "externalCrmIDNotNil", "externalCrmIDEqualFold", "externalCrmIDContainsFold", "billingContactName", "billingContactNameNEQ", "billingContactNameIn", "billingContactNameNotIn", "billingContactNameGT", "billingContactNameGTE", "billingContactNameLT", "billingContactNameLTE", "billingContactNameContains", "billingContactNameHasPrefix", "billingContactNameHasSuffix", "billingContactNameIsNil", "billingContactNameNotNil", "billingContactNameEqualFold", "billingContactNameContainsFold", "billingContactEmail", "billingContactEmailNEQ", "billingContactEmailIn", "billingContactEmailNotIn", "billingContactEmailGT", "billingContactEmailGTE", "billingContactEmailLT", "billingContactEmailLTE", "billingContactEmailContains", "billingContactEmailHasPrefix", "billingContactEmailHasSuffix", "billingContactEmailIsNil", "billingContactEmailNotNil", "billingContactEmailEqualFold", "billingContactEmailContainsFold", "hasOwner", "hasOwnerWith", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith", "hasContracts", "hasContractsWith", "hasOrders", "hasOrdersWith", "hasEntitlements", "hasEntitlementsWith", "hasHealthSignals", "hasHealthSignalsWith", "hasHealthScores", "hasHealthScoresWith", "hasRequests", "hasRequestsWith", "hasHealth", "hasHealthWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21493,6 +25215,20 @@ func (ec *executionContext) unmarshalInputAccountWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasRequestsWith = data
+		case "hasHealth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasHealth"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasHealth = data
+		case "hasHealthWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasHealthWith"))
+			data, err := ec.unmarshalOHealthScoreWhereInput2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScoreWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasHealthWith = data
 		}
 	}
 	return it, nil
@@ -25240,6 +28976,48 @@ func UnmarshalHealthScoreOrder(ctx context.Context, raw any) (ent.HealthScoreOrd
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputHealthScoreRecomputeInput(ctx context.Context, obj any) (model.HealthScoreRecomputeInput, error) {
+	var it model.HealthScoreRecomputeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalHealthScoreRecomputeInput unmarshals raw into the HealthScoreRecomputeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalHealthScoreRecomputeInput(ctx context.Context, raw any) (model.HealthScoreRecomputeInput, error) {
+	var out model.HealthScoreRecomputeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "HealthScoreRecomputeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputHealthScoreWhereInput(ctx context.Context, obj any) (ent.HealthScoreWhereInput, error) {
 	var it ent.HealthScoreWhereInput
 	if obj == nil {
@@ -25251,7 +29029,7 @@ func (ec *executionContext) unmarshalInputHealthScoreWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "band", "bandNEQ", "bandIn", "bandNotIn", "coverage", "coverageNEQ", "coverageIn", "coverageNotIn", "coverageGT", "coverageGTE", "coverageLT", "coverageLTE", "modelVersion", "modelVersionNEQ", "modelVersionIn", "modelVersionNotIn", "modelVersionGT", "modelVersionGTE", "modelVersionLT", "modelVersionLTE", "computedAt", "computedAtNEQ", "computedAtIn", "computedAtNotIn", "computedAtGT", "computedAtGTE", "computedAtLT", "computedAtLTE", "hasAccount", "hasAccountWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "band", "bandNEQ", "bandIn", "bandNotIn", "coverage", "coverageNEQ", "coverageIn", "coverageNotIn", "coverageGT", "coverageGTE", "coverageLT", "coverageLTE", "modelVersion", "modelVersionNEQ", "modelVersionIn", "modelVersionNotIn", "modelVersionGT", "modelVersionGTE", "modelVersionLT", "modelVersionLTE", "previousScore", "previousScoreNEQ", "previousScoreIn", "previousScoreNotIn", "previousScoreGT", "previousScoreGTE", "previousScoreLT", "previousScoreLTE", "previousScoreIsNil", "previousScoreNotNil", "previousBand", "previousBandNEQ", "previousBandIn", "previousBandNotIn", "previousBandIsNil", "previousBandNotNil", "computedAt", "computedAtNEQ", "computedAtIn", "computedAtNotIn", "computedAtGT", "computedAtGTE", "computedAtLT", "computedAtLTE", "hasAccount", "hasAccountWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25643,6 +29421,118 @@ func (ec *executionContext) unmarshalInputHealthScoreWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.ModelVersionLTE = data
+		case "previousScore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousScore"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousScore = data
+		case "previousScoreNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousScoreNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousScoreNEQ = data
+		case "previousScoreIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousScoreIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousScoreIn = data
+		case "previousScoreNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousScoreNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousScoreNotIn = data
+		case "previousScoreGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousScoreGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousScoreGT = data
+		case "previousScoreGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousScoreGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousScoreGTE = data
+		case "previousScoreLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousScoreLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousScoreLT = data
+		case "previousScoreLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousScoreLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousScoreLTE = data
+		case "previousScoreIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousScoreIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousScoreIsNil = data
+		case "previousScoreNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousScoreNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousScoreNotNil = data
+		case "previousBand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousBand"))
+			data, err := ec.unmarshalOHealthScorePreviousBand2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBand(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousBand = data
+		case "previousBandNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousBandNEQ"))
+			data, err := ec.unmarshalOHealthScorePreviousBand2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBand(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousBandNEQ = data
+		case "previousBandIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousBandIn"))
+			data, err := ec.unmarshalOHealthScorePreviousBand2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBandᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousBandIn = data
+		case "previousBandNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousBandNotIn"))
+			data, err := ec.unmarshalOHealthScorePreviousBand2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBandᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousBandNotIn = data
+		case "previousBandIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousBandIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousBandIsNil = data
+		case "previousBandNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousBandNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousBandNotNil = data
 		case "computedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("computedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -25727,6 +29617,76 @@ func (ec *executionContext) unmarshalInputHealthScoreWhereInput(ctx context.Cont
 func UnmarshalHealthScoreWhereInput(ctx context.Context, raw any) (ent.HealthScoreWhereInput, error) {
 	var out ent.HealthScoreWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "HealthScoreWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputHealthSignalInput(ctx context.Context, obj any) (model.HealthSignalInput, error) {
+	var it model.HealthSignalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountID", "kind", "value", "observedAt", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNHealthSignalKind2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthsignalᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "observedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("observedAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ObservedAt = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalHealthSignalInput unmarshals raw into the HealthSignalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalHealthSignalInput(ctx context.Context, raw any) (model.HealthSignalInput, error) {
+	var out model.HealthSignalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "HealthSignalInput", raw, &out)
 	return out, err
 }
 
@@ -26305,6 +30265,111 @@ func (ec *executionContext) unmarshalInputHealthSignalWhereInput(ctx context.Con
 func UnmarshalHealthSignalWhereInput(ctx context.Context, raw any) (ent.HealthSignalWhereInput, error) {
 	var out ent.HealthSignalWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "HealthSignalWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputHealthSignalsIngestInput(ctx context.Context, obj any) (model.HealthSignalsIngestInput, error) {
+	var it model.HealthSignalsIngestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"signals"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "signals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signals"))
+			data, err := ec.unmarshalNHealthSignalInput2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthSignalInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Signals = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalHealthSignalsIngestInput unmarshals raw into the HealthSignalsIngestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalHealthSignalsIngestInput(ctx context.Context, raw any) (model.HealthSignalsIngestInput, error) {
+	var out model.HealthSignalsIngestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "HealthSignalsIngestInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderCreateInput(ctx context.Context, obj any) (model.OrderCreateInput, error) {
+	var it model.OrderCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountID", "contractID", "number", "lines"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "contractID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contractID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContractID = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalNOrderLineInput2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderCreateInput unmarshals raw into the OrderCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderCreateInput(ctx context.Context, raw any) (model.OrderCreateInput, error) {
+	var out model.OrderCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderCreateInput", raw, &out)
 	return out, err
 }
 
@@ -26921,6 +30986,69 @@ func UnmarshalOrderEventWhereInput(ctx context.Context, raw any) (ent.OrderEvent
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOrderLineInput(ctx context.Context, obj any) (model.OrderLineInput, error) {
+	var it model.OrderLineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"action", "productID", "quantity", "tier"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalNOrderLineAction2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋorderlineᚐAction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "productID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalOInt642ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "tier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tier"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tier = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderLineInput unmarshals raw into the OrderLineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderLineInput(ctx context.Context, raw any) (model.OrderLineInput, error) {
+	var out model.OrderLineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderLineInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrderLineOrder(ctx context.Context, obj any) (ent.OrderLineOrder, error) {
 	var it ent.OrderLineOrder
 	if obj == nil {
@@ -27429,6 +31557,55 @@ func UnmarshalOrderLineWhereInput(ctx context.Context, raw any) (ent.OrderLineWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOrderMarkInvoicedInput(ctx context.Context, obj any) (model.OrderMarkInvoicedInput, error) {
+	var it model.OrderMarkInvoicedInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderID", "invoiceReference"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "invoiceReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceReference"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvoiceReference = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderMarkInvoicedInput unmarshals raw into the OrderMarkInvoicedInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderMarkInvoicedInput(ctx context.Context, raw any) (model.OrderMarkInvoicedInput, error) {
+	var out model.OrderMarkInvoicedInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderMarkInvoicedInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrderOrder(ctx context.Context, obj any) (ent.OrderOrder, error) {
 	var it ent.OrderOrder
 	if obj == nil {
@@ -27479,6 +31656,283 @@ func (ec *executionContext) unmarshalInputOrderOrder(ctx context.Context, obj an
 func UnmarshalOrderOrder(ctx context.Context, raw any) (ent.OrderOrder, error) {
 	var out ent.OrderOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderRejectInput(ctx context.Context, obj any) (model.OrderRejectInput, error) {
+	var it model.OrderRejectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderID", "reason", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderRejectInput unmarshals raw into the OrderRejectInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderRejectInput(ctx context.Context, raw any) (model.OrderRejectInput, error) {
+	var out model.OrderRejectInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderRejectInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderSubmitInput(ctx context.Context, obj any) (model.OrderSubmitInput, error) {
+	var it model.OrderSubmitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderID", "order", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "order":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("order"))
+			data, err := ec.unmarshalOOrderCreateInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderCreateInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Order = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderSubmitInput unmarshals raw into the OrderSubmitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderSubmitInput(ctx context.Context, raw any) (model.OrderSubmitInput, error) {
+	var out model.OrderSubmitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderSubmitInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderTransitionInput(ctx context.Context, obj any) (model.OrderTransitionInput, error) {
+	var it model.OrderTransitionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderID", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderTransitionInput unmarshals raw into the OrderTransitionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderTransitionInput(ctx context.Context, raw any) (model.OrderTransitionInput, error) {
+	var out model.OrderTransitionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderTransitionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderUpdateInput(ctx context.Context, obj any) (model.OrderUpdateInput, error) {
+	var it model.OrderUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderID", "contractID", "lines"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "contractID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contractID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContractID = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOOrderLineInput2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderUpdateInput unmarshals raw into the OrderUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderUpdateInput(ctx context.Context, raw any) (model.OrderUpdateInput, error) {
+	var out model.OrderUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderUpdateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderValidateInput(ctx context.Context, obj any) (model.OrderValidateInput, error) {
+	var it model.OrderValidateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["rejectOnFailure"]; !present {
+		asMap["rejectOnFailure"] = false
+	}
+
+	fieldsInOrder := [...]string{"orderID", "rejectOnFailure", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "rejectOnFailure":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectOnFailure"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectOnFailure = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderValidateInput unmarshals raw into the OrderValidateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderValidateInput(ctx context.Context, raw any) (model.OrderValidateInput, error) {
+	var out model.OrderValidateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderValidateInput", raw, &out)
 	return out, err
 }
 
@@ -29446,6 +33900,195 @@ func UnmarshalProductWhereInput(ctx context.Context, raw any) (ent.ProductWhereI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRequestActionInput(ctx context.Context, obj any) (model.RequestActionInput, error) {
+	var it model.RequestActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestID", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestActionInput unmarshals raw into the RequestActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestActionInput(ctx context.Context, raw any) (model.RequestActionInput, error) {
+	var out model.RequestActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestActionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestAssignInput(ctx context.Context, obj any) (model.RequestAssignInput, error) {
+	var it model.RequestAssignInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestID", "assigneeID", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "assigneeID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestAssignInput unmarshals raw into the RequestAssignInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestAssignInput(ctx context.Context, raw any) (model.RequestAssignInput, error) {
+	var out model.RequestAssignInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestAssignInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestCreateInput(ctx context.Context, obj any) (model.RequestCreateInput, error) {
+	var it model.RequestCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "description", "category", "priority", "accountID", "orderID", "requesterID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalORequestCategory2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalORequestPriority2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "accountID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "orderID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "requesterID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestCreateInput unmarshals raw into the RequestCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestCreateInput(ctx context.Context, raw any) (model.RequestCreateInput, error) {
+	var out model.RequestCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestCreateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRequestOrder(ctx context.Context, obj any) (ent.RequestOrder, error) {
 	var it ent.RequestOrder
 	if obj == nil {
@@ -29496,6 +34139,223 @@ func (ec *executionContext) unmarshalInputRequestOrder(ctx context.Context, obj 
 func UnmarshalRequestOrder(ctx context.Context, raw any) (ent.RequestOrder, error) {
 	var out ent.RequestOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestResolveInput(ctx context.Context, obj any) (model.RequestResolveInput, error) {
+	var it model.RequestResolveInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestID", "resolutionNotes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "resolutionNotes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionNotes"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionNotes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestResolveInput unmarshals raw into the RequestResolveInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestResolveInput(ctx context.Context, raw any) (model.RequestResolveInput, error) {
+	var out model.RequestResolveInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestResolveInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestRespondInput(ctx context.Context, obj any) (model.RequestRespondInput, error) {
+	var it model.RequestRespondInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestID", "message"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "message":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("message"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Message = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestRespondInput unmarshals raw into the RequestRespondInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestRespondInput(ctx context.Context, raw any) (model.RequestRespondInput, error) {
+	var out model.RequestRespondInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestRespondInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestSetStatusInput(ctx context.Context, obj any) (model.RequestSetStatusInput, error) {
+	var it model.RequestSetStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestID", "status", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNRequestStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestSetStatusInput unmarshals raw into the RequestSetStatusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestSetStatusInput(ctx context.Context, raw any) (model.RequestSetStatusInput, error) {
+	var out model.RequestSetStatusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestSetStatusInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestTriageInput(ctx context.Context, obj any) (model.RequestTriageInput, error) {
+	var it model.RequestTriageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestID", "category", "priority", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalNRequestCategory2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalNRequestPriority2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestTriageInput unmarshals raw into the RequestTriageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestTriageInput(ctx context.Context, raw any) (model.RequestTriageInput, error) {
+	var out model.RequestTriageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestTriageInput", raw, &out)
 	return out, err
 }
 
@@ -31980,6 +36840,18 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_requests(ctx, field, obj)
 				})
+		case "health":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_health(ctx, field, obj)
+				})
+		case "healthHistory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_healthHistory(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33065,6 +37937,120 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var healthMeasureImplementors = []string{"HealthMeasure"}
+
+func (ec *executionContext) _HealthMeasure(ctx context.Context, sel ast.SelectionSet, obj *model.HealthMeasure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthMeasureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthMeasure")
+		case "kind":
+			out.Values[i] = ec._HealthMeasure_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._HealthMeasure_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "higherIsBetter":
+			out.Values[i] = ec._HealthMeasure_higherIsBetter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "normalisation":
+			out.Values[i] = ec._HealthMeasure_normalisation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "freshnessSeconds":
+			out.Values[i] = ec._HealthMeasure_freshnessSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var healthModelImplementors = []string{"HealthModel"}
+
+func (ec *executionContext) _HealthModel(ctx context.Context, sel ast.SelectionSet, obj *ent.HealthModel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthModelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthModel")
+		case "version":
+			out.Values[i] = ec._HealthModel_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fingerprint":
+			out.Values[i] = ec._HealthModel_fingerprint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "measures":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HealthModel_measures(ctx, field, obj)
+				})
+		case "greenFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HealthModel_greenFrom(ctx, field, obj)
+				})
+		case "yellowFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HealthModel_yellowFrom(ctx, field, obj)
+				})
+		case "activatedAt":
+			out.Values[i] = ec._HealthModel_activatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var healthScoreImplementors = []string{"HealthScore", "Node"}
 
 func (ec *executionContext) _HealthScore(ctx context.Context, sel ast.SelectionSet, obj *ent.HealthScore) graphql.Marshaler {
@@ -33116,6 +38102,16 @@ func (ec *executionContext) _HealthScore(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "previousScore":
+			out.Values[i] = ec._HealthScore_previousScore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previousBand":
+			out.Values[i] = ec._HealthScore_previousBand(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "computedAt":
 			out.Values[i] = ec._HealthScore_computedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -33126,6 +38122,12 @@ func (ec *executionContext) _HealthScore(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._HealthScore_account(ctx, field, obj)
+				})
+		case "trend":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HealthScore_trend(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -33205,6 +38207,49 @@ func (ec *executionContext) _HealthScoreEdge(ctx context.Context, sel ast.Select
 			}
 		case "cursor":
 			out.Values[i] = ec._HealthScoreEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var healthScoreRecomputePayloadImplementors = []string{"HealthScoreRecomputePayload"}
+
+func (ec *executionContext) _HealthScoreRecomputePayload(ctx context.Context, sel ast.SelectionSet, obj *model.HealthScoreRecomputePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthScoreRecomputePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthScoreRecomputePayload")
+		case "recomputed":
+			out.Values[i] = ec._HealthScoreRecomputePayload_recomputed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._HealthScoreRecomputePayload_score(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._HealthScoreRecomputePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33380,6 +38425,107 @@ func (ec *executionContext) _HealthSignalEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var healthSignalsIngestPayloadImplementors = []string{"HealthSignalsIngestPayload"}
+
+func (ec *executionContext) _HealthSignalsIngestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.HealthSignalsIngestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthSignalsIngestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthSignalsIngestPayload")
+		case "accepted":
+			out.Values[i] = ec._HealthSignalsIngestPayload_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "duplicates":
+			out.Values[i] = ec._HealthSignalsIngestPayload_duplicates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scores":
+			out.Values[i] = ec._HealthSignalsIngestPayload_scores(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._HealthSignalsIngestPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var healthTrendImplementors = []string{"HealthTrend"}
+
+func (ec *executionContext) _HealthTrend(ctx context.Context, sel ast.SelectionSet, obj *model.HealthTrend) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthTrendImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthTrend")
+		case "change":
+			out.Values[i] = ec._HealthTrend_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "direction":
+			out.Values[i] = ec._HealthTrend_direction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previousScore":
+			out.Values[i] = ec._HealthTrend_previousScore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previousBand":
+			out.Values[i] = ec._HealthTrend_previousBand(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bandChanged":
+			out.Values[i] = ec._HealthTrend_bandChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -33500,6 +38646,139 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "entitlementRevoke":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_entitlementRevoke(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "healthSignalsIngest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_healthSignalsIngest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "healthScoreRecompute":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_healthScoreRecompute(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_orderCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_orderUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderSubmit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_orderSubmit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderValidate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_orderValidate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderStartProvisioning":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_orderStartProvisioning(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderFulfill":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_orderFulfill(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderReject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_orderReject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderCancel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_orderCancel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderMarkInvoiced":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_orderMarkInvoiced(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestTriage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestTriage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestAssign":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestAssign(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestRespond":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestRespond(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestSetStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestSetStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestResolve":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestResolve(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestReopen":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestReopen(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestClose":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestClose(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -33640,6 +38919,12 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_events(ctx, field, obj)
+				})
+		case "allowedActions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_allowedActions(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -34031,6 +39316,44 @@ func (ec *executionContext) _OrderLineEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "cursor":
 			out.Values[i] = ec._OrderLineEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderPayloadImplementors = []string{"OrderPayload"}
+
+func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrderPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderPayload")
+		case "order":
+			out.Values[i] = ec._OrderPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OrderPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34448,6 +39771,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
+		case "healthModel":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_healthModel(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -34560,6 +39889,11 @@ func (ec *executionContext) _Request(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "history":
+			out.Values[i] = ec._Request_history(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "requester":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -34583,6 +39917,36 @@ func (ec *executionContext) _Request(ctx context.Context, sel ast.SelectionSet, 
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Request_order(ctx, field, obj)
+				})
+		case "responseSlaState":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Request_responseSlaState(ctx, field, obj)
+				})
+		case "resolutionSlaState":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Request_resolutionSlaState(ctx, field, obj)
+				})
+		case "slaState":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Request_slaState(ctx, field, obj)
+				})
+		case "slaPaused":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Request_slaPaused(ctx, field, obj)
+				})
+		case "timeToResolution":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Request_timeToResolution(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -34662,6 +40026,110 @@ func (ec *executionContext) _RequestEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "cursor":
 			out.Values[i] = ec._RequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestEventImplementors = []string{"RequestEvent"}
+
+func (ec *executionContext) _RequestEvent(ctx context.Context, sel ast.SelectionSet, obj *schematype.RequestEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestEvent")
+		case "at":
+			out.Values[i] = ec._RequestEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._RequestEvent_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._RequestEvent_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestEvent_fromStatus(ctx, field, obj)
+				})
+		case "toStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestEvent_toStatus(ctx, field, obj)
+				})
+		case "priority":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestEvent_priority(ctx, field, obj)
+				})
+		case "note":
+			out.Values[i] = ec._RequestEvent_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestPayloadImplementors = []string{"RequestPayload"}
+
+func (ec *executionContext) _RequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestPayload")
+		case "request":
+			out.Values[i] = ec._RequestPayload_request(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RequestPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35724,6 +41192,62 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) marshalNHealthMeasure2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMeasureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HealthMeasure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHealthMeasure2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMeasure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHealthMeasure2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMeasure(ctx context.Context, sel ast.SelectionSet, v *model.HealthMeasure) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HealthMeasure!")
+		return graphql.Null
+	}
+	return ec._HealthMeasure(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHealthModel2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthModel(ctx context.Context, sel ast.SelectionSet, v *ent.HealthModel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HealthModel!")
+		return graphql.Null
+	}
+	return ec._HealthModel(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHealthScore2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.HealthScore) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHealthScore2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHealthScore2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScore(ctx context.Context, sel ast.SelectionSet, v *ent.HealthScore) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HealthScore!")
+		return graphql.Null
+	}
+	return ec._HealthScore(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNHealthScoreBand2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐBand(ctx context.Context, v any) (healthscore.Band, error) {
 	var res healthscore.Band
 	err := res.UnmarshalGQL(v)
@@ -35761,6 +41285,29 @@ func (ec *executionContext) marshalNHealthScoreOrderField2ᚖgithubᚗcomᚋopsg
 	return v
 }
 
+func (ec *executionContext) unmarshalNHealthScorePreviousBand2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBand(ctx context.Context, v any) (healthscore.PreviousBand, error) {
+	var res healthscore.PreviousBand
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHealthScorePreviousBand2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBand(ctx context.Context, sel ast.SelectionSet, v healthscore.PreviousBand) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNHealthScoreRecomputeInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthScoreRecomputeInput(ctx context.Context, v any) (model.HealthScoreRecomputeInput, error) {
+	res, err := ec.unmarshalInputHealthScoreRecomputeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHealthScoreRecomputePayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthScoreRecomputePayload(ctx context.Context, sel ast.SelectionSet, v *model.HealthScoreRecomputePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HealthScoreRecomputePayload!")
+		return graphql.Null
+	}
+	return ec._HealthScoreRecomputePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNHealthScoreWhereInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScoreWhereInput(ctx context.Context, v any) (*ent.HealthScoreWhereInput, error) {
 	res, err := ec.unmarshalInputHealthScoreWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -35772,6 +41319,25 @@ func (ec *executionContext) marshalNHealthSignalConnection2ᚖgithubᚗcomᚋops
 		return graphql.Null
 	}
 	return ec._HealthSignalConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNHealthSignalInput2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthSignalInputᚄ(ctx context.Context, v any) ([]*model.HealthSignalInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.HealthSignalInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNHealthSignalInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthSignalInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNHealthSignalInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthSignalInput(ctx context.Context, v any) (*model.HealthSignalInput, error) {
+	res, err := ec.unmarshalInputHealthSignalInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNHealthSignalKind2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthsignalᚐKind(ctx context.Context, v any) (healthsignal.Kind, error) {
@@ -35806,6 +41372,29 @@ func (ec *executionContext) marshalNHealthSignalOrderField2ᚖgithubᚗcomᚋops
 func (ec *executionContext) unmarshalNHealthSignalWhereInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthSignalWhereInput(ctx context.Context, v any) (*ent.HealthSignalWhereInput, error) {
 	res, err := ec.unmarshalInputHealthSignalWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNHealthSignalsIngestInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthSignalsIngestInput(ctx context.Context, v any) (model.HealthSignalsIngestInput, error) {
+	res, err := ec.unmarshalInputHealthSignalsIngestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHealthSignalsIngestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthSignalsIngestPayload(ctx context.Context, sel ast.SelectionSet, v *model.HealthSignalsIngestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HealthSignalsIngestPayload!")
+		return graphql.Null
+	}
+	return ec._HealthSignalsIngestPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNHealthTrendDirection2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthTrendDirection(ctx context.Context, v any) (model.HealthTrendDirection, error) {
+	var res model.HealthTrendDirection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHealthTrendDirection2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthTrendDirection(ctx context.Context, sel ast.SelectionSet, v model.HealthTrendDirection) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
@@ -35897,6 +41486,46 @@ func (ec *executionContext) marshalNOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraph�
 	return ec._Order(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOrderAction2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderAction(ctx context.Context, v any) (model.OrderAction, error) {
+	var res model.OrderAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderAction2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderAction(ctx context.Context, sel ast.SelectionSet, v model.OrderAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNOrderAction2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderActionᚄ(ctx context.Context, v any) ([]model.OrderAction, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.OrderAction, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderAction2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderAction(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNOrderAction2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderActionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrderAction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderAction2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNOrderBillingStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋorderᚐBillingStatus(ctx context.Context, v any) (order.BillingStatus, error) {
 	var res order.BillingStatus
 	err := res.UnmarshalGQL(v)
@@ -35913,6 +41542,11 @@ func (ec *executionContext) marshalNOrderConnection2ᚖgithubᚗcomᚋopsgraph�
 		return graphql.Null
 	}
 	return ec._OrderConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrderCreateInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderCreateInput(ctx context.Context, v any) (model.OrderCreateInput, error) {
+	res, err := ec.unmarshalInputOrderCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
@@ -35991,6 +41625,25 @@ func (ec *executionContext) marshalNOrderLineConnection2ᚖgithubᚗcomᚋopsgra
 	return ec._OrderLineConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOrderLineInput2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx context.Context, v any) ([]*model.OrderLineInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OrderLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderLineInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNOrderLineInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderLineInput(ctx context.Context, v any) (*model.OrderLineInput, error) {
+	res, err := ec.unmarshalInputOrderLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrderLineOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐOrderLineOrder(ctx context.Context, v any) (*ent.OrderLineOrder, error) {
 	res, err := ec.unmarshalInputOrderLineOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -36015,6 +41668,11 @@ func (ec *executionContext) unmarshalNOrderLineWhereInput2ᚖgithubᚗcomᚋopsg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNOrderMarkInvoicedInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderMarkInvoicedInput(ctx context.Context, v any) (model.OrderMarkInvoicedInput, error) {
+	res, err := ec.unmarshalInputOrderMarkInvoicedInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrderOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐOrderOrder(ctx context.Context, v any) (*ent.OrderOrder, error) {
 	res, err := ec.unmarshalInputOrderOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -36034,6 +41692,19 @@ func (ec *executionContext) marshalNOrderOrderField2ᚖgithubᚗcomᚋopsgraph�
 	return v
 }
 
+func (ec *executionContext) marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPayload(ctx context.Context, sel ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderPayload!")
+		return graphql.Null
+	}
+	return ec._OrderPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrderRejectInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderRejectInput(ctx context.Context, v any) (model.OrderRejectInput, error) {
+	res, err := ec.unmarshalInputOrderRejectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrderStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐOrderStatus(ctx context.Context, v any) (schematype.OrderStatus, error) {
 	var res schematype.OrderStatus
 	err := res.UnmarshalGQL(v)
@@ -36042,6 +41713,26 @@ func (ec *executionContext) unmarshalNOrderStatus2githubᚗcomᚋopsgraphᚋopsg
 
 func (ec *executionContext) marshalNOrderStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐOrderStatus(ctx context.Context, sel ast.SelectionSet, v schematype.OrderStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNOrderSubmitInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderSubmitInput(ctx context.Context, v any) (model.OrderSubmitInput, error) {
+	res, err := ec.unmarshalInputOrderSubmitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOrderTransitionInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderTransitionInput(ctx context.Context, v any) (model.OrderTransitionInput, error) {
+	res, err := ec.unmarshalInputOrderTransitionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOrderUpdateInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderUpdateInput(ctx context.Context, v any) (model.OrderUpdateInput, error) {
+	res, err := ec.unmarshalInputOrderUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOrderValidateInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderValidateInput(ctx context.Context, v any) (model.OrderValidateInput, error) {
+	res, err := ec.unmarshalInputOrderValidateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOrderValidationError2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐOrderValidationError(ctx context.Context, sel ast.SelectionSet, v schematype.OrderValidationError) graphql.Marshaler {
@@ -36115,6 +41806,16 @@ func (ec *executionContext) marshalNRegion2githubᚗcomᚋopsgraphᚋopsgraphᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalNRequestActionInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestActionInput(ctx context.Context, v any) (model.RequestActionInput, error) {
+	res, err := ec.unmarshalInputRequestActionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRequestAssignInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestAssignInput(ctx context.Context, v any) (model.RequestAssignInput, error) {
+	res, err := ec.unmarshalInputRequestAssignInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRequestCategory2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐCategory(ctx context.Context, v any) (request.Category, error) {
 	var res request.Category
 	err := res.UnmarshalGQL(v)
@@ -36131,6 +41832,15 @@ func (ec *executionContext) marshalNRequestConnection2ᚖgithubᚗcomᚋopsgraph
 		return graphql.Null
 	}
 	return ec._RequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRequestCreateInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCreateInput(ctx context.Context, v any) (model.RequestCreateInput, error) {
+	res, err := ec.unmarshalInputRequestCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestEvent2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐRequestEvent(ctx context.Context, sel ast.SelectionSet, v schematype.RequestEvent) graphql.Marshaler {
+	return ec._RequestEvent(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNRequestOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐRequestOrder(ctx context.Context, v any) (*ent.RequestOrder, error) {
@@ -36152,6 +41862,14 @@ func (ec *executionContext) marshalNRequestOrderField2ᚖgithubᚗcomᚋopsgraph
 	return v
 }
 
+func (ec *executionContext) marshalNRequestPayload2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestPayload(ctx context.Context, sel ast.SelectionSet, v *model.RequestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestPayload!")
+		return graphql.Null
+	}
+	return ec._RequestPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRequestPriority2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐPriority(ctx context.Context, v any) (request.Priority, error) {
 	var res request.Priority
 	err := res.UnmarshalGQL(v)
@@ -36160,6 +41878,21 @@ func (ec *executionContext) unmarshalNRequestPriority2githubᚗcomᚋopsgraphᚋ
 
 func (ec *executionContext) marshalNRequestPriority2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐPriority(ctx context.Context, sel ast.SelectionSet, v request.Priority) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRequestResolveInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestResolveInput(ctx context.Context, v any) (model.RequestResolveInput, error) {
+	res, err := ec.unmarshalInputRequestResolveInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRequestRespondInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestRespondInput(ctx context.Context, v any) (model.RequestRespondInput, error) {
+	res, err := ec.unmarshalInputRequestRespondInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRequestSetStatusInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestSetStatusInput(ctx context.Context, v any) (model.RequestSetStatusInput, error) {
+	res, err := ec.unmarshalInputRequestSetStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRequestStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐStatus(ctx context.Context, v any) (request.Status, error) {
@@ -36172,9 +41905,24 @@ func (ec *executionContext) marshalNRequestStatus2githubᚗcomᚋopsgraphᚋopsg
 	return v
 }
 
+func (ec *executionContext) unmarshalNRequestTriageInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestTriageInput(ctx context.Context, v any) (model.RequestTriageInput, error) {
+	res, err := ec.unmarshalInputRequestTriageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRequestWhereInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐRequestWhereInput(ctx context.Context, v any) (*ent.RequestWhereInput, error) {
 	res, err := ec.unmarshalInputRequestWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSLAState2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAState(ctx context.Context, v any) (model.SLAState, error) {
+	var res model.SLAState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAState2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAState(ctx context.Context, sel ast.SelectionSet, v model.SLAState) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNScoreComponent2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐScoreComponent(ctx context.Context, sel ast.SelectionSet, v schematype.ScoreComponent) graphql.Marshaler {
@@ -37343,6 +43091,58 @@ func (ec *executionContext) unmarshalOHealthScoreOrder2ᚕᚖgithubᚗcomᚋopsg
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOHealthScorePreviousBand2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBandᚄ(ctx context.Context, v any) ([]healthscore.PreviousBand, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]healthscore.PreviousBand, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNHealthScorePreviousBand2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBand(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOHealthScorePreviousBand2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBandᚄ(ctx context.Context, sel ast.SelectionSet, v []healthscore.PreviousBand) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHealthScorePreviousBand2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBand(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOHealthScorePreviousBand2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBand(ctx context.Context, v any) (*healthscore.PreviousBand, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(healthscore.PreviousBand)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOHealthScorePreviousBand2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐPreviousBand(ctx context.Context, sel ast.SelectionSet, v *healthscore.PreviousBand) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOHealthScoreWhereInput2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScoreWhereInputᚄ(ctx context.Context, v any) ([]*ent.HealthScoreWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -37487,6 +43287,13 @@ func (ec *executionContext) unmarshalOHealthSignalWhereInput2ᚖgithubᚗcomᚋo
 	}
 	res, err := ec.unmarshalInputHealthSignalWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOHealthTrend2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthTrend(ctx context.Context, sel ast.SelectionSet, v *model.HealthTrend) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._HealthTrend(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2int(ctx context.Context, v any) (int, error) {
@@ -37738,6 +43545,14 @@ func (ec *executionContext) marshalOOrderBillingStatus2ᚖgithubᚗcomᚋopsgrap
 	return v
 }
 
+func (ec *executionContext) unmarshalOOrderCreateInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderCreateInput(ctx context.Context, v any) (*model.OrderCreateInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOrderCreateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOOrderEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐOrderEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.OrderEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -37942,6 +43757,23 @@ func (ec *executionContext) marshalOOrderLineEdge2ᚖgithubᚗcomᚋopsgraphᚋo
 		return graphql.Null
 	}
 	return ec._OrderLineEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOrderLineInput2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx context.Context, v any) ([]*model.OrderLineInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OrderLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderLineInput2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOOrderLineOrder2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐOrderLineOrderᚄ(ctx context.Context, v any) ([]*ent.OrderLineOrder, error) {
@@ -38307,6 +44139,25 @@ func (ec *executionContext) marshalORequestEdge2ᚖgithubᚗcomᚋopsgraphᚋops
 		return graphql.Null
 	}
 	return ec._RequestEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORequestEvent2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐRequestEventᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.RequestEvent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestEvent2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐRequestEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalORequestOrder2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐRequestOrderᚄ(ctx context.Context, v any) ([]*ent.RequestOrder, error) {

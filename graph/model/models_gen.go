@@ -3,9 +3,17 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/opsgraph/opsgraph/ent"
+	"github.com/opsgraph/opsgraph/ent/healthscore"
+	"github.com/opsgraph/opsgraph/ent/healthsignal"
+	"github.com/opsgraph/opsgraph/ent/orderline"
+	"github.com/opsgraph/opsgraph/ent/request"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 )
 
@@ -79,6 +87,174 @@ type EntitlementUsagePayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
+// One measure of the health model.
+type HealthMeasure struct {
+	// Signal kind the measure reads.
+	Kind healthsignal.Kind `json:"kind"`
+	// Weight in the model (weights are renormalised over the measures with fresh data).
+	Weight float64 `json:"weight"`
+	// Whether higher raw values are better.
+	HigherIsBetter bool `json:"higherIsBetter"`
+	// How raw values map onto 0–100, as JSON.
+	Normalisation string `json:"normalisation"`
+	// How old a signal may be and still count, in seconds.
+	FreshnessSeconds int `json:"freshnessSeconds"`
+}
+
+// Input of healthScoreRecompute.
+type HealthScoreRecomputeInput struct {
+	// The account to rescore; every account when absent.
+	AccountID *int `json:"accountID,omitempty"`
+}
+
+// Result of healthScoreRecompute.
+type HealthScoreRecomputePayload struct {
+	// How many accounts were rescored.
+	Recomputed int `json:"recomputed"`
+	// The new score, when one account was rescored; null when every account was.
+	Score *ent.HealthScore `json:"score,omitempty"`
+	// Business rule failures; empty on success.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// One observation of an account's health.
+type HealthSignalInput struct {
+	// The observed account.
+	AccountID int `json:"accountID"`
+	// What was measured.
+	Kind healthsignal.Kind `json:"kind"`
+	// The measured value (finite).
+	Value float64 `json:"value"`
+	// When the value was measured at the source; not in the future.
+	ObservedAt time.Time `json:"observedAt"`
+	// System the signal came from, e.g. telemetry or nps-survey.
+	Source string `json:"source"`
+}
+
+// Input of healthSignalsIngest.
+type HealthSignalsIngestInput struct {
+	// The signals, 1 to 1,000.
+	Signals []*HealthSignalInput `json:"signals"`
+}
+
+// Result of healthSignalsIngest.
+type HealthSignalsIngestPayload struct {
+	// Signals stored by this batch.
+	Accepted int `json:"accepted"`
+	// Signals skipped because they were already known.
+	Duplicates int `json:"duplicates"`
+	// The new score of each account the batch touched, one per account.
+	Scores []*ent.HealthScore `json:"scores"`
+	// Business rule failures; empty on success (then nothing was stored).
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// A score compared with the account's score before it.
+type HealthTrend struct {
+	// Score minus the previous score, rounded to 0.1.
+	Change float64 `json:"change"`
+	// UP, DOWN or FLAT.
+	Direction HealthTrendDirection `json:"direction"`
+	// The previous score.
+	PreviousScore float64 `json:"previousScore"`
+	// The previous band.
+	PreviousBand healthscore.Band `json:"previousBand"`
+	// Whether the band differs from the previous one.
+	BandChanged bool `json:"bandChanged"`
+}
+
+// Input of orderCreate (and of orderSubmit's one-step order).
+type OrderCreateInput struct {
+	// The account the order is for.
+	AccountID int `json:"accountID"`
+	// The contract the order is placed under (checked by orderValidate).
+	ContractID *int `json:"contractID,omitempty"`
+	// Order number, unique; generated (ORD-…) when absent.
+	Number *string `json:"number,omitempty"`
+	// The order's lines, at least one to submit.
+	Lines []*OrderLineInput `json:"lines"`
+}
+
+// One line of a new or updated order.
+type OrderLineInput struct {
+	// What the line does to the account's entitlement to the product.
+	Action orderline.Action `json:"action"`
+	// The product.
+	ProductID int `json:"productID"`
+	// Licensed quantity or usage limit requested; above zero for ADD, CHANGE and
+	// RENEW (for ADD and RENEW, 0 takes the contract item's quantity); ignored by
+	// REMOVE. Feature flags use 1.
+	Quantity *int64 `json:"quantity,omitempty"`
+	// Service tier requested; must be offered by the product. ADD without a tier takes the contract item's tier.
+	Tier *string `json:"tier,omitempty"`
+}
+
+// Input of orderMarkInvoiced.
+type OrderMarkInvoicedInput struct {
+	// The FULFILLED order finance invoiced.
+	OrderID int `json:"orderID"`
+	// Reference of the invoice in the billing system.
+	InvoiceReference string `json:"invoiceReference"`
+}
+
+// Result of the order actions.
+type OrderPayload struct {
+	// The order after the action; null when the action was refused. orderValidate
+	// returns the order with its recorded validationErrors also when validation
+	// fails.
+	Order *ent.Order `json:"order,omitempty"`
+	// Business rule failures; empty on success.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of orderReject.
+type OrderRejectInput struct {
+	// The order to reject.
+	OrderID int `json:"orderID"`
+	// Machine-readable reason code, upper case with underscores (e.g. CREDIT_HOLD).
+	Reason string `json:"reason"`
+	// Why, for a person.
+	Note string `json:"note"`
+}
+
+// Input of orderSubmit: exactly one of orderID and order.
+type OrderSubmitInput struct {
+	// The DRAFT order to submit.
+	OrderID *int `json:"orderID,omitempty"`
+	// A new order to create and submit in one step.
+	Order *OrderCreateInput `json:"order,omitempty"`
+	// Note kept with the transition.
+	Note *string `json:"note,omitempty"`
+}
+
+// Input of orderStartProvisioning, orderFulfill and orderCancel.
+type OrderTransitionInput struct {
+	// The order to act on.
+	OrderID int `json:"orderID"`
+	// Note kept with the transition.
+	Note *string `json:"note,omitempty"`
+}
+
+// Input of orderUpdate.
+type OrderUpdateInput struct {
+	// The DRAFT order to change.
+	OrderID int `json:"orderID"`
+	// The new contract.
+	ContractID *int `json:"contractID,omitempty"`
+	// When given, replaces all the order's lines.
+	Lines []*OrderLineInput `json:"lines,omitempty"`
+}
+
+// Input of orderValidate.
+type OrderValidateInput struct {
+	// The SUBMITTED order to validate.
+	OrderID int `json:"orderID"`
+	// Reject the order (reason VALIDATION_FAILED) when validation fails, instead of leaving it SUBMITTED.
+	RejectOnFailure *bool `json:"rejectOnFailure,omitempty"`
+	// Note kept with the transition.
+	Note *string `json:"note,omitempty"`
+}
+
 // Result of productCreate and productUpdate.
 type ProductPayload struct {
 	// The created or updated product; null when userErrors is not empty.
@@ -87,10 +263,293 @@ type ProductPayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
+// Input of requestReopen and requestClose.
+type RequestActionInput struct {
+	// The request.
+	RequestID int `json:"requestID"`
+	// Note kept in the request's history.
+	Note *string `json:"note,omitempty"`
+}
+
+// Input of requestAssign.
+type RequestAssignInput struct {
+	// The request.
+	RequestID int `json:"requestID"`
+	// The user who will work on it.
+	AssigneeID int `json:"assigneeID"`
+	// Note kept in the request's history.
+	Note *string `json:"note,omitempty"`
+}
+
+// Input of requestCreate.
+type RequestCreateInput struct {
+	// One-line summary.
+	Title string `json:"title"`
+	// What is needed and why.
+	Description *string `json:"description,omitempty"`
+	// Kind of work; OTHER when absent.
+	Category *request.Category `json:"category,omitempty"`
+	// Urgency; P3 when absent.
+	Priority *request.Priority `json:"priority,omitempty"`
+	// The account the request is about.
+	AccountID *int `json:"accountID,omitempty"`
+	// The order the request is about.
+	OrderID *int `json:"orderID,omitempty"`
+	// Who raises the request; the caller's user when absent.
+	RequesterID *int `json:"requesterID,omitempty"`
+}
+
+// Result of the request actions.
+type RequestPayload struct {
+	// The request after the action; null when userErrors is not empty.
+	Request *ent.Request `json:"request,omitempty"`
+	// Business rule failures; empty on success.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of requestResolve.
+type RequestResolveInput struct {
+	// The request.
+	RequestID int `json:"requestID"`
+	// How the request was resolved.
+	ResolutionNotes string `json:"resolutionNotes"`
+}
+
+// Input of requestRespond.
+type RequestRespondInput struct {
+	// The request.
+	RequestID int `json:"requestID"`
+	// The response sent to the requester.
+	Message string `json:"message"`
+}
+
+// Input of requestSetStatus.
+type RequestSetStatusInput struct {
+	// The request.
+	RequestID int `json:"requestID"`
+	// TRIAGED, IN_PROGRESS or WAITING_ON_REQUESTER.
+	Status request.Status `json:"status"`
+	// Note kept in the request's history.
+	Note *string `json:"note,omitempty"`
+}
+
+// Input of requestTriage.
+type RequestTriageInput struct {
+	// The request.
+	RequestID int `json:"requestID"`
+	// Kind of work.
+	Category request.Category `json:"category"`
+	// Urgency; sets the SLA targets.
+	Priority request.Priority `json:"priority"`
+	// Note kept in the request's history.
+	Note *string `json:"note,omitempty"`
+}
+
 // Result of userCreate and userUpdate.
 type UserPayload struct {
 	// The created or updated user; null when userErrors is not empty.
 	User *ent.User `json:"user,omitempty"`
 	// Business rule failures; empty on success.
 	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// How a score moved against the account's score before it.
+type HealthTrendDirection string
+
+const (
+	// The score went up.
+	HealthTrendDirectionUp HealthTrendDirection = "UP"
+	// The score went down.
+	HealthTrendDirectionDown HealthTrendDirection = "DOWN"
+	// The score did not change.
+	HealthTrendDirectionFlat HealthTrendDirection = "FLAT"
+)
+
+var AllHealthTrendDirection = []HealthTrendDirection{
+	HealthTrendDirectionUp,
+	HealthTrendDirectionDown,
+	HealthTrendDirectionFlat,
+}
+
+func (e HealthTrendDirection) IsValid() bool {
+	switch e {
+	case HealthTrendDirectionUp, HealthTrendDirectionDown, HealthTrendDirectionFlat:
+		return true
+	}
+	return false
+}
+
+func (e HealthTrendDirection) String() string {
+	return string(e)
+}
+
+func (e *HealthTrendDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = HealthTrendDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid HealthTrendDirection", str)
+	}
+	return nil
+}
+
+func (e HealthTrendDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *HealthTrendDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e HealthTrendDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// An action that can be taken on an order.
+type OrderAction string
+
+const (
+	// orderUpdate
+	OrderActionUpdate OrderAction = "UPDATE"
+	// orderSubmit
+	OrderActionSubmit OrderAction = "SUBMIT"
+	// orderValidate
+	OrderActionValidate OrderAction = "VALIDATE"
+	// orderStartProvisioning
+	OrderActionStartProvisioning OrderAction = "START_PROVISIONING"
+	// orderFulfill
+	OrderActionFulfill OrderAction = "FULFILL"
+	// orderReject
+	OrderActionReject OrderAction = "REJECT"
+	// orderCancel
+	OrderActionCancel OrderAction = "CANCEL"
+)
+
+var AllOrderAction = []OrderAction{
+	OrderActionUpdate,
+	OrderActionSubmit,
+	OrderActionValidate,
+	OrderActionStartProvisioning,
+	OrderActionFulfill,
+	OrderActionReject,
+	OrderActionCancel,
+}
+
+func (e OrderAction) IsValid() bool {
+	switch e {
+	case OrderActionUpdate, OrderActionSubmit, OrderActionValidate, OrderActionStartProvisioning, OrderActionFulfill, OrderActionReject, OrderActionCancel:
+		return true
+	}
+	return false
+}
+
+func (e OrderAction) String() string {
+	return string(e)
+}
+
+func (e *OrderAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderAction", str)
+	}
+	return nil
+}
+
+func (e OrderAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// State of an SLA clock.
+type SLAState string
+
+const (
+	// Running, with at least 20% of the target left.
+	SLAStateOnTrack SLAState = "ON_TRACK"
+	// Running, with less than 20% of the target left.
+	SLAStateAtRisk SLAState = "AT_RISK"
+	// Running past its target.
+	SLAStateBreached SLAState = "BREACHED"
+	// Stopped within the target.
+	SLAStateMet SLAState = "MET"
+	// Stopped after the target.
+	SLAStateMetLate SLAState = "MET_LATE"
+)
+
+var AllSLAState = []SLAState{
+	SLAStateOnTrack,
+	SLAStateAtRisk,
+	SLAStateBreached,
+	SLAStateMet,
+	SLAStateMetLate,
+}
+
+func (e SLAState) IsValid() bool {
+	switch e {
+	case SLAStateOnTrack, SLAStateAtRisk, SLAStateBreached, SLAStateMet, SLAStateMetLate:
+		return true
+	}
+	return false
+}
+
+func (e SLAState) String() string {
+	return string(e)
+}
+
+func (e *SLAState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SLAState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SLAState", str)
+	}
+	return nil
+}
+
+func (e SLAState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SLAState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SLAState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -423,6 +423,6 @@ func tokenCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 func schemaCmd(stdout io.Writer) error {
-	formatter.NewFormatter(stdout, formatter.WithIndent("  ")).FormatSchema(graph.NewSchema(nil, nil).Schema())
+	formatter.NewFormatter(stdout, formatter.WithIndent("  ")).FormatSchema(graph.NewSchema(nil, graph.Options{}).Schema())
 	return nil
 }

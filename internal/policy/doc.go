@@ -100,7 +100,11 @@ func Markdown() string {
 	w("\n## Mutations\n\n")
 	w("%s", roleTableHeader("mutation", "note"))
 	for _, m := range Mutations {
-		w("%s", roleTableRow("`"+m.Name+"`", m.Roles, m.Scope, m.Note))
+		note := m.Note
+		if sw := SideWrites(m.Name); len(sw) > 0 {
+			note = strings.TrimSpace(note + " Also writes " + strings.Join(sw, ", ") + ".")
+		}
+		w("%s", roleTableRow("`"+m.Name+"`", m.Roles, m.Scope, note))
 	}
 	w("\nQueries: every root field needs `STANDARD` read access (an INTEGRATION token\n")
 	w("needs the `read` scope); introspection is open to every authenticated viewer.\n")
@@ -120,7 +124,7 @@ func Markdown() string {
 	w("above, and in the ent layer by a privacy policy on every entity\n")
 	w("(`internal/rows.WritePolicy`): a create or update is allowed only to the roles\n")
 	w("and scopes of a mutation that makes it, a CSM may change only accounts in\n")
-	w("their book, and the audit trail is append-only. Entities no mutation writes\n")
-	w("yet (orders, entitlements, signals, …) are written only by the server itself.\n")
+	w("their book, and the audit trail is append-only. What no mutation writes\n")
+	w("(health model versions, expiry sweeps) is written only by the server itself.\n")
 	return b.String()
 }

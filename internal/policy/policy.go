@@ -91,7 +91,7 @@ var entities = map[string]entity{
 		ownRecord: "email",
 	},
 	"Account": {
-		standard: "id createdAt updatedAt name domain segment region industry lifecycleStage lifecycleStageChangedAt externalCrmID owner parent children contracts orders entitlements healthSignals healthScores requests",
+		standard: "id createdAt updatedAt name domain segment region industry lifecycleStage lifecycleStageChangedAt externalCrmID owner parent children contracts orders entitlements healthSignals healthScores requests health healthHistory",
 		pii:      "billingContactName billingContactEmail",
 	},
 	"Product": {
@@ -106,7 +106,7 @@ var entities = map[string]entity{
 		financial: "unitPriceMinor",
 	},
 	"Order": {
-		standard:  "id createdAt updatedAt number status idempotencyKey submittedAt validatedAt provisioningAt fulfilledAt rejectedAt cancelledAt rejectionReason rejectionNote validationErrors billingStatus account contract lines events",
+		standard:  "id createdAt updatedAt number status idempotencyKey submittedAt validatedAt provisioningAt fulfilledAt rejectedAt cancelledAt rejectionReason rejectionNote validationErrors billingStatus account contract lines events allowedActions",
 		financial: "invoiceReference",
 	},
 	"OrderLine": {
@@ -122,10 +122,10 @@ var entities = map[string]entity{
 		standard: "id createdAt updatedAt kind value observedAt source ingestedAt account",
 	},
 	"HealthScore": {
-		standard: "id createdAt updatedAt score band coverage modelVersion components computedAt account",
+		standard: "id createdAt updatedAt score band coverage modelVersion components previousScore previousBand computedAt account trend",
 	},
 	"Request": {
-		standard: "id createdAt updatedAt number title category priority status firstResponseAt responseDueAt resolutionDueAt resolvedAt requester assignee account order",
+		standard: "id createdAt updatedAt number title category priority status firstResponseAt responseDueAt resolutionDueAt resolvedAt requester assignee account order history responseSlaState resolutionSlaState slaState slaPaused timeToResolution",
 		internal: "description resolutionNotes",
 	},
 	"AuditEvent": {
@@ -266,6 +266,58 @@ var Mutations = []Mutation{
 	{"entitlementSuspend", "Entitlement", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "entitlements:write", ""},
 	{"entitlementResume", "Entitlement", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "entitlements:write", ""},
 	{"entitlementRevoke", "Entitlement", "update", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "entitlements:write", ""},
+	{"orderCreate", "Order", "create", orderWriters, "orders:write", "A CSM may order only for the accounts in their book."},
+	{"orderUpdate", "Order", "update", orderWriters, "orders:write", "A CSM may change only the orders of their book."},
+	{"orderSubmit", "Order", "update", orderWriters, "orders:write", "A CSM may submit only for the accounts in their book."},
+	{"orderValidate", "Order", "update", orderOperators, "orders:provision", ""},
+	{"orderStartProvisioning", "Order", "update", orderOperators, "orders:provision", ""},
+	{"orderFulfill", "Order", "update", orderOperators, "orders:provision", "Creates, changes and revokes entitlements."},
+	{"orderReject", "Order", "update", orderOperators, "orders:provision", ""},
+	{"orderCancel", "Order", "update", orderWriters, "orders:write", "A CSM may cancel only the orders of their book."},
+	{"orderMarkInvoiced", "Order", "update", []string{viewer.RoleAdmin, viewer.RoleFinance}, "billing:write", "Billing systems report invoices with an INTEGRATION token."},
+	{"healthSignalsIngest", "HealthSignal", "create", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "health:write", "Telemetry and survey pipelines send signals with an INTEGRATION token."},
+	{"healthScoreRecompute", "HealthScore", "create", []string{viewer.RoleAdmin, viewer.RoleOpsManager}, "health:write", ""},
+	{"requestCreate", "Request", "create", humanRoles, "requests:write", "Every signed-in person may raise a request."},
+	{"requestTriage", "Request", "update", requestWorkers, "", ""},
+	{"requestAssign", "Request", "update", requestWorkers, "", ""},
+	{"requestRespond", "Request", "update", requestWorkers, "", ""},
+	{"requestSetStatus", "Request", "update", requestWorkers, "", ""},
+	{"requestResolve", "Request", "update", requestWorkers, "", ""},
+	{"requestReopen", "Request", "update", requestWorkers, "", ""},
+	{"requestClose", "Request", "update", requestWorkers, "", ""},
+}
+
+var (
+	// orderWriters place and change orders.
+	orderWriters = []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleSales, viewer.RoleCSM}
+	// orderOperators move orders through validation and provisioning.
+	orderOperators = []string{viewer.RoleAdmin, viewer.RoleOpsManager}
+	// requestWorkers work the request queue.
+	requestWorkers = []string{viewer.RoleAdmin, viewer.RoleOpsManager, viewer.RoleOpsAnalyst}
+)
+
+// sideWrites lists, per mutation, the writes it makes besides its main one
+// ("Entity:op"), so the ent layer allows them to the mutation's callers.
+var sideWrites = map[string]string{
+	"orderCreate":            "OrderLine:create OrderEvent:create",
+	"orderUpdate":            "OrderLine:create OrderLine:delete",
+	"orderSubmit":            "Order:create OrderLine:create OrderEvent:create",
+	"orderValidate":          "OrderEvent:create",
+	"orderStartProvisioning": "OrderEvent:create",
+	"orderFulfill":           "OrderEvent:create Entitlement:create Entitlement:update",
+	"orderReject":            "OrderEvent:create",
+	"orderCancel":            "OrderEvent:create",
+	"healthSignalsIngest":    "HealthScore:create Account:update",
+	"healthScoreRecompute":   "Account:update",
+}
+
+// SideWrites returns the writes besides its main one that mutation name
+// makes, as "Entity:op".
+func SideWrites(name string) []string { return strings.Fields(sideWrites[name]) }
+
+// writes reports whether mutation m makes the write op of entity.
+func (m Mutation) writes(entity, op string) bool {
+	return (m.Entity == entity && m.Op == op) || slices.Contains(SideWrites(m.Name), entity+":"+op)
 }
 
 // MutationRule returns the rule of a mutation; ok is false for a mutation
@@ -286,7 +338,7 @@ func CanWrite(v *viewer.Viewer, entity, op string) bool {
 		return true
 	}
 	for _, m := range Mutations {
-		if m.Entity == entity && m.Op == op && allowed(v, m) {
+		if m.writes(entity, op) && allowed(v, m) {
 			return true
 		}
 	}

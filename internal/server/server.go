@@ -63,7 +63,7 @@ func Handler(opts Options) http.Handler {
 
 // GraphQL returns the GraphQL handler (without authentication).
 func GraphQL(db *store.DB, log *slog.Logger, introspection bool, now func() time.Time) http.Handler {
-	srv := handler.New(graph.NewSchema(db.Client, now))
+	srv := handler.New(graph.NewSchema(db.Client, graph.Options{Now: now}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

@@ -33,12 +33,28 @@ const (
 	IdempotencyKeyReused Code = "IDEMPOTENCY_KEY_REUSED"
 	// InvalidTransition: the record's current state does not allow the action.
 	InvalidTransition Code = "INVALID_TRANSITION"
+	// TooMany: a batch is larger than the mutation accepts.
+	TooMany Code = "TOO_MANY"
+
+	// Order validation failures (also recorded on the order).
+	OrderHasNoLines         Code = "ORDER_HAS_NO_LINES"
+	ContractRequired        Code = "CONTRACT_REQUIRED"
+	ContractNotActive       Code = "CONTRACT_NOT_ACTIVE"
+	ContractAccountMismatch Code = "CONTRACT_ACCOUNT_MISMATCH"
+	ProductInactive         Code = "PRODUCT_INACTIVE"
+	ProductNotOnContract    Code = "PRODUCT_NOT_ON_CONTRACT"
+	QuantityNotPositive     Code = "QUANTITY_NOT_POSITIVE"
+	QuantityExceedsContract Code = "QUANTITY_EXCEEDS_CONTRACT"
+	TierNotOffered          Code = "TIER_NOT_OFFERED"
+	EntitlementMismatch     Code = "ENTITLEMENT_MISMATCH"
 )
 
 // AllCodes lists every code.
 var AllCodes = []Code{
 	Required, InvalidValue, InvalidEmail, TooLong, NegativeValue, EndBeforeStart,
 	NotFound, WrongType, Taken, HierarchyCycle, UnknownRole, IdempotencyKeyReused, InvalidTransition,
+	TooMany, OrderHasNoLines, ContractRequired, ContractNotActive, ContractAccountMismatch, ProductInactive,
+	ProductNotOnContract, QuantityNotPositive, QuantityExceedsContract, TierNotOffered, EntitlementMismatch,
 }
 
 // MarshalGQL implements graphql.Marshaler.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
 
 // enum implements the shared parts of the string enums below.
@@ -149,4 +150,23 @@ type FieldChange struct {
 	// Redacted is set when the values were withheld from the viewer (never
 	// stored).
 	Redacted bool `json:"-"`
+}
+
+// RequestEvent is one entry of a request's timeline: an action taken on the
+// request, with the status and priority it left the request in.
+type RequestEvent struct {
+	// At is when the action happened.
+	At time.Time `json:"at"`
+	// Action is the mutation that acted, e.g. requestAssign.
+	Action string `json:"action"`
+	// Actor is the subject (user email or service id) that acted.
+	Actor string `json:"actor"`
+	// FromStatus is the status before the action; empty on creation.
+	FromStatus string `json:"fromStatus,omitempty"`
+	// ToStatus is the status after the action.
+	ToStatus string `json:"toStatus"`
+	// Priority is the priority after the action.
+	Priority string `json:"priority"`
+	// Note is what the actor wrote with the action, if anything.
+	Note string `json:"note,omitempty"`
 }
