@@ -336,13 +336,26 @@ func TestMutationMatrix(t *testing.T) {
 	db := testdb.Open(t, dialect.SQLite)
 	srv := apitest.New(t, db)
 	f := newFixture(t, srv)
-	// No mutation creates entitlements yet: the system makes one.
+	// An entitlement for the entitlement actions to act on.
 	sys := viewer.System(context.Background(), "test")
 	prod := db.Client.Product.Create().SetSku("API").SetName("API").SetFeatureKey("api").SetEntitlementKind(schematype.EntitlementKindMetered).SaveX(sys)
 	ent1 := db.Client.Entitlement.Create().SetAccountID(decodeID(t, f.parent)).SetProduct(prod).SetKind(schematype.EntitlementKindMetered).
 		SetLimit(10).SetActiveFrom(time.Now().Add(-time.Hour)).SaveX(sys)
 	e := encodeID(ent1.ID)
+	ord := encodeID(db.Client.Order.Create().SetNumber("ORD-M").SetAccountID(decodeID(t, f.parent)).SetContractID(decodeID(t, f.contract)).SaveX(sys).ID)
+	orderCall := func(name, input string) string {
+		return fmt.Sprintf(`mutation { %s(input: {orderID: %q%s}) { order { id } userErrors { code } } }`, name, ord, input)
+	}
 	calls := map[string]string{
+		"orderCreate":            fmt.Sprintf(`mutation { orderCreate(input: {accountID: %q, lines: [{action: ADD, productID: %q}]}) { userErrors { code } } }`, f.parent, f.product),
+		"orderUpdate":            orderCall("orderUpdate", ""),
+		"orderSubmit":            orderCall("orderSubmit", ""),
+		"orderValidate":          orderCall("orderValidate", ""),
+		"orderStartProvisioning": orderCall("orderStartProvisioning", ""),
+		"orderFulfill":           orderCall("orderFulfill", ""),
+		"orderReject":            orderCall("orderReject", `, reason: "CREDIT_HOLD", note: "n"`),
+		"orderCancel":            orderCall("orderCancel", ""),
+		"orderMarkInvoiced":      orderCall("orderMarkInvoiced", `, invoiceReference: "INV-1"`),
 		"entitlementReportUsage": fmt.Sprintf(`mutation { entitlementReportUsage(input: {entitlementID: %q, usage: 3, observedAt: "2026-01-01T00:00:00Z"}) { applied userErrors { code } } }`, e),
 		"entitlementOverride":    fmt.Sprintf(`mutation { entitlementOverride(input: {entitlementID: %q, limit: 20, reason: "burst", expiresAt: "2099-01-01T00:00:00Z"}) { userErrors { code } } }`, e),
 		"entitlementSuspend":     fmt.Sprintf(`mutation { entitlementSuspend(input: {entitlementID: %q}) { userErrors { code } } }`, e),
@@ -365,7 +378,9 @@ func TestMutationMatrix(t *testing.T) {
 			t.Errorf("no test call for mutation %s", m.Name)
 			continue
 		}
-		vs := append(viewers(), &viewer.Viewer{Subject: "svc-writer", Roles: []string{viewer.RoleIntegration}, Scopes: []string{"accounts:write", "contracts:write"}})
+		vs := append(viewers(),
+			&viewer.Viewer{Subject: "svc-writer", Roles: []string{viewer.RoleIntegration}, Scopes: []string{"accounts:write", "contracts:write"}},
+			&viewer.Viewer{Subject: "svc-ops", Roles: []string{viewer.RoleIntegration}, Scopes: []string{"orders:write", "orders:provision", "billing:write", "health:write", "requests:write"}})
 		for _, v := range vs {
 			t.Run(m.Name+"/"+strings.Join(v.Roles, ",")+"+"+strings.Join(v.Scopes, ","), func(t *testing.T) {
 				before := dump(t, db.Client)

@@ -7,58 +7,72 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/graph/model"
+	"github.com/opsgraph/opsgraph/internal/orders"
 )
 
 // OrderCreate is the resolver for the orderCreate field.
 func (r *mutationResolver) OrderCreate(ctx context.Context, input model.OrderCreateInput, idempotencyKey *string) (*model.OrderPayload, error) {
-	panic(fmt.Errorf("not implemented: OrderCreate - orderCreate"))
+	o, errs, err := r.orders.Create(ctx, *orderCreateInput(&input), idempotencyKey)
+	return &model.OrderPayload{Order: o, UserErrors: orEmpty(errs)}, err
 }
 
 // OrderUpdate is the resolver for the orderUpdate field.
 func (r *mutationResolver) OrderUpdate(ctx context.Context, input model.OrderUpdateInput) (*model.OrderPayload, error) {
-	panic(fmt.Errorf("not implemented: OrderUpdate - orderUpdate"))
+	o, errs, err := r.orders.Update(ctx, orders.UpdateInput{OrderID: input.OrderID, ContractID: input.ContractID, Lines: orderLines(input.Lines)})
+	return &model.OrderPayload{Order: o, UserErrors: orEmpty(errs)}, err
 }
 
 // OrderSubmit is the resolver for the orderSubmit field.
 func (r *mutationResolver) OrderSubmit(ctx context.Context, input model.OrderSubmitInput, idempotencyKey *string) (*model.OrderPayload, error) {
-	panic(fmt.Errorf("not implemented: OrderSubmit - orderSubmit"))
+	o, errs, err := r.orders.Submit(ctx, input.OrderID, orderCreateInput(input.Order), text(input.Note), idempotencyKey)
+	return &model.OrderPayload{Order: o, UserErrors: orEmpty(errs)}, err
 }
 
 // OrderValidate is the resolver for the orderValidate field.
 func (r *mutationResolver) OrderValidate(ctx context.Context, input model.OrderValidateInput) (*model.OrderPayload, error) {
-	panic(fmt.Errorf("not implemented: OrderValidate - orderValidate"))
+	o, errs, err := r.orders.Validate(ctx, input.OrderID, input.RejectOnFailure != nil && *input.RejectOnFailure, text(input.Note))
+	return &model.OrderPayload{Order: o, UserErrors: orEmpty(errs)}, err
 }
 
 // OrderStartProvisioning is the resolver for the orderStartProvisioning field.
 func (r *mutationResolver) OrderStartProvisioning(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error) {
-	panic(fmt.Errorf("not implemented: OrderStartProvisioning - orderStartProvisioning"))
+	o, errs, err := r.orders.StartProvisioning(ctx, input.OrderID, text(input.Note))
+	return &model.OrderPayload{Order: o, UserErrors: orEmpty(errs)}, err
 }
 
 // OrderFulfill is the resolver for the orderFulfill field.
 func (r *mutationResolver) OrderFulfill(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error) {
-	panic(fmt.Errorf("not implemented: OrderFulfill - orderFulfill"))
+	o, errs, err := r.orders.Fulfill(ctx, input.OrderID, text(input.Note))
+	return &model.OrderPayload{Order: o, UserErrors: orEmpty(errs)}, err
 }
 
 // OrderReject is the resolver for the orderReject field.
 func (r *mutationResolver) OrderReject(ctx context.Context, input model.OrderRejectInput) (*model.OrderPayload, error) {
-	panic(fmt.Errorf("not implemented: OrderReject - orderReject"))
+	o, errs, err := r.orders.Reject(ctx, input.OrderID, input.Reason, input.Note)
+	return &model.OrderPayload{Order: o, UserErrors: orEmpty(errs)}, err
 }
 
 // OrderCancel is the resolver for the orderCancel field.
 func (r *mutationResolver) OrderCancel(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error) {
-	panic(fmt.Errorf("not implemented: OrderCancel - orderCancel"))
+	o, errs, err := r.orders.Cancel(ctx, input.OrderID, text(input.Note))
+	return &model.OrderPayload{Order: o, UserErrors: orEmpty(errs)}, err
 }
 
 // OrderMarkInvoiced is the resolver for the orderMarkInvoiced field.
 func (r *mutationResolver) OrderMarkInvoiced(ctx context.Context, input model.OrderMarkInvoicedInput) (*model.OrderPayload, error) {
-	panic(fmt.Errorf("not implemented: OrderMarkInvoiced - orderMarkInvoiced"))
+	o, errs, err := r.orders.MarkInvoiced(ctx, input.OrderID, input.InvoiceReference)
+	return &model.OrderPayload{Order: o, UserErrors: orEmpty(errs)}, err
 }
 
 // AllowedActions is the resolver for the allowedActions field.
 func (r *orderResolver) AllowedActions(ctx context.Context, obj *ent.Order) ([]model.OrderAction, error) {
-	panic(fmt.Errorf("not implemented: AllowedActions - allowedActions"))
+	allowed := orders.Allowed(obj.Status)
+	out := make([]model.OrderAction, len(allowed))
+	for i, a := range allowed {
+		out[i] = orderActions[a]
+	}
+	return out, nil
 }

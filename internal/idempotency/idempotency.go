@@ -17,6 +17,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
 	"github.com/opsgraph/opsgraph/internal/audit"
+	"github.com/opsgraph/opsgraph/internal/txn"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 )
 
@@ -104,4 +105,25 @@ func requestHash(action string, input any) (string, error) {
 	}
 	sum := sha256.Sum256(append([]byte(action+"\x00"), raw...))
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// Run runs fn in one transaction (txn.Run) under the audit action name. A
+// keyed create that lost a race to a concurrent retry (ErrRace) runs once
+// more, and then finds and returns the winner's object.
+func Run[T any](ctx context.Context, client *ent.Client, action string, fn func(ctx context.Context, tx *ent.Client) (T, usererr.List, error)) (T, usererr.List, error) {
+	ctx = audit.WithAction(ctx, action)
+	v, errs, err := txn.Run(ctx, client, fn)
+	if errors.Is(err, ErrRace) {
+		return txn.Run(ctx, client, fn)
+	}
+	return v, errs, err
+}
+
+// Recorded reports whether the caller's key is recorded: a caller that finds
+// the object a key names before its own lookup saw the key lost a race to a
+// concurrent retry (and should return ErrRace to run again).
+func Recorded(ctx context.Context, tx *ent.Client, key string) (bool, error) {
+	return tx.IdempotencyKey.Query().
+		Where(idempotencykey.Subject(audit.Actor(ctx)), idempotencykey.Key(key)).
+		Exist(ctx)
 }

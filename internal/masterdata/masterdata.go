@@ -8,7 +8,6 @@ package masterdata
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -18,9 +17,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/product"
 	"github.com/opsgraph/opsgraph/ent/user"
-	"github.com/opsgraph/opsgraph/internal/audit"
 	"github.com/opsgraph/opsgraph/internal/idempotency"
-	"github.com/opsgraph/opsgraph/internal/txn"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
@@ -46,12 +43,7 @@ func New(client *ent.Client, now func() time.Time) *Service {
 // keyed create that lost a race to a concurrent retry runs once more, and
 // then returns the winner's object.
 func run[T any](ctx context.Context, s *Service, action string, fn func(ctx context.Context, tx *ent.Client) (T, usererr.List, error)) (T, usererr.List, error) {
-	ctx = audit.WithAction(ctx, action)
-	v, errs, err := txn.Run(ctx, s.client, fn)
-	if errors.Is(err, idempotency.ErrRace) {
-		return txn.Run(ctx, s.client, fn)
-	}
-	return v, errs, err
+	return idempotency.Run(ctx, s.client, action, fn)
 }
 
 // keyed runs create under an idempotency key (see package idempotency).
