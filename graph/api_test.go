@@ -99,7 +99,7 @@ var rootConnections = map[string]string{
 }
 
 // internalTables own id ranges but are not part of the API.
-var internalTables = []string{"idempotency_keys"}
+var internalTables = []string{"idempotency_keys", "health_models"}
 
 func TestNodeResolvesEveryType(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/opsgraph/opsgraph/ent"
+	"github.com/opsgraph/opsgraph/ent/request"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/auth"
@@ -346,7 +347,25 @@ func TestMutationMatrix(t *testing.T) {
 	orderCall := func(name, input string) string {
 		return fmt.Sprintf(`mutation { %s(input: {orderID: %q%s}) { order { id } userErrors { code } } }`, name, ord, input)
 	}
+	reqFor := func(status request.Status) string {
+		return encodeID(db.Client.Request.Create().SetNumber("R-M-" + string(status)).SetTitle("T").SetRequesterID(decodeID(t, f.other)).
+			SetStatus(status).SaveX(sys).ID)
+	}
+	req, resolved := reqFor(request.StatusNEW), reqFor(request.StatusRESOLVED)
+	requestCall := func(name, id, input string) string {
+		return fmt.Sprintf(`mutation { %s(input: {requestID: %q%s}) { request { id } userErrors { code } } }`, name, id, input)
+	}
 	calls := map[string]string{
+		"healthSignalsIngest":    fmt.Sprintf(`mutation { healthSignalsIngest(input: {signals: [{accountID: %q, kind: NPS, value: 30, observedAt: "2026-01-01T00:00:00Z", source: "matrix"}]}) { accepted duplicates scores { score } userErrors { code } } }`, f.parent),
+		"healthScoreRecompute":   fmt.Sprintf(`mutation { healthScoreRecompute(input: {accountID: %q}) { recomputed score { score } userErrors { code } } }`, f.parent),
+		"requestCreate":          fmt.Sprintf(`mutation { requestCreate(input: {title: "X", requesterID: %q}) { request { id } userErrors { code } } }`, f.other),
+		"requestTriage":          requestCall("requestTriage", req, ", category: DATA_FIX, priority: P2"),
+		"requestAssign":          requestCall("requestAssign", req, fmt.Sprintf(", assigneeID: %q", f.other)),
+		"requestRespond":         requestCall("requestRespond", req, `, message: "On it"`),
+		"requestSetStatus":       requestCall("requestSetStatus", req, ", status: IN_PROGRESS"),
+		"requestResolve":         requestCall("requestResolve", req, `, resolutionNotes: "Done"`),
+		"requestReopen":          requestCall("requestReopen", req, ""),
+		"requestClose":           requestCall("requestClose", resolved, ""),
 		"orderCreate":            fmt.Sprintf(`mutation { orderCreate(input: {accountID: %q, lines: [{action: ADD, productID: %q}]}) { userErrors { code } } }`, f.parent, f.product),
 		"orderUpdate":            orderCall("orderUpdate", ""),
 		"orderSubmit":            orderCall("orderSubmit", ""),
@@ -379,7 +398,7 @@ func TestMutationMatrix(t *testing.T) {
 			continue
 		}
 		vs := append(viewers(),
-			&viewer.Viewer{Subject: "svc-writer", Roles: []string{viewer.RoleIntegration}, Scopes: []string{"accounts:write", "contracts:write"}},
+			&viewer.Viewer{Subject: "svc-writer", Roles: []string{viewer.RoleIntegration}, Scopes: []string{"accounts:write", "contracts:write", "requests:write"}},
 			&viewer.Viewer{Subject: "svc-ops", Roles: []string{viewer.RoleIntegration}, Scopes: []string{"orders:write", "orders:provision", "billing:write", "health:write", "requests:write"}})
 		for _, v := range vs {
 			t.Run(m.Name+"/"+strings.Join(v.Roles, ",")+"+"+strings.Join(v.Scopes, ","), func(t *testing.T) {

@@ -10,49 +10,101 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/opsgraph/opsgraph/ent"
+	"github.com/opsgraph/opsgraph/ent/healthscore"
+	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/graph/generated"
 	"github.com/opsgraph/opsgraph/graph/model"
+	"github.com/opsgraph/opsgraph/internal/scoring"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // HealthHistory is the resolver for the healthHistory field.
 func (r *accountResolver) HealthHistory(ctx context.Context, obj *ent.Account, since *time.Time, last *int) ([]*ent.HealthScore, error) {
-	panic(fmt.Errorf("not implemented: HealthHistory - healthHistory"))
+	n := 30
+	if last != nil {
+		n = *last
+	}
+	if n < 1 || n > scoring.MaxHistory {
+		return nil, &gqlerror.Error{
+			Message:    fmt.Sprintf("`last` on `healthHistory` must be between 1 and %d; %d were requested.", scoring.MaxHistory, n),
+			Path:       graphql.GetPath(ctx),
+			Extensions: map[string]any{"code": "BAD_USER_INPUT"},
+		}
+	}
+	return r.scoring.History(ctx, obj.ID, since, n)
 }
 
 // Measures is the resolver for the measures field.
 func (r *healthModelResolver) Measures(ctx context.Context, obj *ent.HealthModel) ([]*model.HealthMeasure, error) {
-	panic(fmt.Errorf("not implemented: Measures - measures"))
+	m, err := scoring.Definition(obj)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.HealthMeasure, len(m.Measures))
+	for i, ms := range m.Measures {
+		out[i] = &model.HealthMeasure{
+			Kind:             healthsignal.Kind(ms.Kind),
+			Weight:           ms.Weight,
+			HigherIsBetter:   ms.HigherIsBetter,
+			Normalisation:    scoring.NormalisationJSON(ms.Normalise),
+			FreshnessSeconds: int(ms.EffectiveFreshness() / time.Second),
+		}
+	}
+	return out, nil
 }
 
 // GreenFrom is the resolver for the greenFrom field.
 func (r *healthModelResolver) GreenFrom(ctx context.Context, obj *ent.HealthModel) (float64, error) {
-	panic(fmt.Errorf("not implemented: GreenFrom - greenFrom"))
+	m, err := scoring.Definition(obj)
+	return m.Bands.Green, err
 }
 
 // YellowFrom is the resolver for the yellowFrom field.
 func (r *healthModelResolver) YellowFrom(ctx context.Context, obj *ent.HealthModel) (float64, error) {
-	panic(fmt.Errorf("not implemented: YellowFrom - yellowFrom"))
+	m, err := scoring.Definition(obj)
+	return m.Bands.Yellow, err
 }
 
 // Trend is the resolver for the trend field.
 func (r *healthScoreResolver) Trend(ctx context.Context, obj *ent.HealthScore) (*model.HealthTrend, error) {
-	panic(fmt.Errorf("not implemented: Trend - trend"))
+	d, ok := scoring.Trend(obj)
+	if !ok {
+		return nil, nil
+	}
+	return &model.HealthTrend{
+		Change:        d.Change,
+		Direction:     model.HealthTrendDirection(d.Direction),
+		PreviousScore: *obj.PreviousScore,
+		PreviousBand:  healthscore.Band(*obj.PreviousBand),
+		BandChanged:   d.BandChanged,
+	}, nil
 }
 
 // HealthSignalsIngest is the resolver for the healthSignalsIngest field.
 func (r *mutationResolver) HealthSignalsIngest(ctx context.Context, input model.HealthSignalsIngestInput) (*model.HealthSignalsIngestPayload, error) {
-	panic(fmt.Errorf("not implemented: HealthSignalsIngest - healthSignalsIngest"))
+	signals := make([]scoring.SignalInput, len(input.Signals))
+	for i, s := range input.Signals {
+		signals[i] = scoring.SignalInput{AccountID: s.AccountID, Kind: s.Kind, Value: s.Value, ObservedAt: s.ObservedAt, Source: s.Source}
+	}
+	res, errs, err := r.scoring.Ingest(ctx, signals)
+	scores := res.Scores
+	if scores == nil {
+		scores = []*ent.HealthScore{}
+	}
+	return &model.HealthSignalsIngestPayload{Accepted: res.Accepted, Duplicates: res.Duplicates, Scores: scores, UserErrors: orEmpty(errs)}, err
 }
 
 // HealthScoreRecompute is the resolver for the healthScoreRecompute field.
 func (r *mutationResolver) HealthScoreRecompute(ctx context.Context, input model.HealthScoreRecomputeInput) (*model.HealthScoreRecomputePayload, error) {
-	panic(fmt.Errorf("not implemented: HealthScoreRecompute - healthScoreRecompute"))
+	res, errs, err := r.scoring.Recompute(ctx, input.AccountID)
+	return &model.HealthScoreRecomputePayload{Recomputed: res.Recomputed, Score: res.Score, UserErrors: orEmpty(errs)}, err
 }
 
 // HealthModel is the resolver for the healthModel field.
 func (r *queryResolver) HealthModel(ctx context.Context) (*ent.HealthModel, error) {
-	panic(fmt.Errorf("not implemented: HealthModel - healthModel"))
+	return r.scoring.Model(ctx)
 }
 
 // HealthModel returns generated.HealthModelResolver implementation.

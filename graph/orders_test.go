@@ -169,6 +169,27 @@ func TestOrderLifecycle(t *testing.T) {
 		if n := db.Client.Entitlement.Query().CountX(sys); n != 2 {
 			t.Fatalf("%d entitlements", n)
 		}
+		// The audit trail has the fulfilment, filterable by action, actor and time.
+		var audit struct {
+			AuditEvents struct {
+				Edges []struct {
+					Node struct {
+						EntityType string
+						Actor      string
+						Changes    []struct{ Field string }
+					}
+				}
+			}
+		}
+		srv.Post(`query($from: Time!) { auditEvents(first: 20, where: {action: "orderFulfill", actor: "admin@opsgraph.example", atGTE: $from}, orderBy: {field: AT}) {
+			edges { node { entityType actor changes { field } } } } }`, map[string]any{"from": orderNow.Add(-time.Minute)}).MustData(t, &audit)
+		kinds := map[string]int{}
+		for _, e := range audit.AuditEvents.Edges {
+			kinds[e.Node.EntityType]++
+		}
+		if kinds["Order"] != 1 || kinds["OrderEvent"] != 1 || kinds["Entitlement"] != 2 || len(kinds) != 3 {
+			t.Fatalf("audit of orderFulfill: %v", kinds)
+		}
 		// Invoicing: idempotent with the same reference, refused with another.
 		for i, tc := range []struct{ ref, code string }{{"INV-1", ""}, {"INV-1", ""}, {"INV-2", "INVALID_TRANSITION"}, {" ", "REQUIRED"}} {
 			p := orderCall(t, srv, "orderMarkInvoiced", map[string]any{"orderID": o.ID, "invoiceReference": tc.ref})

@@ -7,93 +7,117 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/request"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/graph/generated"
 	"github.com/opsgraph/opsgraph/graph/model"
+	"github.com/opsgraph/opsgraph/internal/requests"
 )
 
 // RequestCreate is the resolver for the requestCreate field.
 func (r *mutationResolver) RequestCreate(ctx context.Context, input model.RequestCreateInput, idempotencyKey *string) (*model.RequestPayload, error) {
-	panic(fmt.Errorf("not implemented: RequestCreate - requestCreate"))
+	q, errs, err := r.requests.Create(ctx, requests.CreateInput{
+		Title:       input.Title,
+		Description: input.Description,
+		Category:    input.Category,
+		Priority:    input.Priority,
+		AccountID:   input.AccountID,
+		OrderID:     input.OrderID,
+		RequesterID: input.RequesterID,
+	}, idempotencyKey)
+	return requestPayload(q, errs, err)
 }
 
 // RequestTriage is the resolver for the requestTriage field.
 func (r *mutationResolver) RequestTriage(ctx context.Context, input model.RequestTriageInput) (*model.RequestPayload, error) {
-	panic(fmt.Errorf("not implemented: RequestTriage - requestTriage"))
+	return requestPayload(r.requests.Triage(ctx, input.RequestID, input.Category, input.Priority, input.Note))
 }
 
 // RequestAssign is the resolver for the requestAssign field.
 func (r *mutationResolver) RequestAssign(ctx context.Context, input model.RequestAssignInput) (*model.RequestPayload, error) {
-	panic(fmt.Errorf("not implemented: RequestAssign - requestAssign"))
+	return requestPayload(r.requests.Assign(ctx, input.RequestID, input.AssigneeID, input.Note))
 }
 
 // RequestRespond is the resolver for the requestRespond field.
 func (r *mutationResolver) RequestRespond(ctx context.Context, input model.RequestRespondInput) (*model.RequestPayload, error) {
-	panic(fmt.Errorf("not implemented: RequestRespond - requestRespond"))
+	return requestPayload(r.requests.Respond(ctx, input.RequestID, input.Message))
 }
 
 // RequestSetStatus is the resolver for the requestSetStatus field.
 func (r *mutationResolver) RequestSetStatus(ctx context.Context, input model.RequestSetStatusInput) (*model.RequestPayload, error) {
-	panic(fmt.Errorf("not implemented: RequestSetStatus - requestSetStatus"))
+	return requestPayload(r.requests.SetStatus(ctx, input.RequestID, input.Status, input.Note))
 }
 
 // RequestResolve is the resolver for the requestResolve field.
 func (r *mutationResolver) RequestResolve(ctx context.Context, input model.RequestResolveInput) (*model.RequestPayload, error) {
-	panic(fmt.Errorf("not implemented: RequestResolve - requestResolve"))
+	return requestPayload(r.requests.Resolve(ctx, input.RequestID, input.ResolutionNotes))
 }
 
 // RequestReopen is the resolver for the requestReopen field.
 func (r *mutationResolver) RequestReopen(ctx context.Context, input model.RequestActionInput) (*model.RequestPayload, error) {
-	panic(fmt.Errorf("not implemented: RequestReopen - requestReopen"))
+	return requestPayload(r.requests.Reopen(ctx, input.RequestID, input.Note))
 }
 
 // RequestClose is the resolver for the requestClose field.
 func (r *mutationResolver) RequestClose(ctx context.Context, input model.RequestActionInput) (*model.RequestPayload, error) {
-	panic(fmt.Errorf("not implemented: RequestClose - requestClose"))
+	return requestPayload(r.requests.Close(ctx, input.RequestID, input.Note))
 }
 
 // ResponseSLAState is the resolver for the responseSlaState field.
 func (r *requestResolver) ResponseSLAState(ctx context.Context, obj *ent.Request) (model.SLAState, error) {
-	panic(fmt.Errorf("not implemented: ResponseSLAState - responseSlaState"))
+	st, err := r.slaOf(obj)
+	return model.SLAState(st.Response.State), err
 }
 
 // ResolutionSLAState is the resolver for the resolutionSlaState field.
 func (r *requestResolver) ResolutionSLAState(ctx context.Context, obj *ent.Request) (model.SLAState, error) {
-	panic(fmt.Errorf("not implemented: ResolutionSLAState - resolutionSlaState"))
+	st, err := r.slaOf(obj)
+	return model.SLAState(st.Resolution.State), err
 }
 
 // SLAState is the resolver for the slaState field.
 func (r *requestResolver) SLAState(ctx context.Context, obj *ent.Request) (model.SLAState, error) {
-	panic(fmt.Errorf("not implemented: SLAState - slaState"))
+	st, err := r.slaOf(obj)
+	return model.SLAState(requests.Overall(st)), err
 }
 
 // SLAPaused is the resolver for the slaPaused field.
 func (r *requestResolver) SLAPaused(ctx context.Context, obj *ent.Request) (bool, error) {
-	panic(fmt.Errorf("not implemented: SLAPaused - slaPaused"))
+	st, err := r.slaOf(obj)
+	return st.Paused, err
 }
 
 // TimeToResolution is the resolver for the timeToResolution field.
 func (r *requestResolver) TimeToResolution(ctx context.Context, obj *ent.Request) (*int64, error) {
-	panic(fmt.Errorf("not implemented: TimeToResolution - timeToResolution"))
+	st, err := r.slaOf(obj)
+	if err != nil || st.TimeToResolution == nil {
+		return nil, err
+	}
+	secs := int64(*st.TimeToResolution / time.Second)
+	return &secs, nil
 }
 
 // FromStatus is the resolver for the fromStatus field.
 func (r *requestEventResolver) FromStatus(ctx context.Context, obj *schematype.RequestEvent) (*request.Status, error) {
-	panic(fmt.Errorf("not implemented: FromStatus - fromStatus"))
+	if obj.FromStatus == "" {
+		return nil, nil
+	}
+	s, err := requestStatus(obj.FromStatus)
+	return &s, err
 }
 
 // ToStatus is the resolver for the toStatus field.
 func (r *requestEventResolver) ToStatus(ctx context.Context, obj *schematype.RequestEvent) (request.Status, error) {
-	panic(fmt.Errorf("not implemented: ToStatus - toStatus"))
+	return requestStatus(obj.ToStatus)
 }
 
 // Priority is the resolver for the priority field.
 func (r *requestEventResolver) Priority(ctx context.Context, obj *schematype.RequestEvent) (request.Priority, error) {
-	panic(fmt.Errorf("not implemented: Priority - priority"))
+	p := request.Priority(obj.Priority)
+	return p, request.PriorityValidator(p)
 }
 
 // RequestEvent returns generated.RequestEventResolver implementation.

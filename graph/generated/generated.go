@@ -8664,9 +8664,11 @@ input OrderLineInput {
   "The product."
   productID: ID!
   """
-  Licensed quantity or usage limit requested; above zero for ADD, CHANGE and
-  RENEW (for ADD and RENEW, 0 takes the contract item's quantity); ignored by
-  REMOVE. Feature flags use 1.
+  Licensed quantity or usage limit requested, zero or more. ADD without a
+  quantity (or 0) takes the contract item's quantity; CHANGE needs one above
+  zero; RENEW without one keeps the entitlement's limit; REMOVE ignores it.
+  Feature flags count as 1. After the order the account's entitlements to the
+  product under the contract may not exceed the contracted quantity.
   """
   quantity: Int64
   "Service tier requested; must be offered by the product. ADD without a tier takes the contract item's tier."

@@ -181,9 +181,11 @@ type OrderLineInput struct {
 	Action orderline.Action `json:"action"`
 	// The product.
 	ProductID int `json:"productID"`
-	// Licensed quantity or usage limit requested; above zero for ADD, CHANGE and
-	// RENEW (for ADD and RENEW, 0 takes the contract item's quantity); ignored by
-	// REMOVE. Feature flags use 1.
+	// Licensed quantity or usage limit requested, zero or more. ADD without a
+	// quantity (or 0) takes the contract item's quantity; CHANGE needs one above
+	// zero; RENEW without one keeps the entitlement's limit; REMOVE ignores it.
+	// Feature flags count as 1. After the order the account's entitlements to the
+	// product under the contract may not exceed the contracted quantity.
 	Quantity *int64 `json:"quantity,omitempty"`
 	// Service tier requested; must be offered by the product. ADD without a tier takes the contract item's tier.
 	Tier *string `json:"tier,omitempty"`

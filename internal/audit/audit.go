@@ -195,7 +195,7 @@ func record(ctx context.Context, m idMutation, ids []int, fields []string, befor
 			SetChanges(changes).
 			SetAt(now))
 	}
-	if len(builders) == 0 {
+	if len(builders) == 0 || collect(ctx, m.Client(), builders) {
 		return nil
 	}
 	if err := m.Client().AuditEvent.CreateBulk(builders...).Exec(ctx); err != nil {

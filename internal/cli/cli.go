@@ -176,6 +176,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	slaPolicy, err := cfg.LoadSLAPolicy()
+	if err != nil {
+		return err
+	}
+	if slaPolicy != nil {
+		log.Info("SLA policy loaded", "file", cfg.SLAPolicy, "business_hours", slaPolicy.Calendar != nil)
+	}
+	healthModel, err := cfg.LoadHealthModel()
+	if err != nil {
+		return err
+	}
+	if healthModel != nil {
+		log.Info("health model loaded", "file", cfg.HealthModel, "fingerprint", healthModel.Fingerprint())
+	}
 	db, err := open(ctx, cfg)
 	if err != nil {
 		return err
@@ -212,7 +226,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.SweepInterval > 0 {
 		background.Go(func() { entitlements.NewSweeper(db.Client, db.Dialect, nil).RunSweeps(bgCtx, cfg.SweepInterval, log) })
 	}
-	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection})
+	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection, SLAPolicy: slaPolicy, HealthModel: healthModel})
 	err = server.Serve(ctx, ln, h, cfg.ShutdownGrace, log)
 	stopBackground()
 	background.Wait() // let a running sweep finish before the database closes

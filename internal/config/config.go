@@ -34,6 +34,8 @@ type Config struct {
 	LogLevel       string
 	ShutdownGrace  time.Duration
 	SweepInterval  time.Duration
+	SLAPolicy      string
+	HealthModel    string
 }
 
 // Setting documents one setting (rendered into the README table).
@@ -60,6 +62,8 @@ var Settings = []Setting{
 	{"log-level", "OPSGRAPH_LOG_LEVEL", "info", "Log level: debug, info, warn or error."},
 	{"shutdown-grace", "OPSGRAPH_SHUTDOWN_GRACE", "15s", "How long in-flight requests may finish after SIGINT/SIGTERM."},
 	{"sweep-interval", "OPSGRAPH_SWEEP_INTERVAL", "5m", "How often `serve` stores entitlement expiries (one instance at a time); 0 turns the loop off."},
+	{"health-model", "OPSGRAPH_HEALTH_MODEL", "", "JSON file of the account health model (measures, weights, normalisation, freshness, bands). Empty: the built-in model. A changed definition is stored as the next model version at first use."},
+	{"sla-policy", "OPSGRAPH_SLA_POLICY", "", "JSON file with the request queue's SLA policy: per-priority response and resolution targets and an optional business-hours calendar. Empty: P1 1h/8h, P2 4h/24h, P3 8h/72h, P4 24h/120h, 24×7."},
 }
 
 func env(name, def string) string {
@@ -105,6 +109,8 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	str(&c.JWKSFile, "jwks-file")
 	str(&c.LogFormat, "log-format")
 	str(&c.LogLevel, "log-level")
+	str(&c.HealthModel, "health-model")
+	str(&c.SLAPolicy, "sla-policy")
 	boolean(&c.Migrate, "migrate")
 	boolean(&c.Seed, "seed")
 	boolean(&c.Introspection, "introspection")

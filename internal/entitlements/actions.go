@@ -7,9 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
@@ -43,22 +40,9 @@ func saved(e *ent.Entitlement, err error) (*ent.Entitlement, usererr.List, error
 // load reads the entitlement an action names, locked for update on
 // PostgreSQL so concurrent actions on it apply one after the other.
 func load(ctx context.Context, tx *ent.Client, id int) (*ent.Entitlement, usererr.List, error) {
-	var l usererr.List
-	if code, ok := usererr.ForRef(id, entitlement.Table); !ok {
-		l.Add(code, "entitlementID does not name an entitlement", field("entitlementID")...)
-		return nil, l, nil
-	}
-	e, err := tx.Entitlement.Query().Where(entitlement.ID(id)).
-		Modify(func(s *entsql.Selector) {
-			if s.Dialect() == dialect.Postgres { // SQLite serialises writers already
-				s.ForUpdate()
-			}
-		}).Only(ctx)
-	if ent.IsNotFound(err) {
-		l.Add(usererr.NotFound, "entitlementID does not name an entitlement", field("entitlementID")...)
-		return nil, l, nil
-	}
-	return e, nil, err
+	return txn.Lock(ctx, id, entitlement.Table, "entitlementID", func(ctx context.Context) (*ent.Entitlement, error) {
+		return tx.Entitlement.Query().Where(entitlement.ID(id)).Modify(txn.ForUpdate).Only(ctx)
+	})
 }
 
 func (s *Service) run(ctx context.Context, action string, id int, fn func(ctx context.Context, tx *ent.Client, e *ent.Entitlement) (*ent.Entitlement, usererr.List, error)) (*ent.Entitlement, usererr.List, error) {

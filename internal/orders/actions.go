@@ -9,9 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/contract"
@@ -21,6 +18,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/internal/audit"
 	"github.com/opsgraph/opsgraph/internal/idempotency"
+	"github.com/opsgraph/opsgraph/internal/txn"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 )
 
@@ -69,22 +67,9 @@ var reasonCode = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 // concurrent actions on one order apply one after the other (SQLite admits
 // one writer at a time already).
 func lock(ctx context.Context, tx *ent.Client, id int) (*ent.Order, usererr.List, error) {
-	var l usererr.List
-	if code, ok := usererr.ForRef(id, order.Table); !ok {
-		l.Add(code, "orderID does not name an order", in("orderID")...)
-		return nil, l, nil
-	}
-	o, err := tx.Order.Query().Where(order.ID(id)).
-		Modify(func(s *entsql.Selector) {
-			if s.Dialect() == dialect.Postgres {
-				s.ForUpdate()
-			}
-		}).Only(ctx)
-	if ent.IsNotFound(err) {
-		l.Add(usererr.NotFound, "orderID does not name an order", in("orderID")...)
-		return nil, l, nil
-	}
-	return o, nil, err
+	return txn.Lock(ctx, id, order.Table, "orderID", func(ctx context.Context) (*ent.Order, error) {
+		return tx.Order.Query().Where(order.ID(id)).Modify(txn.ForUpdate).Only(ctx)
+	})
 }
 
 // transition moves o by action, stamping the new state's timestamp and

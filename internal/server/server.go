@@ -19,6 +19,8 @@ import (
 
 	"github.com/opsgraph/opsgraph/graph"
 	"github.com/opsgraph/opsgraph/internal/auth"
+	"github.com/opsgraph/opsgraph/internal/health"
+	"github.com/opsgraph/opsgraph/internal/sla"
 	"github.com/opsgraph/opsgraph/internal/store"
 )
 
@@ -31,6 +33,10 @@ type Options struct {
 	Introspection bool
 	// Now is the clock derived fields use (nil: time.Now); tests fix it.
 	Now func() time.Time
+	// SLAPolicy is the request queue's SLA policy (nil: sla.DefaultPolicy()).
+	SLAPolicy *sla.Policy
+	// HealthModel is the account health model (nil: health.DefaultModel()).
+	HealthModel *health.Model
 }
 
 // Handler returns the HTTP handler of the whole server.
@@ -40,7 +46,7 @@ func Handler(opts Options) http.Handler {
 		log = slog.Default()
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(GraphQL(opts.DB, log, opts.Introspection, opts.Now))))
+	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(GraphQL(opts.DB, log, opts.Introspection, graph.Options{Now: opts.Now, SLAPolicy: opts.SLAPolicy, HealthModel: opts.HealthModel}))))
 	mux.Handle("GET /{$}", playground.Handler("OpsGraph explorer", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -61,9 +67,10 @@ func Handler(opts Options) http.Handler {
 	return logRequests(log, mux)
 }
 
-// GraphQL returns the GraphQL handler (without authentication).
-func GraphQL(db *store.DB, log *slog.Logger, introspection bool, now func() time.Time) http.Handler {
-	srv := handler.New(graph.NewSchema(db.Client, graph.Options{Now: now}))
+// GraphQL returns the GraphQL handler (without authentication) over the
+// schema configured by schema.
+func GraphQL(db *store.DB, log *slog.Logger, introspection bool, schema graph.Options) http.Handler {
+	srv := handler.New(graph.NewSchema(db.Client, schema))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
