@@ -343,24 +343,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Request",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			request.FieldCreatedAt:       {Type: field.TypeTime, Column: request.FieldCreatedAt},
-			request.FieldUpdatedAt:       {Type: field.TypeTime, Column: request.FieldUpdatedAt},
-			request.FieldNumber:          {Type: field.TypeString, Column: request.FieldNumber},
-			request.FieldTitle:           {Type: field.TypeString, Column: request.FieldTitle},
-			request.FieldDescription:     {Type: field.TypeString, Column: request.FieldDescription},
-			request.FieldCategory:        {Type: field.TypeEnum, Column: request.FieldCategory},
-			request.FieldPriority:        {Type: field.TypeEnum, Column: request.FieldPriority},
-			request.FieldStatus:          {Type: field.TypeEnum, Column: request.FieldStatus},
-			request.FieldRequesterID:     {Type: field.TypeInt, Column: request.FieldRequesterID},
-			request.FieldAssigneeID:      {Type: field.TypeInt, Column: request.FieldAssigneeID},
-			request.FieldAccountID:       {Type: field.TypeInt, Column: request.FieldAccountID},
-			request.FieldOrderID:         {Type: field.TypeInt, Column: request.FieldOrderID},
-			request.FieldFirstResponseAt: {Type: field.TypeTime, Column: request.FieldFirstResponseAt},
-			request.FieldResponseDueAt:   {Type: field.TypeTime, Column: request.FieldResponseDueAt},
-			request.FieldResolutionDueAt: {Type: field.TypeTime, Column: request.FieldResolutionDueAt},
-			request.FieldResolvedAt:      {Type: field.TypeTime, Column: request.FieldResolvedAt},
-			request.FieldResolutionNotes: {Type: field.TypeString, Column: request.FieldResolutionNotes},
-			request.FieldHistory:         {Type: field.TypeJSON, Column: request.FieldHistory},
+			request.FieldCreatedAt:          {Type: field.TypeTime, Column: request.FieldCreatedAt},
+			request.FieldUpdatedAt:          {Type: field.TypeTime, Column: request.FieldUpdatedAt},
+			request.FieldNumber:             {Type: field.TypeString, Column: request.FieldNumber},
+			request.FieldTitle:              {Type: field.TypeString, Column: request.FieldTitle},
+			request.FieldDescription:        {Type: field.TypeString, Column: request.FieldDescription},
+			request.FieldCategory:           {Type: field.TypeEnum, Column: request.FieldCategory},
+			request.FieldPriority:           {Type: field.TypeEnum, Column: request.FieldPriority},
+			request.FieldStatus:             {Type: field.TypeEnum, Column: request.FieldStatus},
+			request.FieldRequesterID:        {Type: field.TypeInt, Column: request.FieldRequesterID},
+			request.FieldAssigneeID:         {Type: field.TypeInt, Column: request.FieldAssigneeID},
+			request.FieldAccountID:          {Type: field.TypeInt, Column: request.FieldAccountID},
+			request.FieldOrderID:            {Type: field.TypeInt, Column: request.FieldOrderID},
+			request.FieldFirstResponseAt:    {Type: field.TypeTime, Column: request.FieldFirstResponseAt},
+			request.FieldResponseDueAt:      {Type: field.TypeTime, Column: request.FieldResponseDueAt},
+			request.FieldResolutionDueAt:    {Type: field.TypeTime, Column: request.FieldResolutionDueAt},
+			request.FieldResolvedAt:         {Type: field.TypeTime, Column: request.FieldResolvedAt},
+			request.FieldResolutionNotes:    {Type: field.TypeString, Column: request.FieldResolutionNotes},
+			request.FieldResponseMet:        {Type: field.TypeBool, Column: request.FieldResponseMet},
+			request.FieldResolutionMet:      {Type: field.TypeBool, Column: request.FieldResolutionMet},
+			request.FieldResponseBreached:   {Type: field.TypeBool, Column: request.FieldResponseBreached},
+			request.FieldResolutionBreached: {Type: field.TypeBool, Column: request.FieldResolutionBreached},
+			request.FieldHistory:            {Type: field.TypeJSON, Column: request.FieldHistory},
 		},
 	}
 	graph.Nodes[14] = &sqlgraph.Node{
@@ -2608,6 +2612,26 @@ func (f *RequestFilter) WhereResolvedAt(p entql.TimeP) {
 // WhereResolutionNotes applies the entql string predicate on the resolution_notes field.
 func (f *RequestFilter) WhereResolutionNotes(p entql.StringP) {
 	f.Where(p.Field(request.FieldResolutionNotes))
+}
+
+// WhereResponseMet applies the entql bool predicate on the response_met field.
+func (f *RequestFilter) WhereResponseMet(p entql.BoolP) {
+	f.Where(p.Field(request.FieldResponseMet))
+}
+
+// WhereResolutionMet applies the entql bool predicate on the resolution_met field.
+func (f *RequestFilter) WhereResolutionMet(p entql.BoolP) {
+	f.Where(p.Field(request.FieldResolutionMet))
+}
+
+// WhereResponseBreached applies the entql bool predicate on the response_breached field.
+func (f *RequestFilter) WhereResponseBreached(p entql.BoolP) {
+	f.Where(p.Field(request.FieldResponseBreached))
+}
+
+// WhereResolutionBreached applies the entql bool predicate on the resolution_breached field.
+func (f *RequestFilter) WhereResolutionBreached(p entql.BoolP) {
+	f.Where(p.Field(request.FieldResolutionBreached))
 }
 
 // WhereHistory applies the entql json.RawMessage predicate on the history field.

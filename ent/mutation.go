@@ -14222,36 +14222,40 @@ func (m *ProductMutation) ResetEdge(name string) error {
 // RequestMutation represents an operation that mutates the Request nodes in the graph.
 type RequestMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *int
-	created_at        *time.Time
-	updated_at        *time.Time
-	number            *string
-	title             *string
-	description       *string
-	category          *request.Category
-	priority          *request.Priority
-	status            *request.Status
-	first_response_at *time.Time
-	response_due_at   *time.Time
-	resolution_due_at *time.Time
-	resolved_at       *time.Time
-	resolution_notes  *string
-	history           *[]schematype.RequestEvent
-	appendhistory     []schematype.RequestEvent
-	clearedFields     map[string]struct{}
-	requester         *int
-	clearedrequester  bool
-	assignee          *int
-	clearedassignee   bool
-	account           *int
-	clearedaccount    bool
-	_order            *int
-	cleared_order     bool
-	done              bool
-	oldValue          func(context.Context) (*Request, error)
-	predicates        []predicate.Request
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	number              *string
+	title               *string
+	description         *string
+	category            *request.Category
+	priority            *request.Priority
+	status              *request.Status
+	first_response_at   *time.Time
+	response_due_at     *time.Time
+	resolution_due_at   *time.Time
+	resolved_at         *time.Time
+	resolution_notes    *string
+	response_met        *bool
+	resolution_met      *bool
+	response_breached   *bool
+	resolution_breached *bool
+	history             *[]schematype.RequestEvent
+	appendhistory       []schematype.RequestEvent
+	clearedFields       map[string]struct{}
+	requester           *int
+	clearedrequester    bool
+	assignee            *int
+	clearedassignee     bool
+	account             *int
+	clearedaccount      bool
+	_order              *int
+	cleared_order       bool
+	done                bool
+	oldValue            func(context.Context) (*Request, error)
+	predicates          []predicate.Request
 }
 
 var _ ent.Mutation = (*RequestMutation)(nil)
@@ -15081,6 +15085,176 @@ func (m *RequestMutation) ResetResolutionNotes() {
 	delete(m.clearedFields, request.FieldResolutionNotes)
 }
 
+// SetResponseMet sets the "response_met" field.
+func (m *RequestMutation) SetResponseMet(b bool) {
+	m.response_met = &b
+}
+
+// ResponseMet returns the value of the "response_met" field in the mutation.
+func (m *RequestMutation) ResponseMet() (r bool, exists bool) {
+	v := m.response_met
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponseMet returns the old "response_met" field's value of the Request entity.
+// If the Request object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestMutation) OldResponseMet(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponseMet is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponseMet requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponseMet: %w", err)
+	}
+	return oldValue.ResponseMet, nil
+}
+
+// ClearResponseMet clears the value of the "response_met" field.
+func (m *RequestMutation) ClearResponseMet() {
+	m.response_met = nil
+	m.clearedFields[request.FieldResponseMet] = struct{}{}
+}
+
+// ResponseMetCleared returns if the "response_met" field was cleared in this mutation.
+func (m *RequestMutation) ResponseMetCleared() bool {
+	_, ok := m.clearedFields[request.FieldResponseMet]
+	return ok
+}
+
+// ResetResponseMet resets all changes to the "response_met" field.
+func (m *RequestMutation) ResetResponseMet() {
+	m.response_met = nil
+	delete(m.clearedFields, request.FieldResponseMet)
+}
+
+// SetResolutionMet sets the "resolution_met" field.
+func (m *RequestMutation) SetResolutionMet(b bool) {
+	m.resolution_met = &b
+}
+
+// ResolutionMet returns the value of the "resolution_met" field in the mutation.
+func (m *RequestMutation) ResolutionMet() (r bool, exists bool) {
+	v := m.resolution_met
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolutionMet returns the old "resolution_met" field's value of the Request entity.
+// If the Request object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestMutation) OldResolutionMet(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolutionMet is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolutionMet requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolutionMet: %w", err)
+	}
+	return oldValue.ResolutionMet, nil
+}
+
+// ClearResolutionMet clears the value of the "resolution_met" field.
+func (m *RequestMutation) ClearResolutionMet() {
+	m.resolution_met = nil
+	m.clearedFields[request.FieldResolutionMet] = struct{}{}
+}
+
+// ResolutionMetCleared returns if the "resolution_met" field was cleared in this mutation.
+func (m *RequestMutation) ResolutionMetCleared() bool {
+	_, ok := m.clearedFields[request.FieldResolutionMet]
+	return ok
+}
+
+// ResetResolutionMet resets all changes to the "resolution_met" field.
+func (m *RequestMutation) ResetResolutionMet() {
+	m.resolution_met = nil
+	delete(m.clearedFields, request.FieldResolutionMet)
+}
+
+// SetResponseBreached sets the "response_breached" field.
+func (m *RequestMutation) SetResponseBreached(b bool) {
+	m.response_breached = &b
+}
+
+// ResponseBreached returns the value of the "response_breached" field in the mutation.
+func (m *RequestMutation) ResponseBreached() (r bool, exists bool) {
+	v := m.response_breached
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponseBreached returns the old "response_breached" field's value of the Request entity.
+// If the Request object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestMutation) OldResponseBreached(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponseBreached is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponseBreached requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponseBreached: %w", err)
+	}
+	return oldValue.ResponseBreached, nil
+}
+
+// ResetResponseBreached resets all changes to the "response_breached" field.
+func (m *RequestMutation) ResetResponseBreached() {
+	m.response_breached = nil
+}
+
+// SetResolutionBreached sets the "resolution_breached" field.
+func (m *RequestMutation) SetResolutionBreached(b bool) {
+	m.resolution_breached = &b
+}
+
+// ResolutionBreached returns the value of the "resolution_breached" field in the mutation.
+func (m *RequestMutation) ResolutionBreached() (r bool, exists bool) {
+	v := m.resolution_breached
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolutionBreached returns the old "resolution_breached" field's value of the Request entity.
+// If the Request object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestMutation) OldResolutionBreached(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolutionBreached is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolutionBreached requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolutionBreached: %w", err)
+	}
+	return oldValue.ResolutionBreached, nil
+}
+
+// ResetResolutionBreached resets all changes to the "resolution_breached" field.
+func (m *RequestMutation) ResetResolutionBreached() {
+	m.resolution_breached = nil
+}
+
 // SetHistory sets the "history" field.
 func (m *RequestMutation) SetHistory(se []schematype.RequestEvent) {
 	m.history = &se
@@ -15288,7 +15462,7 @@ func (m *RequestMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RequestMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 22)
 	if m.created_at != nil {
 		fields = append(fields, request.FieldCreatedAt)
 	}
@@ -15340,6 +15514,18 @@ func (m *RequestMutation) Fields() []string {
 	if m.resolution_notes != nil {
 		fields = append(fields, request.FieldResolutionNotes)
 	}
+	if m.response_met != nil {
+		fields = append(fields, request.FieldResponseMet)
+	}
+	if m.resolution_met != nil {
+		fields = append(fields, request.FieldResolutionMet)
+	}
+	if m.response_breached != nil {
+		fields = append(fields, request.FieldResponseBreached)
+	}
+	if m.resolution_breached != nil {
+		fields = append(fields, request.FieldResolutionBreached)
+	}
 	if m.history != nil {
 		fields = append(fields, request.FieldHistory)
 	}
@@ -15385,6 +15571,14 @@ func (m *RequestMutation) Field(name string) (ent.Value, bool) {
 		return m.ResolvedAt()
 	case request.FieldResolutionNotes:
 		return m.ResolutionNotes()
+	case request.FieldResponseMet:
+		return m.ResponseMet()
+	case request.FieldResolutionMet:
+		return m.ResolutionMet()
+	case request.FieldResponseBreached:
+		return m.ResponseBreached()
+	case request.FieldResolutionBreached:
+		return m.ResolutionBreached()
 	case request.FieldHistory:
 		return m.History()
 	}
@@ -15430,6 +15624,14 @@ func (m *RequestMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldResolvedAt(ctx)
 	case request.FieldResolutionNotes:
 		return m.OldResolutionNotes(ctx)
+	case request.FieldResponseMet:
+		return m.OldResponseMet(ctx)
+	case request.FieldResolutionMet:
+		return m.OldResolutionMet(ctx)
+	case request.FieldResponseBreached:
+		return m.OldResponseBreached(ctx)
+	case request.FieldResolutionBreached:
+		return m.OldResolutionBreached(ctx)
 	case request.FieldHistory:
 		return m.OldHistory(ctx)
 	}
@@ -15560,6 +15762,34 @@ func (m *RequestMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetResolutionNotes(v)
 		return nil
+	case request.FieldResponseMet:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponseMet(v)
+		return nil
+	case request.FieldResolutionMet:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolutionMet(v)
+		return nil
+	case request.FieldResponseBreached:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponseBreached(v)
+		return nil
+	case request.FieldResolutionBreached:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolutionBreached(v)
+		return nil
 	case request.FieldHistory:
 		v, ok := value.([]schematype.RequestEvent)
 		if !ok {
@@ -15627,6 +15857,12 @@ func (m *RequestMutation) ClearedFields() []string {
 	if m.FieldCleared(request.FieldResolutionNotes) {
 		fields = append(fields, request.FieldResolutionNotes)
 	}
+	if m.FieldCleared(request.FieldResponseMet) {
+		fields = append(fields, request.FieldResponseMet)
+	}
+	if m.FieldCleared(request.FieldResolutionMet) {
+		fields = append(fields, request.FieldResolutionMet)
+	}
 	if m.FieldCleared(request.FieldHistory) {
 		fields = append(fields, request.FieldHistory)
 	}
@@ -15670,6 +15906,12 @@ func (m *RequestMutation) ClearField(name string) error {
 		return nil
 	case request.FieldResolutionNotes:
 		m.ClearResolutionNotes()
+		return nil
+	case request.FieldResponseMet:
+		m.ClearResponseMet()
+		return nil
+	case request.FieldResolutionMet:
+		m.ClearResolutionMet()
 		return nil
 	case request.FieldHistory:
 		m.ClearHistory()
@@ -15732,6 +15974,18 @@ func (m *RequestMutation) ResetField(name string) error {
 		return nil
 	case request.FieldResolutionNotes:
 		m.ResetResolutionNotes()
+		return nil
+	case request.FieldResponseMet:
+		m.ResetResponseMet()
+		return nil
+	case request.FieldResolutionMet:
+		m.ResetResolutionMet()
+		return nil
+	case request.FieldResponseBreached:
+		m.ResetResponseBreached()
+		return nil
+	case request.FieldResolutionBreached:
+		m.ResetResolutionBreached()
 		return nil
 	case request.FieldHistory:
 		m.ResetHistory()

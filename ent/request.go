@@ -56,6 +56,14 @@ type Request struct {
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 	// How the request was resolved (internal).
 	ResolutionNotes string `json:"resolution_notes,omitempty"`
+	// Whether the response clock stopped within its target; null while it runs. Stored for reports.
+	ResponseMet *bool `json:"response_met,omitempty"`
+	// Whether the resolution clock stopped within its target; null while it runs (again after a reopen). Stored for reports.
+	ResolutionMet *bool `json:"resolution_met,omitempty"`
+	// Whether the running or paused response clock was past its target at the last action; a running clock also breaches once response_due_at passes. Stored for reports.
+	ResponseBreached bool `json:"response_breached,omitempty"`
+	// Whether the running or paused resolution clock was past its target at the last action; a running clock also breaches once resolution_due_at passes. Stored for reports.
+	ResolutionBreached bool `json:"resolution_breached,omitempty"`
 	// The request's timeline, oldest first: every action with its actor, status and priority. The SLA clocks are computed from it.
 	History []schematype.RequestEvent `json:"history,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -132,6 +140,8 @@ func (*Request) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case request.FieldHistory:
 			values[i] = new([]byte)
+		case request.FieldResponseMet, request.FieldResolutionMet, request.FieldResponseBreached, request.FieldResolutionBreached:
+			values[i] = new(sql.NullBool)
 		case request.FieldID, request.FieldRequesterID, request.FieldAssigneeID, request.FieldAccountID, request.FieldOrderID:
 			values[i] = new(sql.NullInt64)
 		case request.FieldNumber, request.FieldTitle, request.FieldDescription, request.FieldCategory, request.FieldPriority, request.FieldStatus, request.FieldResolutionNotes:
@@ -268,6 +278,32 @@ func (_m *Request) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ResolutionNotes = value.String
 			}
+		case request.FieldResponseMet:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field response_met", values[i])
+			} else if value.Valid {
+				_m.ResponseMet = new(bool)
+				*_m.ResponseMet = value.Bool
+			}
+		case request.FieldResolutionMet:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field resolution_met", values[i])
+			} else if value.Valid {
+				_m.ResolutionMet = new(bool)
+				*_m.ResolutionMet = value.Bool
+			}
+		case request.FieldResponseBreached:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field response_breached", values[i])
+			} else if value.Valid {
+				_m.ResponseBreached = value.Bool
+			}
+		case request.FieldResolutionBreached:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field resolution_breached", values[i])
+			} else if value.Valid {
+				_m.ResolutionBreached = value.Bool
+			}
 		case request.FieldHistory:
 			if value, ok := values[i].(*[]byte); !ok {
 				return fmt.Errorf("unexpected type %T for field history", values[i])
@@ -396,6 +432,22 @@ func (_m *Request) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("resolution_notes=")
 	builder.WriteString(_m.ResolutionNotes)
+	builder.WriteString(", ")
+	if v := _m.ResponseMet; v != nil {
+		builder.WriteString("response_met=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ResolutionMet; v != nil {
+		builder.WriteString("resolution_met=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("response_breached=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ResponseBreached))
+	builder.WriteString(", ")
+	builder.WriteString("resolution_breached=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ResolutionBreached))
 	builder.WriteString(", ")
 	builder.WriteString("history=")
 	builder.WriteString(fmt.Sprintf("%v", _m.History))

@@ -240,6 +240,62 @@ func (_c *RequestCreate) SetNillableResolutionNotes(v *string) *RequestCreate {
 	return _c
 }
 
+// SetResponseMet sets the "response_met" field.
+func (_c *RequestCreate) SetResponseMet(v bool) *RequestCreate {
+	_c.mutation.SetResponseMet(v)
+	return _c
+}
+
+// SetNillableResponseMet sets the "response_met" field if the given value is not nil.
+func (_c *RequestCreate) SetNillableResponseMet(v *bool) *RequestCreate {
+	if v != nil {
+		_c.SetResponseMet(*v)
+	}
+	return _c
+}
+
+// SetResolutionMet sets the "resolution_met" field.
+func (_c *RequestCreate) SetResolutionMet(v bool) *RequestCreate {
+	_c.mutation.SetResolutionMet(v)
+	return _c
+}
+
+// SetNillableResolutionMet sets the "resolution_met" field if the given value is not nil.
+func (_c *RequestCreate) SetNillableResolutionMet(v *bool) *RequestCreate {
+	if v != nil {
+		_c.SetResolutionMet(*v)
+	}
+	return _c
+}
+
+// SetResponseBreached sets the "response_breached" field.
+func (_c *RequestCreate) SetResponseBreached(v bool) *RequestCreate {
+	_c.mutation.SetResponseBreached(v)
+	return _c
+}
+
+// SetNillableResponseBreached sets the "response_breached" field if the given value is not nil.
+func (_c *RequestCreate) SetNillableResponseBreached(v *bool) *RequestCreate {
+	if v != nil {
+		_c.SetResponseBreached(*v)
+	}
+	return _c
+}
+
+// SetResolutionBreached sets the "resolution_breached" field.
+func (_c *RequestCreate) SetResolutionBreached(v bool) *RequestCreate {
+	_c.mutation.SetResolutionBreached(v)
+	return _c
+}
+
+// SetNillableResolutionBreached sets the "resolution_breached" field if the given value is not nil.
+func (_c *RequestCreate) SetNillableResolutionBreached(v *bool) *RequestCreate {
+	if v != nil {
+		_c.SetResolutionBreached(*v)
+	}
+	return _c
+}
+
 // SetHistory sets the "history" field.
 func (_c *RequestCreate) SetHistory(v []schematype.RequestEvent) *RequestCreate {
 	_c.mutation.SetHistory(v)
@@ -329,6 +385,14 @@ func (_c *RequestCreate) defaults() error {
 		v := request.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.ResponseBreached(); !ok {
+		v := request.DefaultResponseBreached
+		_c.mutation.SetResponseBreached(v)
+	}
+	if _, ok := _c.mutation.ResolutionBreached(); !ok {
+		v := request.DefaultResolutionBreached
+		_c.mutation.SetResolutionBreached(v)
+	}
 	return nil
 }
 
@@ -382,6 +446,12 @@ func (_c *RequestCreate) check() error {
 	}
 	if _, ok := _c.mutation.RequesterID(); !ok {
 		return &ValidationError{Name: "requester_id", err: errors.New(`ent: missing required field "Request.requester_id"`)}
+	}
+	if _, ok := _c.mutation.ResponseBreached(); !ok {
+		return &ValidationError{Name: "response_breached", err: errors.New(`ent: missing required field "Request.response_breached"`)}
+	}
+	if _, ok := _c.mutation.ResolutionBreached(); !ok {
+		return &ValidationError{Name: "resolution_breached", err: errors.New(`ent: missing required field "Request.resolution_breached"`)}
 	}
 	if len(_c.mutation.RequesterIDs()) == 0 {
 		return &ValidationError{Name: "requester", err: errors.New(`ent: missing required edge "Request.requester"`)}
@@ -464,6 +534,22 @@ func (_c *RequestCreate) createSpec() (*Request, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ResolutionNotes(); ok {
 		_spec.SetField(request.FieldResolutionNotes, field.TypeString, value)
 		_node.ResolutionNotes = value
+	}
+	if value, ok := _c.mutation.ResponseMet(); ok {
+		_spec.SetField(request.FieldResponseMet, field.TypeBool, value)
+		_node.ResponseMet = &value
+	}
+	if value, ok := _c.mutation.ResolutionMet(); ok {
+		_spec.SetField(request.FieldResolutionMet, field.TypeBool, value)
+		_node.ResolutionMet = &value
+	}
+	if value, ok := _c.mutation.ResponseBreached(); ok {
+		_spec.SetField(request.FieldResponseBreached, field.TypeBool, value)
+		_node.ResponseBreached = value
+	}
+	if value, ok := _c.mutation.ResolutionBreached(); ok {
+		_spec.SetField(request.FieldResolutionBreached, field.TypeBool, value)
+		_node.ResolutionBreached = value
 	}
 	if value, ok := _c.mutation.History(); ok {
 		_spec.SetField(request.FieldHistory, field.TypeJSON, value)
@@ -835,6 +921,66 @@ func (u *RequestUpsert) ClearResolutionNotes() *RequestUpsert {
 	return u
 }
 
+// SetResponseMet sets the "response_met" field.
+func (u *RequestUpsert) SetResponseMet(v bool) *RequestUpsert {
+	u.Set(request.FieldResponseMet, v)
+	return u
+}
+
+// UpdateResponseMet sets the "response_met" field to the value that was provided on create.
+func (u *RequestUpsert) UpdateResponseMet() *RequestUpsert {
+	u.SetExcluded(request.FieldResponseMet)
+	return u
+}
+
+// ClearResponseMet clears the value of the "response_met" field.
+func (u *RequestUpsert) ClearResponseMet() *RequestUpsert {
+	u.SetNull(request.FieldResponseMet)
+	return u
+}
+
+// SetResolutionMet sets the "resolution_met" field.
+func (u *RequestUpsert) SetResolutionMet(v bool) *RequestUpsert {
+	u.Set(request.FieldResolutionMet, v)
+	return u
+}
+
+// UpdateResolutionMet sets the "resolution_met" field to the value that was provided on create.
+func (u *RequestUpsert) UpdateResolutionMet() *RequestUpsert {
+	u.SetExcluded(request.FieldResolutionMet)
+	return u
+}
+
+// ClearResolutionMet clears the value of the "resolution_met" field.
+func (u *RequestUpsert) ClearResolutionMet() *RequestUpsert {
+	u.SetNull(request.FieldResolutionMet)
+	return u
+}
+
+// SetResponseBreached sets the "response_breached" field.
+func (u *RequestUpsert) SetResponseBreached(v bool) *RequestUpsert {
+	u.Set(request.FieldResponseBreached, v)
+	return u
+}
+
+// UpdateResponseBreached sets the "response_breached" field to the value that was provided on create.
+func (u *RequestUpsert) UpdateResponseBreached() *RequestUpsert {
+	u.SetExcluded(request.FieldResponseBreached)
+	return u
+}
+
+// SetResolutionBreached sets the "resolution_breached" field.
+func (u *RequestUpsert) SetResolutionBreached(v bool) *RequestUpsert {
+	u.Set(request.FieldResolutionBreached, v)
+	return u
+}
+
+// UpdateResolutionBreached sets the "resolution_breached" field to the value that was provided on create.
+func (u *RequestUpsert) UpdateResolutionBreached() *RequestUpsert {
+	u.SetExcluded(request.FieldResolutionBreached)
+	return u
+}
+
 // SetHistory sets the "history" field.
 func (u *RequestUpsert) SetHistory(v []schematype.RequestEvent) *RequestUpsert {
 	u.Set(request.FieldHistory, v)
@@ -1182,6 +1328,76 @@ func (u *RequestUpsertOne) UpdateResolutionNotes() *RequestUpsertOne {
 func (u *RequestUpsertOne) ClearResolutionNotes() *RequestUpsertOne {
 	return u.Update(func(s *RequestUpsert) {
 		s.ClearResolutionNotes()
+	})
+}
+
+// SetResponseMet sets the "response_met" field.
+func (u *RequestUpsertOne) SetResponseMet(v bool) *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.SetResponseMet(v)
+	})
+}
+
+// UpdateResponseMet sets the "response_met" field to the value that was provided on create.
+func (u *RequestUpsertOne) UpdateResponseMet() *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.UpdateResponseMet()
+	})
+}
+
+// ClearResponseMet clears the value of the "response_met" field.
+func (u *RequestUpsertOne) ClearResponseMet() *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.ClearResponseMet()
+	})
+}
+
+// SetResolutionMet sets the "resolution_met" field.
+func (u *RequestUpsertOne) SetResolutionMet(v bool) *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.SetResolutionMet(v)
+	})
+}
+
+// UpdateResolutionMet sets the "resolution_met" field to the value that was provided on create.
+func (u *RequestUpsertOne) UpdateResolutionMet() *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.UpdateResolutionMet()
+	})
+}
+
+// ClearResolutionMet clears the value of the "resolution_met" field.
+func (u *RequestUpsertOne) ClearResolutionMet() *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.ClearResolutionMet()
+	})
+}
+
+// SetResponseBreached sets the "response_breached" field.
+func (u *RequestUpsertOne) SetResponseBreached(v bool) *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.SetResponseBreached(v)
+	})
+}
+
+// UpdateResponseBreached sets the "response_breached" field to the value that was provided on create.
+func (u *RequestUpsertOne) UpdateResponseBreached() *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.UpdateResponseBreached()
+	})
+}
+
+// SetResolutionBreached sets the "resolution_breached" field.
+func (u *RequestUpsertOne) SetResolutionBreached(v bool) *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.SetResolutionBreached(v)
+	})
+}
+
+// UpdateResolutionBreached sets the "resolution_breached" field to the value that was provided on create.
+func (u *RequestUpsertOne) UpdateResolutionBreached() *RequestUpsertOne {
+	return u.Update(func(s *RequestUpsert) {
+		s.UpdateResolutionBreached()
 	})
 }
 
@@ -1701,6 +1917,76 @@ func (u *RequestUpsertBulk) UpdateResolutionNotes() *RequestUpsertBulk {
 func (u *RequestUpsertBulk) ClearResolutionNotes() *RequestUpsertBulk {
 	return u.Update(func(s *RequestUpsert) {
 		s.ClearResolutionNotes()
+	})
+}
+
+// SetResponseMet sets the "response_met" field.
+func (u *RequestUpsertBulk) SetResponseMet(v bool) *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.SetResponseMet(v)
+	})
+}
+
+// UpdateResponseMet sets the "response_met" field to the value that was provided on create.
+func (u *RequestUpsertBulk) UpdateResponseMet() *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.UpdateResponseMet()
+	})
+}
+
+// ClearResponseMet clears the value of the "response_met" field.
+func (u *RequestUpsertBulk) ClearResponseMet() *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.ClearResponseMet()
+	})
+}
+
+// SetResolutionMet sets the "resolution_met" field.
+func (u *RequestUpsertBulk) SetResolutionMet(v bool) *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.SetResolutionMet(v)
+	})
+}
+
+// UpdateResolutionMet sets the "resolution_met" field to the value that was provided on create.
+func (u *RequestUpsertBulk) UpdateResolutionMet() *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.UpdateResolutionMet()
+	})
+}
+
+// ClearResolutionMet clears the value of the "resolution_met" field.
+func (u *RequestUpsertBulk) ClearResolutionMet() *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.ClearResolutionMet()
+	})
+}
+
+// SetResponseBreached sets the "response_breached" field.
+func (u *RequestUpsertBulk) SetResponseBreached(v bool) *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.SetResponseBreached(v)
+	})
+}
+
+// UpdateResponseBreached sets the "response_breached" field to the value that was provided on create.
+func (u *RequestUpsertBulk) UpdateResponseBreached() *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.UpdateResponseBreached()
+	})
+}
+
+// SetResolutionBreached sets the "resolution_breached" field.
+func (u *RequestUpsertBulk) SetResolutionBreached(v bool) *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.SetResolutionBreached(v)
+	})
+}
+
+// UpdateResolutionBreached sets the "resolution_breached" field to the value that was provided on create.
+func (u *RequestUpsertBulk) UpdateResolutionBreached() *RequestUpsertBulk {
+	return u.Update(func(s *RequestUpsert) {
+		s.UpdateResolutionBreached()
 	})
 }
 

@@ -304,6 +304,74 @@ func (_u *RequestUpdate) ClearResolutionNotes() *RequestUpdate {
 	return _u
 }
 
+// SetResponseMet sets the "response_met" field.
+func (_u *RequestUpdate) SetResponseMet(v bool) *RequestUpdate {
+	_u.mutation.SetResponseMet(v)
+	return _u
+}
+
+// SetNillableResponseMet sets the "response_met" field if the given value is not nil.
+func (_u *RequestUpdate) SetNillableResponseMet(v *bool) *RequestUpdate {
+	if v != nil {
+		_u.SetResponseMet(*v)
+	}
+	return _u
+}
+
+// ClearResponseMet clears the value of the "response_met" field.
+func (_u *RequestUpdate) ClearResponseMet() *RequestUpdate {
+	_u.mutation.ClearResponseMet()
+	return _u
+}
+
+// SetResolutionMet sets the "resolution_met" field.
+func (_u *RequestUpdate) SetResolutionMet(v bool) *RequestUpdate {
+	_u.mutation.SetResolutionMet(v)
+	return _u
+}
+
+// SetNillableResolutionMet sets the "resolution_met" field if the given value is not nil.
+func (_u *RequestUpdate) SetNillableResolutionMet(v *bool) *RequestUpdate {
+	if v != nil {
+		_u.SetResolutionMet(*v)
+	}
+	return _u
+}
+
+// ClearResolutionMet clears the value of the "resolution_met" field.
+func (_u *RequestUpdate) ClearResolutionMet() *RequestUpdate {
+	_u.mutation.ClearResolutionMet()
+	return _u
+}
+
+// SetResponseBreached sets the "response_breached" field.
+func (_u *RequestUpdate) SetResponseBreached(v bool) *RequestUpdate {
+	_u.mutation.SetResponseBreached(v)
+	return _u
+}
+
+// SetNillableResponseBreached sets the "response_breached" field if the given value is not nil.
+func (_u *RequestUpdate) SetNillableResponseBreached(v *bool) *RequestUpdate {
+	if v != nil {
+		_u.SetResponseBreached(*v)
+	}
+	return _u
+}
+
+// SetResolutionBreached sets the "resolution_breached" field.
+func (_u *RequestUpdate) SetResolutionBreached(v bool) *RequestUpdate {
+	_u.mutation.SetResolutionBreached(v)
+	return _u
+}
+
+// SetNillableResolutionBreached sets the "resolution_breached" field if the given value is not nil.
+func (_u *RequestUpdate) SetNillableResolutionBreached(v *bool) *RequestUpdate {
+	if v != nil {
+		_u.SetResolutionBreached(*v)
+	}
+	return _u
+}
+
 // SetHistory sets the "history" field.
 func (_u *RequestUpdate) SetHistory(v []schematype.RequestEvent) *RequestUpdate {
 	_u.mutation.SetHistory(v)
@@ -517,6 +585,24 @@ func (_u *RequestUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ResolutionNotesCleared() {
 		_spec.ClearField(request.FieldResolutionNotes, field.TypeString)
+	}
+	if value, ok := _u.mutation.ResponseMet(); ok {
+		_spec.SetField(request.FieldResponseMet, field.TypeBool, value)
+	}
+	if _u.mutation.ResponseMetCleared() {
+		_spec.ClearField(request.FieldResponseMet, field.TypeBool)
+	}
+	if value, ok := _u.mutation.ResolutionMet(); ok {
+		_spec.SetField(request.FieldResolutionMet, field.TypeBool, value)
+	}
+	if _u.mutation.ResolutionMetCleared() {
+		_spec.ClearField(request.FieldResolutionMet, field.TypeBool)
+	}
+	if value, ok := _u.mutation.ResponseBreached(); ok {
+		_spec.SetField(request.FieldResponseBreached, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ResolutionBreached(); ok {
+		_spec.SetField(request.FieldResolutionBreached, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.History(); ok {
 		_spec.SetField(request.FieldHistory, field.TypeJSON, value)
@@ -937,6 +1023,74 @@ func (_u *RequestUpdateOne) ClearResolutionNotes() *RequestUpdateOne {
 	return _u
 }
 
+// SetResponseMet sets the "response_met" field.
+func (_u *RequestUpdateOne) SetResponseMet(v bool) *RequestUpdateOne {
+	_u.mutation.SetResponseMet(v)
+	return _u
+}
+
+// SetNillableResponseMet sets the "response_met" field if the given value is not nil.
+func (_u *RequestUpdateOne) SetNillableResponseMet(v *bool) *RequestUpdateOne {
+	if v != nil {
+		_u.SetResponseMet(*v)
+	}
+	return _u
+}
+
+// ClearResponseMet clears the value of the "response_met" field.
+func (_u *RequestUpdateOne) ClearResponseMet() *RequestUpdateOne {
+	_u.mutation.ClearResponseMet()
+	return _u
+}
+
+// SetResolutionMet sets the "resolution_met" field.
+func (_u *RequestUpdateOne) SetResolutionMet(v bool) *RequestUpdateOne {
+	_u.mutation.SetResolutionMet(v)
+	return _u
+}
+
+// SetNillableResolutionMet sets the "resolution_met" field if the given value is not nil.
+func (_u *RequestUpdateOne) SetNillableResolutionMet(v *bool) *RequestUpdateOne {
+	if v != nil {
+		_u.SetResolutionMet(*v)
+	}
+	return _u
+}
+
+// ClearResolutionMet clears the value of the "resolution_met" field.
+func (_u *RequestUpdateOne) ClearResolutionMet() *RequestUpdateOne {
+	_u.mutation.ClearResolutionMet()
+	return _u
+}
+
+// SetResponseBreached sets the "response_breached" field.
+func (_u *RequestUpdateOne) SetResponseBreached(v bool) *RequestUpdateOne {
+	_u.mutation.SetResponseBreached(v)
+	return _u
+}
+
+// SetNillableResponseBreached sets the "response_breached" field if the given value is not nil.
+func (_u *RequestUpdateOne) SetNillableResponseBreached(v *bool) *RequestUpdateOne {
+	if v != nil {
+		_u.SetResponseBreached(*v)
+	}
+	return _u
+}
+
+// SetResolutionBreached sets the "resolution_breached" field.
+func (_u *RequestUpdateOne) SetResolutionBreached(v bool) *RequestUpdateOne {
+	_u.mutation.SetResolutionBreached(v)
+	return _u
+}
+
+// SetNillableResolutionBreached sets the "resolution_breached" field if the given value is not nil.
+func (_u *RequestUpdateOne) SetNillableResolutionBreached(v *bool) *RequestUpdateOne {
+	if v != nil {
+		_u.SetResolutionBreached(*v)
+	}
+	return _u
+}
+
 // SetHistory sets the "history" field.
 func (_u *RequestUpdateOne) SetHistory(v []schematype.RequestEvent) *RequestUpdateOne {
 	_u.mutation.SetHistory(v)
@@ -1180,6 +1334,24 @@ func (_u *RequestUpdateOne) sqlSave(ctx context.Context) (_node *Request, err er
 	}
 	if _u.mutation.ResolutionNotesCleared() {
 		_spec.ClearField(request.FieldResolutionNotes, field.TypeString)
+	}
+	if value, ok := _u.mutation.ResponseMet(); ok {
+		_spec.SetField(request.FieldResponseMet, field.TypeBool, value)
+	}
+	if _u.mutation.ResponseMetCleared() {
+		_spec.ClearField(request.FieldResponseMet, field.TypeBool)
+	}
+	if value, ok := _u.mutation.ResolutionMet(); ok {
+		_spec.SetField(request.FieldResolutionMet, field.TypeBool, value)
+	}
+	if _u.mutation.ResolutionMetCleared() {
+		_spec.ClearField(request.FieldResolutionMet, field.TypeBool)
+	}
+	if value, ok := _u.mutation.ResponseBreached(); ok {
+		_spec.SetField(request.FieldResponseBreached, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ResolutionBreached(); ok {
+		_spec.SetField(request.FieldResolutionBreached, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.History(); ok {
 		_spec.SetField(request.FieldHistory, field.TypeJSON, value)

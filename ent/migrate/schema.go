@@ -70,6 +70,11 @@ var (
 				Columns: []*schema.Column{AccountsColumns[15]},
 			},
 			{
+				Name:    "account_health_score_id",
+				Unique:  false,
+				Columns: []*schema.Column{AccountsColumns[14]},
+			},
+			{
 				Name:    "account_parent_id",
 				Unique:  false,
 				Columns: []*schema.Column{AccountsColumns[13]},
@@ -831,6 +836,10 @@ var (
 		{Name: "resolution_due_at", Type: field.TypeTime, Nullable: true},
 		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
 		{Name: "resolution_notes", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "response_met", Type: field.TypeBool, Nullable: true},
+		{Name: "resolution_met", Type: field.TypeBool, Nullable: true},
+		{Name: "response_breached", Type: field.TypeBool, Default: false},
+		{Name: "resolution_breached", Type: field.TypeBool, Default: false},
 		{Name: "history", Type: field.TypeJSON, Nullable: true},
 		{Name: "account_id", Type: field.TypeInt, Nullable: true},
 		{Name: "order_id", Type: field.TypeInt, Nullable: true},
@@ -845,25 +854,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "requests_accounts_requests",
-				Columns:    []*schema.Column{RequestsColumns[15]},
+				Columns:    []*schema.Column{RequestsColumns[19]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "requests_orders_order",
-				Columns:    []*schema.Column{RequestsColumns[16]},
+				Columns:    []*schema.Column{RequestsColumns[20]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "requests_users_requested_requests",
-				Columns:    []*schema.Column{RequestsColumns[17]},
+				Columns:    []*schema.Column{RequestsColumns[21]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "requests_users_assigned_requests",
-				Columns:    []*schema.Column{RequestsColumns[18]},
+				Columns:    []*schema.Column{RequestsColumns[22]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -882,22 +891,22 @@ var (
 			{
 				Name:    "request_requester_id",
 				Unique:  false,
-				Columns: []*schema.Column{RequestsColumns[17]},
+				Columns: []*schema.Column{RequestsColumns[21]},
 			},
 			{
 				Name:    "request_assignee_id",
 				Unique:  false,
-				Columns: []*schema.Column{RequestsColumns[18]},
+				Columns: []*schema.Column{RequestsColumns[22]},
 			},
 			{
 				Name:    "request_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{RequestsColumns[15]},
+				Columns: []*schema.Column{RequestsColumns[19]},
 			},
 			{
 				Name:    "request_order_id",
 				Unique:  false,
-				Columns: []*schema.Column{RequestsColumns[16]},
+				Columns: []*schema.Column{RequestsColumns[20]},
 			},
 			{
 				Name:    "request_status_priority",

@@ -52,6 +52,14 @@ const (
 	FieldResolvedAt = "resolved_at"
 	// FieldResolutionNotes holds the string denoting the resolution_notes field in the database.
 	FieldResolutionNotes = "resolution_notes"
+	// FieldResponseMet holds the string denoting the response_met field in the database.
+	FieldResponseMet = "response_met"
+	// FieldResolutionMet holds the string denoting the resolution_met field in the database.
+	FieldResolutionMet = "resolution_met"
+	// FieldResponseBreached holds the string denoting the response_breached field in the database.
+	FieldResponseBreached = "response_breached"
+	// FieldResolutionBreached holds the string denoting the resolution_breached field in the database.
+	FieldResolutionBreached = "resolution_breached"
 	// FieldHistory holds the string denoting the history field in the database.
 	FieldHistory = "history"
 	// EdgeRequester holds the string denoting the requester edge name in mutations.
@@ -114,6 +122,10 @@ var Columns = []string{
 	FieldResolutionDueAt,
 	FieldResolvedAt,
 	FieldResolutionNotes,
+	FieldResponseMet,
+	FieldResolutionMet,
+	FieldResponseBreached,
+	FieldResolutionBreached,
 	FieldHistory,
 }
 
@@ -145,6 +157,10 @@ var (
 	NumberValidator func(string) error
 	// TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	TitleValidator func(string) error
+	// DefaultResponseBreached holds the default value on creation for the "response_breached" field.
+	DefaultResponseBreached bool
+	// DefaultResolutionBreached holds the default value on creation for the "resolution_breached" field.
+	DefaultResolutionBreached bool
 )
 
 // Category defines the type for the "category" enum field.
@@ -327,6 +343,26 @@ func ByResolvedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByResolutionNotes orders the results by the resolution_notes field.
 func ByResolutionNotes(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldResolutionNotes, opts...).ToFunc()
+}
+
+// ByResponseMet orders the results by the response_met field.
+func ByResponseMet(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResponseMet, opts...).ToFunc()
+}
+
+// ByResolutionMet orders the results by the resolution_met field.
+func ByResolutionMet(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResolutionMet, opts...).ToFunc()
+}
+
+// ByResponseBreached orders the results by the response_breached field.
+func ByResponseBreached(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResponseBreached, opts...).ToFunc()
+}
+
+// ByResolutionBreached orders the results by the resolution_breached field.
+func ByResolutionBreached(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResolutionBreached, opts...).ToFunc()
 }
 
 // ByRequesterField orders the results by requester field.

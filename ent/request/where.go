@@ -125,6 +125,26 @@ func ResolutionNotes(v string) predicate.Request {
 	return predicate.Request(sql.FieldEQ(FieldResolutionNotes, v))
 }
 
+// ResponseMet applies equality check predicate on the "response_met" field. It's identical to ResponseMetEQ.
+func ResponseMet(v bool) predicate.Request {
+	return predicate.Request(sql.FieldEQ(FieldResponseMet, v))
+}
+
+// ResolutionMet applies equality check predicate on the "resolution_met" field. It's identical to ResolutionMetEQ.
+func ResolutionMet(v bool) predicate.Request {
+	return predicate.Request(sql.FieldEQ(FieldResolutionMet, v))
+}
+
+// ResponseBreached applies equality check predicate on the "response_breached" field. It's identical to ResponseBreachedEQ.
+func ResponseBreached(v bool) predicate.Request {
+	return predicate.Request(sql.FieldEQ(FieldResponseBreached, v))
+}
+
+// ResolutionBreached applies equality check predicate on the "resolution_breached" field. It's identical to ResolutionBreachedEQ.
+func ResolutionBreached(v bool) predicate.Request {
+	return predicate.Request(sql.FieldEQ(FieldResolutionBreached, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Request {
 	return predicate.Request(sql.FieldEQ(FieldCreatedAt, v))
@@ -853,6 +873,66 @@ func ResolutionNotesEqualFold(v string) predicate.Request {
 // ResolutionNotesContainsFold applies the ContainsFold predicate on the "resolution_notes" field.
 func ResolutionNotesContainsFold(v string) predicate.Request {
 	return predicate.Request(sql.FieldContainsFold(FieldResolutionNotes, v))
+}
+
+// ResponseMetEQ applies the EQ predicate on the "response_met" field.
+func ResponseMetEQ(v bool) predicate.Request {
+	return predicate.Request(sql.FieldEQ(FieldResponseMet, v))
+}
+
+// ResponseMetNEQ applies the NEQ predicate on the "response_met" field.
+func ResponseMetNEQ(v bool) predicate.Request {
+	return predicate.Request(sql.FieldNEQ(FieldResponseMet, v))
+}
+
+// ResponseMetIsNil applies the IsNil predicate on the "response_met" field.
+func ResponseMetIsNil() predicate.Request {
+	return predicate.Request(sql.FieldIsNull(FieldResponseMet))
+}
+
+// ResponseMetNotNil applies the NotNil predicate on the "response_met" field.
+func ResponseMetNotNil() predicate.Request {
+	return predicate.Request(sql.FieldNotNull(FieldResponseMet))
+}
+
+// ResolutionMetEQ applies the EQ predicate on the "resolution_met" field.
+func ResolutionMetEQ(v bool) predicate.Request {
+	return predicate.Request(sql.FieldEQ(FieldResolutionMet, v))
+}
+
+// ResolutionMetNEQ applies the NEQ predicate on the "resolution_met" field.
+func ResolutionMetNEQ(v bool) predicate.Request {
+	return predicate.Request(sql.FieldNEQ(FieldResolutionMet, v))
+}
+
+// ResolutionMetIsNil applies the IsNil predicate on the "resolution_met" field.
+func ResolutionMetIsNil() predicate.Request {
+	return predicate.Request(sql.FieldIsNull(FieldResolutionMet))
+}
+
+// ResolutionMetNotNil applies the NotNil predicate on the "resolution_met" field.
+func ResolutionMetNotNil() predicate.Request {
+	return predicate.Request(sql.FieldNotNull(FieldResolutionMet))
+}
+
+// ResponseBreachedEQ applies the EQ predicate on the "response_breached" field.
+func ResponseBreachedEQ(v bool) predicate.Request {
+	return predicate.Request(sql.FieldEQ(FieldResponseBreached, v))
+}
+
+// ResponseBreachedNEQ applies the NEQ predicate on the "response_breached" field.
+func ResponseBreachedNEQ(v bool) predicate.Request {
+	return predicate.Request(sql.FieldNEQ(FieldResponseBreached, v))
+}
+
+// ResolutionBreachedEQ applies the EQ predicate on the "resolution_breached" field.
+func ResolutionBreachedEQ(v bool) predicate.Request {
+	return predicate.Request(sql.FieldEQ(FieldResolutionBreached, v))
+}
+
+// ResolutionBreachedNEQ applies the NEQ predicate on the "resolution_breached" field.
+func ResolutionBreachedNEQ(v bool) predicate.Request {
+	return predicate.Request(sql.FieldNEQ(FieldResolutionBreached, v))
 }
 
 // HistoryIsNil applies the IsNil predicate on the "history" field.

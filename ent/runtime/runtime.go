@@ -727,6 +727,14 @@ func init() {
 			return nil
 		}
 	}()
+	// requestDescResponseBreached is the schema descriptor for response_breached field.
+	requestDescResponseBreached := requestFields[17].Descriptor()
+	// request.DefaultResponseBreached holds the default value on creation for the response_breached field.
+	request.DefaultResponseBreached = requestDescResponseBreached.Default.(bool)
+	// requestDescResolutionBreached is the schema descriptor for resolution_breached field.
+	requestDescResolutionBreached := requestFields[18].Descriptor()
+	// request.DefaultResolutionBreached holds the default value on creation for the resolution_breached field.
+	request.DefaultResolutionBreached = requestDescResolutionBreached.Default.(bool)
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(userMixin[1], schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {

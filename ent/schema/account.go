@@ -127,6 +127,7 @@ func (Account) Edges() []ent.Edge {
 func (Account) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("owner_id"),
+		index.Fields("health_score_id"),
 		index.Fields("parent_id"),
 		index.Fields("name"),
 		index.Fields("domain"),

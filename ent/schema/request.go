@@ -83,6 +83,24 @@ func (Request) Fields() []ent.Field {
 		field.Text("resolution_notes").
 			Optional().
 			Comment("How the request was resolved (internal)."),
+		field.Bool("response_met").
+			Optional().
+			Nillable().
+			Comment("Whether the response clock stopped within its target; null while it runs. Stored for reports.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Bool("resolution_met").
+			Optional().
+			Nillable().
+			Comment("Whether the resolution clock stopped within its target; null while it runs (again after a reopen). Stored for reports.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Bool("response_breached").
+			Default(false).
+			Comment("Whether the running or paused response clock was past its target at the last action; a running clock also breaches once response_due_at passes. Stored for reports.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Bool("resolution_breached").
+			Default(false).
+			Comment("Whether the running or paused resolution clock was past its target at the last action; a running clock also breaches once resolution_due_at passes. Stored for reports.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.JSON("history", []schematype.RequestEvent{}).
 			Optional().
 			Comment("The request's timeline, oldest first: every action with its actor, status and priority. The SLA clocks are computed from it."),

@@ -162,6 +162,10 @@ func (s *Service) create(ctx context.Context, tx *ent.Client, in CreateInput) (*
 		SetNillableOrderID(in.OrderID).
 		SetNillableResponseDueAt(st.Response.DueAt).
 		SetNillableResolutionDueAt(st.Resolution.DueAt).
+		SetNillableResponseMet(met(st.Response)).
+		SetNillableResolutionMet(met(st.Resolution)).
+		SetResponseBreached(st.Response.State == sla.StateBreached).
+		SetResolutionBreached(st.Resolution.State == sla.StateBreached).
 		SetHistory(h).
 		SetCreatedAt(at).
 		SetUpdatedAt(at).
@@ -381,11 +385,32 @@ func (s *Service) act(ctx context.Context, a Action, id int, plan func(ctx conte
 		}
 		setDue(r.ResponseDueAt, st.Response.DueAt, u.SetResponseDueAt, u.ClearResponseDueAt)
 		setDue(r.ResolutionDueAt, st.Resolution.DueAt, u.SetResolutionDueAt, u.ClearResolutionDueAt)
+		setMet(met(st.Response), u.SetResponseMet, u.ClearResponseMet)
+		setMet(met(st.Resolution), u.SetResolutionMet, u.ClearResolutionMet)
+		u.SetResponseBreached(st.Response.State == sla.StateBreached).SetResolutionBreached(st.Resolution.State == sla.StateBreached)
 		if c.set != nil {
 			c.set(u, at)
 		}
 		return saved(u.Save(ctx))
 	})
+}
+
+// met is what the reports store of a clock: whether it stopped within its
+// target, nil while it runs or is paused.
+func met(c sla.Clock) *bool {
+	if c.StoppedAt == nil {
+		return nil
+	}
+	ok := c.State == sla.StateMet
+	return &ok
+}
+
+func setMet(v *bool, set func(bool) *ent.RequestUpdateOne, clear func() *ent.RequestUpdateOne) {
+	if v == nil {
+		clear()
+		return
+	}
+	set(*v)
 }
 
 // at returns the instant of an action: now, but not before the last entry

@@ -473,6 +473,12 @@ func TestStoredDueInstants(t *testing.T) {
 			if !sameTime(st.Response.DueAt, r.ResponseDueAt) || !sameTime(st.Resolution.DueAt, r.ResolutionDueAt) {
 				t.Errorf("evaluated due %v / %v, stored %v / %v", st.Response.DueAt, st.Resolution.DueAt, r.ResponseDueAt, r.ResolutionDueAt)
 			}
+			// So are the outcomes the reports count.
+			str := func(b *bool) string { return fmt.Sprint(b != nil && *b, b == nil) }
+			if str(met(st.Response)) != str(r.ResponseMet) || str(met(st.Resolution)) != str(r.ResolutionMet) ||
+				r.ResponseBreached != (st.Response.State == sla.StateBreached) || r.ResolutionBreached != (st.Resolution.State == sla.StateBreached) {
+				t.Errorf("stored outcomes met %v/%v breached %v/%v, evaluated %+v", r.ResponseMet, r.ResolutionMet, r.ResponseBreached, r.ResolutionBreached, st)
+			}
 		}
 		d := func(v time.Duration) *time.Duration { return &v }
 		due(r, d(4*h), d(24*h))
@@ -487,14 +493,23 @@ func TestStoredDueInstants(t *testing.T) {
 		// P1: the 1h response target was reached at t0+1h (breached); 6h of
 		// the 8h resolution target remain.
 		due(r, d(h), d(10*h))
+		if !r.ResponseBreached || r.ResponseMet != nil {
+			t.Errorf("response breached %v met %v", r.ResponseBreached, r.ResponseMet)
+		}
 		r = must(t)(f.svc.Respond(ctx, r.ID, "Working on it"))
 		due(r, nil, d(10*h))
+		if r.ResponseMet == nil || *r.ResponseMet || r.ResponseBreached {
+			t.Errorf("late response: met %v breached %v", r.ResponseMet, r.ResponseBreached)
+		}
 		if r.FirstResponseAt == nil || !r.FirstResponseAt.Equal(t0.Add(4*h)) {
 			t.Errorf("first response %v", r.FirstResponseAt)
 		}
 		f.clock.advance(h)
 		r = must(t)(f.svc.Resolve(ctx, r.ID, "Done"))
 		due(r, nil, nil)
+		if r.ResolutionMet == nil || !*r.ResolutionMet {
+			t.Errorf("resolution met %v", r.ResolutionMet)
+		}
 		if r.ResolvedAt == nil || !r.ResolvedAt.Equal(t0.Add(5*h)) || r.ResolutionNotes != "Done" {
 			t.Errorf("resolved %v %q", r.ResolvedAt, r.ResolutionNotes)
 		}
