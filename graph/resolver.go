@@ -15,6 +15,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/health"
 	"github.com/opsgraph/opsgraph/internal/masterdata"
 	"github.com/opsgraph/opsgraph/internal/orders"
+	"github.com/opsgraph/opsgraph/internal/reports"
 	"github.com/opsgraph/opsgraph/internal/requests"
 	"github.com/opsgraph/opsgraph/internal/scoring"
 	"github.com/opsgraph/opsgraph/internal/sla"
@@ -28,6 +29,7 @@ type Resolver struct {
 	orders       *orders.Service
 	scoring      *scoring.Service
 	requests     *requests.Service
+	reports      *reports.Service
 	slaPolicy    sla.Policy
 	now          func() time.Time
 }
@@ -64,6 +66,7 @@ func NewSchema(client *ent.Client, opts Options) graphql.ExecutableSchema {
 			orders:       orders.New(client, now),
 			scoring:      scoring.New(client, now, model),
 			requests:     requests.New(client, now, policy),
+			reports:      reports.New(client, now, policy, model),
 			slaPolicy:    policy,
 			now:          now,
 		},

@@ -27,6 +27,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/gid"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/graph/model"
+	"github.com/opsgraph/opsgraph/internal/reports"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -101,6 +102,13 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	AgingBucket struct {
+		Bucket  func(childComplexity int) int
+		Count   func(childComplexity int) int
+		MaxDays func(childComplexity int) int
+		MinDays func(childComplexity int) int
+	}
+
 	AuditEvent struct {
 		Action     func(childComplexity int) int
 		Actor      func(childComplexity int) int
@@ -122,6 +130,28 @@ type ComplexityRoot struct {
 	AuditEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	BillingMonth struct {
+		FulfilledNotInvoiced    func(childComplexity int) int
+		FulfilledNotInvoicedArr func(childComplexity int) int
+		InvoicedNotFulfilled    func(childComplexity int) int
+		Month                   func(childComplexity int) int
+	}
+
+	BillingReconciliationReport struct {
+		From                    func(childComplexity int) int
+		FulfilledNotInvoiced    func(childComplexity int) int
+		FulfilledNotInvoicedArr func(childComplexity int) int
+		InvoicedNotFulfilled    func(childComplexity int) int
+		Months                  func(childComplexity int) int
+		To                      func(childComplexity int) int
+	}
+
+	Completeness struct {
+		Complete func(childComplexity int) int
+		Rate     func(childComplexity int) int
+		Total    func(childComplexity int) int
 	}
 
 	Contract struct {
@@ -186,6 +216,55 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DataQualityReport struct {
+		DuplicateGroupCount  func(childComplexity int) int
+		DuplicateGroups      func(childComplexity int) int
+		Fields               func(childComplexity int) int
+		StaleOnboarding      func(childComplexity int) int
+		StaleOnboardingCount func(childComplexity int) int
+	}
+
+	Discrepancy struct {
+		Account     func(childComplexity int) int
+		Contract    func(childComplexity int) int
+		Detail      func(childComplexity int) int
+		Entitlement func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Order       func(childComplexity int) int
+		OrderLine   func(childComplexity int) int
+		Product     func(childComplexity int) int
+	}
+
+	DiscrepancyConnection struct {
+		CountsByKind func(childComplexity int) int
+		Edges        func(childComplexity int) int
+		PageInfo     func(childComplexity int) int
+		TotalCount   func(childComplexity int) int
+	}
+
+	DiscrepancyCount struct {
+		Count func(childComplexity int) int
+		Kind  func(childComplexity int) int
+	}
+
+	DiscrepancyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DuplicateGroup struct {
+		Accounts func(childComplexity int) int
+		Key      func(childComplexity int) int
+		Reason   func(childComplexity int) int
+	}
+
+	DurationStats struct {
+		Count      func(childComplexity int) int
+		MaxSeconds func(childComplexity int) int
+		P50Seconds func(childComplexity int) int
+		P90Seconds func(childComplexity int) int
+	}
+
 	Entitlement struct {
 		Account           func(childComplexity int) int
 		ActiveFrom        func(childComplexity int) int
@@ -243,6 +322,18 @@ type ComplexityRoot struct {
 		Redacted func(childComplexity int) int
 	}
 
+	FieldCompleteness struct {
+		Completeness func(childComplexity int) int
+		Entity       func(childComplexity int) int
+		Field        func(childComplexity int) int
+		Scope        func(childComplexity int) int
+	}
+
+	HealthBandCount struct {
+		Accounts func(childComplexity int) int
+		Band     func(childComplexity int) int
+	}
+
 	HealthMeasure struct {
 		FreshnessSeconds func(childComplexity int) int
 		HigherIsBetter   func(childComplexity int) int
@@ -258,6 +349,22 @@ type ComplexityRoot struct {
 		Measures    func(childComplexity int) int
 		Version     func(childComplexity int) int
 		YellowFrom  func(childComplexity int) int
+	}
+
+	HealthMover struct {
+		Account       func(childComplexity int) int
+		Change        func(childComplexity int) int
+		ComputedAt    func(childComplexity int) int
+		PreviousScore func(childComplexity int) int
+		Score         func(childComplexity int) int
+	}
+
+	HealthOverviewReport struct {
+		ByBand   func(childComplexity int) int
+		Coverage func(childComplexity int) int
+		Movers   func(childComplexity int) int
+		Signals  func(childComplexity int) int
+		Unscored func(childComplexity int) int
 	}
 
 	HealthScore struct {
@@ -329,6 +436,11 @@ type ComplexityRoot struct {
 		Direction     func(childComplexity int) int
 		PreviousBand  func(childComplexity int) int
 		PreviousScore func(childComplexity int) int
+	}
+
+	MoneyAmount struct {
+		AmountMinor func(childComplexity int) int
+		Currency    func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -455,6 +567,25 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	OrderPipelineReport struct {
+		ByStatus      func(childComplexity int) int
+		FulfilledFrom func(childComplexity int) int
+		FulfilledTo   func(childComplexity int) int
+		LeadTime      func(childComplexity int) int
+		Stages        func(childComplexity int) int
+		StuckOrders   func(childComplexity int, olderThanHours *int, limit *int) int
+	}
+
+	OrderStageStats struct {
+		Duration func(childComplexity int) int
+		Stage    func(childComplexity int) int
+	}
+
+	OrderStatusCount struct {
+		Count  func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
 	OrderValidationError struct {
 		Code    func(childComplexity int) int
 		Line    func(childComplexity int) int
@@ -498,22 +629,87 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Accounts      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) int
-		AuditEvents   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
-		ContractItems func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContractItemOrder, where *ent.ContractItemWhereInput) int
-		Contracts     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContractOrder, where *ent.ContractWhereInput) int
-		Entitlements  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EntitlementOrder, where *ent.EntitlementWhereInput) int
-		HealthModel   func(childComplexity int) int
-		HealthScores  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.HealthScoreOrder, where *ent.HealthScoreWhereInput) int
-		HealthSignals func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.HealthSignalOrder, where *ent.HealthSignalWhereInput) int
-		Node          func(childComplexity int, id int) int
-		Nodes         func(childComplexity int, ids []int) int
-		OrderEvents   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrderEventOrder, where *ent.OrderEventWhereInput) int
-		OrderLines    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrderLineOrder, where *ent.OrderLineWhereInput) int
-		Orders        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrderOrder, where *ent.OrderWhereInput) int
-		Products      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProductOrder, where *ent.ProductWhereInput) int
-		Requests      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RequestOrder, where *ent.RequestWhereInput) int
-		Users         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
+		Accounts                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) int
+		AuditEvents              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
+		BillingReconciliation    func(childComplexity int, from *time.Time, to *time.Time) int
+		ContractItems            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContractItemOrder, where *ent.ContractItemWhereInput) int
+		Contracts                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContractOrder, where *ent.ContractWhereInput) int
+		DataQuality              func(childComplexity int, onboardingStaleDays *int) int
+		EntitlementDiscrepancies func(childComplexity int, kinds []model.DiscrepancyKind, notInvoicedAfterDays *int, first *int, after *entgql.Cursor[int]) int
+		Entitlements             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EntitlementOrder, where *ent.EntitlementWhereInput) int
+		HealthModel              func(childComplexity int) int
+		HealthOverview           func(childComplexity int, moversLimit *int) int
+		HealthScores             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.HealthScoreOrder, where *ent.HealthScoreWhereInput) int
+		HealthSignals            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.HealthSignalOrder, where *ent.HealthSignalWhereInput) int
+		Node                     func(childComplexity int, id int) int
+		Nodes                    func(childComplexity int, ids []int) int
+		OrderEvents              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrderEventOrder, where *ent.OrderEventWhereInput) int
+		OrderLines               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrderLineOrder, where *ent.OrderLineWhereInput) int
+		OrderPipeline            func(childComplexity int, fulfilledFrom *time.Time, fulfilledTo *time.Time) int
+		Orders                   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrderOrder, where *ent.OrderWhereInput) int
+		Products                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProductOrder, where *ent.ProductWhereInput) int
+		RenewalCalendar          func(childComplexity int, withinDays *int, first *int, after *entgql.Cursor[int]) int
+		RenewalHygiene           func(childComplexity int, withinDays *int, kinds []model.RenewalHygieneKind, first *int, after *entgql.Cursor[int]) int
+		RequestQueue             func(childComplexity int, resolvedFrom *time.Time, resolvedTo *time.Time, breachedLimit *int) int
+		Requests                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RequestOrder, where *ent.RequestWhereInput) int
+		Users                    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
+	}
+
+	Renewal struct {
+		Account      func(childComplexity int) int
+		ArrMinor     func(childComplexity int) int
+		AutoRenew    func(childComplexity int) int
+		Contract     func(childComplexity int) int
+		Currency     func(childComplexity int) int
+		DaysUntil    func(childComplexity int) int
+		HealthBand   func(childComplexity int) int
+		Owner        func(childComplexity int) int
+		RenewalDate  func(childComplexity int) int
+		RenewalOwner func(childComplexity int) int
+	}
+
+	RenewalConnection struct {
+		ByMonth    func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+		WithinDays func(childComplexity int) int
+	}
+
+	RenewalEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RenewalHygieneConnection struct {
+		Completeness func(childComplexity int) int
+		CountsByKind func(childComplexity int) int
+		Edges        func(childComplexity int) int
+		PageInfo     func(childComplexity int) int
+		TotalCount   func(childComplexity int) int
+	}
+
+	RenewalHygieneCount struct {
+		Count func(childComplexity int) int
+		Kind  func(childComplexity int) int
+	}
+
+	RenewalHygieneEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RenewalHygieneException struct {
+		Account  func(childComplexity int) int
+		Contract func(childComplexity int) int
+		Detail   func(childComplexity int) int
+		Kind     func(childComplexity int) int
+	}
+
+	RenewalMonth struct {
+		Arr       func(childComplexity int) int
+		Contracts func(childComplexity int) int
+		Month     func(childComplexity int) int
 	}
 
 	Request struct {
@@ -549,6 +745,12 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	RequestCount struct {
+		Count    func(childComplexity int) int
+		Priority func(childComplexity int) int
+		Status   func(childComplexity int) int
+	}
+
 	RequestEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
@@ -569,12 +771,47 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	RequestQueueReport struct {
+		Aging                func(childComplexity int) int
+		Breached             func(childComplexity int) int
+		BreachedCount        func(childComplexity int) int
+		Open                 func(childComplexity int) int
+		ResolutionCompliance func(childComplexity int) int
+		ResolvedFrom         func(childComplexity int) int
+		ResolvedTo           func(childComplexity int) int
+		ResponseCompliance   func(childComplexity int) int
+	}
+
 	ScoreComponent struct {
 		Fresh  func(childComplexity int) int
 		Kind   func(childComplexity int) int
 		Score  func(childComplexity int) int
 		Value  func(childComplexity int) int
 		Weight func(childComplexity int) int
+	}
+
+	SignalFreshness struct {
+		Kind    func(childComplexity int) int
+		Missing func(childComplexity int) int
+		Stale   func(childComplexity int) int
+	}
+
+	SlaCompliance struct {
+		Compliance func(childComplexity int) int
+		Priority   func(childComplexity int) int
+	}
+
+	StaleOnboarding struct {
+		Account func(childComplexity int) int
+		Days    func(childComplexity int) int
+		Since   func(childComplexity int) int
+	}
+
+	StuckOrder struct {
+		LastTransitionAt func(childComplexity int) int
+		Order            func(childComplexity int) int
+		Status           func(childComplexity int) int
+		StuckSeconds     func(childComplexity int) int
 	}
 
 	User struct {
@@ -698,6 +935,14 @@ type QueryResolver interface {
 	Requests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RequestOrder, where *ent.RequestWhereInput) (*ent.RequestConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	HealthModel(ctx context.Context) (*ent.HealthModel, error)
+	RenewalCalendar(ctx context.Context, withinDays *int, first *int, after *entgql.Cursor[int]) (*model.RenewalConnection, error)
+	RenewalHygiene(ctx context.Context, withinDays *int, kinds []model.RenewalHygieneKind, first *int, after *entgql.Cursor[int]) (*model.RenewalHygieneConnection, error)
+	DataQuality(ctx context.Context, onboardingStaleDays *int) (*model.DataQualityReport, error)
+	HealthOverview(ctx context.Context, moversLimit *int) (*model.HealthOverviewReport, error)
+	RequestQueue(ctx context.Context, resolvedFrom *time.Time, resolvedTo *time.Time, breachedLimit *int) (*model.RequestQueueReport, error)
+	OrderPipeline(ctx context.Context, fulfilledFrom *time.Time, fulfilledTo *time.Time) (*model.OrderPipelineReport, error)
+	EntitlementDiscrepancies(ctx context.Context, kinds []model.DiscrepancyKind, notInvoicedAfterDays *int, first *int, after *entgql.Cursor[int]) (*model.DiscrepancyConnection, error)
+	BillingReconciliation(ctx context.Context, from *time.Time, to *time.Time) (*model.BillingReconciliationReport, error)
 }
 type RequestResolver interface {
 	ResponseSLAState(ctx context.Context, obj *ent.Request) (model.SLAState, error)
@@ -960,6 +1205,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountPayload.UserErrors(childComplexity), true
 
+	case "AgingBucket.bucket":
+		if e.ComplexityRoot.AgingBucket.Bucket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingBucket.Bucket(childComplexity), true
+	case "AgingBucket.count":
+		if e.ComplexityRoot.AgingBucket.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingBucket.Count(childComplexity), true
+	case "AgingBucket.maxDays":
+		if e.ComplexityRoot.AgingBucket.MaxDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingBucket.MaxDays(childComplexity), true
+	case "AgingBucket.minDays":
+		if e.ComplexityRoot.AgingBucket.MinDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingBucket.MinDays(childComplexity), true
+
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
 			break
@@ -1046,6 +1316,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "BillingMonth.fulfilledNotInvoiced":
+		if e.ComplexityRoot.BillingMonth.FulfilledNotInvoiced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingMonth.FulfilledNotInvoiced(childComplexity), true
+	case "BillingMonth.fulfilledNotInvoicedArr":
+		if e.ComplexityRoot.BillingMonth.FulfilledNotInvoicedArr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingMonth.FulfilledNotInvoicedArr(childComplexity), true
+	case "BillingMonth.invoicedNotFulfilled":
+		if e.ComplexityRoot.BillingMonth.InvoicedNotFulfilled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingMonth.InvoicedNotFulfilled(childComplexity), true
+	case "BillingMonth.month":
+		if e.ComplexityRoot.BillingMonth.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingMonth.Month(childComplexity), true
+
+	case "BillingReconciliationReport.from":
+		if e.ComplexityRoot.BillingReconciliationReport.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingReconciliationReport.From(childComplexity), true
+	case "BillingReconciliationReport.fulfilledNotInvoiced":
+		if e.ComplexityRoot.BillingReconciliationReport.FulfilledNotInvoiced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingReconciliationReport.FulfilledNotInvoiced(childComplexity), true
+	case "BillingReconciliationReport.fulfilledNotInvoicedArr":
+		if e.ComplexityRoot.BillingReconciliationReport.FulfilledNotInvoicedArr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingReconciliationReport.FulfilledNotInvoicedArr(childComplexity), true
+	case "BillingReconciliationReport.invoicedNotFulfilled":
+		if e.ComplexityRoot.BillingReconciliationReport.InvoicedNotFulfilled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingReconciliationReport.InvoicedNotFulfilled(childComplexity), true
+	case "BillingReconciliationReport.months":
+		if e.ComplexityRoot.BillingReconciliationReport.Months == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingReconciliationReport.Months(childComplexity), true
+	case "BillingReconciliationReport.to":
+		if e.ComplexityRoot.BillingReconciliationReport.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingReconciliationReport.To(childComplexity), true
+
+	case "Completeness.complete":
+		if e.ComplexityRoot.Completeness.Complete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Completeness.Complete(childComplexity), true
+	case "Completeness.rate":
+		if e.ComplexityRoot.Completeness.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Completeness.Rate(childComplexity), true
+	case "Completeness.total":
+		if e.ComplexityRoot.Completeness.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Completeness.Total(childComplexity), true
 
 	case "Contract.account":
 		if e.ComplexityRoot.Contract.Account == nil {
@@ -1293,6 +1644,181 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContractPayload.UserErrors(childComplexity), true
 
+	case "DataQualityReport.duplicateGroupCount":
+		if e.ComplexityRoot.DataQualityReport.DuplicateGroupCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityReport.DuplicateGroupCount(childComplexity), true
+	case "DataQualityReport.duplicateGroups":
+		if e.ComplexityRoot.DataQualityReport.DuplicateGroups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityReport.DuplicateGroups(childComplexity), true
+	case "DataQualityReport.fields":
+		if e.ComplexityRoot.DataQualityReport.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityReport.Fields(childComplexity), true
+	case "DataQualityReport.staleOnboarding":
+		if e.ComplexityRoot.DataQualityReport.StaleOnboarding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityReport.StaleOnboarding(childComplexity), true
+	case "DataQualityReport.staleOnboardingCount":
+		if e.ComplexityRoot.DataQualityReport.StaleOnboardingCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityReport.StaleOnboardingCount(childComplexity), true
+
+	case "Discrepancy.account":
+		if e.ComplexityRoot.Discrepancy.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Account(childComplexity), true
+	case "Discrepancy.contract":
+		if e.ComplexityRoot.Discrepancy.Contract == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Contract(childComplexity), true
+	case "Discrepancy.detail":
+		if e.ComplexityRoot.Discrepancy.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Detail(childComplexity), true
+	case "Discrepancy.entitlement":
+		if e.ComplexityRoot.Discrepancy.Entitlement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Entitlement(childComplexity), true
+	case "Discrepancy.kind":
+		if e.ComplexityRoot.Discrepancy.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Kind(childComplexity), true
+	case "Discrepancy.order":
+		if e.ComplexityRoot.Discrepancy.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Order(childComplexity), true
+	case "Discrepancy.orderLine":
+		if e.ComplexityRoot.Discrepancy.OrderLine == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.OrderLine(childComplexity), true
+	case "Discrepancy.product":
+		if e.ComplexityRoot.Discrepancy.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Product(childComplexity), true
+
+	case "DiscrepancyConnection.countsByKind":
+		if e.ComplexityRoot.DiscrepancyConnection.CountsByKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyConnection.CountsByKind(childComplexity), true
+	case "DiscrepancyConnection.edges":
+		if e.ComplexityRoot.DiscrepancyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyConnection.Edges(childComplexity), true
+	case "DiscrepancyConnection.pageInfo":
+		if e.ComplexityRoot.DiscrepancyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyConnection.PageInfo(childComplexity), true
+	case "DiscrepancyConnection.totalCount":
+		if e.ComplexityRoot.DiscrepancyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyConnection.TotalCount(childComplexity), true
+
+	case "DiscrepancyCount.count":
+		if e.ComplexityRoot.DiscrepancyCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyCount.Count(childComplexity), true
+	case "DiscrepancyCount.kind":
+		if e.ComplexityRoot.DiscrepancyCount.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyCount.Kind(childComplexity), true
+
+	case "DiscrepancyEdge.cursor":
+		if e.ComplexityRoot.DiscrepancyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyEdge.Cursor(childComplexity), true
+	case "DiscrepancyEdge.node":
+		if e.ComplexityRoot.DiscrepancyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyEdge.Node(childComplexity), true
+
+	case "DuplicateGroup.accounts":
+		if e.ComplexityRoot.DuplicateGroup.Accounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Accounts(childComplexity), true
+	case "DuplicateGroup.key":
+		if e.ComplexityRoot.DuplicateGroup.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Key(childComplexity), true
+	case "DuplicateGroup.reason":
+		if e.ComplexityRoot.DuplicateGroup.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Reason(childComplexity), true
+
+	case "DurationStats.count":
+		if e.ComplexityRoot.DurationStats.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationStats.Count(childComplexity), true
+	case "DurationStats.maxSeconds":
+		if e.ComplexityRoot.DurationStats.MaxSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationStats.MaxSeconds(childComplexity), true
+	case "DurationStats.p50Seconds":
+		if e.ComplexityRoot.DurationStats.P50Seconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationStats.P50Seconds(childComplexity), true
+	case "DurationStats.p90Seconds":
+		if e.ComplexityRoot.DurationStats.P90Seconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationStats.P90Seconds(childComplexity), true
+
 	case "Entitlement.account":
 		if e.ComplexityRoot.Entitlement.Account == nil {
 			break
@@ -1533,6 +2059,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FieldChange.Redacted(childComplexity), true
 
+	case "FieldCompleteness.completeness":
+		if e.ComplexityRoot.FieldCompleteness.Completeness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldCompleteness.Completeness(childComplexity), true
+	case "FieldCompleteness.entity":
+		if e.ComplexityRoot.FieldCompleteness.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldCompleteness.Entity(childComplexity), true
+	case "FieldCompleteness.field":
+		if e.ComplexityRoot.FieldCompleteness.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldCompleteness.Field(childComplexity), true
+	case "FieldCompleteness.scope":
+		if e.ComplexityRoot.FieldCompleteness.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldCompleteness.Scope(childComplexity), true
+
+	case "HealthBandCount.accounts":
+		if e.ComplexityRoot.HealthBandCount.Accounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthBandCount.Accounts(childComplexity), true
+	case "HealthBandCount.band":
+		if e.ComplexityRoot.HealthBandCount.Band == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthBandCount.Band(childComplexity), true
+
 	case "HealthMeasure.freshnessSeconds":
 		if e.ComplexityRoot.HealthMeasure.FreshnessSeconds == nil {
 			break
@@ -1600,6 +2164,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.HealthModel.YellowFrom(childComplexity), true
+
+	case "HealthMover.account":
+		if e.ComplexityRoot.HealthMover.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMover.Account(childComplexity), true
+	case "HealthMover.change":
+		if e.ComplexityRoot.HealthMover.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMover.Change(childComplexity), true
+	case "HealthMover.computedAt":
+		if e.ComplexityRoot.HealthMover.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMover.ComputedAt(childComplexity), true
+	case "HealthMover.previousScore":
+		if e.ComplexityRoot.HealthMover.PreviousScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMover.PreviousScore(childComplexity), true
+	case "HealthMover.score":
+		if e.ComplexityRoot.HealthMover.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMover.Score(childComplexity), true
+
+	case "HealthOverviewReport.byBand":
+		if e.ComplexityRoot.HealthOverviewReport.ByBand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthOverviewReport.ByBand(childComplexity), true
+	case "HealthOverviewReport.coverage":
+		if e.ComplexityRoot.HealthOverviewReport.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthOverviewReport.Coverage(childComplexity), true
+	case "HealthOverviewReport.movers":
+		if e.ComplexityRoot.HealthOverviewReport.Movers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthOverviewReport.Movers(childComplexity), true
+	case "HealthOverviewReport.signals":
+		if e.ComplexityRoot.HealthOverviewReport.Signals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthOverviewReport.Signals(childComplexity), true
+	case "HealthOverviewReport.unscored":
+		if e.ComplexityRoot.HealthOverviewReport.Unscored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthOverviewReport.Unscored(childComplexity), true
 
 	case "HealthScore.account":
 		if e.ComplexityRoot.HealthScore.Account == nil {
@@ -1873,6 +2499,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.HealthTrend.PreviousScore(childComplexity), true
+
+	case "MoneyAmount.amountMinor":
+		if e.ComplexityRoot.MoneyAmount.AmountMinor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyAmount.AmountMinor(childComplexity), true
+	case "MoneyAmount.currency":
+		if e.ComplexityRoot.MoneyAmount.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyAmount.Currency(childComplexity), true
 
 	case "Mutation.accountCreate":
 		if e.ComplexityRoot.Mutation.AccountCreate == nil {
@@ -2601,6 +3240,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderPayload.UserErrors(childComplexity), true
 
+	case "OrderPipelineReport.byStatus":
+		if e.ComplexityRoot.OrderPipelineReport.ByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPipelineReport.ByStatus(childComplexity), true
+	case "OrderPipelineReport.fulfilledFrom":
+		if e.ComplexityRoot.OrderPipelineReport.FulfilledFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPipelineReport.FulfilledFrom(childComplexity), true
+	case "OrderPipelineReport.fulfilledTo":
+		if e.ComplexityRoot.OrderPipelineReport.FulfilledTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPipelineReport.FulfilledTo(childComplexity), true
+	case "OrderPipelineReport.leadTime":
+		if e.ComplexityRoot.OrderPipelineReport.LeadTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPipelineReport.LeadTime(childComplexity), true
+	case "OrderPipelineReport.stages":
+		if e.ComplexityRoot.OrderPipelineReport.Stages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPipelineReport.Stages(childComplexity), true
+	case "OrderPipelineReport.stuckOrders":
+		if e.ComplexityRoot.OrderPipelineReport.StuckOrders == nil {
+			break
+		}
+
+		args, err := ec.field_OrderPipelineReport_stuckOrders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.OrderPipelineReport.StuckOrders(childComplexity, args["olderThanHours"].(*int), args["limit"].(*int)), true
+
+	case "OrderStageStats.duration":
+		if e.ComplexityRoot.OrderStageStats.Duration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStageStats.Duration(childComplexity), true
+	case "OrderStageStats.stage":
+		if e.ComplexityRoot.OrderStageStats.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStageStats.Stage(childComplexity), true
+
+	case "OrderStatusCount.count":
+		if e.ComplexityRoot.OrderStatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusCount.Count(childComplexity), true
+	case "OrderStatusCount.status":
+		if e.ComplexityRoot.OrderStatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusCount.Status(childComplexity), true
+
 	case "OrderValidationError.code":
 		if e.ComplexityRoot.OrderValidationError.Code == nil {
 			break
@@ -2773,6 +3480,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditEvents(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.AuditEventOrder), args["where"].(*ent.AuditEventWhereInput)), true
+	case "Query.billingReconciliation":
+		if e.ComplexityRoot.Query.BillingReconciliation == nil {
+			break
+		}
+
+		args, err := ec.field_Query_billingReconciliation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BillingReconciliation(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.contractItems":
 		if e.ComplexityRoot.Query.ContractItems == nil {
 			break
@@ -2795,6 +3513,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Contracts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ContractOrder), args["where"].(*ent.ContractWhereInput)), true
+	case "Query.dataQuality":
+		if e.ComplexityRoot.Query.DataQuality == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dataQuality_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DataQuality(childComplexity, args["onboardingStaleDays"].(*int)), true
+	case "Query.entitlementDiscrepancies":
+		if e.ComplexityRoot.Query.EntitlementDiscrepancies == nil {
+			break
+		}
+
+		args, err := ec.field_Query_entitlementDiscrepancies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EntitlementDiscrepancies(childComplexity, args["kinds"].([]model.DiscrepancyKind), args["notInvoicedAfterDays"].(*int), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
 	case "Query.entitlements":
 		if e.ComplexityRoot.Query.Entitlements == nil {
 			break
@@ -2812,6 +3552,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.HealthModel(childComplexity), true
+	case "Query.healthOverview":
+		if e.ComplexityRoot.Query.HealthOverview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_healthOverview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.HealthOverview(childComplexity, args["moversLimit"].(*int)), true
 	case "Query.healthScores":
 		if e.ComplexityRoot.Query.HealthScores == nil {
 			break
@@ -2879,6 +3630,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.OrderLines(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.OrderLineOrder), args["where"].(*ent.OrderLineWhereInput)), true
+	case "Query.orderPipeline":
+		if e.ComplexityRoot.Query.OrderPipeline == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orderPipeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OrderPipeline(childComplexity, args["fulfilledFrom"].(*time.Time), args["fulfilledTo"].(*time.Time)), true
 	case "Query.orders":
 		if e.ComplexityRoot.Query.Orders == nil {
 			break
@@ -2901,6 +3663,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ProductOrder), args["where"].(*ent.ProductWhereInput)), true
+	case "Query.renewalCalendar":
+		if e.ComplexityRoot.Query.RenewalCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Query_renewalCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RenewalCalendar(childComplexity, args["withinDays"].(*int), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
+	case "Query.renewalHygiene":
+		if e.ComplexityRoot.Query.RenewalHygiene == nil {
+			break
+		}
+
+		args, err := ec.field_Query_renewalHygiene_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RenewalHygiene(childComplexity, args["withinDays"].(*int), args["kinds"].([]model.RenewalHygieneKind), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
+	case "Query.requestQueue":
+		if e.ComplexityRoot.Query.RequestQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_requestQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RequestQueue(childComplexity, args["resolvedFrom"].(*time.Time), args["resolvedTo"].(*time.Time), args["breachedLimit"].(*int)), true
 	case "Query.requests":
 		if e.ComplexityRoot.Query.Requests == nil {
 			break
@@ -2923,6 +3718,212 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+
+	case "Renewal.account":
+		if e.ComplexityRoot.Renewal.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Renewal.Account(childComplexity), true
+	case "Renewal.arrMinor":
+		if e.ComplexityRoot.Renewal.ArrMinor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Renewal.ArrMinor(childComplexity), true
+	case "Renewal.autoRenew":
+		if e.ComplexityRoot.Renewal.AutoRenew == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Renewal.AutoRenew(childComplexity), true
+	case "Renewal.contract":
+		if e.ComplexityRoot.Renewal.Contract == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Renewal.Contract(childComplexity), true
+	case "Renewal.currency":
+		if e.ComplexityRoot.Renewal.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Renewal.Currency(childComplexity), true
+	case "Renewal.daysUntil":
+		if e.ComplexityRoot.Renewal.DaysUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Renewal.DaysUntil(childComplexity), true
+	case "Renewal.healthBand":
+		if e.ComplexityRoot.Renewal.HealthBand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Renewal.HealthBand(childComplexity), true
+	case "Renewal.owner":
+		if e.ComplexityRoot.Renewal.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Renewal.Owner(childComplexity), true
+	case "Renewal.renewalDate":
+		if e.ComplexityRoot.Renewal.RenewalDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Renewal.RenewalDate(childComplexity), true
+	case "Renewal.renewalOwner":
+		if e.ComplexityRoot.Renewal.RenewalOwner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Renewal.RenewalOwner(childComplexity), true
+
+	case "RenewalConnection.byMonth":
+		if e.ComplexityRoot.RenewalConnection.ByMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalConnection.ByMonth(childComplexity), true
+	case "RenewalConnection.edges":
+		if e.ComplexityRoot.RenewalConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalConnection.Edges(childComplexity), true
+	case "RenewalConnection.pageInfo":
+		if e.ComplexityRoot.RenewalConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalConnection.PageInfo(childComplexity), true
+	case "RenewalConnection.totalCount":
+		if e.ComplexityRoot.RenewalConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalConnection.TotalCount(childComplexity), true
+	case "RenewalConnection.withinDays":
+		if e.ComplexityRoot.RenewalConnection.WithinDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalConnection.WithinDays(childComplexity), true
+
+	case "RenewalEdge.cursor":
+		if e.ComplexityRoot.RenewalEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalEdge.Cursor(childComplexity), true
+	case "RenewalEdge.node":
+		if e.ComplexityRoot.RenewalEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalEdge.Node(childComplexity), true
+
+	case "RenewalHygieneConnection.completeness":
+		if e.ComplexityRoot.RenewalHygieneConnection.Completeness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneConnection.Completeness(childComplexity), true
+	case "RenewalHygieneConnection.countsByKind":
+		if e.ComplexityRoot.RenewalHygieneConnection.CountsByKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneConnection.CountsByKind(childComplexity), true
+	case "RenewalHygieneConnection.edges":
+		if e.ComplexityRoot.RenewalHygieneConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneConnection.Edges(childComplexity), true
+	case "RenewalHygieneConnection.pageInfo":
+		if e.ComplexityRoot.RenewalHygieneConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneConnection.PageInfo(childComplexity), true
+	case "RenewalHygieneConnection.totalCount":
+		if e.ComplexityRoot.RenewalHygieneConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneConnection.TotalCount(childComplexity), true
+
+	case "RenewalHygieneCount.count":
+		if e.ComplexityRoot.RenewalHygieneCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneCount.Count(childComplexity), true
+	case "RenewalHygieneCount.kind":
+		if e.ComplexityRoot.RenewalHygieneCount.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneCount.Kind(childComplexity), true
+
+	case "RenewalHygieneEdge.cursor":
+		if e.ComplexityRoot.RenewalHygieneEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneEdge.Cursor(childComplexity), true
+	case "RenewalHygieneEdge.node":
+		if e.ComplexityRoot.RenewalHygieneEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneEdge.Node(childComplexity), true
+
+	case "RenewalHygieneException.account":
+		if e.ComplexityRoot.RenewalHygieneException.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneException.Account(childComplexity), true
+	case "RenewalHygieneException.contract":
+		if e.ComplexityRoot.RenewalHygieneException.Contract == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneException.Contract(childComplexity), true
+	case "RenewalHygieneException.detail":
+		if e.ComplexityRoot.RenewalHygieneException.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneException.Detail(childComplexity), true
+	case "RenewalHygieneException.kind":
+		if e.ComplexityRoot.RenewalHygieneException.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalHygieneException.Kind(childComplexity), true
+
+	case "RenewalMonth.arr":
+		if e.ComplexityRoot.RenewalMonth.Arr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalMonth.Arr(childComplexity), true
+	case "RenewalMonth.contracts":
+		if e.ComplexityRoot.RenewalMonth.Contracts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalMonth.Contracts(childComplexity), true
+	case "RenewalMonth.month":
+		if e.ComplexityRoot.RenewalMonth.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewalMonth.Month(childComplexity), true
 
 	case "Request.account":
 		if e.ComplexityRoot.Request.Account == nil {
@@ -3088,6 +4089,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RequestConnection.TotalCount(childComplexity), true
 
+	case "RequestCount.count":
+		if e.ComplexityRoot.RequestCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCount.Count(childComplexity), true
+	case "RequestCount.priority":
+		if e.ComplexityRoot.RequestCount.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCount.Priority(childComplexity), true
+	case "RequestCount.status":
+		if e.ComplexityRoot.RequestCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCount.Status(childComplexity), true
+
 	case "RequestEdge.cursor":
 		if e.ComplexityRoot.RequestEdge.Cursor == nil {
 			break
@@ -3157,6 +4177,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RequestPayload.UserErrors(childComplexity), true
 
+	case "RequestQueueReport.aging":
+		if e.ComplexityRoot.RequestQueueReport.Aging == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestQueueReport.Aging(childComplexity), true
+	case "RequestQueueReport.breached":
+		if e.ComplexityRoot.RequestQueueReport.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestQueueReport.Breached(childComplexity), true
+	case "RequestQueueReport.breachedCount":
+		if e.ComplexityRoot.RequestQueueReport.BreachedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestQueueReport.BreachedCount(childComplexity), true
+	case "RequestQueueReport.open":
+		if e.ComplexityRoot.RequestQueueReport.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestQueueReport.Open(childComplexity), true
+	case "RequestQueueReport.resolutionCompliance":
+		if e.ComplexityRoot.RequestQueueReport.ResolutionCompliance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestQueueReport.ResolutionCompliance(childComplexity), true
+	case "RequestQueueReport.resolvedFrom":
+		if e.ComplexityRoot.RequestQueueReport.ResolvedFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestQueueReport.ResolvedFrom(childComplexity), true
+	case "RequestQueueReport.resolvedTo":
+		if e.ComplexityRoot.RequestQueueReport.ResolvedTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestQueueReport.ResolvedTo(childComplexity), true
+	case "RequestQueueReport.responseCompliance":
+		if e.ComplexityRoot.RequestQueueReport.ResponseCompliance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestQueueReport.ResponseCompliance(childComplexity), true
+
 	case "ScoreComponent.fresh":
 		if e.ComplexityRoot.ScoreComponent.Fresh == nil {
 			break
@@ -3187,6 +4256,82 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ScoreComponent.Weight(childComplexity), true
+
+	case "SignalFreshness.kind":
+		if e.ComplexityRoot.SignalFreshness.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalFreshness.Kind(childComplexity), true
+	case "SignalFreshness.missing":
+		if e.ComplexityRoot.SignalFreshness.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalFreshness.Missing(childComplexity), true
+	case "SignalFreshness.stale":
+		if e.ComplexityRoot.SignalFreshness.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalFreshness.Stale(childComplexity), true
+
+	case "SlaCompliance.compliance":
+		if e.ComplexityRoot.SlaCompliance.Compliance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaCompliance.Compliance(childComplexity), true
+	case "SlaCompliance.priority":
+		if e.ComplexityRoot.SlaCompliance.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaCompliance.Priority(childComplexity), true
+
+	case "StaleOnboarding.account":
+		if e.ComplexityRoot.StaleOnboarding.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaleOnboarding.Account(childComplexity), true
+	case "StaleOnboarding.days":
+		if e.ComplexityRoot.StaleOnboarding.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaleOnboarding.Days(childComplexity), true
+	case "StaleOnboarding.since":
+		if e.ComplexityRoot.StaleOnboarding.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaleOnboarding.Since(childComplexity), true
+
+	case "StuckOrder.lastTransitionAt":
+		if e.ComplexityRoot.StuckOrder.LastTransitionAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StuckOrder.LastTransitionAt(childComplexity), true
+	case "StuckOrder.order":
+		if e.ComplexityRoot.StuckOrder.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StuckOrder.Order(childComplexity), true
+	case "StuckOrder.status":
+		if e.ComplexityRoot.StuckOrder.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StuckOrder.Status(childComplexity), true
+	case "StuckOrder.stuckSeconds":
+		if e.ComplexityRoot.StuckOrder.StuckSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StuckOrder.StuckSeconds(childComplexity), true
 
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
@@ -8778,6 +9923,544 @@ extend type Order {
   allowedActions: [OrderAction!]!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/reports.graphql", Input: `# Analyst reports: the weekly operations questions, computed by SQL
+# aggregation under the same authorization as the rows underneath (a CSM's
+# report covers their book; financial figures need financial access).
+# Definitions: docs/reports.md. Every time window and threshold is an
+# argument with a documented default, evaluated against the server clock.
+
+"An amount of money in one currency, in minor units (cents)."
+type MoneyAmount {
+  "ISO 4217 currency code."
+  currency: String!
+  "Amount in minor units."
+  amountMinor: Int64!
+}
+
+"A share of a total; rate is null when the total is zero."
+type Completeness {
+  "Rows considered."
+  total: Int!
+  "Rows that meet the condition."
+  complete: Int!
+  "complete / total, 0–1; null when total is 0."
+  rate: Float
+}
+
+"Distribution of durations, in seconds. Percentiles are nearest-rank: the smallest value with at least p% of the values at or below it. All null when count is 0."
+type DurationStats {
+  "Durations counted."
+  count: Int!
+  "Median, seconds."
+  p50Seconds: Float
+  "90th percentile, seconds."
+  p90Seconds: Float
+  "Maximum, seconds."
+  maxSeconds: Float
+}
+`, BuiltIn: false},
+	{Name: "../../schema/reports_accounts.graphql", Input: `# Reports on renewals and data quality.
+
+extend type Query {
+  "ACTIVE contracts whose renewal date falls in the next withinDays days (from now, inclusive), soonest first, with ARR up for renewal per month."
+  renewalCalendar(
+    "Horizon in days (default 120, 1 to 3660)."
+    withinDays: Int = 120
+    "Page size (default 50, at most 100)."
+    first: Int
+    "Cursor of the last renewal of the previous page."
+    after: Cursor
+  ): RenewalConnection!
+  "Renewal hygiene: contracts with a renewal data problem, and how complete the renewal data of the contracts renewing soon is."
+  renewalHygiene(
+    "Horizon of the completeness rate in days (default 120)."
+    withinDays: Int = 120
+    "Only these kinds; all when absent."
+    kinds: [RenewalHygieneKind!]
+    "Page size (default 50, at most 100)."
+    first: Int
+    "Cursor of the last exception of the previous page."
+    after: Cursor
+  ): RenewalHygieneConnection!
+  "The data quality scorecard: completeness of tracked fields, accounts stuck in onboarding, duplicate account candidates."
+  dataQuality(
+    "ONBOARDING accounts whose stage has not changed for this many days (default 90) are listed."
+    onboardingStaleDays: Int = 90
+  ): DataQualityReport!
+}
+
+"One contract up for renewal."
+type Renewal {
+  "The contract."
+  contract: Contract!
+  "Its account."
+  account: Account!
+  "The account's owner (CSM)."
+  owner: User
+  "The contract's renewal owner."
+  renewalOwner: User
+  "The renewal date."
+  renewalDate: Time!
+  "Whole days from now to the renewal date (0: today)."
+  daysUntil: Int!
+  "The contract's ARR in minor units (financial)."
+  arrMinor: Int64
+  "The contract's currency."
+  currency: String!
+  "Whether the contract renews automatically."
+  autoRenew: Boolean!
+  "The account's current health band; null when never scored."
+  healthBand: HealthScoreBand
+}
+
+"An edge of a RenewalConnection."
+type RenewalEdge {
+  "The renewal."
+  node: Renewal!
+  "Its cursor."
+  cursor: Cursor!
+}
+
+"Contracts up for renewal, soonest first (then by contract)."
+type RenewalConnection {
+  "The renewals of the page."
+  edges: [RenewalEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Renewals in the horizon, all pages."
+  totalCount: Int!
+  "Horizon in days."
+  withinDays: Int!
+  "Contracts and ARR up for renewal per calendar month (UTC) of the renewal date, soonest first."
+  byMonth: [RenewalMonth!]!
+}
+
+"Renewals of one month."
+type RenewalMonth {
+  "The month, YYYY-MM (UTC)."
+  month: String!
+  "Contracts renewing in it."
+  contracts: Int!
+  "Their ARR per currency (financial)."
+  arr: [MoneyAmount!]
+}
+
+"A renewal data problem."
+enum RenewalHygieneKind {
+  "An ACTIVE contract with no renewal date."
+  MISSING_RENEWAL_DATE
+  "An ACTIVE contract with no renewal owner."
+  MISSING_RENEWAL_OWNER
+  "A contract still ACTIVE after its end date."
+  ENDED_STILL_ACTIVE
+  "An ACTIVE contract whose renewal date lies after its end date."
+  RENEWAL_AFTER_END
+}
+
+"One renewal data problem of a contract."
+type RenewalHygieneException {
+  "The kind."
+  kind: RenewalHygieneKind!
+  "The contract."
+  contract: Contract!
+  "Its account."
+  account: Account!
+  "What is wrong, for a person."
+  detail: String!
+}
+
+"An edge of a RenewalHygieneConnection."
+type RenewalHygieneEdge {
+  "The exception."
+  node: RenewalHygieneException!
+  "Its cursor."
+  cursor: Cursor!
+}
+
+"Renewal hygiene exceptions, by kind then contract."
+type RenewalHygieneConnection {
+  "The exceptions of the page."
+  edges: [RenewalHygieneEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Exceptions of the kinds asked for, all pages."
+  totalCount: Int!
+  "Exceptions per kind, every kind listed."
+  countsByKind: [RenewalHygieneCount!]!
+  "ACTIVE contracts renewing within withinDays (renewal date set) or without a renewal date whose end date falls within it: the share with a renewal date, a renewal owner and an account owner."
+  completeness: Completeness!
+}
+
+"Exceptions of one kind."
+type RenewalHygieneCount {
+  "The kind."
+  kind: RenewalHygieneKind!
+  "How many."
+  count: Int!
+}
+
+"The data quality scorecard."
+type DataQualityReport {
+  "Completeness of each tracked field."
+  fields: [FieldCompleteness!]!
+  "ONBOARDING accounts whose lifecycle stage has not changed for onboardingStaleDays, longest first (at most 100)."
+  staleOnboarding: [StaleOnboarding!]!
+  "ONBOARDING accounts stale for onboardingStaleDays, all of them."
+  staleOnboardingCount: Int!
+  "Groups of accounts sharing a normalised domain or name, largest first (at most 100 groups)."
+  duplicateGroups: [DuplicateGroup!]!
+  "Groups of duplicate candidates, all of them."
+  duplicateGroupCount: Int!
+}
+
+"How complete one tracked field is."
+type FieldCompleteness {
+  "Entity type, e.g. Account."
+  entity: String!
+  "Field, e.g. domain."
+  field: String!
+  "Which rows count, e.g. all accounts, ACTIVE contracts."
+  scope: String!
+  "Rows with the field set, of the rows in scope."
+  completeness: Completeness!
+}
+
+"An account stuck in onboarding."
+type StaleOnboarding {
+  "The account."
+  account: Account!
+  "When its lifecycle stage last changed."
+  since: Time!
+  "Whole days since then."
+  days: Int!
+}
+
+"Why accounts are grouped as duplicate candidates."
+enum DuplicateReason {
+  "Same domain, lower-cased and without a leading www."
+  DOMAIN
+  "Same name, lower-cased, punctuation and legal suffixes (Inc, Ltd, GmbH, …) removed."
+  NAME
+}
+
+"Accounts that may be the same customer."
+type DuplicateGroup {
+  "Why they are grouped."
+  reason: DuplicateReason!
+  "The normalised value they share."
+  key: String!
+  "The accounts, by id."
+  accounts: [Account!]!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/reports_ops.graphql", Input: `# Reports on account health and the request queue.
+
+extend type Query {
+  "Health overview of the non-churned accounts: bands, score coverage, stale or missing signals per kind, biggest drops."
+  healthOverview(
+    "How many movers to list, 1 to 100 (default 20)."
+    moversLimit: Int = 20
+  ): HealthOverviewReport!
+  "The request queue: open requests per priority and status, SLA compliance of requests resolved in [resolvedFrom, resolvedTo), backlog aging, open breached requests."
+  requestQueue(
+    "Start of the resolution window, inclusive; default: 30 days before now."
+    resolvedFrom: Time
+    "End of the resolution window, exclusive; default: now."
+    resolvedTo: Time
+    "How many open breached requests to list, 1 to 100 (default 50)."
+    breachedLimit: Int = 50
+  ): RequestQueueReport!
+}
+
+"The health overview report."
+type HealthOverviewReport {
+  "Non-churned accounts per band of their latest score, every band listed."
+  byBand: [HealthBandCount!]!
+  "Non-churned accounts never scored."
+  unscored: Int!
+  "Non-churned accounts whose latest score was computed within the freshness window (the model's shortest, 24 h by default)."
+  coverage: Completeness!
+  "Per signal kind: non-churned accounts whose latest signal of the kind is stale, and those with none."
+  signals: [SignalFreshness!]!
+  "The largest drops between an account's last two scores, largest first."
+  movers: [HealthMover!]!
+}
+
+"Accounts in one band."
+type HealthBandCount {
+  "The band."
+  band: HealthScoreBand!
+  "How many non-churned accounts are in it."
+  accounts: Int!
+}
+
+"Freshness of one signal kind across the non-churned accounts."
+type SignalFreshness {
+  "The kind."
+  kind: HealthSignalKind!
+  "Accounts whose latest signal of the kind is older than the kind's freshness window."
+  stale: Int!
+  "Accounts with no signal of the kind."
+  missing: Int!
+}
+
+"An account whose score dropped."
+type HealthMover {
+  "The account."
+  account: Account!
+  "The score before."
+  previousScore: Float!
+  "The latest score."
+  score: Float!
+  "score − previousScore (negative: a drop)."
+  change: Float!
+  "When the latest score was computed."
+  computedAt: Time!
+}
+
+"The request queue report."
+type RequestQueueReport {
+  "Open requests (NEW, TRIAGED, IN_PROGRESS, WAITING_ON_REQUESTER) per priority and status, every pair listed."
+  open: [RequestCount!]!
+  "Start of the resolution window, inclusive."
+  resolvedFrom: Time!
+  "End of the resolution window, exclusive."
+  resolvedTo: Time!
+  "Per priority, requests resolved in the window: how many met the resolution target."
+  resolutionCompliance: [SlaCompliance!]!
+  "Per priority, requests resolved in the window: how many got their first response within the target."
+  responseCompliance: [SlaCompliance!]!
+  "Open requests by age in business days of the SLA calendar: 0–2, 3–5, 6–10, more than 10."
+  aging: [AgingBucket!]!
+  "Open requests whose response or resolution clock is past its target, most overdue first."
+  breached: [Request!]!
+  "Open requests past a target, all of them."
+  breachedCount: Int!
+}
+
+"Requests with one priority and status."
+type RequestCount {
+  "The priority."
+  priority: RequestPriority!
+  "The status."
+  status: RequestStatus!
+  "How many."
+  count: Int!
+}
+
+"SLA compliance of one priority."
+type SlaCompliance {
+  "The priority."
+  priority: RequestPriority!
+  "Requests considered (complete: those within the target)."
+  compliance: Completeness!
+}
+
+"Open requests of one age range."
+type AgingBucket {
+  "The range, e.g. 0-2, 3-5, 6-10, 11+ (business days)."
+  bucket: String!
+  "Fewest whole business days in the range."
+  minDays: Int!
+  "Most whole business days in the range; null for the last."
+  maxDays: Int
+  "How many open requests."
+  count: Int!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/reports_orders.graphql", Input: `# Reports on orders, entitlements and billing.
+
+extend type Query {
+  """
+  The order pipeline: orders per status now; lead times of the orders
+  fulfilled in [fulfilledFrom, fulfilledTo); orders stuck in a non-final
+  state.
+  """
+  orderPipeline(
+    "Start of the fulfilment window, inclusive; default: 30 days before now."
+    fulfilledFrom: Time
+    "End of the fulfilment window, exclusive; default: now."
+    fulfilledTo: Time
+  ): OrderPipelineReport!
+  """
+  Entitlement discrepancies: typed records of what disagrees between
+  entitlements, contracts, orders and billing, ordered by kind then by the
+  record involved. See docs/reports.md for each kind's exact rule.
+  """
+  entitlementDiscrepancies(
+    "Only these kinds; all when absent."
+    kinds: [DiscrepancyKind!]
+    "FULFILLED_NOT_INVOICED counts orders fulfilled more than this many days ago (default 30)."
+    notInvoicedAfterDays: Int = 30
+    "Page size (default 50, at most 100)."
+    first: Int
+    "Cursor of the last record of the previous page."
+    after: Cursor
+  ): DiscrepancyConnection!
+  """
+  Billing reconciliation per month: FULFILLED orders not invoiced (by month of
+  fulfilment) and invoiced orders that are not FULFILLED (by month of
+  creation), in [from, to).
+  """
+  billingReconciliation(
+    "Start, inclusive; default: the first day of the month 11 months before now's (twelve months in all)."
+    from: Time
+    "End, exclusive; default: now."
+    to: Time
+  ): BillingReconciliationReport!
+}
+
+"The order pipeline report."
+type OrderPipelineReport {
+  "Orders per status now: every status, zero included, in lifecycle order."
+  byStatus: [OrderStatusCount!]!
+  "Start of the fulfilment window, inclusive."
+  fulfilledFrom: Time!
+  "End of the fulfilment window, exclusive."
+  fulfilledTo: Time!
+  "Lead time submitted → fulfilled of the orders fulfilled in the window."
+  leadTime: DurationStats!
+  "Per stage, over the orders fulfilled in the window."
+  stages: [OrderStageStats!]!
+  "Orders in SUBMITTED, VALIDATED or PROVISIONING whose last transition is older than olderThanHours, oldest first."
+  stuckOrders(
+    "Threshold in hours (default 72)."
+    olderThanHours: Int = 72
+    "How many to return, 1 to 100 (default 50)."
+    limit: Int = 50
+  ): [StuckOrder!]!
+}
+
+"Orders in one status."
+type OrderStatusCount {
+  "The status."
+  status: OrderStatus!
+  "How many orders are in it."
+  count: Int!
+}
+
+"A stage of the order lifecycle."
+enum OrderStage {
+  "submittedAt → validatedAt."
+  SUBMITTED_TO_VALIDATED
+  "validatedAt → provisioningAt."
+  VALIDATED_TO_PROVISIONING
+  "provisioningAt → fulfilledAt."
+  PROVISIONING_TO_FULFILLED
+}
+
+"Durations of one stage."
+type OrderStageStats {
+  "The stage."
+  stage: OrderStage!
+  "Durations of the stage."
+  duration: DurationStats!
+}
+
+"An order that has not moved for a while."
+type StuckOrder {
+  "The order."
+  order: Order!
+  "Its status."
+  status: OrderStatus!
+  "When it last changed state."
+  lastTransitionAt: Time!
+  "Seconds since then."
+  stuckSeconds: Float!
+}
+
+"What kind of discrepancy a record is."
+enum DiscrepancyKind {
+  "An ACTIVE entitlement whose usage is above its effective limit."
+  OVER_LIMIT
+  "An ACTIVE entitlement whose contract is missing, not ACTIVE, or ended."
+  NO_ACTIVE_CONTRACT
+  "A line (ADD, CHANGE or RENEW) of a FULFILLED order with no entitlement linked to it."
+  FULFILLED_WITHOUT_ENTITLEMENT
+  "The active limits of the account's entitlements to a product under a contract sum above the contracted quantity."
+  EXCEEDS_CONTRACT
+  "An entitlement still stored ACTIVE whose active window has ended."
+  EXPIRED_BUT_ACTIVE
+  "An order FULFILLED more than notInvoicedAfterDays ago whose billing status is NOT_BILLED."
+  FULFILLED_NOT_INVOICED
+}
+
+"One discrepancy."
+type Discrepancy {
+  "Its kind."
+  kind: DiscrepancyKind!
+  "The account concerned."
+  account: Account!
+  "The entitlement involved, if any."
+  entitlement: Entitlement
+  "The contract involved, if any."
+  contract: Contract
+  "The order involved, if any."
+  order: Order
+  "The order line involved, if any."
+  orderLine: OrderLine
+  "The product involved, if any."
+  product: Product
+  "What is wrong, for a person."
+  detail: String!
+}
+
+"An edge of a DiscrepancyConnection."
+type DiscrepancyEdge {
+  "The record."
+  node: Discrepancy!
+  "Cursor of the record."
+  cursor: Cursor!
+}
+
+"A page of discrepancies."
+type DiscrepancyConnection {
+  "The records of the page."
+  edges: [DiscrepancyEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Records of the kinds asked for, all pages."
+  totalCount: Int!
+  "Records per kind (of the kinds asked for), every kind listed."
+  countsByKind: [DiscrepancyCount!]!
+}
+
+"Discrepancies of one kind."
+type DiscrepancyCount {
+  "The kind."
+  kind: DiscrepancyKind!
+  "How many."
+  count: Int!
+}
+
+"The billing reconciliation report."
+type BillingReconciliationReport {
+  "Start, inclusive."
+  from: Time!
+  "End, exclusive."
+  to: Time!
+  "One row per calendar month (UTC) in the window, oldest first, empty months included."
+  months: [BillingMonth!]!
+  "FULFILLED orders in the window not invoiced (billing NOT_BILLED)."
+  fulfilledNotInvoiced: Int!
+  "ARR of the distinct contracts of those orders, per currency (financial)."
+  fulfilledNotInvoicedArr: [MoneyAmount!]
+  "Invoiced orders in the window that are not FULFILLED."
+  invoicedNotFulfilled: Int!
+}
+
+"One month of the billing reconciliation."
+type BillingMonth {
+  "The month, YYYY-MM (UTC)."
+  month: String!
+  "FULFILLED in the month and not invoiced."
+  fulfilledNotInvoiced: Int!
+  "ARR of the distinct contracts of those orders, per currency (financial)."
+  fulfilledNotInvoicedArr: [MoneyAmount!]
+  "Created in the month, invoiced, and not FULFILLED."
+  invoicedNotFulfilled: Int!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/requests.graphql", Input: `# The CS Ops request queue: intake, triage, assignment, responses and
 # resolution under per-priority SLA targets.
 
@@ -9029,6 +10712,20 @@ func (ec *executionContext) childFields_AccountPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AccountPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_AgingBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bucket":
+		return ec.fieldContext_AgingBucket_bucket(ctx, field)
+	case "minDays":
+		return ec.fieldContext_AgingBucket_minDays(ctx, field)
+	case "maxDays":
+		return ec.fieldContext_AgingBucket_maxDays(ctx, field)
+	case "count":
+		return ec.fieldContext_AgingBucket_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgingBucket", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -9073,6 +10770,50 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BillingMonth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_BillingMonth_month(ctx, field)
+	case "fulfilledNotInvoiced":
+		return ec.fieldContext_BillingMonth_fulfilledNotInvoiced(ctx, field)
+	case "fulfilledNotInvoicedArr":
+		return ec.fieldContext_BillingMonth_fulfilledNotInvoicedArr(ctx, field)
+	case "invoicedNotFulfilled":
+		return ec.fieldContext_BillingMonth_invoicedNotFulfilled(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BillingMonth", field.Name)
+}
+
+func (ec *executionContext) childFields_BillingReconciliationReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_BillingReconciliationReport_from(ctx, field)
+	case "to":
+		return ec.fieldContext_BillingReconciliationReport_to(ctx, field)
+	case "months":
+		return ec.fieldContext_BillingReconciliationReport_months(ctx, field)
+	case "fulfilledNotInvoiced":
+		return ec.fieldContext_BillingReconciliationReport_fulfilledNotInvoiced(ctx, field)
+	case "fulfilledNotInvoicedArr":
+		return ec.fieldContext_BillingReconciliationReport_fulfilledNotInvoicedArr(ctx, field)
+	case "invoicedNotFulfilled":
+		return ec.fieldContext_BillingReconciliationReport_invoicedNotFulfilled(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BillingReconciliationReport", field.Name)
+}
+
+func (ec *executionContext) childFields_Completeness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_Completeness_total(ctx, field)
+	case "complete":
+		return ec.fieldContext_Completeness_complete(ctx, field)
+	case "rate":
+		return ec.fieldContext_Completeness_rate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Completeness", field.Name)
 }
 
 func (ec *executionContext) childFields_Contract(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9199,6 +10940,104 @@ func (ec *executionContext) childFields_ContractPayload(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ContractPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DataQualityReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fields":
+		return ec.fieldContext_DataQualityReport_fields(ctx, field)
+	case "staleOnboarding":
+		return ec.fieldContext_DataQualityReport_staleOnboarding(ctx, field)
+	case "staleOnboardingCount":
+		return ec.fieldContext_DataQualityReport_staleOnboardingCount(ctx, field)
+	case "duplicateGroups":
+		return ec.fieldContext_DataQualityReport_duplicateGroups(ctx, field)
+	case "duplicateGroupCount":
+		return ec.fieldContext_DataQualityReport_duplicateGroupCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataQualityReport", field.Name)
+}
+
+func (ec *executionContext) childFields_Discrepancy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Discrepancy_kind(ctx, field)
+	case "account":
+		return ec.fieldContext_Discrepancy_account(ctx, field)
+	case "entitlement":
+		return ec.fieldContext_Discrepancy_entitlement(ctx, field)
+	case "contract":
+		return ec.fieldContext_Discrepancy_contract(ctx, field)
+	case "order":
+		return ec.fieldContext_Discrepancy_order(ctx, field)
+	case "orderLine":
+		return ec.fieldContext_Discrepancy_orderLine(ctx, field)
+	case "product":
+		return ec.fieldContext_Discrepancy_product(ctx, field)
+	case "detail":
+		return ec.fieldContext_Discrepancy_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Discrepancy", field.Name)
+}
+
+func (ec *executionContext) childFields_DiscrepancyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DiscrepancyConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DiscrepancyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DiscrepancyConnection_totalCount(ctx, field)
+	case "countsByKind":
+		return ec.fieldContext_DiscrepancyConnection_countsByKind(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscrepancyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DiscrepancyCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_DiscrepancyCount_kind(ctx, field)
+	case "count":
+		return ec.fieldContext_DiscrepancyCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscrepancyCount", field.Name)
+}
+
+func (ec *executionContext) childFields_DiscrepancyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DiscrepancyEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DiscrepancyEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscrepancyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DuplicateGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_DuplicateGroup_reason(ctx, field)
+	case "key":
+		return ec.fieldContext_DuplicateGroup_key(ctx, field)
+	case "accounts":
+		return ec.fieldContext_DuplicateGroup_accounts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DuplicateGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_DurationStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_DurationStats_count(ctx, field)
+	case "p50Seconds":
+		return ec.fieldContext_DurationStats_p50Seconds(ctx, field)
+	case "p90Seconds":
+		return ec.fieldContext_DurationStats_p90Seconds(ctx, field)
+	case "maxSeconds":
+		return ec.fieldContext_DurationStats_maxSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DurationStats", field.Name)
+}
+
 func (ec *executionContext) childFields_Entitlement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -9313,6 +11152,30 @@ func (ec *executionContext) childFields_FieldChange(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type FieldChange", field.Name)
 }
 
+func (ec *executionContext) childFields_FieldCompleteness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entity":
+		return ec.fieldContext_FieldCompleteness_entity(ctx, field)
+	case "field":
+		return ec.fieldContext_FieldCompleteness_field(ctx, field)
+	case "scope":
+		return ec.fieldContext_FieldCompleteness_scope(ctx, field)
+	case "completeness":
+		return ec.fieldContext_FieldCompleteness_completeness(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldCompleteness", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthBandCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "band":
+		return ec.fieldContext_HealthBandCount_band(ctx, field)
+	case "accounts":
+		return ec.fieldContext_HealthBandCount_accounts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthBandCount", field.Name)
+}
+
 func (ec *executionContext) childFields_HealthMeasure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -9345,6 +11208,38 @@ func (ec *executionContext) childFields_HealthModel(ctx context.Context, field g
 		return ec.fieldContext_HealthModel_activatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type HealthModel", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthMover(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_HealthMover_account(ctx, field)
+	case "previousScore":
+		return ec.fieldContext_HealthMover_previousScore(ctx, field)
+	case "score":
+		return ec.fieldContext_HealthMover_score(ctx, field)
+	case "change":
+		return ec.fieldContext_HealthMover_change(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_HealthMover_computedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthMover", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthOverviewReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "byBand":
+		return ec.fieldContext_HealthOverviewReport_byBand(ctx, field)
+	case "unscored":
+		return ec.fieldContext_HealthOverviewReport_unscored(ctx, field)
+	case "coverage":
+		return ec.fieldContext_HealthOverviewReport_coverage(ctx, field)
+	case "signals":
+		return ec.fieldContext_HealthOverviewReport_signals(ctx, field)
+	case "movers":
+		return ec.fieldContext_HealthOverviewReport_movers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthOverviewReport", field.Name)
 }
 
 func (ec *executionContext) childFields_HealthScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9487,6 +11382,16 @@ func (ec *executionContext) childFields_HealthTrend(ctx context.Context, field g
 		return ec.fieldContext_HealthTrend_bandChanged(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type HealthTrend", field.Name)
+}
+
+func (ec *executionContext) childFields_MoneyAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_MoneyAmount_currency(ctx, field)
+	case "amountMinor":
+		return ec.fieldContext_MoneyAmount_amountMinor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MoneyAmount", field.Name)
 }
 
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9663,6 +11568,44 @@ func (ec *executionContext) childFields_OrderPayload(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type OrderPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_OrderPipelineReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "byStatus":
+		return ec.fieldContext_OrderPipelineReport_byStatus(ctx, field)
+	case "fulfilledFrom":
+		return ec.fieldContext_OrderPipelineReport_fulfilledFrom(ctx, field)
+	case "fulfilledTo":
+		return ec.fieldContext_OrderPipelineReport_fulfilledTo(ctx, field)
+	case "leadTime":
+		return ec.fieldContext_OrderPipelineReport_leadTime(ctx, field)
+	case "stages":
+		return ec.fieldContext_OrderPipelineReport_stages(ctx, field)
+	case "stuckOrders":
+		return ec.fieldContext_OrderPipelineReport_stuckOrders(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderPipelineReport", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStageStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stage":
+		return ec.fieldContext_OrderStageStats_stage(ctx, field)
+	case "duration":
+		return ec.fieldContext_OrderStageStats_duration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStageStats", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_OrderStatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_OrderStatusCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStatusCount", field.Name)
+}
+
 func (ec *executionContext) childFields_OrderValidationError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -9747,6 +11690,120 @@ func (ec *executionContext) childFields_ProductPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ProductPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Renewal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contract":
+		return ec.fieldContext_Renewal_contract(ctx, field)
+	case "account":
+		return ec.fieldContext_Renewal_account(ctx, field)
+	case "owner":
+		return ec.fieldContext_Renewal_owner(ctx, field)
+	case "renewalOwner":
+		return ec.fieldContext_Renewal_renewalOwner(ctx, field)
+	case "renewalDate":
+		return ec.fieldContext_Renewal_renewalDate(ctx, field)
+	case "daysUntil":
+		return ec.fieldContext_Renewal_daysUntil(ctx, field)
+	case "arrMinor":
+		return ec.fieldContext_Renewal_arrMinor(ctx, field)
+	case "currency":
+		return ec.fieldContext_Renewal_currency(ctx, field)
+	case "autoRenew":
+		return ec.fieldContext_Renewal_autoRenew(ctx, field)
+	case "healthBand":
+		return ec.fieldContext_Renewal_healthBand(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Renewal", field.Name)
+}
+
+func (ec *executionContext) childFields_RenewalConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RenewalConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RenewalConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RenewalConnection_totalCount(ctx, field)
+	case "withinDays":
+		return ec.fieldContext_RenewalConnection_withinDays(ctx, field)
+	case "byMonth":
+		return ec.fieldContext_RenewalConnection_byMonth(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RenewalConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RenewalEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_RenewalEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_RenewalEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RenewalEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RenewalHygieneConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RenewalHygieneConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RenewalHygieneConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RenewalHygieneConnection_totalCount(ctx, field)
+	case "countsByKind":
+		return ec.fieldContext_RenewalHygieneConnection_countsByKind(ctx, field)
+	case "completeness":
+		return ec.fieldContext_RenewalHygieneConnection_completeness(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RenewalHygieneConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RenewalHygieneCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_RenewalHygieneCount_kind(ctx, field)
+	case "count":
+		return ec.fieldContext_RenewalHygieneCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RenewalHygieneCount", field.Name)
+}
+
+func (ec *executionContext) childFields_RenewalHygieneEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_RenewalHygieneEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_RenewalHygieneEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RenewalHygieneEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RenewalHygieneException(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_RenewalHygieneException_kind(ctx, field)
+	case "contract":
+		return ec.fieldContext_RenewalHygieneException_contract(ctx, field)
+	case "account":
+		return ec.fieldContext_RenewalHygieneException_account(ctx, field)
+	case "detail":
+		return ec.fieldContext_RenewalHygieneException_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RenewalHygieneException", field.Name)
+}
+
+func (ec *executionContext) childFields_RenewalMonth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_RenewalMonth_month(ctx, field)
+	case "contracts":
+		return ec.fieldContext_RenewalMonth_contracts(ctx, field)
+	case "arr":
+		return ec.fieldContext_RenewalMonth_arr(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RenewalMonth", field.Name)
+}
+
 func (ec *executionContext) childFields_Request(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -9813,6 +11870,18 @@ func (ec *executionContext) childFields_RequestConnection(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type RequestConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_RequestCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "priority":
+		return ec.fieldContext_RequestCount_priority(ctx, field)
+	case "status":
+		return ec.fieldContext_RequestCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_RequestCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestCount", field.Name)
+}
+
 func (ec *executionContext) childFields_RequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -9853,6 +11922,28 @@ func (ec *executionContext) childFields_RequestPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type RequestPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RequestQueueReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "open":
+		return ec.fieldContext_RequestQueueReport_open(ctx, field)
+	case "resolvedFrom":
+		return ec.fieldContext_RequestQueueReport_resolvedFrom(ctx, field)
+	case "resolvedTo":
+		return ec.fieldContext_RequestQueueReport_resolvedTo(ctx, field)
+	case "resolutionCompliance":
+		return ec.fieldContext_RequestQueueReport_resolutionCompliance(ctx, field)
+	case "responseCompliance":
+		return ec.fieldContext_RequestQueueReport_responseCompliance(ctx, field)
+	case "aging":
+		return ec.fieldContext_RequestQueueReport_aging(ctx, field)
+	case "breached":
+		return ec.fieldContext_RequestQueueReport_breached(ctx, field)
+	case "breachedCount":
+		return ec.fieldContext_RequestQueueReport_breachedCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestQueueReport", field.Name)
+}
+
 func (ec *executionContext) childFields_ScoreComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -9867,6 +11958,54 @@ func (ec *executionContext) childFields_ScoreComponent(ctx context.Context, fiel
 		return ec.fieldContext_ScoreComponent_fresh(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScoreComponent", field.Name)
+}
+
+func (ec *executionContext) childFields_SignalFreshness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SignalFreshness_kind(ctx, field)
+	case "stale":
+		return ec.fieldContext_SignalFreshness_stale(ctx, field)
+	case "missing":
+		return ec.fieldContext_SignalFreshness_missing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignalFreshness", field.Name)
+}
+
+func (ec *executionContext) childFields_SlaCompliance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "priority":
+		return ec.fieldContext_SlaCompliance_priority(ctx, field)
+	case "compliance":
+		return ec.fieldContext_SlaCompliance_compliance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SlaCompliance", field.Name)
+}
+
+func (ec *executionContext) childFields_StaleOnboarding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_StaleOnboarding_account(ctx, field)
+	case "since":
+		return ec.fieldContext_StaleOnboarding_since(ctx, field)
+	case "days":
+		return ec.fieldContext_StaleOnboarding_days(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaleOnboarding", field.Name)
+}
+
+func (ec *executionContext) childFields_StuckOrder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_StuckOrder_order(ctx, field)
+	case "status":
+		return ec.fieldContext_StuckOrder_status(ctx, field)
+	case "lastTransitionAt":
+		return ec.fieldContext_StuckOrder_lastTransitionAt(ctx, field)
+	case "stuckSeconds":
+		return ec.fieldContext_StuckOrder_stuckSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StuckOrder", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11149,6 +13288,28 @@ func (ec *executionContext) field_Mutation_userUpdate_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_OrderPipelineReport_stuckOrders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "olderThanHours",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["olderThanHours"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11271,6 +13432,28 @@ func (ec *executionContext) field_Query_auditEvents_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_billingReconciliation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_contractItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11379,6 +13562,58 @@ func (ec *executionContext) field_Query_contracts_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_dataQuality_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "onboardingStaleDays",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["onboardingStaleDays"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_entitlementDiscrepancies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.DiscrepancyKind, error) {
+			return ec.unmarshalODiscrepancyKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "notInvoicedAfterDays",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["notInvoicedAfterDays"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_entitlements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11430,6 +13665,20 @@ func (ec *executionContext) field_Query_entitlements_args(ctx context.Context, r
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_healthOverview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "moversLimit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["moversLimit"] = arg0
 	return args, nil
 }
 
@@ -11677,6 +13926,28 @@ func (ec *executionContext) field_Query_orderLines_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_orderPipeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "fulfilledFrom",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fulfilledFrom"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "fulfilledTo",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fulfilledTo"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11782,6 +14053,104 @@ func (ec *executionContext) field_Query_products_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_renewalCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "withinDays",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withinDays"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_renewalHygiene_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "withinDays",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withinDays"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.RenewalHygieneKind, error) {
+			return ec.unmarshalORenewalHygieneKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_requestQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "resolvedFrom",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["resolvedFrom"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "resolvedTo",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["resolvedTo"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "breachedLimit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["breachedLimit"] = arg2
 	return args, nil
 }
 
@@ -13122,6 +15491,98 @@ func (ec *executionContext) fieldContext_AccountPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _AgingBucket_bucket(ctx context.Context, field graphql.CollectedField, obj *model.AgingBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingBucket_bucket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bucket, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingBucket_bucket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingBucket", field, false, false, "String")
+}
+
+func (ec *executionContext) _AgingBucket_minDays(ctx context.Context, field graphql.CollectedField, obj *model.AgingBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingBucket_minDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingBucket_minDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgingBucket_maxDays(ctx context.Context, field graphql.CollectedField, obj *model.AgingBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingBucket_maxDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgingBucket_maxDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgingBucket_count(ctx context.Context, field graphql.CollectedField, obj *model.AgingBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingBucket_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingBucket_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingBucket", field, false, false, "Int")
+}
+
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13478,6 +15939,332 @@ func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _BillingMonth_month(ctx context.Context, field graphql.CollectedField, obj *model.BillingMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingMonth_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingMonth_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingMonth", field, false, false, "String")
+}
+
+func (ec *executionContext) _BillingMonth_fulfilledNotInvoiced(ctx context.Context, field graphql.CollectedField, obj *model.BillingMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingMonth_fulfilledNotInvoiced(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilledNotInvoiced, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingMonth_fulfilledNotInvoiced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingMonth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BillingMonth_fulfilledNotInvoicedArr(ctx context.Context, field graphql.CollectedField, obj *model.BillingMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingMonth_fulfilledNotInvoicedArr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilledNotInvoicedArr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.MoneyAmount) graphql.Marshaler {
+			return ec.marshalOMoneyAmount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐMoneyAmountᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BillingMonth_fulfilledNotInvoicedArr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BillingMonth",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MoneyAmount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BillingMonth_invoicedNotFulfilled(ctx context.Context, field graphql.CollectedField, obj *model.BillingMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingMonth_invoicedNotFulfilled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvoicedNotFulfilled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingMonth_invoicedNotFulfilled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingMonth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BillingReconciliationReport_from(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingReconciliationReport_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingReconciliationReport_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingReconciliationReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BillingReconciliationReport_to(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingReconciliationReport_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingReconciliationReport_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingReconciliationReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BillingReconciliationReport_months(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingReconciliationReport_months(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Months, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BillingMonth) graphql.Marshaler {
+			return ec.marshalNBillingMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingMonthᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingReconciliationReport_months(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BillingReconciliationReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BillingMonth(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BillingReconciliationReport_fulfilledNotInvoiced(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingReconciliationReport_fulfilledNotInvoiced(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilledNotInvoiced, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingReconciliationReport_fulfilledNotInvoiced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingReconciliationReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BillingReconciliationReport_fulfilledNotInvoicedArr(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingReconciliationReport_fulfilledNotInvoicedArr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilledNotInvoicedArr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.MoneyAmount) graphql.Marshaler {
+			return ec.marshalOMoneyAmount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐMoneyAmountᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BillingReconciliationReport_fulfilledNotInvoicedArr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BillingReconciliationReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MoneyAmount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BillingReconciliationReport_invoicedNotFulfilled(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingReconciliationReport_invoicedNotFulfilled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvoicedNotFulfilled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingReconciliationReport_invoicedNotFulfilled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingReconciliationReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Completeness_total(ctx context.Context, field graphql.CollectedField, obj *reports.Completeness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Completeness_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Completeness_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Completeness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Completeness_complete(ctx context.Context, field graphql.CollectedField, obj *reports.Completeness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Completeness_complete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Complete, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Completeness_complete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Completeness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Completeness_rate(ctx context.Context, field graphql.CollectedField, obj *reports.Completeness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Completeness_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Completeness_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Completeness", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Contract_id(ctx context.Context, field graphql.CollectedField, obj *ent.Contract) (ret graphql.Marshaler) {
@@ -14531,6 +17318,776 @@ func (ec *executionContext) fieldContext_ContractPayload_userErrors(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _DataQualityReport_fields(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityReport_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldCompleteness) graphql.Marshaler {
+			return ec.marshalNFieldCompleteness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐFieldCompletenessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityReport_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQualityReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldCompleteness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQualityReport_staleOnboarding(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityReport_staleOnboarding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaleOnboarding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StaleOnboarding) graphql.Marshaler {
+			return ec.marshalNStaleOnboarding2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStaleOnboardingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityReport_staleOnboarding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQualityReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaleOnboarding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQualityReport_staleOnboardingCount(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityReport_staleOnboardingCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaleOnboardingCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityReport_staleOnboardingCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataQualityReport_duplicateGroups(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityReport_duplicateGroups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DuplicateGroups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DuplicateGroup) graphql.Marshaler {
+			return ec.marshalNDuplicateGroup2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityReport_duplicateGroups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQualityReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DuplicateGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQualityReport_duplicateGroupCount(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityReport_duplicateGroupCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DuplicateGroupCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityReport_duplicateGroupCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Discrepancy_kind(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DiscrepancyKind) graphql.Marshaler {
+			return ec.marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "DiscrepancyKind")
+}
+
+func (ec *executionContext) _Discrepancy_account(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Discrepancy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Discrepancy_entitlement(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_entitlement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entitlement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Entitlement) graphql.Marshaler {
+			return ec.marshalOEntitlement2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_entitlement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Discrepancy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Discrepancy_contract(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_contract(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contract, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contract) graphql.Marshaler {
+			return ec.marshalOContract2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐContract(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_contract(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Discrepancy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contract(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Discrepancy_order(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Discrepancy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Discrepancy_orderLine(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_orderLine(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderLine, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderLine) graphql.Marshaler {
+			return ec.marshalOOrderLine2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐOrderLine(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_orderLine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Discrepancy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Discrepancy_product(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Product) graphql.Marshaler {
+			return ec.marshalOProduct2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐProduct(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Discrepancy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Discrepancy_detail(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "String")
+}
+
+func (ec *executionContext) _DiscrepancyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DiscrepancyEdge) graphql.Marshaler {
+			return ec.marshalNDiscrepancyEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscrepancyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscrepancyEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiscrepancyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscrepancyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiscrepancyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscrepancyConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DiscrepancyConnection_countsByKind(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyConnection_countsByKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountsByKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DiscrepancyCount) graphql.Marshaler {
+			return ec.marshalNDiscrepancyCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyConnection_countsByKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscrepancyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscrepancyCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiscrepancyCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyCount_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DiscrepancyKind) graphql.Marshaler {
+			return ec.marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyCount_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscrepancyCount", field, false, false, "DiscrepancyKind")
+}
+
+func (ec *executionContext) _DiscrepancyCount_count(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscrepancyCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DiscrepancyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Discrepancy) graphql.Marshaler {
+			return ec.marshalNDiscrepancy2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscrepancyEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Discrepancy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiscrepancyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscrepancyEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _DuplicateGroup_reason(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DuplicateReason) graphql.Marshaler {
+			return ec.marshalNDuplicateReason2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "DuplicateReason")
+}
+
+func (ec *executionContext) _DuplicateGroup_key(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _DuplicateGroup_accounts(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_accounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐAccountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_accounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DuplicateGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DurationStats_count(ctx context.Context, field graphql.CollectedField, obj *reports.DurationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationStats_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DurationStats_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DurationStats_p50Seconds(ctx context.Context, field graphql.CollectedField, obj *reports.DurationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationStats_p50Seconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P50Seconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DurationStats_p50Seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DurationStats_p90Seconds(ctx context.Context, field graphql.CollectedField, obj *reports.DurationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationStats_p90Seconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90Seconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DurationStats_p90Seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DurationStats_maxSeconds(ctx context.Context, field graphql.CollectedField, obj *reports.DurationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationStats_maxSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DurationStats_maxSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Entitlement_id(ctx context.Context, field graphql.CollectedField, obj *ent.Entitlement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15527,6 +19084,153 @@ func (ec *executionContext) fieldContext_FieldChange_redacted(_ context.Context,
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _FieldCompleteness_entity(ctx context.Context, field graphql.CollectedField, obj *model.FieldCompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldCompleteness_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldCompleteness_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldCompleteness", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldCompleteness_field(ctx context.Context, field graphql.CollectedField, obj *model.FieldCompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldCompleteness_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldCompleteness_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldCompleteness", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldCompleteness_scope(ctx context.Context, field graphql.CollectedField, obj *model.FieldCompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldCompleteness_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldCompleteness_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldCompleteness", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldCompleteness_completeness(ctx context.Context, field graphql.CollectedField, obj *model.FieldCompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldCompleteness_completeness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Completeness, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.Completeness) graphql.Marshaler {
+			return ec.marshalNCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐCompleteness(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldCompleteness_completeness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FieldCompleteness",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Completeness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthBandCount_band(ctx context.Context, field graphql.CollectedField, obj *model.HealthBandCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthBandCount_band(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Band, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v healthscore.Band) graphql.Marshaler {
+			return ec.marshalNHealthScoreBand2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐBand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthBandCount_band(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthBandCount", field, false, false, "HealthScoreBand")
+}
+
+func (ec *executionContext) _HealthBandCount_accounts(ctx context.Context, field graphql.CollectedField, obj *model.HealthBandCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthBandCount_accounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthBandCount_accounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthBandCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _HealthMeasure_kind(ctx context.Context, field graphql.CollectedField, obj *model.HealthMeasure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15787,6 +19491,281 @@ func (ec *executionContext) _HealthModel_activatedAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_HealthModel_activatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("HealthModel", field, false, false, "Time")
+}
+
+func (ec *executionContext) _HealthMover_account(ctx context.Context, field graphql.CollectedField, obj *model.HealthMover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMover_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMover_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthMover",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthMover_previousScore(ctx context.Context, field graphql.CollectedField, obj *model.HealthMover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMover_previousScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMover_previousScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMover", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HealthMover_score(ctx context.Context, field graphql.CollectedField, obj *model.HealthMover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMover_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMover_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMover", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HealthMover_change(ctx context.Context, field graphql.CollectedField, obj *model.HealthMover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMover_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMover_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMover", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HealthMover_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.HealthMover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMover_computedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMover_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMover", field, false, false, "Time")
+}
+
+func (ec *executionContext) _HealthOverviewReport_byBand(ctx context.Context, field graphql.CollectedField, obj *model.HealthOverviewReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthOverviewReport_byBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HealthBandCount) graphql.Marshaler {
+			return ec.marshalNHealthBandCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthBandCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthOverviewReport_byBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthOverviewReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthBandCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthOverviewReport_unscored(ctx context.Context, field graphql.CollectedField, obj *model.HealthOverviewReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthOverviewReport_unscored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unscored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthOverviewReport_unscored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthOverviewReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HealthOverviewReport_coverage(ctx context.Context, field graphql.CollectedField, obj *model.HealthOverviewReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthOverviewReport_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.Completeness) graphql.Marshaler {
+			return ec.marshalNCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐCompleteness(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthOverviewReport_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthOverviewReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Completeness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthOverviewReport_signals(ctx context.Context, field graphql.CollectedField, obj *model.HealthOverviewReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthOverviewReport_signals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SignalFreshness) graphql.Marshaler {
+			return ec.marshalNSignalFreshness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSignalFreshnessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthOverviewReport_signals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthOverviewReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignalFreshness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthOverviewReport_movers(ctx context.Context, field graphql.CollectedField, obj *model.HealthOverviewReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthOverviewReport_movers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Movers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HealthMover) graphql.Marshaler {
+			return ec.marshalNHealthMover2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMoverᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthOverviewReport_movers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthOverviewReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthMover(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _HealthScore_id(ctx context.Context, field graphql.CollectedField, obj *ent.HealthScore) (ret graphql.Marshaler) {
@@ -16925,6 +20904,52 @@ func (ec *executionContext) _HealthTrend_bandChanged(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_HealthTrend_bandChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("HealthTrend", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MoneyAmount_currency(ctx context.Context, field graphql.CollectedField, obj *reports.MoneyAmount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyAmount_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyAmount_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyAmount", field, false, false, "String")
+}
+
+func (ec *executionContext) _MoneyAmount_amountMinor(ctx context.Context, field graphql.CollectedField, obj *reports.MoneyAmount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyAmount_amountMinor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountMinor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyAmount_amountMinor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyAmount", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _Mutation_userCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -19914,6 +23939,292 @@ func (ec *executionContext) fieldContext_OrderPayload_userErrors(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _OrderPipelineReport_byStatus(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPipelineReport_byStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderStatusCount) graphql.Marshaler {
+			return ec.marshalNOrderStatusCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStatusCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPipelineReport_byStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderPipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderStatusCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderPipelineReport_fulfilledFrom(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPipelineReport_fulfilledFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilledFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPipelineReport_fulfilledFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderPipelineReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OrderPipelineReport_fulfilledTo(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPipelineReport_fulfilledTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilledTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPipelineReport_fulfilledTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderPipelineReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OrderPipelineReport_leadTime(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPipelineReport_leadTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.DurationStats) graphql.Marshaler {
+			return ec.marshalNDurationStats2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDurationStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPipelineReport_leadTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderPipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DurationStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderPipelineReport_stages(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPipelineReport_stages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderStageStats) graphql.Marshaler {
+			return ec.marshalNOrderStageStats2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStageStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPipelineReport_stages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderPipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderStageStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderPipelineReport_stuckOrders(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPipelineReport_stuckOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StuckOrders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StuckOrder) graphql.Marshaler {
+			return ec.marshalNStuckOrder2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStuckOrderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPipelineReport_stuckOrders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderPipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StuckOrder(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OrderPipelineReport_stuckOrders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderStageStats_stage(ctx context.Context, field graphql.CollectedField, obj *model.OrderStageStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStageStats_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.OrderStage) graphql.Marshaler {
+			return ec.marshalNOrderStage2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStageStats_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStageStats", field, false, false, "OrderStage")
+}
+
+func (ec *executionContext) _OrderStageStats_duration(ctx context.Context, field graphql.CollectedField, obj *model.OrderStageStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStageStats_duration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.DurationStats) graphql.Marshaler {
+			return ec.marshalNDurationStats2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDurationStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStageStats_duration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderStageStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DurationStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderStatusCount_status(ctx context.Context, field graphql.CollectedField, obj *model.OrderStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.OrderStatus) graphql.Marshaler {
+			return ec.marshalNOrderStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐOrderStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatusCount", field, false, false, "OrderStatus")
+}
+
+func (ec *executionContext) _OrderStatusCount_count(ctx context.Context, field graphql.CollectedField, obj *model.OrderStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatusCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _OrderValidationError_code(ctx context.Context, field graphql.CollectedField, obj *schematype.OrderValidationError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21203,6 +25514,358 @@ func (ec *executionContext) fieldContext_Query_healthModel(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_renewalCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_renewalCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RenewalCalendar(ctx, fc.Args["withinDays"].(*int), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RenewalConnection) graphql.Marshaler {
+			return ec.marshalNRenewalConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_renewalCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenewalConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_renewalCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_renewalHygiene(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_renewalHygiene(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RenewalHygiene(ctx, fc.Args["withinDays"].(*int), fc.Args["kinds"].([]model.RenewalHygieneKind), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RenewalHygieneConnection) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_renewalHygiene(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenewalHygieneConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_renewalHygiene_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dataQuality(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dataQuality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DataQuality(ctx, fc.Args["onboardingStaleDays"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DataQualityReport) graphql.Marshaler {
+			return ec.marshalNDataQualityReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDataQualityReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dataQuality(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataQualityReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dataQuality_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_healthOverview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_healthOverview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().HealthOverview(ctx, fc.Args["moversLimit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HealthOverviewReport) graphql.Marshaler {
+			return ec.marshalNHealthOverviewReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthOverviewReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_healthOverview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthOverviewReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_healthOverview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_requestQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_requestQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RequestQueue(ctx, fc.Args["resolvedFrom"].(*time.Time), fc.Args["resolvedTo"].(*time.Time), fc.Args["breachedLimit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestQueueReport) graphql.Marshaler {
+			return ec.marshalNRequestQueueReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestQueueReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_requestQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestQueueReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_requestQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_orderPipeline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_orderPipeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OrderPipeline(ctx, fc.Args["fulfilledFrom"].(*time.Time), fc.Args["fulfilledTo"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPipelineReport) graphql.Marshaler {
+			return ec.marshalNOrderPipelineReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPipelineReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_orderPipeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPipelineReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_orderPipeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_entitlementDiscrepancies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_entitlementDiscrepancies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EntitlementDiscrepancies(ctx, fc.Args["kinds"].([]model.DiscrepancyKind), fc.Args["notInvoicedAfterDays"].(*int), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DiscrepancyConnection) graphql.Marshaler {
+			return ec.marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_entitlementDiscrepancies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscrepancyConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_entitlementDiscrepancies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_billingReconciliation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_billingReconciliation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BillingReconciliation(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BillingReconciliationReport) graphql.Marshaler {
+			return ec.marshalNBillingReconciliationReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingReconciliationReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_billingReconciliation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BillingReconciliationReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_billingReconciliation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21274,6 +25937,909 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Renewal_contract(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Renewal_contract(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contract, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contract) graphql.Marshaler {
+			return ec.marshalNContract2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐContract(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Renewal_contract(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Renewal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contract(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Renewal_account(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Renewal_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Renewal_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Renewal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Renewal_owner(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Renewal_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Renewal_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Renewal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Renewal_renewalOwner(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Renewal_renewalOwner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RenewalOwner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Renewal_renewalOwner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Renewal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Renewal_renewalDate(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Renewal_renewalDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RenewalDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Renewal_renewalDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Renewal", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Renewal_daysUntil(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Renewal_daysUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Renewal_daysUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Renewal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Renewal_arrMinor(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Renewal_arrMinor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArrMinor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt642ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Renewal_arrMinor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Renewal", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _Renewal_currency(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Renewal_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Renewal_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Renewal", field, false, false, "String")
+}
+
+func (ec *executionContext) _Renewal_autoRenew(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Renewal_autoRenew(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoRenew, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Renewal_autoRenew(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Renewal", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Renewal_healthBand(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Renewal_healthBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HealthBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *healthscore.Band) graphql.Marshaler {
+			return ec.marshalOHealthScoreBand2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐBand(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Renewal_healthBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Renewal", field, false, false, "HealthScoreBand")
+}
+
+func (ec *executionContext) _RenewalConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RenewalConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RenewalEdge) graphql.Marshaler {
+			return ec.marshalNRenewalEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenewalEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RenewalConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RenewalConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RenewalConnection_withinDays(ctx context.Context, field graphql.CollectedField, obj *model.RenewalConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalConnection_withinDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithinDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalConnection_withinDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RenewalConnection_byMonth(ctx context.Context, field graphql.CollectedField, obj *model.RenewalConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalConnection_byMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RenewalMonth) graphql.Marshaler {
+			return ec.marshalNRenewalMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalMonthᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalConnection_byMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenewalMonth(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RenewalEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Renewal) graphql.Marshaler {
+			return ec.marshalNRenewal2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Renewal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RenewalEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _RenewalHygieneConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RenewalHygieneEdge) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalHygieneConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenewalHygieneEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalHygieneConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalHygieneConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalHygieneConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalHygieneConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RenewalHygieneConnection_countsByKind(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneConnection_countsByKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountsByKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RenewalHygieneCount) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneConnection_countsByKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalHygieneConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenewalHygieneCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalHygieneConnection_completeness(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneConnection_completeness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Completeness, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.Completeness) graphql.Marshaler {
+			return ec.marshalNCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐCompleteness(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneConnection_completeness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalHygieneConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Completeness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalHygieneCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneCount_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RenewalHygieneKind) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneCount_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalHygieneCount", field, false, false, "RenewalHygieneKind")
+}
+
+func (ec *executionContext) _RenewalHygieneCount_count(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalHygieneCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RenewalHygieneEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RenewalHygieneException) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneException2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneException(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalHygieneEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenewalHygieneException(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalHygieneEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalHygieneEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _RenewalHygieneException_kind(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneException) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneException_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RenewalHygieneKind) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneException_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalHygieneException", field, false, false, "RenewalHygieneKind")
+}
+
+func (ec *executionContext) _RenewalHygieneException_contract(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneException) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneException_contract(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contract, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contract) graphql.Marshaler {
+			return ec.marshalNContract2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐContract(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneException_contract(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalHygieneException",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contract(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalHygieneException_account(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneException) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneException_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneException_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalHygieneException",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewalHygieneException_detail(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneException) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalHygieneException_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalHygieneException_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalHygieneException", field, false, false, "String")
+}
+
+func (ec *executionContext) _RenewalMonth_month(ctx context.Context, field graphql.CollectedField, obj *model.RenewalMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalMonth_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalMonth_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalMonth", field, false, false, "String")
+}
+
+func (ec *executionContext) _RenewalMonth_contracts(ctx context.Context, field graphql.CollectedField, obj *model.RenewalMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalMonth_contracts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contracts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalMonth_contracts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewalMonth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RenewalMonth_arr(ctx context.Context, field graphql.CollectedField, obj *model.RenewalMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewalMonth_arr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Arr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.MoneyAmount) graphql.Marshaler {
+			return ec.marshalOMoneyAmount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐMoneyAmountᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RenewalMonth_arr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewalMonth",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MoneyAmount(ctx, field)
 		},
 	}
 	return fc, nil
@@ -21963,6 +27529,75 @@ func (ec *executionContext) fieldContext_RequestConnection_totalCount(_ context.
 	return graphql.NewScalarFieldContext("RequestConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _RequestCount_priority(ctx context.Context, field graphql.CollectedField, obj *model.RequestCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCount_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v request.Priority) graphql.Marshaler {
+			return ec.marshalNRequestPriority2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCount_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestCount", field, false, false, "RequestPriority")
+}
+
+func (ec *executionContext) _RequestCount_status(ctx context.Context, field graphql.CollectedField, obj *model.RequestCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v request.Status) graphql.Marshaler {
+			return ec.marshalNRequestStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestCount", field, false, false, "RequestStatus")
+}
+
+func (ec *executionContext) _RequestCount_count(ctx context.Context, field graphql.CollectedField, obj *model.RequestCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _RequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22243,6 +27878,235 @@ func (ec *executionContext) fieldContext_RequestPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _RequestQueueReport_open(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestQueueReport_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestCount) graphql.Marshaler {
+			return ec.marshalNRequestCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestQueueReport_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestQueueReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestQueueReport_resolvedFrom(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestQueueReport_resolvedFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestQueueReport_resolvedFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestQueueReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RequestQueueReport_resolvedTo(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestQueueReport_resolvedTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestQueueReport_resolvedTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestQueueReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RequestQueueReport_resolutionCompliance(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestQueueReport_resolutionCompliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionCompliance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLACompliance) graphql.Marshaler {
+			return ec.marshalNSlaCompliance2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAComplianceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestQueueReport_resolutionCompliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestQueueReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaCompliance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestQueueReport_responseCompliance(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestQueueReport_responseCompliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResponseCompliance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLACompliance) graphql.Marshaler {
+			return ec.marshalNSlaCompliance2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAComplianceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestQueueReport_responseCompliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestQueueReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaCompliance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestQueueReport_aging(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestQueueReport_aging(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aging, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AgingBucket) graphql.Marshaler {
+			return ec.marshalNAgingBucket2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐAgingBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestQueueReport_aging(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestQueueReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgingBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestQueueReport_breached(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestQueueReport_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Request) graphql.Marshaler {
+			return ec.marshalNRequest2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestQueueReport_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestQueueReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Request(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestQueueReport_breachedCount(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestQueueReport_breachedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BreachedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestQueueReport_breachedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestQueueReport", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ScoreComponent_kind(ctx context.Context, field graphql.CollectedField, obj *schematype.ScoreComponent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22356,6 +28220,309 @@ func (ec *executionContext) _ScoreComponent_fresh(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_ScoreComponent_fresh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScoreComponent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SignalFreshness_kind(ctx context.Context, field graphql.CollectedField, obj *model.SignalFreshness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalFreshness_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v healthsignal.Kind) graphql.Marshaler {
+			return ec.marshalNHealthSignalKind2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthsignalᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalFreshness_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalFreshness", field, false, false, "HealthSignalKind")
+}
+
+func (ec *executionContext) _SignalFreshness_stale(ctx context.Context, field graphql.CollectedField, obj *model.SignalFreshness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalFreshness_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalFreshness_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalFreshness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SignalFreshness_missing(ctx context.Context, field graphql.CollectedField, obj *model.SignalFreshness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalFreshness_missing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalFreshness_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalFreshness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaCompliance_priority(ctx context.Context, field graphql.CollectedField, obj *model.SLACompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaCompliance_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v request.Priority) graphql.Marshaler {
+			return ec.marshalNRequestPriority2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaCompliance_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaCompliance", field, false, false, "RequestPriority")
+}
+
+func (ec *executionContext) _SlaCompliance_compliance(ctx context.Context, field graphql.CollectedField, obj *model.SLACompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaCompliance_compliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Compliance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.Completeness) graphql.Marshaler {
+			return ec.marshalNCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐCompleteness(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaCompliance_compliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SlaCompliance",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Completeness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StaleOnboarding_account(ctx context.Context, field graphql.CollectedField, obj *model.StaleOnboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaleOnboarding_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaleOnboarding_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StaleOnboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StaleOnboarding_since(ctx context.Context, field graphql.CollectedField, obj *model.StaleOnboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaleOnboarding_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaleOnboarding_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaleOnboarding", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StaleOnboarding_days(ctx context.Context, field graphql.CollectedField, obj *model.StaleOnboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaleOnboarding_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaleOnboarding_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaleOnboarding", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StuckOrder_order(ctx context.Context, field graphql.CollectedField, obj *model.StuckOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StuckOrder_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StuckOrder_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StuckOrder",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StuckOrder_status(ctx context.Context, field graphql.CollectedField, obj *model.StuckOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StuckOrder_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.OrderStatus) graphql.Marshaler {
+			return ec.marshalNOrderStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐOrderStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StuckOrder_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StuckOrder", field, false, false, "OrderStatus")
+}
+
+func (ec *executionContext) _StuckOrder_lastTransitionAt(ctx context.Context, field graphql.CollectedField, obj *model.StuckOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StuckOrder_lastTransitionAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastTransitionAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StuckOrder_lastTransitionAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StuckOrder", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StuckOrder_stuckSeconds(ctx context.Context, field graphql.CollectedField, obj *model.StuckOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StuckOrder_stuckSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StuckSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StuckOrder_stuckSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StuckOrder", field, false, false, "Float")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -36990,6 +43157,54 @@ func (ec *executionContext) _AccountPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var agingBucketImplementors = []string{"AgingBucket"}
+
+func (ec *executionContext) _AgingBucket(ctx context.Context, sel ast.SelectionSet, obj *model.AgingBucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agingBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgingBucket")
+		case "bucket":
+			out.Values[i] = ec._AgingBucket_bucket(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minDays":
+			out.Values[i] = ec._AgingBucket_minDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxDays":
+			out.Values[i] = ec._AgingBucket_maxDays(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._AgingBucket_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEventImplementors = []string{"AuditEvent", "Node"}
 
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEvent) graphql.Marshaler {
@@ -37126,6 +43341,155 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 		case "cursor":
 			out.Values[i] = ec._AuditEventEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var billingMonthImplementors = []string{"BillingMonth"}
+
+func (ec *executionContext) _BillingMonth(ctx context.Context, sel ast.SelectionSet, obj *model.BillingMonth) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, billingMonthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BillingMonth")
+		case "month":
+			out.Values[i] = ec._BillingMonth_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfilledNotInvoiced":
+			out.Values[i] = ec._BillingMonth_fulfilledNotInvoiced(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfilledNotInvoicedArr":
+			out.Values[i] = ec._BillingMonth_fulfilledNotInvoicedArr(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "invoicedNotFulfilled":
+			out.Values[i] = ec._BillingMonth_invoicedNotFulfilled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var billingReconciliationReportImplementors = []string{"BillingReconciliationReport"}
+
+func (ec *executionContext) _BillingReconciliationReport(ctx context.Context, sel ast.SelectionSet, obj *model.BillingReconciliationReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, billingReconciliationReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BillingReconciliationReport")
+		case "from":
+			out.Values[i] = ec._BillingReconciliationReport_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._BillingReconciliationReport_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "months":
+			out.Values[i] = ec._BillingReconciliationReport_months(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfilledNotInvoiced":
+			out.Values[i] = ec._BillingReconciliationReport_fulfilledNotInvoiced(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfilledNotInvoicedArr":
+			out.Values[i] = ec._BillingReconciliationReport_fulfilledNotInvoicedArr(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "invoicedNotFulfilled":
+			out.Values[i] = ec._BillingReconciliationReport_invoicedNotFulfilled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var completenessImplementors = []string{"Completeness"}
+
+func (ec *executionContext) _Completeness(ctx context.Context, sel ast.SelectionSet, obj *reports.Completeness) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, completenessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Completeness")
+		case "total":
+			out.Values[i] = ec._Completeness_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "complete":
+			out.Values[i] = ec._Completeness_complete(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._Completeness_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -37566,6 +43930,342 @@ func (ec *executionContext) _ContractPayload(ctx context.Context, sel ast.Select
 	return out
 }
 
+var dataQualityReportImplementors = []string{"DataQualityReport"}
+
+func (ec *executionContext) _DataQualityReport(ctx context.Context, sel ast.SelectionSet, obj *model.DataQualityReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataQualityReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataQualityReport")
+		case "fields":
+			out.Values[i] = ec._DataQualityReport_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staleOnboarding":
+			out.Values[i] = ec._DataQualityReport_staleOnboarding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staleOnboardingCount":
+			out.Values[i] = ec._DataQualityReport_staleOnboardingCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "duplicateGroups":
+			out.Values[i] = ec._DataQualityReport_duplicateGroups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "duplicateGroupCount":
+			out.Values[i] = ec._DataQualityReport_duplicateGroupCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discrepancyImplementors = []string{"Discrepancy"}
+
+func (ec *executionContext) _Discrepancy(ctx context.Context, sel ast.SelectionSet, obj *model.Discrepancy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Discrepancy")
+		case "kind":
+			out.Values[i] = ec._Discrepancy_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._Discrepancy_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entitlement":
+			out.Values[i] = ec._Discrepancy_entitlement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "contract":
+			out.Values[i] = ec._Discrepancy_contract(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._Discrepancy_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "orderLine":
+			out.Values[i] = ec._Discrepancy_orderLine(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "product":
+			out.Values[i] = ec._Discrepancy_product(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._Discrepancy_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discrepancyConnectionImplementors = []string{"DiscrepancyConnection"}
+
+func (ec *executionContext) _DiscrepancyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DiscrepancyConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscrepancyConnection")
+		case "edges":
+			out.Values[i] = ec._DiscrepancyConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DiscrepancyConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DiscrepancyConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countsByKind":
+			out.Values[i] = ec._DiscrepancyConnection_countsByKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discrepancyCountImplementors = []string{"DiscrepancyCount"}
+
+func (ec *executionContext) _DiscrepancyCount(ctx context.Context, sel ast.SelectionSet, obj *model.DiscrepancyCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscrepancyCount")
+		case "kind":
+			out.Values[i] = ec._DiscrepancyCount_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._DiscrepancyCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discrepancyEdgeImplementors = []string{"DiscrepancyEdge"}
+
+func (ec *executionContext) _DiscrepancyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DiscrepancyEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscrepancyEdge")
+		case "node":
+			out.Values[i] = ec._DiscrepancyEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._DiscrepancyEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var duplicateGroupImplementors = []string{"DuplicateGroup"}
+
+func (ec *executionContext) _DuplicateGroup(ctx context.Context, sel ast.SelectionSet, obj *model.DuplicateGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DuplicateGroup")
+		case "reason":
+			out.Values[i] = ec._DuplicateGroup_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._DuplicateGroup_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accounts":
+			out.Values[i] = ec._DuplicateGroup_accounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var durationStatsImplementors = []string{"DurationStats"}
+
+func (ec *executionContext) _DurationStats(ctx context.Context, sel ast.SelectionSet, obj *reports.DurationStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, durationStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DurationStats")
+		case "count":
+			out.Values[i] = ec._DurationStats_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "p50Seconds":
+			out.Values[i] = ec._DurationStats_p50Seconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p90Seconds":
+			out.Values[i] = ec._DurationStats_p90Seconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxSeconds":
+			out.Values[i] = ec._DurationStats_maxSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var entitlementImplementors = []string{"Entitlement", "Node"}
 
 func (ec *executionContext) _Entitlement(ctx context.Context, sel ast.SelectionSet, obj *ent.Entitlement) graphql.Marshaler {
@@ -37939,6 +44639,92 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var fieldCompletenessImplementors = []string{"FieldCompleteness"}
+
+func (ec *executionContext) _FieldCompleteness(ctx context.Context, sel ast.SelectionSet, obj *model.FieldCompleteness) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fieldCompletenessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FieldCompleteness")
+		case "entity":
+			out.Values[i] = ec._FieldCompleteness_entity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._FieldCompleteness_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._FieldCompleteness_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeness":
+			out.Values[i] = ec._FieldCompleteness_completeness(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var healthBandCountImplementors = []string{"HealthBandCount"}
+
+func (ec *executionContext) _HealthBandCount(ctx context.Context, sel ast.SelectionSet, obj *model.HealthBandCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthBandCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthBandCount")
+		case "band":
+			out.Values[i] = ec._HealthBandCount_band(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accounts":
+			out.Values[i] = ec._HealthBandCount_accounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var healthMeasureImplementors = []string{"HealthMeasure"}
 
 func (ec *executionContext) _HealthMeasure(ctx context.Context, sel ast.SelectionSet, obj *model.HealthMeasure) graphql.Marshaler {
@@ -38035,6 +44821,112 @@ func (ec *executionContext) _HealthModel(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._HealthModel_activatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var healthMoverImplementors = []string{"HealthMover"}
+
+func (ec *executionContext) _HealthMover(ctx context.Context, sel ast.SelectionSet, obj *model.HealthMover) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthMoverImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthMover")
+		case "account":
+			out.Values[i] = ec._HealthMover_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previousScore":
+			out.Values[i] = ec._HealthMover_previousScore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._HealthMover_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._HealthMover_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "computedAt":
+			out.Values[i] = ec._HealthMover_computedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var healthOverviewReportImplementors = []string{"HealthOverviewReport"}
+
+func (ec *executionContext) _HealthOverviewReport(ctx context.Context, sel ast.SelectionSet, obj *model.HealthOverviewReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthOverviewReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthOverviewReport")
+		case "byBand":
+			out.Values[i] = ec._HealthOverviewReport_byBand(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unscored":
+			out.Values[i] = ec._HealthOverviewReport_unscored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._HealthOverviewReport_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signals":
+			out.Values[i] = ec._HealthOverviewReport_signals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "movers":
+			out.Values[i] = ec._HealthOverviewReport_movers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -38508,6 +45400,44 @@ func (ec *executionContext) _HealthTrend(ctx context.Context, sel ast.SelectionS
 			}
 		case "bandChanged":
 			out.Values[i] = ec._HealthTrend_bandChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moneyAmountImplementors = []string{"MoneyAmount"}
+
+func (ec *executionContext) _MoneyAmount(ctx context.Context, sel ast.SelectionSet, obj *reports.MoneyAmount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyAmountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MoneyAmount")
+		case "currency":
+			out.Values[i] = ec._MoneyAmount_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountMinor":
+			out.Values[i] = ec._MoneyAmount_amountMinor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39376,6 +46306,140 @@ func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var orderPipelineReportImplementors = []string{"OrderPipelineReport"}
+
+func (ec *executionContext) _OrderPipelineReport(ctx context.Context, sel ast.SelectionSet, obj *model.OrderPipelineReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderPipelineReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderPipelineReport")
+		case "byStatus":
+			out.Values[i] = ec._OrderPipelineReport_byStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfilledFrom":
+			out.Values[i] = ec._OrderPipelineReport_fulfilledFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfilledTo":
+			out.Values[i] = ec._OrderPipelineReport_fulfilledTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leadTime":
+			out.Values[i] = ec._OrderPipelineReport_leadTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stages":
+			out.Values[i] = ec._OrderPipelineReport_stages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stuckOrders":
+			out.Values[i] = ec._OrderPipelineReport_stuckOrders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderStageStatsImplementors = []string{"OrderStageStats"}
+
+func (ec *executionContext) _OrderStageStats(ctx context.Context, sel ast.SelectionSet, obj *model.OrderStageStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderStageStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderStageStats")
+		case "stage":
+			out.Values[i] = ec._OrderStageStats_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "duration":
+			out.Values[i] = ec._OrderStageStats_duration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderStatusCountImplementors = []string{"OrderStatusCount"}
+
+func (ec *executionContext) _OrderStatusCount(ctx context.Context, sel ast.SelectionSet, obj *model.OrderStatusCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderStatusCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderStatusCount")
+		case "status":
+			out.Values[i] = ec._OrderStatusCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._OrderStatusCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var orderValidationErrorImplementors = []string{"OrderValidationError"}
 
 func (ec *executionContext) _OrderValidationError(ctx context.Context, sel ast.SelectionSet, obj *schematype.OrderValidationError) graphql.Marshaler {
@@ -39779,6 +46843,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_healthModel(ctx, field)
 				})
+		case "renewalCalendar":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_renewalCalendar(ctx, field)
+				})
+		case "renewalHygiene":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_renewalHygiene(ctx, field)
+				})
+		case "dataQuality":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dataQuality(ctx, field)
+				})
+		case "healthOverview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_healthOverview(ctx, field)
+				})
+		case "requestQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_requestQueue(ctx, field)
+				})
+		case "orderPipeline":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_orderPipeline(ctx, field)
+				})
+		case "entitlementDiscrepancies":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_entitlementDiscrepancies(ctx, field)
+				})
+		case "billingReconciliation":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_billingReconciliation(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -39792,6 +46904,395 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renewalImplementors = []string{"Renewal"}
+
+func (ec *executionContext) _Renewal(ctx context.Context, sel ast.SelectionSet, obj *model.Renewal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renewalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Renewal")
+		case "contract":
+			out.Values[i] = ec._Renewal_contract(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._Renewal_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "owner":
+			out.Values[i] = ec._Renewal_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "renewalOwner":
+			out.Values[i] = ec._Renewal_renewalOwner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "renewalDate":
+			out.Values[i] = ec._Renewal_renewalDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysUntil":
+			out.Values[i] = ec._Renewal_daysUntil(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "arrMinor":
+			out.Values[i] = ec._Renewal_arrMinor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._Renewal_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autoRenew":
+			out.Values[i] = ec._Renewal_autoRenew(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "healthBand":
+			out.Values[i] = ec._Renewal_healthBand(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renewalConnectionImplementors = []string{"RenewalConnection"}
+
+func (ec *executionContext) _RenewalConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renewalConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RenewalConnection")
+		case "edges":
+			out.Values[i] = ec._RenewalConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RenewalConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RenewalConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withinDays":
+			out.Values[i] = ec._RenewalConnection_withinDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byMonth":
+			out.Values[i] = ec._RenewalConnection_byMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renewalEdgeImplementors = []string{"RenewalEdge"}
+
+func (ec *executionContext) _RenewalEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renewalEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RenewalEdge")
+		case "node":
+			out.Values[i] = ec._RenewalEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._RenewalEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renewalHygieneConnectionImplementors = []string{"RenewalHygieneConnection"}
+
+func (ec *executionContext) _RenewalHygieneConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalHygieneConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renewalHygieneConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RenewalHygieneConnection")
+		case "edges":
+			out.Values[i] = ec._RenewalHygieneConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RenewalHygieneConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RenewalHygieneConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countsByKind":
+			out.Values[i] = ec._RenewalHygieneConnection_countsByKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeness":
+			out.Values[i] = ec._RenewalHygieneConnection_completeness(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renewalHygieneCountImplementors = []string{"RenewalHygieneCount"}
+
+func (ec *executionContext) _RenewalHygieneCount(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalHygieneCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renewalHygieneCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RenewalHygieneCount")
+		case "kind":
+			out.Values[i] = ec._RenewalHygieneCount_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._RenewalHygieneCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renewalHygieneEdgeImplementors = []string{"RenewalHygieneEdge"}
+
+func (ec *executionContext) _RenewalHygieneEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalHygieneEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renewalHygieneEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RenewalHygieneEdge")
+		case "node":
+			out.Values[i] = ec._RenewalHygieneEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._RenewalHygieneEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renewalHygieneExceptionImplementors = []string{"RenewalHygieneException"}
+
+func (ec *executionContext) _RenewalHygieneException(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalHygieneException) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renewalHygieneExceptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RenewalHygieneException")
+		case "kind":
+			out.Values[i] = ec._RenewalHygieneException_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contract":
+			out.Values[i] = ec._RenewalHygieneException_contract(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._RenewalHygieneException_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._RenewalHygieneException_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renewalMonthImplementors = []string{"RenewalMonth"}
+
+func (ec *executionContext) _RenewalMonth(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalMonth) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renewalMonthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RenewalMonth")
+		case "month":
+			out.Values[i] = ec._RenewalMonth_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contracts":
+			out.Values[i] = ec._RenewalMonth_contracts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "arr":
+			out.Values[i] = ec._RenewalMonth_arr(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -40010,6 +47511,49 @@ func (ec *executionContext) _RequestConnection(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var requestCountImplementors = []string{"RequestCount"}
+
+func (ec *executionContext) _RequestCount(ctx context.Context, sel ast.SelectionSet, obj *model.RequestCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestCount")
+		case "priority":
+			out.Values[i] = ec._RequestCount_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._RequestCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._RequestCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var requestEdgeImplementors = []string{"RequestEdge"}
 
 func (ec *executionContext) _RequestEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RequestEdge) graphql.Marshaler {
@@ -40152,6 +47696,74 @@ func (ec *executionContext) _RequestPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var requestQueueReportImplementors = []string{"RequestQueueReport"}
+
+func (ec *executionContext) _RequestQueueReport(ctx context.Context, sel ast.SelectionSet, obj *model.RequestQueueReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestQueueReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestQueueReport")
+		case "open":
+			out.Values[i] = ec._RequestQueueReport_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolvedFrom":
+			out.Values[i] = ec._RequestQueueReport_resolvedFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolvedTo":
+			out.Values[i] = ec._RequestQueueReport_resolvedTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolutionCompliance":
+			out.Values[i] = ec._RequestQueueReport_resolutionCompliance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "responseCompliance":
+			out.Values[i] = ec._RequestQueueReport_responseCompliance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aging":
+			out.Values[i] = ec._RequestQueueReport_aging(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._RequestQueueReport_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breachedCount":
+			out.Values[i] = ec._RequestQueueReport_breachedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var scoreComponentImplementors = []string{"ScoreComponent"}
 
 func (ec *executionContext) _ScoreComponent(ctx context.Context, sel ast.SelectionSet, obj *schematype.ScoreComponent) graphql.Marshaler {
@@ -40185,6 +47797,178 @@ func (ec *executionContext) _ScoreComponent(ctx context.Context, sel ast.Selecti
 			}
 		case "fresh":
 			out.Values[i] = ec._ScoreComponent_fresh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signalFreshnessImplementors = []string{"SignalFreshness"}
+
+func (ec *executionContext) _SignalFreshness(ctx context.Context, sel ast.SelectionSet, obj *model.SignalFreshness) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signalFreshnessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignalFreshness")
+		case "kind":
+			out.Values[i] = ec._SignalFreshness_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stale":
+			out.Values[i] = ec._SignalFreshness_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missing":
+			out.Values[i] = ec._SignalFreshness_missing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var slaComplianceImplementors = []string{"SlaCompliance"}
+
+func (ec *executionContext) _SlaCompliance(ctx context.Context, sel ast.SelectionSet, obj *model.SLACompliance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, slaComplianceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SlaCompliance")
+		case "priority":
+			out.Values[i] = ec._SlaCompliance_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "compliance":
+			out.Values[i] = ec._SlaCompliance_compliance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var staleOnboardingImplementors = []string{"StaleOnboarding"}
+
+func (ec *executionContext) _StaleOnboarding(ctx context.Context, sel ast.SelectionSet, obj *model.StaleOnboarding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, staleOnboardingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StaleOnboarding")
+		case "account":
+			out.Values[i] = ec._StaleOnboarding_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "since":
+			out.Values[i] = ec._StaleOnboarding_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days":
+			out.Values[i] = ec._StaleOnboarding_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stuckOrderImplementors = []string{"StuckOrder"}
+
+func (ec *executionContext) _StuckOrder(ctx context.Context, sel ast.SelectionSet, obj *model.StuckOrder) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stuckOrderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StuckOrder")
+		case "order":
+			out.Values[i] = ec._StuckOrder_order(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._StuckOrder_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastTransitionAt":
+			out.Values[i] = ec._StuckOrder_lastTransitionAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stuckSeconds":
+			out.Values[i] = ec._StuckOrder_stuckSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40826,6 +48610,22 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAccount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐAccountᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Account) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐAccount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐAccount(ctx context.Context, sel ast.SelectionSet, v *ent.Account) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Account!")
@@ -40894,6 +48694,30 @@ func (ec *executionContext) unmarshalNAccountWhereInput2ᚖgithubᚗcomᚋopsgra
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAgingBucket2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐAgingBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgingBucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgingBucket2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐAgingBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgingBucket2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐAgingBucket(ctx context.Context, sel ast.SelectionSet, v *model.AgingBucket) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgingBucket!")
+		return graphql.Null
+	}
+	return ec._AgingBucket(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEventConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐAuditEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEventConnection!")
@@ -40926,6 +48750,38 @@ func (ec *executionContext) unmarshalNAuditEventWhereInput2ᚖgithubᚗcomᚋops
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNBillingMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingMonthᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BillingMonth) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBillingMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingMonth(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBillingMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingMonth(ctx context.Context, sel ast.SelectionSet, v *model.BillingMonth) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BillingMonth!")
+		return graphql.Null
+	}
+	return ec._BillingMonth(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBillingReconciliationReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingReconciliationReport(ctx context.Context, sel ast.SelectionSet, v *model.BillingReconciliationReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BillingReconciliationReport!")
+		return graphql.Null
+	}
+	return ec._BillingReconciliationReport(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -40938,6 +48794,14 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐCompleteness(ctx context.Context, sel ast.SelectionSet, v *reports.Completeness) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Completeness!")
+		return graphql.Null
+	}
+	return ec._Completeness(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNContract2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐContract(ctx context.Context, sel ast.SelectionSet, v *ent.Contract) graphql.Marshaler {
@@ -41081,6 +48945,130 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
+func (ec *executionContext) marshalNDataQualityReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDataQualityReport(ctx context.Context, sel ast.SelectionSet, v *model.DataQualityReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DataQualityReport!")
+		return graphql.Null
+	}
+	return ec._DataQualityReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDiscrepancy2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancy(ctx context.Context, sel ast.SelectionSet, v *model.Discrepancy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Discrepancy!")
+		return graphql.Null
+	}
+	return ec._Discrepancy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyConnection(ctx context.Context, sel ast.SelectionSet, v *model.DiscrepancyConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DiscrepancyConnection!")
+		return graphql.Null
+	}
+	return ec._DiscrepancyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDiscrepancyCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DiscrepancyCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDiscrepancyCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDiscrepancyCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyCount(ctx context.Context, sel ast.SelectionSet, v *model.DiscrepancyCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DiscrepancyCount!")
+		return graphql.Null
+	}
+	return ec._DiscrepancyCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDiscrepancyEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DiscrepancyEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDiscrepancyEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDiscrepancyEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyEdge(ctx context.Context, sel ast.SelectionSet, v *model.DiscrepancyEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DiscrepancyEdge!")
+		return graphql.Null
+	}
+	return ec._DiscrepancyEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx context.Context, v any) (model.DiscrepancyKind, error) {
+	var res model.DiscrepancyKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx context.Context, sel ast.SelectionSet, v model.DiscrepancyKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNDuplicateGroup2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DuplicateGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDuplicateGroup2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDuplicateGroup2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateGroup(ctx context.Context, sel ast.SelectionSet, v *model.DuplicateGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DuplicateGroup!")
+		return graphql.Null
+	}
+	return ec._DuplicateGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDuplicateReason2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateReason(ctx context.Context, v any) (model.DuplicateReason, error) {
+	var res model.DuplicateReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDuplicateReason2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateReason(ctx context.Context, sel ast.SelectionSet, v model.DuplicateReason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNDurationStats2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDurationStats(ctx context.Context, sel ast.SelectionSet, v *reports.DurationStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DurationStats!")
+		return graphql.Null
+	}
+	return ec._DurationStats(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEntitlement2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐEntitlement(ctx context.Context, sel ast.SelectionSet, v *ent.Entitlement) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Entitlement!")
@@ -41180,6 +49168,30 @@ func (ec *executionContext) marshalNFieldChange2ᚖgithubᚗcomᚋopsgraphᚋops
 	return ec._FieldChange(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNFieldCompleteness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐFieldCompletenessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldCompleteness) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐFieldCompleteness(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFieldCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐFieldCompleteness(ctx context.Context, sel ast.SelectionSet, v *model.FieldCompleteness) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldCompleteness!")
+		return graphql.Null
+	}
+	return ec._FieldCompleteness(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -41192,6 +49204,30 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNHealthBandCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthBandCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HealthBandCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHealthBandCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthBandCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHealthBandCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthBandCount(ctx context.Context, sel ast.SelectionSet, v *model.HealthBandCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HealthBandCount!")
+		return graphql.Null
+	}
+	return ec._HealthBandCount(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNHealthMeasure2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMeasureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HealthMeasure) graphql.Marshaler {
@@ -41224,6 +49260,38 @@ func (ec *executionContext) marshalNHealthModel2ᚖgithubᚗcomᚋopsgraphᚋops
 		return graphql.Null
 	}
 	return ec._HealthModel(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHealthMover2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMoverᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HealthMover) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHealthMover2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMover(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHealthMover2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMover(ctx context.Context, sel ast.SelectionSet, v *model.HealthMover) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HealthMover!")
+		return graphql.Null
+	}
+	return ec._HealthMover(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHealthOverviewReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthOverviewReport(ctx context.Context, sel ast.SelectionSet, v *model.HealthOverviewReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HealthOverviewReport!")
+		return graphql.Null
+	}
+	return ec._HealthOverviewReport(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNHealthScore2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.HealthScore) graphql.Marshaler {
@@ -41470,6 +49538,14 @@ func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.Sel
 	return res
 }
 
+func (ec *executionContext) marshalNMoneyAmount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐMoneyAmount(ctx context.Context, sel ast.SelectionSet, v *reports.MoneyAmount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MoneyAmount!")
+		return graphql.Null
+	}
+	return ec._MoneyAmount(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -41702,9 +49778,51 @@ func (ec *executionContext) marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋop
 	return ec._OrderPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOrderPipelineReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPipelineReport(ctx context.Context, sel ast.SelectionSet, v *model.OrderPipelineReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderPipelineReport!")
+		return graphql.Null
+	}
+	return ec._OrderPipelineReport(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNOrderRejectInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderRejectInput(ctx context.Context, v any) (model.OrderRejectInput, error) {
 	res, err := ec.unmarshalInputOrderRejectInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOrderStage2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStage(ctx context.Context, v any) (model.OrderStage, error) {
+	var res model.OrderStage
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderStage2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStage(ctx context.Context, sel ast.SelectionSet, v model.OrderStage) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNOrderStageStats2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStageStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderStageStats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderStageStats2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStageStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrderStageStats2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStageStats(ctx context.Context, sel ast.SelectionSet, v *model.OrderStageStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderStageStats!")
+		return graphql.Null
+	}
+	return ec._OrderStageStats(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrderStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐOrderStatus(ctx context.Context, v any) (schematype.OrderStatus, error) {
@@ -41715,6 +49833,30 @@ func (ec *executionContext) unmarshalNOrderStatus2githubᚗcomᚋopsgraphᚋopsg
 
 func (ec *executionContext) marshalNOrderStatus2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋschemaᚋschematypeᚐOrderStatus(ctx context.Context, sel ast.SelectionSet, v schematype.OrderStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNOrderStatusCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderStatusCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderStatusCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStatusCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrderStatusCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStatusCount(ctx context.Context, sel ast.SelectionSet, v *model.OrderStatusCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderStatusCount!")
+		return graphql.Null
+	}
+	return ec._OrderStatusCount(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrderSubmitInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderSubmitInput(ctx context.Context, v any) (model.OrderSubmitInput, error) {
@@ -41748,6 +49890,14 @@ func (ec *executionContext) unmarshalNOrderWhereInput2ᚖgithubᚗcomᚋopsgraph
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐProduct(ctx context.Context, sel ast.SelectionSet, v *ent.Product) graphql.Marshaler {
@@ -41808,6 +49958,168 @@ func (ec *executionContext) marshalNRegion2githubᚗcomᚋopsgraphᚋopsgraphᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNRenewal2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewal(ctx context.Context, sel ast.SelectionSet, v *model.Renewal) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Renewal!")
+		return graphql.Null
+	}
+	return ec._Renewal(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRenewalConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalConnection(ctx context.Context, sel ast.SelectionSet, v *model.RenewalConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RenewalConnection!")
+		return graphql.Null
+	}
+	return ec._RenewalConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRenewalEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RenewalEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRenewalEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRenewalEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalEdge(ctx context.Context, sel ast.SelectionSet, v *model.RenewalEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RenewalEdge!")
+		return graphql.Null
+	}
+	return ec._RenewalEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRenewalHygieneConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneConnection(ctx context.Context, sel ast.SelectionSet, v *model.RenewalHygieneConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RenewalHygieneConnection!")
+		return graphql.Null
+	}
+	return ec._RenewalHygieneConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRenewalHygieneCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RenewalHygieneCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRenewalHygieneCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRenewalHygieneCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneCount(ctx context.Context, sel ast.SelectionSet, v *model.RenewalHygieneCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RenewalHygieneCount!")
+		return graphql.Null
+	}
+	return ec._RenewalHygieneCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRenewalHygieneEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RenewalHygieneEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRenewalHygieneEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRenewalHygieneEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneEdge(ctx context.Context, sel ast.SelectionSet, v *model.RenewalHygieneEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RenewalHygieneEdge!")
+		return graphql.Null
+	}
+	return ec._RenewalHygieneEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRenewalHygieneException2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneException(ctx context.Context, sel ast.SelectionSet, v *model.RenewalHygieneException) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RenewalHygieneException!")
+		return graphql.Null
+	}
+	return ec._RenewalHygieneException(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx context.Context, v any) (model.RenewalHygieneKind, error) {
+	var res model.RenewalHygieneKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx context.Context, sel ast.SelectionSet, v model.RenewalHygieneKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRenewalMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalMonthᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RenewalMonth) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRenewalMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalMonth(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRenewalMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalMonth(ctx context.Context, sel ast.SelectionSet, v *model.RenewalMonth) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RenewalMonth!")
+		return graphql.Null
+	}
+	return ec._RenewalMonth(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequest2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Request) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequest2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequest2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐRequest(ctx context.Context, sel ast.SelectionSet, v *ent.Request) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Request!")
+		return graphql.Null
+	}
+	return ec._Request(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRequestActionInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestActionInput(ctx context.Context, v any) (model.RequestActionInput, error) {
 	res, err := ec.unmarshalInputRequestActionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -41834,6 +50146,30 @@ func (ec *executionContext) marshalNRequestConnection2ᚖgithubᚗcomᚋopsgraph
 		return graphql.Null
 	}
 	return ec._RequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequestCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCount(ctx context.Context, sel ast.SelectionSet, v *model.RequestCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestCount!")
+		return graphql.Null
+	}
+	return ec._RequestCount(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRequestCreateInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCreateInput(ctx context.Context, v any) (model.RequestCreateInput, error) {
@@ -41880,6 +50216,14 @@ func (ec *executionContext) unmarshalNRequestPriority2githubᚗcomᚋopsgraphᚋ
 
 func (ec *executionContext) marshalNRequestPriority2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐPriority(ctx context.Context, sel ast.SelectionSet, v request.Priority) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNRequestQueueReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestQueueReport(ctx context.Context, sel ast.SelectionSet, v *model.RequestQueueReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestQueueReport!")
+		return graphql.Null
+	}
+	return ec._RequestQueueReport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRequestResolveInput2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestResolveInput(ctx context.Context, v any) (model.RequestResolveInput, error) {
@@ -41931,6 +50275,78 @@ func (ec *executionContext) marshalNScoreComponent2githubᚗcomᚋopsgraphᚋops
 	return ec._ScoreComponent(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNSignalFreshness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSignalFreshnessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SignalFreshness) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSignalFreshness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSignalFreshness(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSignalFreshness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSignalFreshness(ctx context.Context, sel ast.SelectionSet, v *model.SignalFreshness) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignalFreshness!")
+		return graphql.Null
+	}
+	return ec._SignalFreshness(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSlaCompliance2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAComplianceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLACompliance) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSlaCompliance2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLACompliance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSlaCompliance2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLACompliance(ctx context.Context, sel ast.SelectionSet, v *model.SLACompliance) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SlaCompliance!")
+		return graphql.Null
+	}
+	return ec._SlaCompliance(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStaleOnboarding2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStaleOnboardingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StaleOnboarding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStaleOnboarding2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStaleOnboarding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStaleOnboarding2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStaleOnboarding(ctx context.Context, sel ast.SelectionSet, v *model.StaleOnboarding) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StaleOnboarding!")
+		return graphql.Null
+	}
+	return ec._StaleOnboarding(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -41972,6 +50388,30 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNStuckOrder2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStuckOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StuckOrder) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStuckOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStuckOrder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStuckOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStuckOrder(ctx context.Context, sel ast.SelectionSet, v *model.StuckOrder) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StuckOrder!")
+		return graphql.Null
+	}
+	return ec._StuckOrder(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -42734,6 +51174,42 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 	return v
 }
 
+func (ec *executionContext) unmarshalODiscrepancyKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKindᚄ(ctx context.Context, v any) ([]model.DiscrepancyKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.DiscrepancyKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODiscrepancyKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DiscrepancyKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOEntitlement2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐEntitlementᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Entitlement) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -43481,6 +51957,25 @@ func (ec *executionContext) marshalOInt642ᚖint64(ctx context.Context, sel ast.
 	return res
 }
 
+func (ec *executionContext) marshalOMoneyAmount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐMoneyAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.MoneyAmount) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMoneyAmount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐMoneyAmount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋopsgraphᚋopsgraphᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -44062,6 +52557,42 @@ func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋopsgraphᚋopsgraph
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalORenewalHygieneKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKindᚄ(ctx context.Context, v any) ([]model.RenewalHygieneKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RenewalHygieneKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORenewalHygieneKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RenewalHygieneKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalORequest2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐRequest(ctx context.Context, sel ast.SelectionSet, v *ent.Request) graphql.Marshaler {

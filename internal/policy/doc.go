@@ -97,6 +97,16 @@ func Markdown() string {
 		}
 	}
 
+	w("\n## Reports\n\n")
+	w("Reports aggregate the rows the viewer may see (a CSM's reports cover their\n")
+	w("book). Their figures are STANDARD except these, denied with `FORBIDDEN` at\n")
+	w("the field to viewers without the class:\n\n")
+	w("| field | class |\n|---|---|\n")
+	for _, f := range ReportFields() {
+		typ, name, _ := strings.Cut(f, ".")
+		c, _ := ReportField(typ, name)
+		w("| `%s` | `%s` |\n", f, c)
+	}
 	w("\n## Mutations\n\n")
 	w("%s", roleTableHeader("mutation", "note"))
 	for _, m := range Mutations {

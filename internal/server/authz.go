@@ -32,7 +32,14 @@ func authorizeField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
 	// Fields of types that are not entities (connections, edges, payloads,
 	// value types) carry entities or values that are checked on their own.
-	if fc == nil || fc.Field.Field == nil || !policy.IsEntity(fc.Object) {
+	if fc == nil || fc.Field.Field == nil {
+		return next(ctx)
+	}
+	if !policy.IsEntity(fc.Object) {
+		// Report types carry protected figures in a few classified fields.
+		if c, ok := policy.ReportField(fc.Object, fc.Field.Name); ok && !policy.CanRead(viewer.FromContext(ctx), c) {
+			return nil, forbidden(ctx, fmt.Sprintf("reading %s.%s requires %s access", fc.Object, fc.Field.Name, c), c)
+		}
 		return next(ctx)
 	}
 	f, ok := policy.Lookup(fc.Object, fc.Field.Name)

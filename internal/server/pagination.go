@@ -24,7 +24,7 @@ const (
 func isConnection(def *ast.FieldDefinition) bool {
 	return def != nil && def.Type != nil &&
 		strings.HasSuffix(def.Type.Name(), "Connection") &&
-		def.Arguments.ForName("first") != nil && def.Arguments.ForName("last") != nil
+		def.Arguments.ForName("first") != nil
 }
 
 // pageDefaults is a query-document cache that, before storing a validated
