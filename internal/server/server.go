@@ -19,6 +19,7 @@ import (
 
 	"github.com/opsgraph/opsgraph/graph"
 	"github.com/opsgraph/opsgraph/internal/auth"
+	"github.com/opsgraph/opsgraph/internal/export"
 	"github.com/opsgraph/opsgraph/internal/health"
 	"github.com/opsgraph/opsgraph/internal/sla"
 	"github.com/opsgraph/opsgraph/internal/store"
@@ -46,7 +47,10 @@ func Handler(opts Options) http.Handler {
 		log = slog.Default()
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(GraphQL(opts.DB, log, opts.Introspection, graph.Options{Now: opts.Now, SLAPolicy: opts.SLAPolicy, HealthModel: opts.HealthModel}))))
+	schema := graph.NewSchema(opts.DB.Client, graph.Options{Now: opts.Now, SLAPolicy: opts.SLAPolicy, HealthModel: opts.HealthModel})
+	gql := GraphQL(schema, log, opts.Introspection)
+	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(gql)))
+	mux.Handle("GET /export/{file}", auth.Middleware(opts.Verifier, subject(export.Handler(schema.Schema(), gql))))
 	mux.Handle("GET /{$}", playground.Handler("OpsGraph explorer", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -67,10 +71,9 @@ func Handler(opts Options) http.Handler {
 	return logRequests(log, mux)
 }
 
-// GraphQL returns the GraphQL handler (without authentication) over the
-// schema configured by schema.
-func GraphQL(db *store.DB, log *slog.Logger, introspection bool, schema graph.Options) http.Handler {
-	srv := handler.New(graph.NewSchema(db.Client, schema))
+// GraphQL returns the GraphQL handler (without authentication) over schema.
+func GraphQL(schema graphql.ExecutableSchema, log *slog.Logger, introspection bool) http.Handler {
+	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
