@@ -137,7 +137,7 @@ func TestExportStreamsInBoundedMemory(t *testing.T) {
 	}
 	db := testdb.Open(t, dialect.Postgres)
 	srv := apitest.New(t, db)
-	fill(t, db, 120_000)
+	fill(t, db, 60_000)
 	old := debug.SetGCPercent(10)
 	defer debug.SetGCPercent(old)
 	runtime.GC()
@@ -182,8 +182,8 @@ func TestExportStreamsInBoundedMemory(t *testing.T) {
 	}
 	res.Body.Close()
 	close(done)
-	if rows != 120_001 {
-		t.Fatalf("%d records, want a header and 120000 rows", rows)
+	if rows != 60_001 {
+		t.Fatalf("%d records, want a header and 60000 rows", rows)
 	}
 	growth := int64(peak.Load()) - int64(base.HeapAlloc)
 	t.Logf("exported %d rows, %.1f MB; server heap grew by at most %.1f MB", rows-1, float64(size)/1e6, float64(growth)/1e6)

@@ -7,23 +7,22 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
-	"github.com/opsgraph/opsgraph/graph/model"
+	"github.com/opsgraph/opsgraph/internal/reports"
 )
 
 // RenewalCalendar is the resolver for the renewalCalendar field.
-func (r *queryResolver) RenewalCalendar(ctx context.Context, withinDays *int, first *int, after *entgql.Cursor[int]) (*model.RenewalConnection, error) {
-	panic(fmt.Errorf("not implemented: RenewalCalendar - renewalCalendar"))
+func (r *queryResolver) RenewalCalendar(ctx context.Context, withinDays *int, first *int, after *entgql.Cursor[int]) (*reports.RenewalConnection, error) {
+	return r.reports.RenewalCalendar(ctx, withinDays, first, after)
 }
 
 // RenewalHygiene is the resolver for the renewalHygiene field.
-func (r *queryResolver) RenewalHygiene(ctx context.Context, withinDays *int, kinds []model.RenewalHygieneKind, first *int, after *entgql.Cursor[int]) (*model.RenewalHygieneConnection, error) {
-	panic(fmt.Errorf("not implemented: RenewalHygiene - renewalHygiene"))
+func (r *queryResolver) RenewalHygiene(ctx context.Context, withinDays *int, kinds []reports.RenewalHygieneKind, first *int, after *entgql.Cursor[int]) (*reports.RenewalHygieneConnection, error) {
+	return r.reports.RenewalHygiene(ctx, withinDays, kinds, first, after)
 }
 
 // DataQuality is the resolver for the dataQuality field.
-func (r *queryResolver) DataQuality(ctx context.Context, onboardingStaleDays *int) (*model.DataQualityReport, error) {
-	panic(fmt.Errorf("not implemented: DataQuality - dataQuality"))
+func (r *queryResolver) DataQuality(ctx context.Context, onboardingStaleDays *int) (*reports.DataQualityReport, error) {
+	return r.reports.DataQuality(ctx, onboardingStaleDays)
 }

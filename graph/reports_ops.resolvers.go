@@ -7,18 +7,17 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"github.com/opsgraph/opsgraph/graph/model"
+	"github.com/opsgraph/opsgraph/internal/reports"
 )
 
 // HealthOverview is the resolver for the healthOverview field.
-func (r *queryResolver) HealthOverview(ctx context.Context, moversLimit *int) (*model.HealthOverviewReport, error) {
-	panic(fmt.Errorf("not implemented: HealthOverview - healthOverview"))
+func (r *queryResolver) HealthOverview(ctx context.Context, moversLimit *int) (*reports.HealthOverviewReport, error) {
+	return r.reports.HealthOverview(moversLimit)
 }
 
 // RequestQueue is the resolver for the requestQueue field.
-func (r *queryResolver) RequestQueue(ctx context.Context, resolvedFrom *time.Time, resolvedTo *time.Time, breachedLimit *int) (*model.RequestQueueReport, error) {
-	panic(fmt.Errorf("not implemented: RequestQueue - requestQueue"))
+func (r *queryResolver) RequestQueue(ctx context.Context, resolvedFrom *time.Time, resolvedTo *time.Time, breachedLimit *int) (*reports.RequestQueueReport, error) {
+	return r.reports.RequestQueue(resolvedFrom, resolvedTo, breachedLimit)
 }

@@ -7,24 +7,23 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"entgo.io/contrib/entgql"
-	"github.com/opsgraph/opsgraph/graph/model"
+	"github.com/opsgraph/opsgraph/internal/reports"
 )
 
 // OrderPipeline is the resolver for the orderPipeline field.
-func (r *queryResolver) OrderPipeline(ctx context.Context, fulfilledFrom *time.Time, fulfilledTo *time.Time) (*model.OrderPipelineReport, error) {
-	panic(fmt.Errorf("not implemented: OrderPipeline - orderPipeline"))
+func (r *queryResolver) OrderPipeline(ctx context.Context, fulfilledFrom *time.Time, fulfilledTo *time.Time) (*reports.OrderPipelineReport, error) {
+	return r.reports.OrderPipeline(fulfilledFrom, fulfilledTo)
 }
 
 // EntitlementDiscrepancies is the resolver for the entitlementDiscrepancies field.
-func (r *queryResolver) EntitlementDiscrepancies(ctx context.Context, kinds []model.DiscrepancyKind, notInvoicedAfterDays *int, first *int, after *entgql.Cursor[int]) (*model.DiscrepancyConnection, error) {
-	panic(fmt.Errorf("not implemented: EntitlementDiscrepancies - entitlementDiscrepancies"))
+func (r *queryResolver) EntitlementDiscrepancies(ctx context.Context, kinds []reports.DiscrepancyKind, notInvoicedAfterDays *int, first *int, after *entgql.Cursor[int]) (*reports.DiscrepancyConnection, error) {
+	return r.reports.EntitlementDiscrepancies(ctx, kinds, notInvoicedAfterDays, first, after)
 }
 
 // BillingReconciliation is the resolver for the billingReconciliation field.
-func (r *queryResolver) BillingReconciliation(ctx context.Context, from *time.Time, to *time.Time) (*model.BillingReconciliationReport, error) {
-	panic(fmt.Errorf("not implemented: BillingReconciliation - billingReconciliation"))
+func (r *queryResolver) BillingReconciliation(ctx context.Context, from *time.Time, to *time.Time) (*reports.BillingReconciliationReport, error) {
+	return r.reports.BillingReconciliation(from, to)
 }

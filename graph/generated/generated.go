@@ -635,7 +635,7 @@ type ComplexityRoot struct {
 		ContractItems            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContractItemOrder, where *ent.ContractItemWhereInput) int
 		Contracts                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContractOrder, where *ent.ContractWhereInput) int
 		DataQuality              func(childComplexity int, onboardingStaleDays *int) int
-		EntitlementDiscrepancies func(childComplexity int, kinds []model.DiscrepancyKind, notInvoicedAfterDays *int, first *int, after *entgql.Cursor[int]) int
+		EntitlementDiscrepancies func(childComplexity int, kinds []reports.DiscrepancyKind, notInvoicedAfterDays *int, first *int, after *entgql.Cursor[int]) int
 		Entitlements             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EntitlementOrder, where *ent.EntitlementWhereInput) int
 		HealthModel              func(childComplexity int) int
 		HealthOverview           func(childComplexity int, moversLimit *int) int
@@ -649,7 +649,7 @@ type ComplexityRoot struct {
 		Orders                   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrderOrder, where *ent.OrderWhereInput) int
 		Products                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProductOrder, where *ent.ProductWhereInput) int
 		RenewalCalendar          func(childComplexity int, withinDays *int, first *int, after *entgql.Cursor[int]) int
-		RenewalHygiene           func(childComplexity int, withinDays *int, kinds []model.RenewalHygieneKind, first *int, after *entgql.Cursor[int]) int
+		RenewalHygiene           func(childComplexity int, withinDays *int, kinds []reports.RenewalHygieneKind, first *int, after *entgql.Cursor[int]) int
 		RequestQueue             func(childComplexity int, resolvedFrom *time.Time, resolvedTo *time.Time, breachedLimit *int) int
 		Requests                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RequestOrder, where *ent.RequestWhereInput) int
 		Users                    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
@@ -935,14 +935,14 @@ type QueryResolver interface {
 	Requests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RequestOrder, where *ent.RequestWhereInput) (*ent.RequestConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	HealthModel(ctx context.Context) (*ent.HealthModel, error)
-	RenewalCalendar(ctx context.Context, withinDays *int, first *int, after *entgql.Cursor[int]) (*model.RenewalConnection, error)
-	RenewalHygiene(ctx context.Context, withinDays *int, kinds []model.RenewalHygieneKind, first *int, after *entgql.Cursor[int]) (*model.RenewalHygieneConnection, error)
-	DataQuality(ctx context.Context, onboardingStaleDays *int) (*model.DataQualityReport, error)
-	HealthOverview(ctx context.Context, moversLimit *int) (*model.HealthOverviewReport, error)
-	RequestQueue(ctx context.Context, resolvedFrom *time.Time, resolvedTo *time.Time, breachedLimit *int) (*model.RequestQueueReport, error)
-	OrderPipeline(ctx context.Context, fulfilledFrom *time.Time, fulfilledTo *time.Time) (*model.OrderPipelineReport, error)
-	EntitlementDiscrepancies(ctx context.Context, kinds []model.DiscrepancyKind, notInvoicedAfterDays *int, first *int, after *entgql.Cursor[int]) (*model.DiscrepancyConnection, error)
-	BillingReconciliation(ctx context.Context, from *time.Time, to *time.Time) (*model.BillingReconciliationReport, error)
+	RenewalCalendar(ctx context.Context, withinDays *int, first *int, after *entgql.Cursor[int]) (*reports.RenewalConnection, error)
+	RenewalHygiene(ctx context.Context, withinDays *int, kinds []reports.RenewalHygieneKind, first *int, after *entgql.Cursor[int]) (*reports.RenewalHygieneConnection, error)
+	DataQuality(ctx context.Context, onboardingStaleDays *int) (*reports.DataQualityReport, error)
+	HealthOverview(ctx context.Context, moversLimit *int) (*reports.HealthOverviewReport, error)
+	RequestQueue(ctx context.Context, resolvedFrom *time.Time, resolvedTo *time.Time, breachedLimit *int) (*reports.RequestQueueReport, error)
+	OrderPipeline(ctx context.Context, fulfilledFrom *time.Time, fulfilledTo *time.Time) (*reports.OrderPipelineReport, error)
+	EntitlementDiscrepancies(ctx context.Context, kinds []reports.DiscrepancyKind, notInvoicedAfterDays *int, first *int, after *entgql.Cursor[int]) (*reports.DiscrepancyConnection, error)
+	BillingReconciliation(ctx context.Context, from *time.Time, to *time.Time) (*reports.BillingReconciliationReport, error)
 }
 type RequestResolver interface {
 	ResponseSLAState(ctx context.Context, obj *ent.Request) (model.SLAState, error)
@@ -3534,7 +3534,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.EntitlementDiscrepancies(childComplexity, args["kinds"].([]model.DiscrepancyKind), args["notInvoicedAfterDays"].(*int), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
+		return e.ComplexityRoot.Query.EntitlementDiscrepancies(childComplexity, args["kinds"].([]reports.DiscrepancyKind), args["notInvoicedAfterDays"].(*int), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
 	case "Query.entitlements":
 		if e.ComplexityRoot.Query.Entitlements == nil {
 			break
@@ -3684,7 +3684,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.RenewalHygiene(childComplexity, args["withinDays"].(*int), args["kinds"].([]model.RenewalHygieneKind), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
+		return e.ComplexityRoot.Query.RenewalHygiene(childComplexity, args["withinDays"].(*int), args["kinds"].([]reports.RenewalHygieneKind), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
 	case "Query.requestQueue":
 		if e.ComplexityRoot.Query.RequestQueue == nil {
 			break
@@ -9962,7 +9962,7 @@ type DurationStats {
 	{Name: "../../schema/reports_accounts.graphql", Input: `# Reports on renewals and data quality.
 
 extend type Query {
-  "ACTIVE contracts whose renewal date falls in the next withinDays days (from now, inclusive), soonest first, with ARR up for renewal per month."
+  "ACTIVE contracts whose renewal date falls in the next withinDays days (at or after now, before now + withinDays × 24 hours), soonest first, with ARR up for renewal per month."
   renewalCalendar(
     "Horizon in days (default 120, 1 to 3660)."
     withinDays: Int = 120
@@ -9973,7 +9973,7 @@ extend type Query {
   ): RenewalConnection!
   "Renewal hygiene: contracts with a renewal data problem, and how complete the renewal data of the contracts renewing soon is."
   renewalHygiene(
-    "Horizon of the completeness rate in days (default 120)."
+    "Horizon of the completeness rate in days (default 120, 1 to 3660)."
     withinDays: Int = 120
     "Only these kinds; all when absent."
     kinds: [RenewalHygieneKind!]
@@ -9984,7 +9984,7 @@ extend type Query {
   ): RenewalHygieneConnection!
   "The data quality scorecard: completeness of tracked fields, accounts stuck in onboarding, duplicate account candidates."
   dataQuality(
-    "ONBOARDING accounts whose stage has not changed for this many days (default 90) are listed."
+    "ONBOARDING accounts whose stage has not changed for at least this many days (default 90, 0 to 3660) are listed."
     onboardingStaleDays: Int = 90
   ): DataQualityReport!
 }
@@ -10001,7 +10001,7 @@ type Renewal {
   renewalOwner: User
   "The renewal date."
   renewalDate: Time!
-  "Whole days from now to the renewal date (0: today)."
+  "Whole days (of 24 hours) from now to the renewal date, rounded down (0: within the next 24 hours)."
   daysUntil: Int!
   "The contract's ARR in minor units (financial)."
   arrMinor: Int64
@@ -10051,7 +10051,7 @@ enum RenewalHygieneKind {
   MISSING_RENEWAL_DATE
   "An ACTIVE contract with no renewal owner."
   MISSING_RENEWAL_OWNER
-  "A contract still ACTIVE after its end date."
+  "An ACTIVE contract whose end date has passed (is before now)."
   ENDED_STILL_ACTIVE
   "An ACTIVE contract whose renewal date lies after its end date."
   RENEWAL_AFTER_END
@@ -10085,9 +10085,9 @@ type RenewalHygieneConnection {
   pageInfo: PageInfo!
   "Exceptions of the kinds asked for, all pages."
   totalCount: Int!
-  "Exceptions per kind, every kind listed."
+  "Exceptions per kind asked for (every kind when kinds is absent), zero counts included, in enum order."
   countsByKind: [RenewalHygieneCount!]!
-  "ACTIVE contracts renewing within withinDays (renewal date set) or without a renewal date whose end date falls within it: the share with a renewal date, a renewal owner and an account owner."
+  "ACTIVE contracts renewing in the next withinDays days (renewal date at or after now, before now + withinDays × 24 hours), and ACTIVE contracts without a renewal date whose end date falls in that window: the share with a renewal date, a renewal owner and an account owner."
   completeness: Completeness!
 }
 
@@ -10101,13 +10101,13 @@ type RenewalHygieneCount {
 
 "The data quality scorecard."
 type DataQualityReport {
-  "Completeness of each tracked field."
+  "Completeness of each tracked field; a text field counts as set when it is neither null nor empty (or only spaces)."
   fields: [FieldCompleteness!]!
-  "ONBOARDING accounts whose lifecycle stage has not changed for onboardingStaleDays, longest first (at most 100)."
+  "ONBOARDING accounts whose lifecycle stage has not changed for onboardingStaleDays days (changed at or before now − onboardingStaleDays × 24 hours), longest first, then by id (at most 100)."
   staleOnboarding: [StaleOnboarding!]!
   "ONBOARDING accounts stale for onboardingStaleDays, all of them."
   staleOnboardingCount: Int!
-  "Groups of accounts sharing a normalised domain or name, largest first (at most 100 groups)."
+  "Groups of 2 or more accounts sharing a normalised domain or name: largest first, then by key, then DOMAIN before NAME (at most 100 groups)."
   duplicateGroups: [DuplicateGroup!]!
   "Groups of duplicate candidates, all of them."
   duplicateGroupCount: Int!
@@ -10131,15 +10131,15 @@ type StaleOnboarding {
   account: Account!
   "When its lifecycle stage last changed."
   since: Time!
-  "Whole days since then."
+  "Whole days (of 24 hours) since then, rounded down."
   days: Int!
 }
 
 "Why accounts are grouped as duplicate candidates."
 enum DuplicateReason {
-  "Same domain, lower-cased and without a leading www."
+  "Same domain: lower-cased, spaces trimmed, a leading www. removed."
   DOMAIN
-  "Same name, lower-cased, punctuation and legal suffixes (Inc, Ltd, GmbH, …) removed."
+  "Same name: lower-cased, punctuation removed, up to three trailing legal suffixes (Inc, Ltd, GmbH, …) removed."
   NAME
 }
 
@@ -10182,7 +10182,7 @@ type HealthOverviewReport {
   coverage: Completeness!
   "Per signal kind: non-churned accounts whose latest signal of the kind is stale, and those with none."
   signals: [SignalFreshness!]!
-  "The largest drops between an account's last two scores, largest first."
+  "The largest drops between an account's last two scores (at least 0.1), largest first, ties by account id."
   movers: [HealthMover!]!
 }
 
@@ -10198,7 +10198,7 @@ type HealthBandCount {
 type SignalFreshness {
   "The kind."
   kind: HealthSignalKind!
-  "Accounts whose latest signal of the kind is older than the kind's freshness window."
+  "Accounts whose latest signal of the kind is at least the kind's freshness old (as in scoring, a signal exactly that old is stale)."
   stale: Int!
   "Accounts with no signal of the kind."
   missing: Int!
@@ -10212,7 +10212,7 @@ type HealthMover {
   previousScore: Float!
   "The latest score."
   score: Float!
-  "score − previousScore (negative: a drop)."
+  "score − previousScore, rounded to 0.1 like the health trend (negative: a drop)."
   change: Float!
   "When the latest score was computed."
   computedAt: Time!
@@ -10232,7 +10232,7 @@ type RequestQueueReport {
   responseCompliance: [SlaCompliance!]!
   "Open requests by age in business days of the SLA calendar: 0–2, 3–5, 6–10, more than 10."
   aging: [AgingBucket!]!
-  "Open requests whose response or resolution clock is past its target, most overdue first."
+  "Open requests whose response or resolution clock is past its target, most overdue first: earliest due instant first, then those paused past a target, oldest first."
   breached: [Request!]!
   "Open requests past a target, all of them."
   breachedCount: Int!
@@ -10277,7 +10277,7 @@ extend type Query {
   state.
   """
   orderPipeline(
-    "Start of the fulfilment window, inclusive; default: 30 days before now."
+    "Start of the fulfilment window, inclusive; default: 30 days before its end. After fulfilledTo: BAD_USER_INPUT."
     fulfilledFrom: Time
     "End of the fulfilment window, exclusive; default: now."
     fulfilledTo: Time
@@ -10288,9 +10288,9 @@ extend type Query {
   record involved. See docs/reports.md for each kind's exact rule.
   """
   entitlementDiscrepancies(
-    "Only these kinds; all when absent."
+    "Only these kinds; all when absent or empty."
     kinds: [DiscrepancyKind!]
-    "FULFILLED_NOT_INVOICED counts orders fulfilled more than this many days ago (default 30)."
+    "FULFILLED_NOT_INVOICED counts orders fulfilled more than this many days (of 24 hours) ago: 0 to 3660, default 30."
     notInvoicedAfterDays: Int = 30
     "Page size (default 50, at most 100)."
     first: Int
@@ -10303,7 +10303,7 @@ extend type Query {
   creation), in [from, to).
   """
   billingReconciliation(
-    "Start, inclusive; default: the first day of the month 11 months before now's (twelve months in all)."
+    "Start, inclusive; default: the first day (UTC) of the month 11 months before the window's last month (twelve months in all). After ` + "`" + `to` + "`" + `, or more than 120 months in the window: BAD_USER_INPUT."
     from: Time
     "End, exclusive; default: now."
     to: Time
@@ -10324,7 +10324,7 @@ type OrderPipelineReport {
   stages: [OrderStageStats!]!
   "Orders in SUBMITTED, VALIDATED or PROVISIONING whose last transition is older than olderThanHours, oldest first."
   stuckOrders(
-    "Threshold in hours (default 72)."
+    "Threshold in hours, 0 to 87840 (default 72): the last transition must be strictly older."
     olderThanHours: Int = 72
     "How many to return, 1 to 100 (default 50)."
     limit: Int = 50
@@ -13580,8 +13580,8 @@ func (ec *executionContext) field_Query_entitlementDiscrepancies_args(ctx contex
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
-		func(ctx context.Context, v any) ([]model.DiscrepancyKind, error) {
-			return ec.unmarshalODiscrepancyKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKindᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]reports.DiscrepancyKind, error) {
+			return ec.unmarshalODiscrepancyKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyKindᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14098,8 +14098,8 @@ func (ec *executionContext) field_Query_renewalHygiene_args(ctx context.Context,
 	}
 	args["withinDays"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
-		func(ctx context.Context, v any) ([]model.RenewalHygieneKind, error) {
-			return ec.unmarshalORenewalHygieneKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKindᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]reports.RenewalHygieneKind, error) {
+			return ec.unmarshalORenewalHygieneKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneKindᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -15491,7 +15491,7 @@ func (ec *executionContext) fieldContext_AccountPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _AgingBucket_bucket(ctx context.Context, field graphql.CollectedField, obj *model.AgingBucket) (ret graphql.Marshaler) {
+func (ec *executionContext) _AgingBucket_bucket(ctx context.Context, field graphql.CollectedField, obj *reports.AgingBucket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15514,7 +15514,7 @@ func (ec *executionContext) fieldContext_AgingBucket_bucket(_ context.Context, f
 	return graphql.NewScalarFieldContext("AgingBucket", field, false, false, "String")
 }
 
-func (ec *executionContext) _AgingBucket_minDays(ctx context.Context, field graphql.CollectedField, obj *model.AgingBucket) (ret graphql.Marshaler) {
+func (ec *executionContext) _AgingBucket_minDays(ctx context.Context, field graphql.CollectedField, obj *reports.AgingBucket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15537,7 +15537,7 @@ func (ec *executionContext) fieldContext_AgingBucket_minDays(_ context.Context, 
 	return graphql.NewScalarFieldContext("AgingBucket", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AgingBucket_maxDays(ctx context.Context, field graphql.CollectedField, obj *model.AgingBucket) (ret graphql.Marshaler) {
+func (ec *executionContext) _AgingBucket_maxDays(ctx context.Context, field graphql.CollectedField, obj *reports.AgingBucket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15560,7 +15560,7 @@ func (ec *executionContext) fieldContext_AgingBucket_maxDays(_ context.Context, 
 	return graphql.NewScalarFieldContext("AgingBucket", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AgingBucket_count(ctx context.Context, field graphql.CollectedField, obj *model.AgingBucket) (ret graphql.Marshaler) {
+func (ec *executionContext) _AgingBucket_count(ctx context.Context, field graphql.CollectedField, obj *reports.AgingBucket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15941,7 +15941,7 @@ func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _BillingMonth_month(ctx context.Context, field graphql.CollectedField, obj *model.BillingMonth) (ret graphql.Marshaler) {
+func (ec *executionContext) _BillingMonth_month(ctx context.Context, field graphql.CollectedField, obj *reports.BillingMonth) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15964,7 +15964,7 @@ func (ec *executionContext) fieldContext_BillingMonth_month(_ context.Context, f
 	return graphql.NewScalarFieldContext("BillingMonth", field, false, false, "String")
 }
 
-func (ec *executionContext) _BillingMonth_fulfilledNotInvoiced(ctx context.Context, field graphql.CollectedField, obj *model.BillingMonth) (ret graphql.Marshaler) {
+func (ec *executionContext) _BillingMonth_fulfilledNotInvoiced(ctx context.Context, field graphql.CollectedField, obj *reports.BillingMonth) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15987,7 +15987,7 @@ func (ec *executionContext) fieldContext_BillingMonth_fulfilledNotInvoiced(_ con
 	return graphql.NewScalarFieldContext("BillingMonth", field, false, false, "Int")
 }
 
-func (ec *executionContext) _BillingMonth_fulfilledNotInvoicedArr(ctx context.Context, field graphql.CollectedField, obj *model.BillingMonth) (ret graphql.Marshaler) {
+func (ec *executionContext) _BillingMonth_fulfilledNotInvoicedArr(ctx context.Context, field graphql.CollectedField, obj *reports.BillingMonth) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15996,7 +15996,7 @@ func (ec *executionContext) _BillingMonth_fulfilledNotInvoicedArr(ctx context.Co
 			return ec.fieldContext_BillingMonth_fulfilledNotInvoicedArr(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.FulfilledNotInvoicedArr, nil
+			return obj.FulfilledNotInvoicedArr(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*reports.MoneyAmount) graphql.Marshaler {
@@ -16010,7 +16010,7 @@ func (ec *executionContext) fieldContext_BillingMonth_fulfilledNotInvoicedArr(_ 
 	fc = &graphql.FieldContext{
 		Object:     "BillingMonth",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MoneyAmount(ctx, field)
@@ -16019,7 +16019,7 @@ func (ec *executionContext) fieldContext_BillingMonth_fulfilledNotInvoicedArr(_ 
 	return fc, nil
 }
 
-func (ec *executionContext) _BillingMonth_invoicedNotFulfilled(ctx context.Context, field graphql.CollectedField, obj *model.BillingMonth) (ret graphql.Marshaler) {
+func (ec *executionContext) _BillingMonth_invoicedNotFulfilled(ctx context.Context, field graphql.CollectedField, obj *reports.BillingMonth) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16042,7 +16042,7 @@ func (ec *executionContext) fieldContext_BillingMonth_invoicedNotFulfilled(_ con
 	return graphql.NewScalarFieldContext("BillingMonth", field, false, false, "Int")
 }
 
-func (ec *executionContext) _BillingReconciliationReport_from(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _BillingReconciliationReport_from(ctx context.Context, field graphql.CollectedField, obj *reports.BillingReconciliationReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16065,7 +16065,7 @@ func (ec *executionContext) fieldContext_BillingReconciliationReport_from(_ cont
 	return graphql.NewScalarFieldContext("BillingReconciliationReport", field, false, false, "Time")
 }
 
-func (ec *executionContext) _BillingReconciliationReport_to(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _BillingReconciliationReport_to(ctx context.Context, field graphql.CollectedField, obj *reports.BillingReconciliationReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16088,7 +16088,7 @@ func (ec *executionContext) fieldContext_BillingReconciliationReport_to(_ contex
 	return graphql.NewScalarFieldContext("BillingReconciliationReport", field, false, false, "Time")
 }
 
-func (ec *executionContext) _BillingReconciliationReport_months(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _BillingReconciliationReport_months(ctx context.Context, field graphql.CollectedField, obj *reports.BillingReconciliationReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16097,11 +16097,11 @@ func (ec *executionContext) _BillingReconciliationReport_months(ctx context.Cont
 			return ec.fieldContext_BillingReconciliationReport_months(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Months, nil
+			return obj.Months(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.BillingMonth) graphql.Marshaler {
-			return ec.marshalNBillingMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingMonthᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.BillingMonth) graphql.Marshaler {
+			return ec.marshalNBillingMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐBillingMonthᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16111,7 +16111,7 @@ func (ec *executionContext) fieldContext_BillingReconciliationReport_months(_ co
 	fc = &graphql.FieldContext{
 		Object:     "BillingReconciliationReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_BillingMonth(ctx, field)
@@ -16120,7 +16120,7 @@ func (ec *executionContext) fieldContext_BillingReconciliationReport_months(_ co
 	return fc, nil
 }
 
-func (ec *executionContext) _BillingReconciliationReport_fulfilledNotInvoiced(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _BillingReconciliationReport_fulfilledNotInvoiced(ctx context.Context, field graphql.CollectedField, obj *reports.BillingReconciliationReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16129,7 +16129,7 @@ func (ec *executionContext) _BillingReconciliationReport_fulfilledNotInvoiced(ct
 			return ec.fieldContext_BillingReconciliationReport_fulfilledNotInvoiced(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.FulfilledNotInvoiced, nil
+			return obj.FulfilledNotInvoiced(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -16140,10 +16140,10 @@ func (ec *executionContext) _BillingReconciliationReport_fulfilledNotInvoiced(ct
 	)
 }
 func (ec *executionContext) fieldContext_BillingReconciliationReport_fulfilledNotInvoiced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BillingReconciliationReport", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("BillingReconciliationReport", field, true, false, "Int")
 }
 
-func (ec *executionContext) _BillingReconciliationReport_fulfilledNotInvoicedArr(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _BillingReconciliationReport_fulfilledNotInvoicedArr(ctx context.Context, field graphql.CollectedField, obj *reports.BillingReconciliationReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16152,7 +16152,7 @@ func (ec *executionContext) _BillingReconciliationReport_fulfilledNotInvoicedArr
 			return ec.fieldContext_BillingReconciliationReport_fulfilledNotInvoicedArr(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.FulfilledNotInvoicedArr, nil
+			return obj.FulfilledNotInvoicedArr(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*reports.MoneyAmount) graphql.Marshaler {
@@ -16166,7 +16166,7 @@ func (ec *executionContext) fieldContext_BillingReconciliationReport_fulfilledNo
 	fc = &graphql.FieldContext{
 		Object:     "BillingReconciliationReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MoneyAmount(ctx, field)
@@ -16175,7 +16175,7 @@ func (ec *executionContext) fieldContext_BillingReconciliationReport_fulfilledNo
 	return fc, nil
 }
 
-func (ec *executionContext) _BillingReconciliationReport_invoicedNotFulfilled(ctx context.Context, field graphql.CollectedField, obj *model.BillingReconciliationReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _BillingReconciliationReport_invoicedNotFulfilled(ctx context.Context, field graphql.CollectedField, obj *reports.BillingReconciliationReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16184,7 +16184,7 @@ func (ec *executionContext) _BillingReconciliationReport_invoicedNotFulfilled(ct
 			return ec.fieldContext_BillingReconciliationReport_invoicedNotFulfilled(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.InvoicedNotFulfilled, nil
+			return obj.InvoicedNotFulfilled(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -16195,7 +16195,7 @@ func (ec *executionContext) _BillingReconciliationReport_invoicedNotFulfilled(ct
 	)
 }
 func (ec *executionContext) fieldContext_BillingReconciliationReport_invoicedNotFulfilled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BillingReconciliationReport", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("BillingReconciliationReport", field, true, false, "Int")
 }
 
 func (ec *executionContext) _Completeness_total(ctx context.Context, field graphql.CollectedField, obj *reports.Completeness) (ret graphql.Marshaler) {
@@ -17318,7 +17318,7 @@ func (ec *executionContext) fieldContext_ContractPayload_userErrors(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _DataQualityReport_fields(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _DataQualityReport_fields(ctx context.Context, field graphql.CollectedField, obj *reports.DataQualityReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17327,11 +17327,11 @@ func (ec *executionContext) _DataQualityReport_fields(ctx context.Context, field
 			return ec.fieldContext_DataQualityReport_fields(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Fields, nil
+			return obj.Fields(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldCompleteness) graphql.Marshaler {
-			return ec.marshalNFieldCompleteness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐFieldCompletenessᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.FieldCompleteness) graphql.Marshaler {
+			return ec.marshalNFieldCompleteness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐFieldCompletenessᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17341,7 +17341,7 @@ func (ec *executionContext) fieldContext_DataQualityReport_fields(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "DataQualityReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FieldCompleteness(ctx, field)
@@ -17350,7 +17350,7 @@ func (ec *executionContext) fieldContext_DataQualityReport_fields(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _DataQualityReport_staleOnboarding(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _DataQualityReport_staleOnboarding(ctx context.Context, field graphql.CollectedField, obj *reports.DataQualityReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17359,11 +17359,11 @@ func (ec *executionContext) _DataQualityReport_staleOnboarding(ctx context.Conte
 			return ec.fieldContext_DataQualityReport_staleOnboarding(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.StaleOnboarding, nil
+			return obj.StaleOnboarding(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.StaleOnboarding) graphql.Marshaler {
-			return ec.marshalNStaleOnboarding2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStaleOnboardingᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.StaleOnboarding) graphql.Marshaler {
+			return ec.marshalNStaleOnboarding2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐStaleOnboardingᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17373,7 +17373,7 @@ func (ec *executionContext) fieldContext_DataQualityReport_staleOnboarding(_ con
 	fc = &graphql.FieldContext{
 		Object:     "DataQualityReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StaleOnboarding(ctx, field)
@@ -17382,7 +17382,7 @@ func (ec *executionContext) fieldContext_DataQualityReport_staleOnboarding(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _DataQualityReport_staleOnboardingCount(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _DataQualityReport_staleOnboardingCount(ctx context.Context, field graphql.CollectedField, obj *reports.DataQualityReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17391,7 +17391,7 @@ func (ec *executionContext) _DataQualityReport_staleOnboardingCount(ctx context.
 			return ec.fieldContext_DataQualityReport_staleOnboardingCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.StaleOnboardingCount, nil
+			return obj.StaleOnboardingCount(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -17402,10 +17402,10 @@ func (ec *executionContext) _DataQualityReport_staleOnboardingCount(ctx context.
 	)
 }
 func (ec *executionContext) fieldContext_DataQualityReport_staleOnboardingCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DataQualityReport", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("DataQualityReport", field, true, false, "Int")
 }
 
-func (ec *executionContext) _DataQualityReport_duplicateGroups(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _DataQualityReport_duplicateGroups(ctx context.Context, field graphql.CollectedField, obj *reports.DataQualityReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17414,11 +17414,11 @@ func (ec *executionContext) _DataQualityReport_duplicateGroups(ctx context.Conte
 			return ec.fieldContext_DataQualityReport_duplicateGroups(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DuplicateGroups, nil
+			return obj.DuplicateGroups(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.DuplicateGroup) graphql.Marshaler {
-			return ec.marshalNDuplicateGroup2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateGroupᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.DuplicateGroup) graphql.Marshaler {
+			return ec.marshalNDuplicateGroup2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDuplicateGroupᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17428,7 +17428,7 @@ func (ec *executionContext) fieldContext_DataQualityReport_duplicateGroups(_ con
 	fc = &graphql.FieldContext{
 		Object:     "DataQualityReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DuplicateGroup(ctx, field)
@@ -17437,7 +17437,7 @@ func (ec *executionContext) fieldContext_DataQualityReport_duplicateGroups(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _DataQualityReport_duplicateGroupCount(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _DataQualityReport_duplicateGroupCount(ctx context.Context, field graphql.CollectedField, obj *reports.DataQualityReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17446,7 +17446,7 @@ func (ec *executionContext) _DataQualityReport_duplicateGroupCount(ctx context.C
 			return ec.fieldContext_DataQualityReport_duplicateGroupCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DuplicateGroupCount, nil
+			return obj.DuplicateGroupCount(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -17457,10 +17457,10 @@ func (ec *executionContext) _DataQualityReport_duplicateGroupCount(ctx context.C
 	)
 }
 func (ec *executionContext) fieldContext_DataQualityReport_duplicateGroupCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DataQualityReport", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("DataQualityReport", field, true, false, "Int")
 }
 
-func (ec *executionContext) _Discrepancy_kind(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Discrepancy_kind(ctx context.Context, field graphql.CollectedField, obj *reports.Discrepancy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17472,8 +17472,8 @@ func (ec *executionContext) _Discrepancy_kind(ctx context.Context, field graphql
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.DiscrepancyKind) graphql.Marshaler {
-			return ec.marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v reports.DiscrepancyKind) graphql.Marshaler {
+			return ec.marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17483,7 +17483,7 @@ func (ec *executionContext) fieldContext_Discrepancy_kind(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "DiscrepancyKind")
 }
 
-func (ec *executionContext) _Discrepancy_account(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Discrepancy_account(ctx context.Context, field graphql.CollectedField, obj *reports.Discrepancy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17492,7 +17492,7 @@ func (ec *executionContext) _Discrepancy_account(ctx context.Context, field grap
 			return ec.fieldContext_Discrepancy_account(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Account, nil
+			return obj.Account(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
@@ -17506,7 +17506,7 @@ func (ec *executionContext) fieldContext_Discrepancy_account(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "Discrepancy",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Account(ctx, field)
@@ -17515,7 +17515,7 @@ func (ec *executionContext) fieldContext_Discrepancy_account(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Discrepancy_entitlement(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Discrepancy_entitlement(ctx context.Context, field graphql.CollectedField, obj *reports.Discrepancy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17524,7 +17524,7 @@ func (ec *executionContext) _Discrepancy_entitlement(ctx context.Context, field 
 			return ec.fieldContext_Discrepancy_entitlement(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Entitlement, nil
+			return obj.Entitlement(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Entitlement) graphql.Marshaler {
@@ -17538,7 +17538,7 @@ func (ec *executionContext) fieldContext_Discrepancy_entitlement(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "Discrepancy",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entitlement(ctx, field)
@@ -17547,7 +17547,7 @@ func (ec *executionContext) fieldContext_Discrepancy_entitlement(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Discrepancy_contract(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Discrepancy_contract(ctx context.Context, field graphql.CollectedField, obj *reports.Discrepancy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17556,7 +17556,7 @@ func (ec *executionContext) _Discrepancy_contract(ctx context.Context, field gra
 			return ec.fieldContext_Discrepancy_contract(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Contract, nil
+			return obj.Contract(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contract) graphql.Marshaler {
@@ -17570,7 +17570,7 @@ func (ec *executionContext) fieldContext_Discrepancy_contract(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "Discrepancy",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contract(ctx, field)
@@ -17579,7 +17579,7 @@ func (ec *executionContext) fieldContext_Discrepancy_contract(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Discrepancy_order(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Discrepancy_order(ctx context.Context, field graphql.CollectedField, obj *reports.Discrepancy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17588,7 +17588,7 @@ func (ec *executionContext) _Discrepancy_order(ctx context.Context, field graphq
 			return ec.fieldContext_Discrepancy_order(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Order, nil
+			return obj.Order(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
@@ -17602,7 +17602,7 @@ func (ec *executionContext) fieldContext_Discrepancy_order(_ context.Context, fi
 	fc = &graphql.FieldContext{
 		Object:     "Discrepancy",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Order(ctx, field)
@@ -17611,7 +17611,7 @@ func (ec *executionContext) fieldContext_Discrepancy_order(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Discrepancy_orderLine(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Discrepancy_orderLine(ctx context.Context, field graphql.CollectedField, obj *reports.Discrepancy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17620,7 +17620,7 @@ func (ec *executionContext) _Discrepancy_orderLine(ctx context.Context, field gr
 			return ec.fieldContext_Discrepancy_orderLine(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OrderLine, nil
+			return obj.OrderLine(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderLine) graphql.Marshaler {
@@ -17634,7 +17634,7 @@ func (ec *executionContext) fieldContext_Discrepancy_orderLine(_ context.Context
 	fc = &graphql.FieldContext{
 		Object:     "Discrepancy",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderLine(ctx, field)
@@ -17643,7 +17643,7 @@ func (ec *executionContext) fieldContext_Discrepancy_orderLine(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Discrepancy_product(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Discrepancy_product(ctx context.Context, field graphql.CollectedField, obj *reports.Discrepancy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17652,7 +17652,7 @@ func (ec *executionContext) _Discrepancy_product(ctx context.Context, field grap
 			return ec.fieldContext_Discrepancy_product(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Product, nil
+			return obj.Product(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Product) graphql.Marshaler {
@@ -17666,7 +17666,7 @@ func (ec *executionContext) fieldContext_Discrepancy_product(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "Discrepancy",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Product(ctx, field)
@@ -17675,7 +17675,7 @@ func (ec *executionContext) fieldContext_Discrepancy_product(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Discrepancy_detail(ctx context.Context, field graphql.CollectedField, obj *model.Discrepancy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Discrepancy_detail(ctx context.Context, field graphql.CollectedField, obj *reports.Discrepancy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17684,7 +17684,7 @@ func (ec *executionContext) _Discrepancy_detail(ctx context.Context, field graph
 			return ec.fieldContext_Discrepancy_detail(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Detail, nil
+			return obj.Detail(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -17695,10 +17695,10 @@ func (ec *executionContext) _Discrepancy_detail(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Discrepancy_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, false, "String")
 }
 
-func (ec *executionContext) _DiscrepancyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _DiscrepancyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *reports.DiscrepancyConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17710,8 +17710,8 @@ func (ec *executionContext) _DiscrepancyConnection_edges(ctx context.Context, fi
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.DiscrepancyEdge) graphql.Marshaler {
-			return ec.marshalNDiscrepancyEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.DiscrepancyEdge) graphql.Marshaler {
+			return ec.marshalNDiscrepancyEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17730,7 +17730,7 @@ func (ec *executionContext) fieldContext_DiscrepancyConnection_edges(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _DiscrepancyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _DiscrepancyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *reports.DiscrepancyConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17742,8 +17742,8 @@ func (ec *executionContext) _DiscrepancyConnection_pageInfo(ctx context.Context,
 			return obj.PageInfo, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17762,7 +17762,7 @@ func (ec *executionContext) fieldContext_DiscrepancyConnection_pageInfo(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _DiscrepancyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _DiscrepancyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *reports.DiscrepancyConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17771,7 +17771,7 @@ func (ec *executionContext) _DiscrepancyConnection_totalCount(ctx context.Contex
 			return ec.fieldContext_DiscrepancyConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return obj.TotalCount(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -17782,10 +17782,10 @@ func (ec *executionContext) _DiscrepancyConnection_totalCount(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_DiscrepancyConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DiscrepancyConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("DiscrepancyConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _DiscrepancyConnection_countsByKind(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _DiscrepancyConnection_countsByKind(ctx context.Context, field graphql.CollectedField, obj *reports.DiscrepancyConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17794,11 +17794,11 @@ func (ec *executionContext) _DiscrepancyConnection_countsByKind(ctx context.Cont
 			return ec.fieldContext_DiscrepancyConnection_countsByKind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CountsByKind, nil
+			return obj.CountsByKind(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.DiscrepancyCount) graphql.Marshaler {
-			return ec.marshalNDiscrepancyCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyCountᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.DiscrepancyCount) graphql.Marshaler {
+			return ec.marshalNDiscrepancyCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyCountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17808,7 +17808,7 @@ func (ec *executionContext) fieldContext_DiscrepancyConnection_countsByKind(_ co
 	fc = &graphql.FieldContext{
 		Object:     "DiscrepancyConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DiscrepancyCount(ctx, field)
@@ -17817,7 +17817,7 @@ func (ec *executionContext) fieldContext_DiscrepancyConnection_countsByKind(_ co
 	return fc, nil
 }
 
-func (ec *executionContext) _DiscrepancyCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _DiscrepancyCount_kind(ctx context.Context, field graphql.CollectedField, obj *reports.DiscrepancyCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17829,8 +17829,8 @@ func (ec *executionContext) _DiscrepancyCount_kind(ctx context.Context, field gr
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.DiscrepancyKind) graphql.Marshaler {
-			return ec.marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v reports.DiscrepancyKind) graphql.Marshaler {
+			return ec.marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17840,7 +17840,7 @@ func (ec *executionContext) fieldContext_DiscrepancyCount_kind(_ context.Context
 	return graphql.NewScalarFieldContext("DiscrepancyCount", field, false, false, "DiscrepancyKind")
 }
 
-func (ec *executionContext) _DiscrepancyCount_count(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _DiscrepancyCount_count(ctx context.Context, field graphql.CollectedField, obj *reports.DiscrepancyCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17863,7 +17863,7 @@ func (ec *executionContext) fieldContext_DiscrepancyCount_count(_ context.Contex
 	return graphql.NewScalarFieldContext("DiscrepancyCount", field, false, false, "Int")
 }
 
-func (ec *executionContext) _DiscrepancyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _DiscrepancyEdge_node(ctx context.Context, field graphql.CollectedField, obj *reports.DiscrepancyEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17875,8 +17875,8 @@ func (ec *executionContext) _DiscrepancyEdge_node(ctx context.Context, field gra
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Discrepancy) graphql.Marshaler {
-			return ec.marshalNDiscrepancy2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.Discrepancy) graphql.Marshaler {
+			return ec.marshalNDiscrepancy2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17895,7 +17895,7 @@ func (ec *executionContext) fieldContext_DiscrepancyEdge_node(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _DiscrepancyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _DiscrepancyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *reports.DiscrepancyEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17918,7 +17918,7 @@ func (ec *executionContext) fieldContext_DiscrepancyEdge_cursor(_ context.Contex
 	return graphql.NewScalarFieldContext("DiscrepancyEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _DuplicateGroup_reason(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _DuplicateGroup_reason(ctx context.Context, field graphql.CollectedField, obj *reports.DuplicateGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17930,8 +17930,8 @@ func (ec *executionContext) _DuplicateGroup_reason(ctx context.Context, field gr
 			return obj.Reason, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.DuplicateReason) graphql.Marshaler {
-			return ec.marshalNDuplicateReason2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateReason(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v reports.DuplicateReason) graphql.Marshaler {
+			return ec.marshalNDuplicateReason2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDuplicateReason(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17941,7 +17941,7 @@ func (ec *executionContext) fieldContext_DuplicateGroup_reason(_ context.Context
 	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "DuplicateReason")
 }
 
-func (ec *executionContext) _DuplicateGroup_key(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _DuplicateGroup_key(ctx context.Context, field graphql.CollectedField, obj *reports.DuplicateGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17964,7 +17964,7 @@ func (ec *executionContext) fieldContext_DuplicateGroup_key(_ context.Context, f
 	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "String")
 }
 
-func (ec *executionContext) _DuplicateGroup_accounts(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _DuplicateGroup_accounts(ctx context.Context, field graphql.CollectedField, obj *reports.DuplicateGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17973,7 +17973,7 @@ func (ec *executionContext) _DuplicateGroup_accounts(ctx context.Context, field 
 			return ec.fieldContext_DuplicateGroup_accounts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Accounts, nil
+			return obj.Accounts(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Account) graphql.Marshaler {
@@ -17987,7 +17987,7 @@ func (ec *executionContext) fieldContext_DuplicateGroup_accounts(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "DuplicateGroup",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Account(ctx, field)
@@ -19084,7 +19084,7 @@ func (ec *executionContext) fieldContext_FieldChange_redacted(_ context.Context,
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _FieldCompleteness_entity(ctx context.Context, field graphql.CollectedField, obj *model.FieldCompleteness) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldCompleteness_entity(ctx context.Context, field graphql.CollectedField, obj *reports.FieldCompleteness) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19107,7 +19107,7 @@ func (ec *executionContext) fieldContext_FieldCompleteness_entity(_ context.Cont
 	return graphql.NewScalarFieldContext("FieldCompleteness", field, false, false, "String")
 }
 
-func (ec *executionContext) _FieldCompleteness_field(ctx context.Context, field graphql.CollectedField, obj *model.FieldCompleteness) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldCompleteness_field(ctx context.Context, field graphql.CollectedField, obj *reports.FieldCompleteness) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19130,7 +19130,7 @@ func (ec *executionContext) fieldContext_FieldCompleteness_field(_ context.Conte
 	return graphql.NewScalarFieldContext("FieldCompleteness", field, false, false, "String")
 }
 
-func (ec *executionContext) _FieldCompleteness_scope(ctx context.Context, field graphql.CollectedField, obj *model.FieldCompleteness) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldCompleteness_scope(ctx context.Context, field graphql.CollectedField, obj *reports.FieldCompleteness) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19153,7 +19153,7 @@ func (ec *executionContext) fieldContext_FieldCompleteness_scope(_ context.Conte
 	return graphql.NewScalarFieldContext("FieldCompleteness", field, false, false, "String")
 }
 
-func (ec *executionContext) _FieldCompleteness_completeness(ctx context.Context, field graphql.CollectedField, obj *model.FieldCompleteness) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldCompleteness_completeness(ctx context.Context, field graphql.CollectedField, obj *reports.FieldCompleteness) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19185,7 +19185,7 @@ func (ec *executionContext) fieldContext_FieldCompleteness_completeness(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _HealthBandCount_band(ctx context.Context, field graphql.CollectedField, obj *model.HealthBandCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthBandCount_band(ctx context.Context, field graphql.CollectedField, obj *reports.HealthBandCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19208,7 +19208,7 @@ func (ec *executionContext) fieldContext_HealthBandCount_band(_ context.Context,
 	return graphql.NewScalarFieldContext("HealthBandCount", field, false, false, "HealthScoreBand")
 }
 
-func (ec *executionContext) _HealthBandCount_accounts(ctx context.Context, field graphql.CollectedField, obj *model.HealthBandCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthBandCount_accounts(ctx context.Context, field graphql.CollectedField, obj *reports.HealthBandCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19493,7 +19493,7 @@ func (ec *executionContext) fieldContext_HealthModel_activatedAt(_ context.Conte
 	return graphql.NewScalarFieldContext("HealthModel", field, false, false, "Time")
 }
 
-func (ec *executionContext) _HealthMover_account(ctx context.Context, field graphql.CollectedField, obj *model.HealthMover) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthMover_account(ctx context.Context, field graphql.CollectedField, obj *reports.HealthMover) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19525,7 +19525,7 @@ func (ec *executionContext) fieldContext_HealthMover_account(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _HealthMover_previousScore(ctx context.Context, field graphql.CollectedField, obj *model.HealthMover) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthMover_previousScore(ctx context.Context, field graphql.CollectedField, obj *reports.HealthMover) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19548,7 +19548,7 @@ func (ec *executionContext) fieldContext_HealthMover_previousScore(_ context.Con
 	return graphql.NewScalarFieldContext("HealthMover", field, false, false, "Float")
 }
 
-func (ec *executionContext) _HealthMover_score(ctx context.Context, field graphql.CollectedField, obj *model.HealthMover) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthMover_score(ctx context.Context, field graphql.CollectedField, obj *reports.HealthMover) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19571,7 +19571,7 @@ func (ec *executionContext) fieldContext_HealthMover_score(_ context.Context, fi
 	return graphql.NewScalarFieldContext("HealthMover", field, false, false, "Float")
 }
 
-func (ec *executionContext) _HealthMover_change(ctx context.Context, field graphql.CollectedField, obj *model.HealthMover) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthMover_change(ctx context.Context, field graphql.CollectedField, obj *reports.HealthMover) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19594,7 +19594,7 @@ func (ec *executionContext) fieldContext_HealthMover_change(_ context.Context, f
 	return graphql.NewScalarFieldContext("HealthMover", field, false, false, "Float")
 }
 
-func (ec *executionContext) _HealthMover_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.HealthMover) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthMover_computedAt(ctx context.Context, field graphql.CollectedField, obj *reports.HealthMover) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19617,7 +19617,7 @@ func (ec *executionContext) fieldContext_HealthMover_computedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("HealthMover", field, false, false, "Time")
 }
 
-func (ec *executionContext) _HealthOverviewReport_byBand(ctx context.Context, field graphql.CollectedField, obj *model.HealthOverviewReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthOverviewReport_byBand(ctx context.Context, field graphql.CollectedField, obj *reports.HealthOverviewReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19626,11 +19626,11 @@ func (ec *executionContext) _HealthOverviewReport_byBand(ctx context.Context, fi
 			return ec.fieldContext_HealthOverviewReport_byBand(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ByBand, nil
+			return obj.ByBand(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.HealthBandCount) graphql.Marshaler {
-			return ec.marshalNHealthBandCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthBandCountᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.HealthBandCount) graphql.Marshaler {
+			return ec.marshalNHealthBandCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐHealthBandCountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19640,7 +19640,7 @@ func (ec *executionContext) fieldContext_HealthOverviewReport_byBand(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "HealthOverviewReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_HealthBandCount(ctx, field)
@@ -19649,7 +19649,7 @@ func (ec *executionContext) fieldContext_HealthOverviewReport_byBand(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _HealthOverviewReport_unscored(ctx context.Context, field graphql.CollectedField, obj *model.HealthOverviewReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthOverviewReport_unscored(ctx context.Context, field graphql.CollectedField, obj *reports.HealthOverviewReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19658,7 +19658,7 @@ func (ec *executionContext) _HealthOverviewReport_unscored(ctx context.Context, 
 			return ec.fieldContext_HealthOverviewReport_unscored(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Unscored, nil
+			return obj.Unscored(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -19669,10 +19669,10 @@ func (ec *executionContext) _HealthOverviewReport_unscored(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_HealthOverviewReport_unscored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("HealthOverviewReport", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("HealthOverviewReport", field, true, false, "Int")
 }
 
-func (ec *executionContext) _HealthOverviewReport_coverage(ctx context.Context, field graphql.CollectedField, obj *model.HealthOverviewReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthOverviewReport_coverage(ctx context.Context, field graphql.CollectedField, obj *reports.HealthOverviewReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19681,7 +19681,7 @@ func (ec *executionContext) _HealthOverviewReport_coverage(ctx context.Context, 
 			return ec.fieldContext_HealthOverviewReport_coverage(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Coverage, nil
+			return obj.Coverage(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *reports.Completeness) graphql.Marshaler {
@@ -19695,7 +19695,7 @@ func (ec *executionContext) fieldContext_HealthOverviewReport_coverage(_ context
 	fc = &graphql.FieldContext{
 		Object:     "HealthOverviewReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Completeness(ctx, field)
@@ -19704,7 +19704,7 @@ func (ec *executionContext) fieldContext_HealthOverviewReport_coverage(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _HealthOverviewReport_signals(ctx context.Context, field graphql.CollectedField, obj *model.HealthOverviewReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthOverviewReport_signals(ctx context.Context, field graphql.CollectedField, obj *reports.HealthOverviewReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19713,11 +19713,11 @@ func (ec *executionContext) _HealthOverviewReport_signals(ctx context.Context, f
 			return ec.fieldContext_HealthOverviewReport_signals(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Signals, nil
+			return obj.Signals(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.SignalFreshness) graphql.Marshaler {
-			return ec.marshalNSignalFreshness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSignalFreshnessᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.SignalFreshness) graphql.Marshaler {
+			return ec.marshalNSignalFreshness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐSignalFreshnessᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19727,7 +19727,7 @@ func (ec *executionContext) fieldContext_HealthOverviewReport_signals(_ context.
 	fc = &graphql.FieldContext{
 		Object:     "HealthOverviewReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SignalFreshness(ctx, field)
@@ -19736,7 +19736,7 @@ func (ec *executionContext) fieldContext_HealthOverviewReport_signals(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _HealthOverviewReport_movers(ctx context.Context, field graphql.CollectedField, obj *model.HealthOverviewReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _HealthOverviewReport_movers(ctx context.Context, field graphql.CollectedField, obj *reports.HealthOverviewReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19745,11 +19745,11 @@ func (ec *executionContext) _HealthOverviewReport_movers(ctx context.Context, fi
 			return ec.fieldContext_HealthOverviewReport_movers(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Movers, nil
+			return obj.Movers(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.HealthMover) graphql.Marshaler {
-			return ec.marshalNHealthMover2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMoverᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.HealthMover) graphql.Marshaler {
+			return ec.marshalNHealthMover2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐHealthMoverᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19759,7 +19759,7 @@ func (ec *executionContext) fieldContext_HealthOverviewReport_movers(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "HealthOverviewReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_HealthMover(ctx, field)
@@ -23939,7 +23939,7 @@ func (ec *executionContext) fieldContext_OrderPayload_userErrors(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderPipelineReport_byStatus(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderPipelineReport_byStatus(ctx context.Context, field graphql.CollectedField, obj *reports.OrderPipelineReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23948,11 +23948,11 @@ func (ec *executionContext) _OrderPipelineReport_byStatus(ctx context.Context, f
 			return ec.fieldContext_OrderPipelineReport_byStatus(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ByStatus, nil
+			return obj.ByStatus(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderStatusCount) graphql.Marshaler {
-			return ec.marshalNOrderStatusCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStatusCountᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.OrderStatusCount) graphql.Marshaler {
+			return ec.marshalNOrderStatusCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStatusCountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23962,7 +23962,7 @@ func (ec *executionContext) fieldContext_OrderPipelineReport_byStatus(_ context.
 	fc = &graphql.FieldContext{
 		Object:     "OrderPipelineReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderStatusCount(ctx, field)
@@ -23971,7 +23971,7 @@ func (ec *executionContext) fieldContext_OrderPipelineReport_byStatus(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderPipelineReport_fulfilledFrom(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderPipelineReport_fulfilledFrom(ctx context.Context, field graphql.CollectedField, obj *reports.OrderPipelineReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23994,7 +23994,7 @@ func (ec *executionContext) fieldContext_OrderPipelineReport_fulfilledFrom(_ con
 	return graphql.NewScalarFieldContext("OrderPipelineReport", field, false, false, "Time")
 }
 
-func (ec *executionContext) _OrderPipelineReport_fulfilledTo(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderPipelineReport_fulfilledTo(ctx context.Context, field graphql.CollectedField, obj *reports.OrderPipelineReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24017,7 +24017,7 @@ func (ec *executionContext) fieldContext_OrderPipelineReport_fulfilledTo(_ conte
 	return graphql.NewScalarFieldContext("OrderPipelineReport", field, false, false, "Time")
 }
 
-func (ec *executionContext) _OrderPipelineReport_leadTime(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderPipelineReport_leadTime(ctx context.Context, field graphql.CollectedField, obj *reports.OrderPipelineReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24026,7 +24026,7 @@ func (ec *executionContext) _OrderPipelineReport_leadTime(ctx context.Context, f
 			return ec.fieldContext_OrderPipelineReport_leadTime(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LeadTime, nil
+			return obj.LeadTime(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *reports.DurationStats) graphql.Marshaler {
@@ -24040,7 +24040,7 @@ func (ec *executionContext) fieldContext_OrderPipelineReport_leadTime(_ context.
 	fc = &graphql.FieldContext{
 		Object:     "OrderPipelineReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DurationStats(ctx, field)
@@ -24049,7 +24049,7 @@ func (ec *executionContext) fieldContext_OrderPipelineReport_leadTime(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderPipelineReport_stages(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderPipelineReport_stages(ctx context.Context, field graphql.CollectedField, obj *reports.OrderPipelineReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24058,11 +24058,11 @@ func (ec *executionContext) _OrderPipelineReport_stages(ctx context.Context, fie
 			return ec.fieldContext_OrderPipelineReport_stages(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Stages, nil
+			return obj.Stages(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderStageStats) graphql.Marshaler {
-			return ec.marshalNOrderStageStats2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStageStatsᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.OrderStageStats) graphql.Marshaler {
+			return ec.marshalNOrderStageStats2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStageStatsᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24072,7 +24072,7 @@ func (ec *executionContext) fieldContext_OrderPipelineReport_stages(_ context.Co
 	fc = &graphql.FieldContext{
 		Object:     "OrderPipelineReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderStageStats(ctx, field)
@@ -24081,7 +24081,7 @@ func (ec *executionContext) fieldContext_OrderPipelineReport_stages(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderPipelineReport_stuckOrders(ctx context.Context, field graphql.CollectedField, obj *model.OrderPipelineReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderPipelineReport_stuckOrders(ctx context.Context, field graphql.CollectedField, obj *reports.OrderPipelineReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24090,11 +24090,12 @@ func (ec *executionContext) _OrderPipelineReport_stuckOrders(ctx context.Context
 			return ec.fieldContext_OrderPipelineReport_stuckOrders(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.StuckOrders, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.StuckOrders(ctx, fc.Args["olderThanHours"].(*int), fc.Args["limit"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.StuckOrder) graphql.Marshaler {
-			return ec.marshalNStuckOrder2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStuckOrderᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.StuckOrder) graphql.Marshaler {
+			return ec.marshalNStuckOrder2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐStuckOrderᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24104,7 +24105,7 @@ func (ec *executionContext) fieldContext_OrderPipelineReport_stuckOrders(ctx con
 	fc = &graphql.FieldContext{
 		Object:     "OrderPipelineReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StuckOrder(ctx, field)
@@ -24124,7 +24125,7 @@ func (ec *executionContext) fieldContext_OrderPipelineReport_stuckOrders(ctx con
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderStageStats_stage(ctx context.Context, field graphql.CollectedField, obj *model.OrderStageStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderStageStats_stage(ctx context.Context, field graphql.CollectedField, obj *reports.OrderStageStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24136,8 +24137,8 @@ func (ec *executionContext) _OrderStageStats_stage(ctx context.Context, field gr
 			return obj.Stage, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.OrderStage) graphql.Marshaler {
-			return ec.marshalNOrderStage2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v reports.OrderStage) graphql.Marshaler {
+			return ec.marshalNOrderStage2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24147,7 +24148,7 @@ func (ec *executionContext) fieldContext_OrderStageStats_stage(_ context.Context
 	return graphql.NewScalarFieldContext("OrderStageStats", field, false, false, "OrderStage")
 }
 
-func (ec *executionContext) _OrderStageStats_duration(ctx context.Context, field graphql.CollectedField, obj *model.OrderStageStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderStageStats_duration(ctx context.Context, field graphql.CollectedField, obj *reports.OrderStageStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24179,7 +24180,7 @@ func (ec *executionContext) fieldContext_OrderStageStats_duration(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderStatusCount_status(ctx context.Context, field graphql.CollectedField, obj *model.OrderStatusCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderStatusCount_status(ctx context.Context, field graphql.CollectedField, obj *reports.OrderStatusCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24202,7 +24203,7 @@ func (ec *executionContext) fieldContext_OrderStatusCount_status(_ context.Conte
 	return graphql.NewScalarFieldContext("OrderStatusCount", field, false, false, "OrderStatus")
 }
 
-func (ec *executionContext) _OrderStatusCount_count(ctx context.Context, field graphql.CollectedField, obj *model.OrderStatusCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderStatusCount_count(ctx context.Context, field graphql.CollectedField, obj *reports.OrderStatusCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25527,8 +25528,8 @@ func (ec *executionContext) _Query_renewalCalendar(ctx context.Context, field gr
 			return ec.Resolvers.Query().RenewalCalendar(ctx, fc.Args["withinDays"].(*int), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RenewalConnection) graphql.Marshaler {
-			return ec.marshalNRenewalConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.RenewalConnection) graphql.Marshaler {
+			return ec.marshalNRenewalConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25568,11 +25569,11 @@ func (ec *executionContext) _Query_renewalHygiene(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().RenewalHygiene(ctx, fc.Args["withinDays"].(*int), fc.Args["kinds"].([]model.RenewalHygieneKind), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+			return ec.Resolvers.Query().RenewalHygiene(ctx, fc.Args["withinDays"].(*int), fc.Args["kinds"].([]reports.RenewalHygieneKind), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RenewalHygieneConnection) graphql.Marshaler {
-			return ec.marshalNRenewalHygieneConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.RenewalHygieneConnection) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25615,8 +25616,8 @@ func (ec *executionContext) _Query_dataQuality(ctx context.Context, field graphq
 			return ec.Resolvers.Query().DataQuality(ctx, fc.Args["onboardingStaleDays"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.DataQualityReport) graphql.Marshaler {
-			return ec.marshalNDataQualityReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDataQualityReport(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.DataQualityReport) graphql.Marshaler {
+			return ec.marshalNDataQualityReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDataQualityReport(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25659,8 +25660,8 @@ func (ec *executionContext) _Query_healthOverview(ctx context.Context, field gra
 			return ec.Resolvers.Query().HealthOverview(ctx, fc.Args["moversLimit"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.HealthOverviewReport) graphql.Marshaler {
-			return ec.marshalNHealthOverviewReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthOverviewReport(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.HealthOverviewReport) graphql.Marshaler {
+			return ec.marshalNHealthOverviewReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐHealthOverviewReport(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25703,8 +25704,8 @@ func (ec *executionContext) _Query_requestQueue(ctx context.Context, field graph
 			return ec.Resolvers.Query().RequestQueue(ctx, fc.Args["resolvedFrom"].(*time.Time), fc.Args["resolvedTo"].(*time.Time), fc.Args["breachedLimit"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestQueueReport) graphql.Marshaler {
-			return ec.marshalNRequestQueueReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestQueueReport(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.RequestQueueReport) graphql.Marshaler {
+			return ec.marshalNRequestQueueReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRequestQueueReport(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25747,8 +25748,8 @@ func (ec *executionContext) _Query_orderPipeline(ctx context.Context, field grap
 			return ec.Resolvers.Query().OrderPipeline(ctx, fc.Args["fulfilledFrom"].(*time.Time), fc.Args["fulfilledTo"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPipelineReport) graphql.Marshaler {
-			return ec.marshalNOrderPipelineReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPipelineReport(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.OrderPipelineReport) graphql.Marshaler {
+			return ec.marshalNOrderPipelineReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderPipelineReport(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25788,11 +25789,11 @@ func (ec *executionContext) _Query_entitlementDiscrepancies(ctx context.Context,
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().EntitlementDiscrepancies(ctx, fc.Args["kinds"].([]model.DiscrepancyKind), fc.Args["notInvoicedAfterDays"].(*int), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+			return ec.Resolvers.Query().EntitlementDiscrepancies(ctx, fc.Args["kinds"].([]reports.DiscrepancyKind), fc.Args["notInvoicedAfterDays"].(*int), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.DiscrepancyConnection) graphql.Marshaler {
-			return ec.marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.DiscrepancyConnection) graphql.Marshaler {
+			return ec.marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25835,8 +25836,8 @@ func (ec *executionContext) _Query_billingReconciliation(ctx context.Context, fi
 			return ec.Resolvers.Query().BillingReconciliation(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.BillingReconciliationReport) graphql.Marshaler {
-			return ec.marshalNBillingReconciliationReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingReconciliationReport(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.BillingReconciliationReport) graphql.Marshaler {
+			return ec.marshalNBillingReconciliationReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐBillingReconciliationReport(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25942,7 +25943,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Renewal_contract(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Renewal_contract(ctx context.Context, field graphql.CollectedField, obj *reports.Renewal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25951,7 +25952,7 @@ func (ec *executionContext) _Renewal_contract(ctx context.Context, field graphql
 			return ec.fieldContext_Renewal_contract(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Contract, nil
+			return obj.Contract(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contract) graphql.Marshaler {
@@ -25965,7 +25966,7 @@ func (ec *executionContext) fieldContext_Renewal_contract(_ context.Context, fie
 	fc = &graphql.FieldContext{
 		Object:     "Renewal",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contract(ctx, field)
@@ -25974,7 +25975,7 @@ func (ec *executionContext) fieldContext_Renewal_contract(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Renewal_account(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Renewal_account(ctx context.Context, field graphql.CollectedField, obj *reports.Renewal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25983,7 +25984,7 @@ func (ec *executionContext) _Renewal_account(ctx context.Context, field graphql.
 			return ec.fieldContext_Renewal_account(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Account, nil
+			return obj.Account(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
@@ -25997,7 +25998,7 @@ func (ec *executionContext) fieldContext_Renewal_account(_ context.Context, fiel
 	fc = &graphql.FieldContext{
 		Object:     "Renewal",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Account(ctx, field)
@@ -26006,7 +26007,7 @@ func (ec *executionContext) fieldContext_Renewal_account(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Renewal_owner(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Renewal_owner(ctx context.Context, field graphql.CollectedField, obj *reports.Renewal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26015,7 +26016,7 @@ func (ec *executionContext) _Renewal_owner(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Renewal_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner, nil
+			return obj.Owner(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -26029,7 +26030,7 @@ func (ec *executionContext) fieldContext_Renewal_owner(_ context.Context, field 
 	fc = &graphql.FieldContext{
 		Object:     "Renewal",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
@@ -26038,7 +26039,7 @@ func (ec *executionContext) fieldContext_Renewal_owner(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Renewal_renewalOwner(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Renewal_renewalOwner(ctx context.Context, field graphql.CollectedField, obj *reports.Renewal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26047,7 +26048,7 @@ func (ec *executionContext) _Renewal_renewalOwner(ctx context.Context, field gra
 			return ec.fieldContext_Renewal_renewalOwner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.RenewalOwner, nil
+			return obj.RenewalOwner(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -26061,7 +26062,7 @@ func (ec *executionContext) fieldContext_Renewal_renewalOwner(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "Renewal",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
@@ -26070,7 +26071,7 @@ func (ec *executionContext) fieldContext_Renewal_renewalOwner(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Renewal_renewalDate(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Renewal_renewalDate(ctx context.Context, field graphql.CollectedField, obj *reports.Renewal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26093,7 +26094,7 @@ func (ec *executionContext) fieldContext_Renewal_renewalDate(_ context.Context, 
 	return graphql.NewScalarFieldContext("Renewal", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Renewal_daysUntil(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Renewal_daysUntil(ctx context.Context, field graphql.CollectedField, obj *reports.Renewal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26116,7 +26117,7 @@ func (ec *executionContext) fieldContext_Renewal_daysUntil(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Renewal", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Renewal_arrMinor(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Renewal_arrMinor(ctx context.Context, field graphql.CollectedField, obj *reports.Renewal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26128,8 +26129,8 @@ func (ec *executionContext) _Renewal_arrMinor(ctx context.Context, field graphql
 			return obj.ArrMinor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
-			return ec.marshalOInt642ᚖint64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalOInt642int64(ctx, selections, v)
 		},
 		true,
 		false,
@@ -26139,7 +26140,7 @@ func (ec *executionContext) fieldContext_Renewal_arrMinor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Renewal", field, false, false, "Int64")
 }
 
-func (ec *executionContext) _Renewal_currency(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Renewal_currency(ctx context.Context, field graphql.CollectedField, obj *reports.Renewal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26162,7 +26163,7 @@ func (ec *executionContext) fieldContext_Renewal_currency(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Renewal", field, false, false, "String")
 }
 
-func (ec *executionContext) _Renewal_autoRenew(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Renewal_autoRenew(ctx context.Context, field graphql.CollectedField, obj *reports.Renewal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26185,7 +26186,7 @@ func (ec *executionContext) fieldContext_Renewal_autoRenew(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Renewal", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Renewal_healthBand(ctx context.Context, field graphql.CollectedField, obj *model.Renewal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Renewal_healthBand(ctx context.Context, field graphql.CollectedField, obj *reports.Renewal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26194,7 +26195,7 @@ func (ec *executionContext) _Renewal_healthBand(ctx context.Context, field graph
 			return ec.fieldContext_Renewal_healthBand(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.HealthBand, nil
+			return obj.HealthBand(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *healthscore.Band) graphql.Marshaler {
@@ -26205,10 +26206,10 @@ func (ec *executionContext) _Renewal_healthBand(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Renewal_healthBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Renewal", field, false, false, "HealthScoreBand")
+	return graphql.NewScalarFieldContext("Renewal", field, true, false, "HealthScoreBand")
 }
 
-func (ec *executionContext) _RenewalConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RenewalConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalConnection_edges(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26217,11 +26218,11 @@ func (ec *executionContext) _RenewalConnection_edges(ctx context.Context, field 
 			return ec.fieldContext_RenewalConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.RenewalEdge) graphql.Marshaler {
-			return ec.marshalNRenewalEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.RenewalEdge) graphql.Marshaler {
+			return ec.marshalNRenewalEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26231,7 +26232,7 @@ func (ec *executionContext) fieldContext_RenewalConnection_edges(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "RenewalConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RenewalEdge(ctx, field)
@@ -26240,7 +26241,7 @@ func (ec *executionContext) fieldContext_RenewalConnection_edges(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RenewalConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26249,11 +26250,11 @@ func (ec *executionContext) _RenewalConnection_pageInfo(ctx context.Context, fie
 			return ec.fieldContext_RenewalConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26263,7 +26264,7 @@ func (ec *executionContext) fieldContext_RenewalConnection_pageInfo(_ context.Co
 	fc = &graphql.FieldContext{
 		Object:     "RenewalConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
@@ -26272,7 +26273,7 @@ func (ec *executionContext) fieldContext_RenewalConnection_pageInfo(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RenewalConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26281,7 +26282,7 @@ func (ec *executionContext) _RenewalConnection_totalCount(ctx context.Context, f
 			return ec.fieldContext_RenewalConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return obj.TotalCount(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -26292,10 +26293,10 @@ func (ec *executionContext) _RenewalConnection_totalCount(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_RenewalConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RenewalConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("RenewalConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _RenewalConnection_withinDays(ctx context.Context, field graphql.CollectedField, obj *model.RenewalConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalConnection_withinDays(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26318,7 +26319,7 @@ func (ec *executionContext) fieldContext_RenewalConnection_withinDays(_ context.
 	return graphql.NewScalarFieldContext("RenewalConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _RenewalConnection_byMonth(ctx context.Context, field graphql.CollectedField, obj *model.RenewalConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalConnection_byMonth(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26327,11 +26328,11 @@ func (ec *executionContext) _RenewalConnection_byMonth(ctx context.Context, fiel
 			return ec.fieldContext_RenewalConnection_byMonth(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ByMonth, nil
+			return obj.ByMonth(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.RenewalMonth) graphql.Marshaler {
-			return ec.marshalNRenewalMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalMonthᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.RenewalMonth) graphql.Marshaler {
+			return ec.marshalNRenewalMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalMonthᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26341,7 +26342,7 @@ func (ec *executionContext) fieldContext_RenewalConnection_byMonth(_ context.Con
 	fc = &graphql.FieldContext{
 		Object:     "RenewalConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RenewalMonth(ctx, field)
@@ -26350,7 +26351,7 @@ func (ec *executionContext) fieldContext_RenewalConnection_byMonth(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RenewalEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalEdge_node(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26362,8 +26363,8 @@ func (ec *executionContext) _RenewalEdge_node(ctx context.Context, field graphql
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Renewal) graphql.Marshaler {
-			return ec.marshalNRenewal2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.Renewal) graphql.Marshaler {
+			return ec.marshalNRenewal2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewal(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26382,7 +26383,7 @@ func (ec *executionContext) fieldContext_RenewalEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RenewalEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26405,7 +26406,7 @@ func (ec *executionContext) fieldContext_RenewalEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("RenewalEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _RenewalHygieneConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneConnection_edges(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26414,11 +26415,11 @@ func (ec *executionContext) _RenewalHygieneConnection_edges(ctx context.Context,
 			return ec.fieldContext_RenewalHygieneConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.RenewalHygieneEdge) graphql.Marshaler {
-			return ec.marshalNRenewalHygieneEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.RenewalHygieneEdge) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26428,7 +26429,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneConnection_edges(_ contex
 	fc = &graphql.FieldContext{
 		Object:     "RenewalHygieneConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RenewalHygieneEdge(ctx, field)
@@ -26437,7 +26438,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneConnection_edges(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalHygieneConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26446,11 +26447,11 @@ func (ec *executionContext) _RenewalHygieneConnection_pageInfo(ctx context.Conte
 			return ec.fieldContext_RenewalHygieneConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26460,7 +26461,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneConnection_pageInfo(_ con
 	fc = &graphql.FieldContext{
 		Object:     "RenewalHygieneConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
@@ -26469,7 +26470,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneConnection_pageInfo(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalHygieneConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26478,7 +26479,7 @@ func (ec *executionContext) _RenewalHygieneConnection_totalCount(ctx context.Con
 			return ec.fieldContext_RenewalHygieneConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return obj.TotalCount(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -26489,10 +26490,10 @@ func (ec *executionContext) _RenewalHygieneConnection_totalCount(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_RenewalHygieneConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RenewalHygieneConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("RenewalHygieneConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _RenewalHygieneConnection_countsByKind(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneConnection_countsByKind(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26501,11 +26502,11 @@ func (ec *executionContext) _RenewalHygieneConnection_countsByKind(ctx context.C
 			return ec.fieldContext_RenewalHygieneConnection_countsByKind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CountsByKind, nil
+			return obj.CountsByKind(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.RenewalHygieneCount) graphql.Marshaler {
-			return ec.marshalNRenewalHygieneCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneCountᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.RenewalHygieneCount) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneCountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26515,7 +26516,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneConnection_countsByKind(_
 	fc = &graphql.FieldContext{
 		Object:     "RenewalHygieneConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RenewalHygieneCount(ctx, field)
@@ -26524,7 +26525,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneConnection_countsByKind(_
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalHygieneConnection_completeness(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneConnection_completeness(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26533,7 +26534,7 @@ func (ec *executionContext) _RenewalHygieneConnection_completeness(ctx context.C
 			return ec.fieldContext_RenewalHygieneConnection_completeness(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Completeness, nil
+			return obj.Completeness(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *reports.Completeness) graphql.Marshaler {
@@ -26547,7 +26548,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneConnection_completeness(_
 	fc = &graphql.FieldContext{
 		Object:     "RenewalHygieneConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Completeness(ctx, field)
@@ -26556,7 +26557,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneConnection_completeness(_
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalHygieneCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneCount_kind(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26568,8 +26569,8 @@ func (ec *executionContext) _RenewalHygieneCount_kind(ctx context.Context, field
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RenewalHygieneKind) graphql.Marshaler {
-			return ec.marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v reports.RenewalHygieneKind) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26579,7 +26580,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneCount_kind(_ context.Cont
 	return graphql.NewScalarFieldContext("RenewalHygieneCount", field, false, false, "RenewalHygieneKind")
 }
 
-func (ec *executionContext) _RenewalHygieneCount_count(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneCount_count(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26602,7 +26603,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneCount_count(_ context.Con
 	return graphql.NewScalarFieldContext("RenewalHygieneCount", field, false, false, "Int")
 }
 
-func (ec *executionContext) _RenewalHygieneEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneEdge_node(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26614,8 +26615,8 @@ func (ec *executionContext) _RenewalHygieneEdge_node(ctx context.Context, field 
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RenewalHygieneException) graphql.Marshaler {
-			return ec.marshalNRenewalHygieneException2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneException(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.RenewalHygieneException) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneException2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneException(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26634,7 +26635,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneEdge_node(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalHygieneEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26657,7 +26658,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneEdge_cursor(_ context.Con
 	return graphql.NewScalarFieldContext("RenewalHygieneEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _RenewalHygieneException_kind(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneException) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneException_kind(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneException) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26669,8 +26670,8 @@ func (ec *executionContext) _RenewalHygieneException_kind(ctx context.Context, f
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RenewalHygieneKind) graphql.Marshaler {
-			return ec.marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v reports.RenewalHygieneKind) graphql.Marshaler {
+			return ec.marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26680,7 +26681,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneException_kind(_ context.
 	return graphql.NewScalarFieldContext("RenewalHygieneException", field, false, false, "RenewalHygieneKind")
 }
 
-func (ec *executionContext) _RenewalHygieneException_contract(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneException) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneException_contract(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneException) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26689,7 +26690,7 @@ func (ec *executionContext) _RenewalHygieneException_contract(ctx context.Contex
 			return ec.fieldContext_RenewalHygieneException_contract(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Contract, nil
+			return obj.Contract(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contract) graphql.Marshaler {
@@ -26703,7 +26704,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneException_contract(_ cont
 	fc = &graphql.FieldContext{
 		Object:     "RenewalHygieneException",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contract(ctx, field)
@@ -26712,7 +26713,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneException_contract(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalHygieneException_account(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneException) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneException_account(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneException) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26721,7 +26722,7 @@ func (ec *executionContext) _RenewalHygieneException_account(ctx context.Context
 			return ec.fieldContext_RenewalHygieneException_account(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Account, nil
+			return obj.Account(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
@@ -26735,7 +26736,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneException_account(_ conte
 	fc = &graphql.FieldContext{
 		Object:     "RenewalHygieneException",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Account(ctx, field)
@@ -26744,7 +26745,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneException_account(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _RenewalHygieneException_detail(ctx context.Context, field graphql.CollectedField, obj *model.RenewalHygieneException) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalHygieneException_detail(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalHygieneException) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26767,7 +26768,7 @@ func (ec *executionContext) fieldContext_RenewalHygieneException_detail(_ contex
 	return graphql.NewScalarFieldContext("RenewalHygieneException", field, false, false, "String")
 }
 
-func (ec *executionContext) _RenewalMonth_month(ctx context.Context, field graphql.CollectedField, obj *model.RenewalMonth) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalMonth_month(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalMonth) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26790,7 +26791,7 @@ func (ec *executionContext) fieldContext_RenewalMonth_month(_ context.Context, f
 	return graphql.NewScalarFieldContext("RenewalMonth", field, false, false, "String")
 }
 
-func (ec *executionContext) _RenewalMonth_contracts(ctx context.Context, field graphql.CollectedField, obj *model.RenewalMonth) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalMonth_contracts(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalMonth) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26813,7 +26814,7 @@ func (ec *executionContext) fieldContext_RenewalMonth_contracts(_ context.Contex
 	return graphql.NewScalarFieldContext("RenewalMonth", field, false, false, "Int")
 }
 
-func (ec *executionContext) _RenewalMonth_arr(ctx context.Context, field graphql.CollectedField, obj *model.RenewalMonth) (ret graphql.Marshaler) {
+func (ec *executionContext) _RenewalMonth_arr(ctx context.Context, field graphql.CollectedField, obj *reports.RenewalMonth) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27529,7 +27530,7 @@ func (ec *executionContext) fieldContext_RequestConnection_totalCount(_ context.
 	return graphql.NewScalarFieldContext("RequestConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _RequestCount_priority(ctx context.Context, field graphql.CollectedField, obj *model.RequestCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestCount_priority(ctx context.Context, field graphql.CollectedField, obj *reports.RequestCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27552,7 +27553,7 @@ func (ec *executionContext) fieldContext_RequestCount_priority(_ context.Context
 	return graphql.NewScalarFieldContext("RequestCount", field, false, false, "RequestPriority")
 }
 
-func (ec *executionContext) _RequestCount_status(ctx context.Context, field graphql.CollectedField, obj *model.RequestCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestCount_status(ctx context.Context, field graphql.CollectedField, obj *reports.RequestCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27575,7 +27576,7 @@ func (ec *executionContext) fieldContext_RequestCount_status(_ context.Context, 
 	return graphql.NewScalarFieldContext("RequestCount", field, false, false, "RequestStatus")
 }
 
-func (ec *executionContext) _RequestCount_count(ctx context.Context, field graphql.CollectedField, obj *model.RequestCount) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestCount_count(ctx context.Context, field graphql.CollectedField, obj *reports.RequestCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27878,7 +27879,7 @@ func (ec *executionContext) fieldContext_RequestPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _RequestQueueReport_open(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestQueueReport_open(ctx context.Context, field graphql.CollectedField, obj *reports.RequestQueueReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27887,11 +27888,11 @@ func (ec *executionContext) _RequestQueueReport_open(ctx context.Context, field 
 			return ec.fieldContext_RequestQueueReport_open(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Open, nil
+			return obj.Open(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestCount) graphql.Marshaler {
-			return ec.marshalNRequestCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCountᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.RequestCount) graphql.Marshaler {
+			return ec.marshalNRequestCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRequestCountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -27901,7 +27902,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_open(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "RequestQueueReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RequestCount(ctx, field)
@@ -27910,7 +27911,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_open(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _RequestQueueReport_resolvedFrom(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestQueueReport_resolvedFrom(ctx context.Context, field graphql.CollectedField, obj *reports.RequestQueueReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27933,7 +27934,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_resolvedFrom(_ conte
 	return graphql.NewScalarFieldContext("RequestQueueReport", field, false, false, "Time")
 }
 
-func (ec *executionContext) _RequestQueueReport_resolvedTo(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestQueueReport_resolvedTo(ctx context.Context, field graphql.CollectedField, obj *reports.RequestQueueReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27956,7 +27957,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_resolvedTo(_ context
 	return graphql.NewScalarFieldContext("RequestQueueReport", field, false, false, "Time")
 }
 
-func (ec *executionContext) _RequestQueueReport_resolutionCompliance(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestQueueReport_resolutionCompliance(ctx context.Context, field graphql.CollectedField, obj *reports.RequestQueueReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27965,11 +27966,11 @@ func (ec *executionContext) _RequestQueueReport_resolutionCompliance(ctx context
 			return ec.fieldContext_RequestQueueReport_resolutionCompliance(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ResolutionCompliance, nil
+			return obj.ResolutionCompliance(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLACompliance) graphql.Marshaler {
-			return ec.marshalNSlaCompliance2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAComplianceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.SlaCompliance) graphql.Marshaler {
+			return ec.marshalNSlaCompliance2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐSlaComplianceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -27979,7 +27980,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_resolutionCompliance
 	fc = &graphql.FieldContext{
 		Object:     "RequestQueueReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SlaCompliance(ctx, field)
@@ -27988,7 +27989,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_resolutionCompliance
 	return fc, nil
 }
 
-func (ec *executionContext) _RequestQueueReport_responseCompliance(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestQueueReport_responseCompliance(ctx context.Context, field graphql.CollectedField, obj *reports.RequestQueueReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27997,11 +27998,11 @@ func (ec *executionContext) _RequestQueueReport_responseCompliance(ctx context.C
 			return ec.fieldContext_RequestQueueReport_responseCompliance(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ResponseCompliance, nil
+			return obj.ResponseCompliance(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLACompliance) graphql.Marshaler {
-			return ec.marshalNSlaCompliance2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAComplianceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.SlaCompliance) graphql.Marshaler {
+			return ec.marshalNSlaCompliance2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐSlaComplianceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -28011,7 +28012,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_responseCompliance(_
 	fc = &graphql.FieldContext{
 		Object:     "RequestQueueReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SlaCompliance(ctx, field)
@@ -28020,7 +28021,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_responseCompliance(_
 	return fc, nil
 }
 
-func (ec *executionContext) _RequestQueueReport_aging(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestQueueReport_aging(ctx context.Context, field graphql.CollectedField, obj *reports.RequestQueueReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28029,11 +28030,11 @@ func (ec *executionContext) _RequestQueueReport_aging(ctx context.Context, field
 			return ec.fieldContext_RequestQueueReport_aging(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Aging, nil
+			return obj.Aging(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.AgingBucket) graphql.Marshaler {
-			return ec.marshalNAgingBucket2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐAgingBucketᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*reports.AgingBucket) graphql.Marshaler {
+			return ec.marshalNAgingBucket2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐAgingBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -28043,7 +28044,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_aging(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "RequestQueueReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AgingBucket(ctx, field)
@@ -28052,7 +28053,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_aging(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _RequestQueueReport_breached(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestQueueReport_breached(ctx context.Context, field graphql.CollectedField, obj *reports.RequestQueueReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28061,7 +28062,7 @@ func (ec *executionContext) _RequestQueueReport_breached(ctx context.Context, fi
 			return ec.fieldContext_RequestQueueReport_breached(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Breached, nil
+			return obj.Breached(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Request) graphql.Marshaler {
@@ -28075,7 +28076,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_breached(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "RequestQueueReport",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Request(ctx, field)
@@ -28084,7 +28085,7 @@ func (ec *executionContext) fieldContext_RequestQueueReport_breached(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _RequestQueueReport_breachedCount(ctx context.Context, field graphql.CollectedField, obj *model.RequestQueueReport) (ret graphql.Marshaler) {
+func (ec *executionContext) _RequestQueueReport_breachedCount(ctx context.Context, field graphql.CollectedField, obj *reports.RequestQueueReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28093,7 +28094,7 @@ func (ec *executionContext) _RequestQueueReport_breachedCount(ctx context.Contex
 			return ec.fieldContext_RequestQueueReport_breachedCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.BreachedCount, nil
+			return obj.BreachedCount(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -28104,7 +28105,7 @@ func (ec *executionContext) _RequestQueueReport_breachedCount(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_RequestQueueReport_breachedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RequestQueueReport", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("RequestQueueReport", field, true, false, "Int")
 }
 
 func (ec *executionContext) _ScoreComponent_kind(ctx context.Context, field graphql.CollectedField, obj *schematype.ScoreComponent) (ret graphql.Marshaler) {
@@ -28222,7 +28223,7 @@ func (ec *executionContext) fieldContext_ScoreComponent_fresh(_ context.Context,
 	return graphql.NewScalarFieldContext("ScoreComponent", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _SignalFreshness_kind(ctx context.Context, field graphql.CollectedField, obj *model.SignalFreshness) (ret graphql.Marshaler) {
+func (ec *executionContext) _SignalFreshness_kind(ctx context.Context, field graphql.CollectedField, obj *reports.SignalFreshness) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28245,7 +28246,7 @@ func (ec *executionContext) fieldContext_SignalFreshness_kind(_ context.Context,
 	return graphql.NewScalarFieldContext("SignalFreshness", field, false, false, "HealthSignalKind")
 }
 
-func (ec *executionContext) _SignalFreshness_stale(ctx context.Context, field graphql.CollectedField, obj *model.SignalFreshness) (ret graphql.Marshaler) {
+func (ec *executionContext) _SignalFreshness_stale(ctx context.Context, field graphql.CollectedField, obj *reports.SignalFreshness) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28268,7 +28269,7 @@ func (ec *executionContext) fieldContext_SignalFreshness_stale(_ context.Context
 	return graphql.NewScalarFieldContext("SignalFreshness", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SignalFreshness_missing(ctx context.Context, field graphql.CollectedField, obj *model.SignalFreshness) (ret graphql.Marshaler) {
+func (ec *executionContext) _SignalFreshness_missing(ctx context.Context, field graphql.CollectedField, obj *reports.SignalFreshness) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28291,7 +28292,7 @@ func (ec *executionContext) fieldContext_SignalFreshness_missing(_ context.Conte
 	return graphql.NewScalarFieldContext("SignalFreshness", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SlaCompliance_priority(ctx context.Context, field graphql.CollectedField, obj *model.SLACompliance) (ret graphql.Marshaler) {
+func (ec *executionContext) _SlaCompliance_priority(ctx context.Context, field graphql.CollectedField, obj *reports.SlaCompliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28314,7 +28315,7 @@ func (ec *executionContext) fieldContext_SlaCompliance_priority(_ context.Contex
 	return graphql.NewScalarFieldContext("SlaCompliance", field, false, false, "RequestPriority")
 }
 
-func (ec *executionContext) _SlaCompliance_compliance(ctx context.Context, field graphql.CollectedField, obj *model.SLACompliance) (ret graphql.Marshaler) {
+func (ec *executionContext) _SlaCompliance_compliance(ctx context.Context, field graphql.CollectedField, obj *reports.SlaCompliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28346,7 +28347,7 @@ func (ec *executionContext) fieldContext_SlaCompliance_compliance(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _StaleOnboarding_account(ctx context.Context, field graphql.CollectedField, obj *model.StaleOnboarding) (ret graphql.Marshaler) {
+func (ec *executionContext) _StaleOnboarding_account(ctx context.Context, field graphql.CollectedField, obj *reports.StaleOnboarding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28378,7 +28379,7 @@ func (ec *executionContext) fieldContext_StaleOnboarding_account(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _StaleOnboarding_since(ctx context.Context, field graphql.CollectedField, obj *model.StaleOnboarding) (ret graphql.Marshaler) {
+func (ec *executionContext) _StaleOnboarding_since(ctx context.Context, field graphql.CollectedField, obj *reports.StaleOnboarding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28401,7 +28402,7 @@ func (ec *executionContext) fieldContext_StaleOnboarding_since(_ context.Context
 	return graphql.NewScalarFieldContext("StaleOnboarding", field, false, false, "Time")
 }
 
-func (ec *executionContext) _StaleOnboarding_days(ctx context.Context, field graphql.CollectedField, obj *model.StaleOnboarding) (ret graphql.Marshaler) {
+func (ec *executionContext) _StaleOnboarding_days(ctx context.Context, field graphql.CollectedField, obj *reports.StaleOnboarding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28424,7 +28425,7 @@ func (ec *executionContext) fieldContext_StaleOnboarding_days(_ context.Context,
 	return graphql.NewScalarFieldContext("StaleOnboarding", field, false, false, "Int")
 }
 
-func (ec *executionContext) _StuckOrder_order(ctx context.Context, field graphql.CollectedField, obj *model.StuckOrder) (ret graphql.Marshaler) {
+func (ec *executionContext) _StuckOrder_order(ctx context.Context, field graphql.CollectedField, obj *reports.StuckOrder) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28456,7 +28457,7 @@ func (ec *executionContext) fieldContext_StuckOrder_order(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _StuckOrder_status(ctx context.Context, field graphql.CollectedField, obj *model.StuckOrder) (ret graphql.Marshaler) {
+func (ec *executionContext) _StuckOrder_status(ctx context.Context, field graphql.CollectedField, obj *reports.StuckOrder) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28479,7 +28480,7 @@ func (ec *executionContext) fieldContext_StuckOrder_status(_ context.Context, fi
 	return graphql.NewScalarFieldContext("StuckOrder", field, false, false, "OrderStatus")
 }
 
-func (ec *executionContext) _StuckOrder_lastTransitionAt(ctx context.Context, field graphql.CollectedField, obj *model.StuckOrder) (ret graphql.Marshaler) {
+func (ec *executionContext) _StuckOrder_lastTransitionAt(ctx context.Context, field graphql.CollectedField, obj *reports.StuckOrder) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28502,7 +28503,7 @@ func (ec *executionContext) fieldContext_StuckOrder_lastTransitionAt(_ context.C
 	return graphql.NewScalarFieldContext("StuckOrder", field, false, false, "Time")
 }
 
-func (ec *executionContext) _StuckOrder_stuckSeconds(ctx context.Context, field graphql.CollectedField, obj *model.StuckOrder) (ret graphql.Marshaler) {
+func (ec *executionContext) _StuckOrder_stuckSeconds(ctx context.Context, field graphql.CollectedField, obj *reports.StuckOrder) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43159,7 +43160,7 @@ func (ec *executionContext) _AccountPayload(ctx context.Context, sel ast.Selecti
 
 var agingBucketImplementors = []string{"AgingBucket"}
 
-func (ec *executionContext) _AgingBucket(ctx context.Context, sel ast.SelectionSet, obj *model.AgingBucket) graphql.Marshaler {
+func (ec *executionContext) _AgingBucket(ctx context.Context, sel ast.SelectionSet, obj *reports.AgingBucket) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, agingBucketImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -43362,7 +43363,7 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 
 var billingMonthImplementors = []string{"BillingMonth"}
 
-func (ec *executionContext) _BillingMonth(ctx context.Context, sel ast.SelectionSet, obj *model.BillingMonth) graphql.Marshaler {
+func (ec *executionContext) _BillingMonth(ctx context.Context, sel ast.SelectionSet, obj *reports.BillingMonth) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, billingMonthImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -43374,22 +43375,23 @@ func (ec *executionContext) _BillingMonth(ctx context.Context, sel ast.Selection
 		case "month":
 			out.Values[i] = ec._BillingMonth_month(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fulfilledNotInvoiced":
 			out.Values[i] = ec._BillingMonth_fulfilledNotInvoiced(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fulfilledNotInvoicedArr":
-			out.Values[i] = ec._BillingMonth_fulfilledNotInvoicedArr(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BillingMonth_fulfilledNotInvoicedArr(ctx, field, obj)
+				})
 		case "invoicedNotFulfilled":
 			out.Values[i] = ec._BillingMonth_invoicedNotFulfilled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -43410,7 +43412,7 @@ func (ec *executionContext) _BillingMonth(ctx context.Context, sel ast.Selection
 
 var billingReconciliationReportImplementors = []string{"BillingReconciliationReport"}
 
-func (ec *executionContext) _BillingReconciliationReport(ctx context.Context, sel ast.SelectionSet, obj *model.BillingReconciliationReport) graphql.Marshaler {
+func (ec *executionContext) _BillingReconciliationReport(ctx context.Context, sel ast.SelectionSet, obj *reports.BillingReconciliationReport) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, billingReconciliationReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -43422,33 +43424,37 @@ func (ec *executionContext) _BillingReconciliationReport(ctx context.Context, se
 		case "from":
 			out.Values[i] = ec._BillingReconciliationReport_from(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "to":
 			out.Values[i] = ec._BillingReconciliationReport_to(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "months":
-			out.Values[i] = ec._BillingReconciliationReport_months(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BillingReconciliationReport_months(ctx, field, obj)
+				})
 		case "fulfilledNotInvoiced":
-			out.Values[i] = ec._BillingReconciliationReport_fulfilledNotInvoiced(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BillingReconciliationReport_fulfilledNotInvoiced(ctx, field, obj)
+				})
 		case "fulfilledNotInvoicedArr":
-			out.Values[i] = ec._BillingReconciliationReport_fulfilledNotInvoicedArr(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BillingReconciliationReport_fulfilledNotInvoicedArr(ctx, field, obj)
+				})
 		case "invoicedNotFulfilled":
-			out.Values[i] = ec._BillingReconciliationReport_invoicedNotFulfilled(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BillingReconciliationReport_invoicedNotFulfilled(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43932,7 +43938,7 @@ func (ec *executionContext) _ContractPayload(ctx context.Context, sel ast.Select
 
 var dataQualityReportImplementors = []string{"DataQualityReport"}
 
-func (ec *executionContext) _DataQualityReport(ctx context.Context, sel ast.SelectionSet, obj *model.DataQualityReport) graphql.Marshaler {
+func (ec *executionContext) _DataQualityReport(ctx context.Context, sel ast.SelectionSet, obj *reports.DataQualityReport) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, dataQualityReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -43942,30 +43948,35 @@ func (ec *executionContext) _DataQualityReport(ctx context.Context, sel ast.Sele
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DataQualityReport")
 		case "fields":
-			out.Values[i] = ec._DataQualityReport_fields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataQualityReport_fields(ctx, field, obj)
+				})
 		case "staleOnboarding":
-			out.Values[i] = ec._DataQualityReport_staleOnboarding(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataQualityReport_staleOnboarding(ctx, field, obj)
+				})
 		case "staleOnboardingCount":
-			out.Values[i] = ec._DataQualityReport_staleOnboardingCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataQualityReport_staleOnboardingCount(ctx, field, obj)
+				})
 		case "duplicateGroups":
-			out.Values[i] = ec._DataQualityReport_duplicateGroups(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataQualityReport_duplicateGroups(ctx, field, obj)
+				})
 		case "duplicateGroupCount":
-			out.Values[i] = ec._DataQualityReport_duplicateGroupCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataQualityReport_duplicateGroupCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43985,7 +43996,7 @@ func (ec *executionContext) _DataQualityReport(ctx context.Context, sel ast.Sele
 
 var discrepancyImplementors = []string{"Discrepancy"}
 
-func (ec *executionContext) _Discrepancy(ctx context.Context, sel ast.SelectionSet, obj *model.Discrepancy) graphql.Marshaler {
+func (ec *executionContext) _Discrepancy(ctx context.Context, sel ast.SelectionSet, obj *reports.Discrepancy) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -43997,43 +44008,47 @@ func (ec *executionContext) _Discrepancy(ctx context.Context, sel ast.SelectionS
 		case "kind":
 			out.Values[i] = ec._Discrepancy_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "account":
-			out.Values[i] = ec._Discrepancy_account(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_account(ctx, field, obj)
+				})
 		case "entitlement":
 			out.Values[i] = ec._Discrepancy_entitlement(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "contract":
-			out.Values[i] = ec._Discrepancy_contract(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_contract(ctx, field, obj)
+				})
 		case "order":
 			out.Values[i] = ec._Discrepancy_order(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "orderLine":
 			out.Values[i] = ec._Discrepancy_orderLine(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "product":
-			out.Values[i] = ec._Discrepancy_product(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_product(ctx, field, obj)
+				})
 		case "detail":
-			out.Values[i] = ec._Discrepancy_detail(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_detail(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44053,7 +44068,7 @@ func (ec *executionContext) _Discrepancy(ctx context.Context, sel ast.SelectionS
 
 var discrepancyConnectionImplementors = []string{"DiscrepancyConnection"}
 
-func (ec *executionContext) _DiscrepancyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DiscrepancyConnection) graphql.Marshaler {
+func (ec *executionContext) _DiscrepancyConnection(ctx context.Context, sel ast.SelectionSet, obj *reports.DiscrepancyConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -44065,23 +44080,25 @@ func (ec *executionContext) _DiscrepancyConnection(ctx context.Context, sel ast.
 		case "edges":
 			out.Values[i] = ec._DiscrepancyConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._DiscrepancyConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._DiscrepancyConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DiscrepancyConnection_totalCount(ctx, field, obj)
+				})
 		case "countsByKind":
-			out.Values[i] = ec._DiscrepancyConnection_countsByKind(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DiscrepancyConnection_countsByKind(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44101,7 +44118,7 @@ func (ec *executionContext) _DiscrepancyConnection(ctx context.Context, sel ast.
 
 var discrepancyCountImplementors = []string{"DiscrepancyCount"}
 
-func (ec *executionContext) _DiscrepancyCount(ctx context.Context, sel ast.SelectionSet, obj *model.DiscrepancyCount) graphql.Marshaler {
+func (ec *executionContext) _DiscrepancyCount(ctx context.Context, sel ast.SelectionSet, obj *reports.DiscrepancyCount) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -44139,7 +44156,7 @@ func (ec *executionContext) _DiscrepancyCount(ctx context.Context, sel ast.Selec
 
 var discrepancyEdgeImplementors = []string{"DiscrepancyEdge"}
 
-func (ec *executionContext) _DiscrepancyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DiscrepancyEdge) graphql.Marshaler {
+func (ec *executionContext) _DiscrepancyEdge(ctx context.Context, sel ast.SelectionSet, obj *reports.DiscrepancyEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -44177,7 +44194,7 @@ func (ec *executionContext) _DiscrepancyEdge(ctx context.Context, sel ast.Select
 
 var duplicateGroupImplementors = []string{"DuplicateGroup"}
 
-func (ec *executionContext) _DuplicateGroup(ctx context.Context, sel ast.SelectionSet, obj *model.DuplicateGroup) graphql.Marshaler {
+func (ec *executionContext) _DuplicateGroup(ctx context.Context, sel ast.SelectionSet, obj *reports.DuplicateGroup) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateGroupImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -44189,18 +44206,19 @@ func (ec *executionContext) _DuplicateGroup(ctx context.Context, sel ast.Selecti
 		case "reason":
 			out.Values[i] = ec._DuplicateGroup_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "key":
 			out.Values[i] = ec._DuplicateGroup_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "accounts":
-			out.Values[i] = ec._DuplicateGroup_accounts(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DuplicateGroup_accounts(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44641,7 +44659,7 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 
 var fieldCompletenessImplementors = []string{"FieldCompleteness"}
 
-func (ec *executionContext) _FieldCompleteness(ctx context.Context, sel ast.SelectionSet, obj *model.FieldCompleteness) graphql.Marshaler {
+func (ec *executionContext) _FieldCompleteness(ctx context.Context, sel ast.SelectionSet, obj *reports.FieldCompleteness) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, fieldCompletenessImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -44689,7 +44707,7 @@ func (ec *executionContext) _FieldCompleteness(ctx context.Context, sel ast.Sele
 
 var healthBandCountImplementors = []string{"HealthBandCount"}
 
-func (ec *executionContext) _HealthBandCount(ctx context.Context, sel ast.SelectionSet, obj *model.HealthBandCount) graphql.Marshaler {
+func (ec *executionContext) _HealthBandCount(ctx context.Context, sel ast.SelectionSet, obj *reports.HealthBandCount) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, healthBandCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -44841,7 +44859,7 @@ func (ec *executionContext) _HealthModel(ctx context.Context, sel ast.SelectionS
 
 var healthMoverImplementors = []string{"HealthMover"}
 
-func (ec *executionContext) _HealthMover(ctx context.Context, sel ast.SelectionSet, obj *model.HealthMover) graphql.Marshaler {
+func (ec *executionContext) _HealthMover(ctx context.Context, sel ast.SelectionSet, obj *reports.HealthMover) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, healthMoverImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -44894,7 +44912,7 @@ func (ec *executionContext) _HealthMover(ctx context.Context, sel ast.SelectionS
 
 var healthOverviewReportImplementors = []string{"HealthOverviewReport"}
 
-func (ec *executionContext) _HealthOverviewReport(ctx context.Context, sel ast.SelectionSet, obj *model.HealthOverviewReport) graphql.Marshaler {
+func (ec *executionContext) _HealthOverviewReport(ctx context.Context, sel ast.SelectionSet, obj *reports.HealthOverviewReport) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, healthOverviewReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -44904,30 +44922,35 @@ func (ec *executionContext) _HealthOverviewReport(ctx context.Context, sel ast.S
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("HealthOverviewReport")
 		case "byBand":
-			out.Values[i] = ec._HealthOverviewReport_byBand(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HealthOverviewReport_byBand(ctx, field, obj)
+				})
 		case "unscored":
-			out.Values[i] = ec._HealthOverviewReport_unscored(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HealthOverviewReport_unscored(ctx, field, obj)
+				})
 		case "coverage":
-			out.Values[i] = ec._HealthOverviewReport_coverage(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HealthOverviewReport_coverage(ctx, field, obj)
+				})
 		case "signals":
-			out.Values[i] = ec._HealthOverviewReport_signals(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HealthOverviewReport_signals(ctx, field, obj)
+				})
 		case "movers":
-			out.Values[i] = ec._HealthOverviewReport_movers(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HealthOverviewReport_movers(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -46308,7 +46331,7 @@ func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.Selection
 
 var orderPipelineReportImplementors = []string{"OrderPipelineReport"}
 
-func (ec *executionContext) _OrderPipelineReport(ctx context.Context, sel ast.SelectionSet, obj *model.OrderPipelineReport) graphql.Marshaler {
+func (ec *executionContext) _OrderPipelineReport(ctx context.Context, sel ast.SelectionSet, obj *reports.OrderPipelineReport) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderPipelineReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -46318,35 +46341,39 @@ func (ec *executionContext) _OrderPipelineReport(ctx context.Context, sel ast.Se
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("OrderPipelineReport")
 		case "byStatus":
-			out.Values[i] = ec._OrderPipelineReport_byStatus(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderPipelineReport_byStatus(ctx, field, obj)
+				})
 		case "fulfilledFrom":
 			out.Values[i] = ec._OrderPipelineReport_fulfilledFrom(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fulfilledTo":
 			out.Values[i] = ec._OrderPipelineReport_fulfilledTo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "leadTime":
-			out.Values[i] = ec._OrderPipelineReport_leadTime(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderPipelineReport_leadTime(ctx, field, obj)
+				})
 		case "stages":
-			out.Values[i] = ec._OrderPipelineReport_stages(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderPipelineReport_stages(ctx, field, obj)
+				})
 		case "stuckOrders":
-			out.Values[i] = ec._OrderPipelineReport_stuckOrders(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderPipelineReport_stuckOrders(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -46366,7 +46393,7 @@ func (ec *executionContext) _OrderPipelineReport(ctx context.Context, sel ast.Se
 
 var orderStageStatsImplementors = []string{"OrderStageStats"}
 
-func (ec *executionContext) _OrderStageStats(ctx context.Context, sel ast.SelectionSet, obj *model.OrderStageStats) graphql.Marshaler {
+func (ec *executionContext) _OrderStageStats(ctx context.Context, sel ast.SelectionSet, obj *reports.OrderStageStats) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderStageStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -46404,7 +46431,7 @@ func (ec *executionContext) _OrderStageStats(ctx context.Context, sel ast.Select
 
 var orderStatusCountImplementors = []string{"OrderStatusCount"}
 
-func (ec *executionContext) _OrderStatusCount(ctx context.Context, sel ast.SelectionSet, obj *model.OrderStatusCount) graphql.Marshaler {
+func (ec *executionContext) _OrderStatusCount(ctx context.Context, sel ast.SelectionSet, obj *reports.OrderStatusCount) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderStatusCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -46924,7 +46951,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 var renewalImplementors = []string{"Renewal"}
 
-func (ec *executionContext) _Renewal(ctx context.Context, sel ast.SelectionSet, obj *model.Renewal) graphql.Marshaler {
+func (ec *executionContext) _Renewal(ctx context.Context, sel ast.SelectionSet, obj *reports.Renewal) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, renewalImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -46936,53 +46963,57 @@ func (ec *executionContext) _Renewal(ctx context.Context, sel ast.SelectionSet, 
 		case "contract":
 			out.Values[i] = ec._Renewal_contract(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "account":
-			out.Values[i] = ec._Renewal_account(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Renewal_account(ctx, field, obj)
+				})
 		case "owner":
-			out.Values[i] = ec._Renewal_owner(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Renewal_owner(ctx, field, obj)
+				})
 		case "renewalOwner":
-			out.Values[i] = ec._Renewal_renewalOwner(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Renewal_renewalOwner(ctx, field, obj)
+				})
 		case "renewalDate":
 			out.Values[i] = ec._Renewal_renewalDate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "daysUntil":
 			out.Values[i] = ec._Renewal_daysUntil(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "arrMinor":
 			out.Values[i] = ec._Renewal_arrMinor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "currency":
 			out.Values[i] = ec._Renewal_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "autoRenew":
 			out.Values[i] = ec._Renewal_autoRenew(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "healthBand":
-			out.Values[i] = ec._Renewal_healthBand(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Renewal_healthBand(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47002,7 +47033,7 @@ func (ec *executionContext) _Renewal(ctx context.Context, sel ast.SelectionSet, 
 
 var renewalConnectionImplementors = []string{"RenewalConnection"}
 
-func (ec *executionContext) _RenewalConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalConnection) graphql.Marshaler {
+func (ec *executionContext) _RenewalConnection(ctx context.Context, sel ast.SelectionSet, obj *reports.RenewalConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, renewalConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47012,30 +47043,34 @@ func (ec *executionContext) _RenewalConnection(ctx context.Context, sel ast.Sele
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RenewalConnection")
 		case "edges":
-			out.Values[i] = ec._RenewalConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalConnection_edges(ctx, field, obj)
+				})
 		case "pageInfo":
-			out.Values[i] = ec._RenewalConnection_pageInfo(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalConnection_pageInfo(ctx, field, obj)
+				})
 		case "totalCount":
-			out.Values[i] = ec._RenewalConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalConnection_totalCount(ctx, field, obj)
+				})
 		case "withinDays":
 			out.Values[i] = ec._RenewalConnection_withinDays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "byMonth":
-			out.Values[i] = ec._RenewalConnection_byMonth(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalConnection_byMonth(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47055,7 +47090,7 @@ func (ec *executionContext) _RenewalConnection(ctx context.Context, sel ast.Sele
 
 var renewalEdgeImplementors = []string{"RenewalEdge"}
 
-func (ec *executionContext) _RenewalEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalEdge) graphql.Marshaler {
+func (ec *executionContext) _RenewalEdge(ctx context.Context, sel ast.SelectionSet, obj *reports.RenewalEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, renewalEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47093,7 +47128,7 @@ func (ec *executionContext) _RenewalEdge(ctx context.Context, sel ast.SelectionS
 
 var renewalHygieneConnectionImplementors = []string{"RenewalHygieneConnection"}
 
-func (ec *executionContext) _RenewalHygieneConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalHygieneConnection) graphql.Marshaler {
+func (ec *executionContext) _RenewalHygieneConnection(ctx context.Context, sel ast.SelectionSet, obj *reports.RenewalHygieneConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, renewalHygieneConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47103,30 +47138,35 @@ func (ec *executionContext) _RenewalHygieneConnection(ctx context.Context, sel a
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RenewalHygieneConnection")
 		case "edges":
-			out.Values[i] = ec._RenewalHygieneConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalHygieneConnection_edges(ctx, field, obj)
+				})
 		case "pageInfo":
-			out.Values[i] = ec._RenewalHygieneConnection_pageInfo(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalHygieneConnection_pageInfo(ctx, field, obj)
+				})
 		case "totalCount":
-			out.Values[i] = ec._RenewalHygieneConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalHygieneConnection_totalCount(ctx, field, obj)
+				})
 		case "countsByKind":
-			out.Values[i] = ec._RenewalHygieneConnection_countsByKind(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalHygieneConnection_countsByKind(ctx, field, obj)
+				})
 		case "completeness":
-			out.Values[i] = ec._RenewalHygieneConnection_completeness(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalHygieneConnection_completeness(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47146,7 +47186,7 @@ func (ec *executionContext) _RenewalHygieneConnection(ctx context.Context, sel a
 
 var renewalHygieneCountImplementors = []string{"RenewalHygieneCount"}
 
-func (ec *executionContext) _RenewalHygieneCount(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalHygieneCount) graphql.Marshaler {
+func (ec *executionContext) _RenewalHygieneCount(ctx context.Context, sel ast.SelectionSet, obj *reports.RenewalHygieneCount) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, renewalHygieneCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47184,7 +47224,7 @@ func (ec *executionContext) _RenewalHygieneCount(ctx context.Context, sel ast.Se
 
 var renewalHygieneEdgeImplementors = []string{"RenewalHygieneEdge"}
 
-func (ec *executionContext) _RenewalHygieneEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalHygieneEdge) graphql.Marshaler {
+func (ec *executionContext) _RenewalHygieneEdge(ctx context.Context, sel ast.SelectionSet, obj *reports.RenewalHygieneEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, renewalHygieneEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47222,7 +47262,7 @@ func (ec *executionContext) _RenewalHygieneEdge(ctx context.Context, sel ast.Sel
 
 var renewalHygieneExceptionImplementors = []string{"RenewalHygieneException"}
 
-func (ec *executionContext) _RenewalHygieneException(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalHygieneException) graphql.Marshaler {
+func (ec *executionContext) _RenewalHygieneException(ctx context.Context, sel ast.SelectionSet, obj *reports.RenewalHygieneException) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, renewalHygieneExceptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47234,22 +47274,23 @@ func (ec *executionContext) _RenewalHygieneException(ctx context.Context, sel as
 		case "kind":
 			out.Values[i] = ec._RenewalHygieneException_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "contract":
 			out.Values[i] = ec._RenewalHygieneException_contract(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "account":
-			out.Values[i] = ec._RenewalHygieneException_account(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalHygieneException_account(ctx, field, obj)
+				})
 		case "detail":
 			out.Values[i] = ec._RenewalHygieneException_detail(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -47270,7 +47311,7 @@ func (ec *executionContext) _RenewalHygieneException(ctx context.Context, sel as
 
 var renewalMonthImplementors = []string{"RenewalMonth"}
 
-func (ec *executionContext) _RenewalMonth(ctx context.Context, sel ast.SelectionSet, obj *model.RenewalMonth) graphql.Marshaler {
+func (ec *executionContext) _RenewalMonth(ctx context.Context, sel ast.SelectionSet, obj *reports.RenewalMonth) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, renewalMonthImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47513,7 +47554,7 @@ func (ec *executionContext) _RequestConnection(ctx context.Context, sel ast.Sele
 
 var requestCountImplementors = []string{"RequestCount"}
 
-func (ec *executionContext) _RequestCount(ctx context.Context, sel ast.SelectionSet, obj *model.RequestCount) graphql.Marshaler {
+func (ec *executionContext) _RequestCount(ctx context.Context, sel ast.SelectionSet, obj *reports.RequestCount) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, requestCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47698,7 +47739,7 @@ func (ec *executionContext) _RequestPayload(ctx context.Context, sel ast.Selecti
 
 var requestQueueReportImplementors = []string{"RequestQueueReport"}
 
-func (ec *executionContext) _RequestQueueReport(ctx context.Context, sel ast.SelectionSet, obj *model.RequestQueueReport) graphql.Marshaler {
+func (ec *executionContext) _RequestQueueReport(ctx context.Context, sel ast.SelectionSet, obj *reports.RequestQueueReport) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, requestQueueReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47708,45 +47749,51 @@ func (ec *executionContext) _RequestQueueReport(ctx context.Context, sel ast.Sel
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RequestQueueReport")
 		case "open":
-			out.Values[i] = ec._RequestQueueReport_open(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestQueueReport_open(ctx, field, obj)
+				})
 		case "resolvedFrom":
 			out.Values[i] = ec._RequestQueueReport_resolvedFrom(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "resolvedTo":
 			out.Values[i] = ec._RequestQueueReport_resolvedTo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "resolutionCompliance":
-			out.Values[i] = ec._RequestQueueReport_resolutionCompliance(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestQueueReport_resolutionCompliance(ctx, field, obj)
+				})
 		case "responseCompliance":
-			out.Values[i] = ec._RequestQueueReport_responseCompliance(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestQueueReport_responseCompliance(ctx, field, obj)
+				})
 		case "aging":
-			out.Values[i] = ec._RequestQueueReport_aging(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestQueueReport_aging(ctx, field, obj)
+				})
 		case "breached":
-			out.Values[i] = ec._RequestQueueReport_breached(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestQueueReport_breached(ctx, field, obj)
+				})
 		case "breachedCount":
-			out.Values[i] = ec._RequestQueueReport_breachedCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestQueueReport_breachedCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47819,7 +47866,7 @@ func (ec *executionContext) _ScoreComponent(ctx context.Context, sel ast.Selecti
 
 var signalFreshnessImplementors = []string{"SignalFreshness"}
 
-func (ec *executionContext) _SignalFreshness(ctx context.Context, sel ast.SelectionSet, obj *model.SignalFreshness) graphql.Marshaler {
+func (ec *executionContext) _SignalFreshness(ctx context.Context, sel ast.SelectionSet, obj *reports.SignalFreshness) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, signalFreshnessImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47862,7 +47909,7 @@ func (ec *executionContext) _SignalFreshness(ctx context.Context, sel ast.Select
 
 var slaComplianceImplementors = []string{"SlaCompliance"}
 
-func (ec *executionContext) _SlaCompliance(ctx context.Context, sel ast.SelectionSet, obj *model.SLACompliance) graphql.Marshaler {
+func (ec *executionContext) _SlaCompliance(ctx context.Context, sel ast.SelectionSet, obj *reports.SlaCompliance) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, slaComplianceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47900,7 +47947,7 @@ func (ec *executionContext) _SlaCompliance(ctx context.Context, sel ast.Selectio
 
 var staleOnboardingImplementors = []string{"StaleOnboarding"}
 
-func (ec *executionContext) _StaleOnboarding(ctx context.Context, sel ast.SelectionSet, obj *model.StaleOnboarding) graphql.Marshaler {
+func (ec *executionContext) _StaleOnboarding(ctx context.Context, sel ast.SelectionSet, obj *reports.StaleOnboarding) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, staleOnboardingImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -47943,7 +47990,7 @@ func (ec *executionContext) _StaleOnboarding(ctx context.Context, sel ast.Select
 
 var stuckOrderImplementors = []string{"StuckOrder"}
 
-func (ec *executionContext) _StuckOrder(ctx context.Context, sel ast.SelectionSet, obj *model.StuckOrder) graphql.Marshaler {
+func (ec *executionContext) _StuckOrder(ctx context.Context, sel ast.SelectionSet, obj *reports.StuckOrder) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stuckOrderImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -48694,11 +48741,11 @@ func (ec *executionContext) unmarshalNAccountWhereInput2ᚖgithubᚗcomᚋopsgra
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAgingBucket2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐAgingBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgingBucket) graphql.Marshaler {
+func (ec *executionContext) marshalNAgingBucket2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐAgingBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.AgingBucket) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAgingBucket2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐAgingBucket(ctx, sel, v[i])
+		return ec.marshalNAgingBucket2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐAgingBucket(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -48710,7 +48757,7 @@ func (ec *executionContext) marshalNAgingBucket2ᚕᚖgithubᚗcomᚋopsgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNAgingBucket2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐAgingBucket(ctx context.Context, sel ast.SelectionSet, v *model.AgingBucket) graphql.Marshaler {
+func (ec *executionContext) marshalNAgingBucket2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐAgingBucket(ctx context.Context, sel ast.SelectionSet, v *reports.AgingBucket) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AgingBucket!")
 		return graphql.Null
@@ -48750,11 +48797,11 @@ func (ec *executionContext) unmarshalNAuditEventWhereInput2ᚖgithubᚗcomᚋops
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNBillingMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingMonthᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BillingMonth) graphql.Marshaler {
+func (ec *executionContext) marshalNBillingMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐBillingMonthᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.BillingMonth) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBillingMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingMonth(ctx, sel, v[i])
+		return ec.marshalNBillingMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐBillingMonth(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -48766,7 +48813,7 @@ func (ec *executionContext) marshalNBillingMonth2ᚕᚖgithubᚗcomᚋopsgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNBillingMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingMonth(ctx context.Context, sel ast.SelectionSet, v *model.BillingMonth) graphql.Marshaler {
+func (ec *executionContext) marshalNBillingMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐBillingMonth(ctx context.Context, sel ast.SelectionSet, v *reports.BillingMonth) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BillingMonth!")
 		return graphql.Null
@@ -48774,7 +48821,7 @@ func (ec *executionContext) marshalNBillingMonth2ᚖgithubᚗcomᚋopsgraphᚋop
 	return ec._BillingMonth(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNBillingReconciliationReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐBillingReconciliationReport(ctx context.Context, sel ast.SelectionSet, v *model.BillingReconciliationReport) graphql.Marshaler {
+func (ec *executionContext) marshalNBillingReconciliationReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐBillingReconciliationReport(ctx context.Context, sel ast.SelectionSet, v *reports.BillingReconciliationReport) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BillingReconciliationReport!")
 		return graphql.Null
@@ -48945,7 +48992,7 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
-func (ec *executionContext) marshalNDataQualityReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDataQualityReport(ctx context.Context, sel ast.SelectionSet, v *model.DataQualityReport) graphql.Marshaler {
+func (ec *executionContext) marshalNDataQualityReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDataQualityReport(ctx context.Context, sel ast.SelectionSet, v *reports.DataQualityReport) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DataQualityReport!")
 		return graphql.Null
@@ -48953,7 +49000,7 @@ func (ec *executionContext) marshalNDataQualityReport2ᚖgithubᚗcomᚋopsgraph
 	return ec._DataQualityReport(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDiscrepancy2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancy(ctx context.Context, sel ast.SelectionSet, v *model.Discrepancy) graphql.Marshaler {
+func (ec *executionContext) marshalNDiscrepancy2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancy(ctx context.Context, sel ast.SelectionSet, v *reports.Discrepancy) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Discrepancy!")
 		return graphql.Null
@@ -48961,7 +49008,7 @@ func (ec *executionContext) marshalNDiscrepancy2ᚖgithubᚗcomᚋopsgraphᚋops
 	return ec._Discrepancy(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyConnection(ctx context.Context, sel ast.SelectionSet, v *model.DiscrepancyConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyConnection(ctx context.Context, sel ast.SelectionSet, v *reports.DiscrepancyConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DiscrepancyConnection!")
 		return graphql.Null
@@ -48969,11 +49016,11 @@ func (ec *executionContext) marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋopsg
 	return ec._DiscrepancyConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDiscrepancyCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DiscrepancyCount) graphql.Marshaler {
+func (ec *executionContext) marshalNDiscrepancyCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.DiscrepancyCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDiscrepancyCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyCount(ctx, sel, v[i])
+		return ec.marshalNDiscrepancyCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyCount(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -48985,7 +49032,7 @@ func (ec *executionContext) marshalNDiscrepancyCount2ᚕᚖgithubᚗcomᚋopsgra
 	return ret
 }
 
-func (ec *executionContext) marshalNDiscrepancyCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyCount(ctx context.Context, sel ast.SelectionSet, v *model.DiscrepancyCount) graphql.Marshaler {
+func (ec *executionContext) marshalNDiscrepancyCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyCount(ctx context.Context, sel ast.SelectionSet, v *reports.DiscrepancyCount) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DiscrepancyCount!")
 		return graphql.Null
@@ -48993,11 +49040,11 @@ func (ec *executionContext) marshalNDiscrepancyCount2ᚖgithubᚗcomᚋopsgraph�
 	return ec._DiscrepancyCount(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDiscrepancyEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DiscrepancyEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNDiscrepancyEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.DiscrepancyEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDiscrepancyEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyEdge(ctx, sel, v[i])
+		return ec.marshalNDiscrepancyEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -49009,7 +49056,7 @@ func (ec *executionContext) marshalNDiscrepancyEdge2ᚕᚖgithubᚗcomᚋopsgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNDiscrepancyEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyEdge(ctx context.Context, sel ast.SelectionSet, v *model.DiscrepancyEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNDiscrepancyEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyEdge(ctx context.Context, sel ast.SelectionSet, v *reports.DiscrepancyEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DiscrepancyEdge!")
 		return graphql.Null
@@ -49017,21 +49064,21 @@ func (ec *executionContext) marshalNDiscrepancyEdge2ᚖgithubᚗcomᚋopsgraph�
 	return ec._DiscrepancyEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx context.Context, v any) (model.DiscrepancyKind, error) {
-	var res model.DiscrepancyKind
+func (ec *executionContext) unmarshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyKind(ctx context.Context, v any) (reports.DiscrepancyKind, error) {
+	var res reports.DiscrepancyKind
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx context.Context, sel ast.SelectionSet, v model.DiscrepancyKind) graphql.Marshaler {
+func (ec *executionContext) marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyKind(ctx context.Context, sel ast.SelectionSet, v reports.DiscrepancyKind) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNDuplicateGroup2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DuplicateGroup) graphql.Marshaler {
+func (ec *executionContext) marshalNDuplicateGroup2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDuplicateGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.DuplicateGroup) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDuplicateGroup2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateGroup(ctx, sel, v[i])
+		return ec.marshalNDuplicateGroup2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDuplicateGroup(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -49043,7 +49090,7 @@ func (ec *executionContext) marshalNDuplicateGroup2ᚕᚖgithubᚗcomᚋopsgraph
 	return ret
 }
 
-func (ec *executionContext) marshalNDuplicateGroup2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateGroup(ctx context.Context, sel ast.SelectionSet, v *model.DuplicateGroup) graphql.Marshaler {
+func (ec *executionContext) marshalNDuplicateGroup2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDuplicateGroup(ctx context.Context, sel ast.SelectionSet, v *reports.DuplicateGroup) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DuplicateGroup!")
 		return graphql.Null
@@ -49051,13 +49098,13 @@ func (ec *executionContext) marshalNDuplicateGroup2ᚖgithubᚗcomᚋopsgraphᚋ
 	return ec._DuplicateGroup(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNDuplicateReason2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateReason(ctx context.Context, v any) (model.DuplicateReason, error) {
-	var res model.DuplicateReason
+func (ec *executionContext) unmarshalNDuplicateReason2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDuplicateReason(ctx context.Context, v any) (reports.DuplicateReason, error) {
+	var res reports.DuplicateReason
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDuplicateReason2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDuplicateReason(ctx context.Context, sel ast.SelectionSet, v model.DuplicateReason) graphql.Marshaler {
+func (ec *executionContext) marshalNDuplicateReason2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDuplicateReason(ctx context.Context, sel ast.SelectionSet, v reports.DuplicateReason) graphql.Marshaler {
 	return v
 }
 
@@ -49168,11 +49215,11 @@ func (ec *executionContext) marshalNFieldChange2ᚖgithubᚗcomᚋopsgraphᚋops
 	return ec._FieldChange(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNFieldCompleteness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐFieldCompletenessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldCompleteness) graphql.Marshaler {
+func (ec *executionContext) marshalNFieldCompleteness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐFieldCompletenessᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.FieldCompleteness) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFieldCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐFieldCompleteness(ctx, sel, v[i])
+		return ec.marshalNFieldCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐFieldCompleteness(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -49184,7 +49231,7 @@ func (ec *executionContext) marshalNFieldCompleteness2ᚕᚖgithubᚗcomᚋopsgr
 	return ret
 }
 
-func (ec *executionContext) marshalNFieldCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐFieldCompleteness(ctx context.Context, sel ast.SelectionSet, v *model.FieldCompleteness) graphql.Marshaler {
+func (ec *executionContext) marshalNFieldCompleteness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐFieldCompleteness(ctx context.Context, sel ast.SelectionSet, v *reports.FieldCompleteness) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FieldCompleteness!")
 		return graphql.Null
@@ -49206,11 +49253,11 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
-func (ec *executionContext) marshalNHealthBandCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthBandCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HealthBandCount) graphql.Marshaler {
+func (ec *executionContext) marshalNHealthBandCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐHealthBandCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.HealthBandCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNHealthBandCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthBandCount(ctx, sel, v[i])
+		return ec.marshalNHealthBandCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐHealthBandCount(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -49222,7 +49269,7 @@ func (ec *executionContext) marshalNHealthBandCount2ᚕᚖgithubᚗcomᚋopsgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNHealthBandCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthBandCount(ctx context.Context, sel ast.SelectionSet, v *model.HealthBandCount) graphql.Marshaler {
+func (ec *executionContext) marshalNHealthBandCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐHealthBandCount(ctx context.Context, sel ast.SelectionSet, v *reports.HealthBandCount) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "HealthBandCount!")
 		return graphql.Null
@@ -49262,11 +49309,11 @@ func (ec *executionContext) marshalNHealthModel2ᚖgithubᚗcomᚋopsgraphᚋops
 	return ec._HealthModel(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNHealthMover2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMoverᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HealthMover) graphql.Marshaler {
+func (ec *executionContext) marshalNHealthMover2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐHealthMoverᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.HealthMover) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNHealthMover2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMover(ctx, sel, v[i])
+		return ec.marshalNHealthMover2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐHealthMover(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -49278,7 +49325,7 @@ func (ec *executionContext) marshalNHealthMover2ᚕᚖgithubᚗcomᚋopsgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNHealthMover2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthMover(ctx context.Context, sel ast.SelectionSet, v *model.HealthMover) graphql.Marshaler {
+func (ec *executionContext) marshalNHealthMover2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐHealthMover(ctx context.Context, sel ast.SelectionSet, v *reports.HealthMover) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "HealthMover!")
 		return graphql.Null
@@ -49286,7 +49333,7 @@ func (ec *executionContext) marshalNHealthMover2ᚖgithubᚗcomᚋopsgraphᚋops
 	return ec._HealthMover(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNHealthOverviewReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐHealthOverviewReport(ctx context.Context, sel ast.SelectionSet, v *model.HealthOverviewReport) graphql.Marshaler {
+func (ec *executionContext) marshalNHealthOverviewReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐHealthOverviewReport(ctx context.Context, sel ast.SelectionSet, v *reports.HealthOverviewReport) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "HealthOverviewReport!")
 		return graphql.Null
@@ -49778,7 +49825,7 @@ func (ec *executionContext) marshalNOrderPayload2ᚖgithubᚗcomᚋopsgraphᚋop
 	return ec._OrderPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNOrderPipelineReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderPipelineReport(ctx context.Context, sel ast.SelectionSet, v *model.OrderPipelineReport) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderPipelineReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderPipelineReport(ctx context.Context, sel ast.SelectionSet, v *reports.OrderPipelineReport) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrderPipelineReport!")
 		return graphql.Null
@@ -49791,21 +49838,21 @@ func (ec *executionContext) unmarshalNOrderRejectInput2githubᚗcomᚋopsgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNOrderStage2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStage(ctx context.Context, v any) (model.OrderStage, error) {
-	var res model.OrderStage
+func (ec *executionContext) unmarshalNOrderStage2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStage(ctx context.Context, v any) (reports.OrderStage, error) {
+	var res reports.OrderStage
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNOrderStage2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStage(ctx context.Context, sel ast.SelectionSet, v model.OrderStage) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderStage2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStage(ctx context.Context, sel ast.SelectionSet, v reports.OrderStage) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNOrderStageStats2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStageStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderStageStats) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderStageStats2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStageStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.OrderStageStats) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOrderStageStats2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStageStats(ctx, sel, v[i])
+		return ec.marshalNOrderStageStats2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStageStats(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -49817,7 +49864,7 @@ func (ec *executionContext) marshalNOrderStageStats2ᚕᚖgithubᚗcomᚋopsgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNOrderStageStats2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStageStats(ctx context.Context, sel ast.SelectionSet, v *model.OrderStageStats) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderStageStats2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStageStats(ctx context.Context, sel ast.SelectionSet, v *reports.OrderStageStats) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrderStageStats!")
 		return graphql.Null
@@ -49835,11 +49882,11 @@ func (ec *executionContext) marshalNOrderStatus2githubᚗcomᚋopsgraphᚋopsgra
 	return v
 }
 
-func (ec *executionContext) marshalNOrderStatusCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderStatusCount) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderStatusCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.OrderStatusCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOrderStatusCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStatusCount(ctx, sel, v[i])
+		return ec.marshalNOrderStatusCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStatusCount(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -49851,7 +49898,7 @@ func (ec *executionContext) marshalNOrderStatusCount2ᚕᚖgithubᚗcomᚋopsgra
 	return ret
 }
 
-func (ec *executionContext) marshalNOrderStatusCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐOrderStatusCount(ctx context.Context, sel ast.SelectionSet, v *model.OrderStatusCount) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderStatusCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐOrderStatusCount(ctx context.Context, sel ast.SelectionSet, v *reports.OrderStatusCount) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrderStatusCount!")
 		return graphql.Null
@@ -49890,14 +49937,6 @@ func (ec *executionContext) unmarshalNOrderWhereInput2ᚖgithubᚗcomᚋopsgraph
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "PageInfo!")
-		return graphql.Null
-	}
-	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐProduct(ctx context.Context, sel ast.SelectionSet, v *ent.Product) graphql.Marshaler {
@@ -49958,7 +49997,7 @@ func (ec *executionContext) marshalNRegion2githubᚗcomᚋopsgraphᚋopsgraphᚋ
 	return v
 }
 
-func (ec *executionContext) marshalNRenewal2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewal(ctx context.Context, sel ast.SelectionSet, v *model.Renewal) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewal2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewal(ctx context.Context, sel ast.SelectionSet, v *reports.Renewal) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Renewal!")
 		return graphql.Null
@@ -49966,7 +50005,7 @@ func (ec *executionContext) marshalNRenewal2ᚖgithubᚗcomᚋopsgraphᚋopsgrap
 	return ec._Renewal(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRenewalConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalConnection(ctx context.Context, sel ast.SelectionSet, v *model.RenewalConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalConnection(ctx context.Context, sel ast.SelectionSet, v *reports.RenewalConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RenewalConnection!")
 		return graphql.Null
@@ -49974,11 +50013,11 @@ func (ec *executionContext) marshalNRenewalConnection2ᚖgithubᚗcomᚋopsgraph
 	return ec._RenewalConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRenewalEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RenewalEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.RenewalEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRenewalEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalEdge(ctx, sel, v[i])
+		return ec.marshalNRenewalEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -49990,7 +50029,7 @@ func (ec *executionContext) marshalNRenewalEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNRenewalEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalEdge(ctx context.Context, sel ast.SelectionSet, v *model.RenewalEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalEdge(ctx context.Context, sel ast.SelectionSet, v *reports.RenewalEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RenewalEdge!")
 		return graphql.Null
@@ -49998,7 +50037,7 @@ func (ec *executionContext) marshalNRenewalEdge2ᚖgithubᚗcomᚋopsgraphᚋops
 	return ec._RenewalEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRenewalHygieneConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneConnection(ctx context.Context, sel ast.SelectionSet, v *model.RenewalHygieneConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalHygieneConnection2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneConnection(ctx context.Context, sel ast.SelectionSet, v *reports.RenewalHygieneConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RenewalHygieneConnection!")
 		return graphql.Null
@@ -50006,11 +50045,11 @@ func (ec *executionContext) marshalNRenewalHygieneConnection2ᚖgithubᚗcomᚋo
 	return ec._RenewalHygieneConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRenewalHygieneCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RenewalHygieneCount) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalHygieneCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.RenewalHygieneCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRenewalHygieneCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneCount(ctx, sel, v[i])
+		return ec.marshalNRenewalHygieneCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneCount(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50022,7 +50061,7 @@ func (ec *executionContext) marshalNRenewalHygieneCount2ᚕᚖgithubᚗcomᚋops
 	return ret
 }
 
-func (ec *executionContext) marshalNRenewalHygieneCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneCount(ctx context.Context, sel ast.SelectionSet, v *model.RenewalHygieneCount) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalHygieneCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneCount(ctx context.Context, sel ast.SelectionSet, v *reports.RenewalHygieneCount) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RenewalHygieneCount!")
 		return graphql.Null
@@ -50030,11 +50069,11 @@ func (ec *executionContext) marshalNRenewalHygieneCount2ᚖgithubᚗcomᚋopsgra
 	return ec._RenewalHygieneCount(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRenewalHygieneEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RenewalHygieneEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalHygieneEdge2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.RenewalHygieneEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRenewalHygieneEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneEdge(ctx, sel, v[i])
+		return ec.marshalNRenewalHygieneEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50046,7 +50085,7 @@ func (ec *executionContext) marshalNRenewalHygieneEdge2ᚕᚖgithubᚗcomᚋopsg
 	return ret
 }
 
-func (ec *executionContext) marshalNRenewalHygieneEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneEdge(ctx context.Context, sel ast.SelectionSet, v *model.RenewalHygieneEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalHygieneEdge2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneEdge(ctx context.Context, sel ast.SelectionSet, v *reports.RenewalHygieneEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RenewalHygieneEdge!")
 		return graphql.Null
@@ -50054,7 +50093,7 @@ func (ec *executionContext) marshalNRenewalHygieneEdge2ᚖgithubᚗcomᚋopsgrap
 	return ec._RenewalHygieneEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRenewalHygieneException2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneException(ctx context.Context, sel ast.SelectionSet, v *model.RenewalHygieneException) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalHygieneException2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneException(ctx context.Context, sel ast.SelectionSet, v *reports.RenewalHygieneException) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RenewalHygieneException!")
 		return graphql.Null
@@ -50062,21 +50101,21 @@ func (ec *executionContext) marshalNRenewalHygieneException2ᚖgithubᚗcomᚋop
 	return ec._RenewalHygieneException(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx context.Context, v any) (model.RenewalHygieneKind, error) {
-	var res model.RenewalHygieneKind
+func (ec *executionContext) unmarshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneKind(ctx context.Context, v any) (reports.RenewalHygieneKind, error) {
+	var res reports.RenewalHygieneKind
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx context.Context, sel ast.SelectionSet, v model.RenewalHygieneKind) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneKind(ctx context.Context, sel ast.SelectionSet, v reports.RenewalHygieneKind) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNRenewalMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalMonthᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RenewalMonth) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalMonth2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalMonthᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.RenewalMonth) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRenewalMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalMonth(ctx, sel, v[i])
+		return ec.marshalNRenewalMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalMonth(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50088,7 +50127,7 @@ func (ec *executionContext) marshalNRenewalMonth2ᚕᚖgithubᚗcomᚋopsgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNRenewalMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalMonth(ctx context.Context, sel ast.SelectionSet, v *model.RenewalMonth) graphql.Marshaler {
+func (ec *executionContext) marshalNRenewalMonth2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalMonth(ctx context.Context, sel ast.SelectionSet, v *reports.RenewalMonth) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RenewalMonth!")
 		return graphql.Null
@@ -50148,11 +50187,11 @@ func (ec *executionContext) marshalNRequestConnection2ᚖgithubᚗcomᚋopsgraph
 	return ec._RequestConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRequestCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestCount) graphql.Marshaler {
+func (ec *executionContext) marshalNRequestCount2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRequestCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.RequestCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRequestCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCount(ctx, sel, v[i])
+		return ec.marshalNRequestCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRequestCount(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50164,7 +50203,7 @@ func (ec *executionContext) marshalNRequestCount2ᚕᚖgithubᚗcomᚋopsgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNRequestCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestCount(ctx context.Context, sel ast.SelectionSet, v *model.RequestCount) graphql.Marshaler {
+func (ec *executionContext) marshalNRequestCount2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRequestCount(ctx context.Context, sel ast.SelectionSet, v *reports.RequestCount) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RequestCount!")
 		return graphql.Null
@@ -50218,7 +50257,7 @@ func (ec *executionContext) marshalNRequestPriority2githubᚗcomᚋopsgraphᚋop
 	return v
 }
 
-func (ec *executionContext) marshalNRequestQueueReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRequestQueueReport(ctx context.Context, sel ast.SelectionSet, v *model.RequestQueueReport) graphql.Marshaler {
+func (ec *executionContext) marshalNRequestQueueReport2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRequestQueueReport(ctx context.Context, sel ast.SelectionSet, v *reports.RequestQueueReport) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RequestQueueReport!")
 		return graphql.Null
@@ -50275,11 +50314,11 @@ func (ec *executionContext) marshalNScoreComponent2githubᚗcomᚋopsgraphᚋops
 	return ec._ScoreComponent(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSignalFreshness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSignalFreshnessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SignalFreshness) graphql.Marshaler {
+func (ec *executionContext) marshalNSignalFreshness2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐSignalFreshnessᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.SignalFreshness) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSignalFreshness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSignalFreshness(ctx, sel, v[i])
+		return ec.marshalNSignalFreshness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐSignalFreshness(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50291,7 +50330,7 @@ func (ec *executionContext) marshalNSignalFreshness2ᚕᚖgithubᚗcomᚋopsgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNSignalFreshness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSignalFreshness(ctx context.Context, sel ast.SelectionSet, v *model.SignalFreshness) graphql.Marshaler {
+func (ec *executionContext) marshalNSignalFreshness2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐSignalFreshness(ctx context.Context, sel ast.SelectionSet, v *reports.SignalFreshness) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SignalFreshness!")
 		return graphql.Null
@@ -50299,11 +50338,11 @@ func (ec *executionContext) marshalNSignalFreshness2ᚖgithubᚗcomᚋopsgraph�
 	return ec._SignalFreshness(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNSlaCompliance2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLAComplianceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLACompliance) graphql.Marshaler {
+func (ec *executionContext) marshalNSlaCompliance2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐSlaComplianceᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.SlaCompliance) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSlaCompliance2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLACompliance(ctx, sel, v[i])
+		return ec.marshalNSlaCompliance2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐSlaCompliance(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50315,7 +50354,7 @@ func (ec *executionContext) marshalNSlaCompliance2ᚕᚖgithubᚗcomᚋopsgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNSlaCompliance2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐSLACompliance(ctx context.Context, sel ast.SelectionSet, v *model.SLACompliance) graphql.Marshaler {
+func (ec *executionContext) marshalNSlaCompliance2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐSlaCompliance(ctx context.Context, sel ast.SelectionSet, v *reports.SlaCompliance) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SlaCompliance!")
 		return graphql.Null
@@ -50323,11 +50362,11 @@ func (ec *executionContext) marshalNSlaCompliance2ᚖgithubᚗcomᚋopsgraphᚋo
 	return ec._SlaCompliance(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNStaleOnboarding2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStaleOnboardingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StaleOnboarding) graphql.Marshaler {
+func (ec *executionContext) marshalNStaleOnboarding2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐStaleOnboardingᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.StaleOnboarding) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStaleOnboarding2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStaleOnboarding(ctx, sel, v[i])
+		return ec.marshalNStaleOnboarding2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐStaleOnboarding(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50339,7 +50378,7 @@ func (ec *executionContext) marshalNStaleOnboarding2ᚕᚖgithubᚗcomᚋopsgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNStaleOnboarding2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStaleOnboarding(ctx context.Context, sel ast.SelectionSet, v *model.StaleOnboarding) graphql.Marshaler {
+func (ec *executionContext) marshalNStaleOnboarding2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐStaleOnboarding(ctx context.Context, sel ast.SelectionSet, v *reports.StaleOnboarding) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "StaleOnboarding!")
 		return graphql.Null
@@ -50390,11 +50429,11 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) marshalNStuckOrder2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStuckOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StuckOrder) graphql.Marshaler {
+func (ec *executionContext) marshalNStuckOrder2ᚕᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐStuckOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []*reports.StuckOrder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStuckOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStuckOrder(ctx, sel, v[i])
+		return ec.marshalNStuckOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐStuckOrder(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -50406,7 +50445,7 @@ func (ec *executionContext) marshalNStuckOrder2ᚕᚖgithubᚗcomᚋopsgraphᚋo
 	return ret
 }
 
-func (ec *executionContext) marshalNStuckOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐStuckOrder(ctx context.Context, sel ast.SelectionSet, v *model.StuckOrder) graphql.Marshaler {
+func (ec *executionContext) marshalNStuckOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐStuckOrder(ctx context.Context, sel ast.SelectionSet, v *reports.StuckOrder) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "StuckOrder!")
 		return graphql.Null
@@ -51174,16 +51213,16 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 	return v
 }
 
-func (ec *executionContext) unmarshalODiscrepancyKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKindᚄ(ctx context.Context, v any) ([]model.DiscrepancyKind, error) {
+func (ec *executionContext) unmarshalODiscrepancyKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyKindᚄ(ctx context.Context, v any) ([]reports.DiscrepancyKind, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.DiscrepancyKind, len(vSlice))
+	res := make([]reports.DiscrepancyKind, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyKind(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -51191,14 +51230,14 @@ func (ec *executionContext) unmarshalODiscrepancyKind2ᚕgithubᚗcomᚋopsgraph
 	return res, nil
 }
 
-func (ec *executionContext) marshalODiscrepancyKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DiscrepancyKind) graphql.Marshaler {
+func (ec *executionContext) marshalODiscrepancyKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyKindᚄ(ctx context.Context, sel ast.SelectionSet, v []reports.DiscrepancyKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐDiscrepancyKind(ctx, sel, v[i])
+		return ec.marshalNDiscrepancyKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐDiscrepancyKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -52559,16 +52598,16 @@ func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋopsgraphᚋopsgraph
 	return v
 }
 
-func (ec *executionContext) unmarshalORenewalHygieneKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKindᚄ(ctx context.Context, v any) ([]model.RenewalHygieneKind, error) {
+func (ec *executionContext) unmarshalORenewalHygieneKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneKindᚄ(ctx context.Context, v any) ([]reports.RenewalHygieneKind, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.RenewalHygieneKind, len(vSlice))
+	res := make([]reports.RenewalHygieneKind, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneKind(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -52576,14 +52615,14 @@ func (ec *executionContext) unmarshalORenewalHygieneKind2ᚕgithubᚗcomᚋopsgr
 	return res, nil
 }
 
-func (ec *executionContext) marshalORenewalHygieneKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RenewalHygieneKind) graphql.Marshaler {
+func (ec *executionContext) marshalORenewalHygieneKind2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneKindᚄ(ctx context.Context, sel ast.SelectionSet, v []reports.RenewalHygieneKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋgraphᚋmodelᚐRenewalHygieneKind(ctx, sel, v[i])
+		return ec.marshalNRenewalHygieneKind2githubᚗcomᚋopsgraphᚋopsgraphᚋinternalᚋreportsᚐRenewalHygieneKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

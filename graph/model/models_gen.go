@@ -9,14 +9,11 @@ import (
 	"strconv"
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/orderline"
 	"github.com/opsgraph/opsgraph/ent/request"
-	"github.com/opsgraph/opsgraph/ent/schema/schematype"
-	"github.com/opsgraph/opsgraph/internal/reports"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 )
 
@@ -26,46 +23,6 @@ type AccountPayload struct {
 	Account *ent.Account `json:"account,omitempty"`
 	// Business rule failures; empty on success.
 	UserErrors []*usererr.Error `json:"userErrors"`
-}
-
-// Open requests of one age range.
-type AgingBucket struct {
-	// The range, e.g. 0-2, 3-5, 6-10, 11+ (business days).
-	Bucket string `json:"bucket"`
-	// Fewest whole business days in the range.
-	MinDays int `json:"minDays"`
-	// Most whole business days in the range; null for the last.
-	MaxDays *int `json:"maxDays,omitempty"`
-	// How many open requests.
-	Count int `json:"count"`
-}
-
-// One month of the billing reconciliation.
-type BillingMonth struct {
-	// The month, YYYY-MM (UTC).
-	Month string `json:"month"`
-	// FULFILLED in the month and not invoiced.
-	FulfilledNotInvoiced int `json:"fulfilledNotInvoiced"`
-	// ARR of the distinct contracts of those orders, per currency (financial).
-	FulfilledNotInvoicedArr []*reports.MoneyAmount `json:"fulfilledNotInvoicedArr,omitempty"`
-	// Created in the month, invoiced, and not FULFILLED.
-	InvoicedNotFulfilled int `json:"invoicedNotFulfilled"`
-}
-
-// The billing reconciliation report.
-type BillingReconciliationReport struct {
-	// Start, inclusive.
-	From time.Time `json:"from"`
-	// End, exclusive.
-	To time.Time `json:"to"`
-	// One row per calendar month (UTC) in the window, oldest first, empty months included.
-	Months []*BillingMonth `json:"months"`
-	// FULFILLED orders in the window not invoiced (billing NOT_BILLED).
-	FulfilledNotInvoiced int `json:"fulfilledNotInvoiced"`
-	// ARR of the distinct contracts of those orders, per currency (financial).
-	FulfilledNotInvoicedArr []*reports.MoneyAmount `json:"fulfilledNotInvoicedArr,omitempty"`
-	// Invoiced orders in the window that are not FULFILLED.
-	InvoicedNotFulfilled int `json:"invoicedNotFulfilled"`
 }
 
 // Result of contractItemCreate and contractItemUpdate.
@@ -82,78 +39,6 @@ type ContractPayload struct {
 	Contract *ent.Contract `json:"contract,omitempty"`
 	// Business rule failures; empty on success.
 	UserErrors []*usererr.Error `json:"userErrors"`
-}
-
-// The data quality scorecard.
-type DataQualityReport struct {
-	// Completeness of each tracked field.
-	Fields []*FieldCompleteness `json:"fields"`
-	// ONBOARDING accounts whose lifecycle stage has not changed for onboardingStaleDays, longest first (at most 100).
-	StaleOnboarding []*StaleOnboarding `json:"staleOnboarding"`
-	// ONBOARDING accounts stale for onboardingStaleDays, all of them.
-	StaleOnboardingCount int `json:"staleOnboardingCount"`
-	// Groups of accounts sharing a normalised domain or name, largest first (at most 100 groups).
-	DuplicateGroups []*DuplicateGroup `json:"duplicateGroups"`
-	// Groups of duplicate candidates, all of them.
-	DuplicateGroupCount int `json:"duplicateGroupCount"`
-}
-
-// One discrepancy.
-type Discrepancy struct {
-	// Its kind.
-	Kind DiscrepancyKind `json:"kind"`
-	// The account concerned.
-	Account *ent.Account `json:"account"`
-	// The entitlement involved, if any.
-	Entitlement *ent.Entitlement `json:"entitlement,omitempty"`
-	// The contract involved, if any.
-	Contract *ent.Contract `json:"contract,omitempty"`
-	// The order involved, if any.
-	Order *ent.Order `json:"order,omitempty"`
-	// The order line involved, if any.
-	OrderLine *ent.OrderLine `json:"orderLine,omitempty"`
-	// The product involved, if any.
-	Product *ent.Product `json:"product,omitempty"`
-	// What is wrong, for a person.
-	Detail string `json:"detail"`
-}
-
-// A page of discrepancies.
-type DiscrepancyConnection struct {
-	// The records of the page.
-	Edges []*DiscrepancyEdge `json:"edges"`
-	// Paging information.
-	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
-	// Records of the kinds asked for, all pages.
-	TotalCount int `json:"totalCount"`
-	// Records per kind (of the kinds asked for), every kind listed.
-	CountsByKind []*DiscrepancyCount `json:"countsByKind"`
-}
-
-// Discrepancies of one kind.
-type DiscrepancyCount struct {
-	// The kind.
-	Kind DiscrepancyKind `json:"kind"`
-	// How many.
-	Count int `json:"count"`
-}
-
-// An edge of a DiscrepancyConnection.
-type DiscrepancyEdge struct {
-	// The record.
-	Node *Discrepancy `json:"node"`
-	// Cursor of the record.
-	Cursor entgql.Cursor[int] `json:"cursor"`
-}
-
-// Accounts that may be the same customer.
-type DuplicateGroup struct {
-	// Why they are grouped.
-	Reason DuplicateReason `json:"reason"`
-	// The normalised value they share.
-	Key string `json:"key"`
-	// The accounts, by id.
-	Accounts []*ent.Account `json:"accounts"`
 }
 
 // Input of entitlementOverride.
@@ -202,26 +87,6 @@ type EntitlementUsagePayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
-// How complete one tracked field is.
-type FieldCompleteness struct {
-	// Entity type, e.g. Account.
-	Entity string `json:"entity"`
-	// Field, e.g. domain.
-	Field string `json:"field"`
-	// Which rows count, e.g. all accounts, ACTIVE contracts.
-	Scope string `json:"scope"`
-	// Rows with the field set, of the rows in scope.
-	Completeness *reports.Completeness `json:"completeness"`
-}
-
-// Accounts in one band.
-type HealthBandCount struct {
-	// The band.
-	Band healthscore.Band `json:"band"`
-	// How many non-churned accounts are in it.
-	Accounts int `json:"accounts"`
-}
-
 // One measure of the health model.
 type HealthMeasure struct {
 	// Signal kind the measure reads.
@@ -234,34 +99,6 @@ type HealthMeasure struct {
 	Normalisation string `json:"normalisation"`
 	// How old a signal may be and still count, in seconds.
 	FreshnessSeconds int `json:"freshnessSeconds"`
-}
-
-// An account whose score dropped.
-type HealthMover struct {
-	// The account.
-	Account *ent.Account `json:"account"`
-	// The score before.
-	PreviousScore float64 `json:"previousScore"`
-	// The latest score.
-	Score float64 `json:"score"`
-	// score − previousScore (negative: a drop).
-	Change float64 `json:"change"`
-	// When the latest score was computed.
-	ComputedAt time.Time `json:"computedAt"`
-}
-
-// The health overview report.
-type HealthOverviewReport struct {
-	// Non-churned accounts per band of their latest score, every band listed.
-	ByBand []*HealthBandCount `json:"byBand"`
-	// Non-churned accounts never scored.
-	Unscored int `json:"unscored"`
-	// Non-churned accounts whose latest score was computed within the freshness window (the model's shortest, 24 h by default).
-	Coverage *reports.Completeness `json:"coverage"`
-	// Per signal kind: non-churned accounts whose latest signal of the kind is stale, and those with none.
-	Signals []*SignalFreshness `json:"signals"`
-	// The largest drops between an account's last two scores, largest first.
-	Movers []*HealthMover `json:"movers"`
 }
 
 // Input of healthScoreRecompute.
@@ -372,22 +209,6 @@ type OrderPayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
-// The order pipeline report.
-type OrderPipelineReport struct {
-	// Orders per status now: every status, zero included, in lifecycle order.
-	ByStatus []*OrderStatusCount `json:"byStatus"`
-	// Start of the fulfilment window, inclusive.
-	FulfilledFrom time.Time `json:"fulfilledFrom"`
-	// End of the fulfilment window, exclusive.
-	FulfilledTo time.Time `json:"fulfilledTo"`
-	// Lead time submitted → fulfilled of the orders fulfilled in the window.
-	LeadTime *reports.DurationStats `json:"leadTime"`
-	// Per stage, over the orders fulfilled in the window.
-	Stages []*OrderStageStats `json:"stages"`
-	// Orders in SUBMITTED, VALIDATED or PROVISIONING whose last transition is older than olderThanHours, oldest first.
-	StuckOrders []*StuckOrder `json:"stuckOrders"`
-}
-
 // Input of orderReject.
 type OrderRejectInput struct {
 	// The order to reject.
@@ -396,22 +217,6 @@ type OrderRejectInput struct {
 	Reason string `json:"reason"`
 	// Why, for a person.
 	Note string `json:"note"`
-}
-
-// Durations of one stage.
-type OrderStageStats struct {
-	// The stage.
-	Stage OrderStage `json:"stage"`
-	// Durations of the stage.
-	Duration *reports.DurationStats `json:"duration"`
-}
-
-// Orders in one status.
-type OrderStatusCount struct {
-	// The status.
-	Status schematype.OrderStatus `json:"status"`
-	// How many orders are in it.
-	Count int `json:"count"`
 }
 
 // Input of orderSubmit: exactly one of orderID and order.
@@ -460,104 +265,6 @@ type ProductPayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
-// One contract up for renewal.
-type Renewal struct {
-	// The contract.
-	Contract *ent.Contract `json:"contract"`
-	// Its account.
-	Account *ent.Account `json:"account"`
-	// The account's owner (CSM).
-	Owner *ent.User `json:"owner,omitempty"`
-	// The contract's renewal owner.
-	RenewalOwner *ent.User `json:"renewalOwner,omitempty"`
-	// The renewal date.
-	RenewalDate time.Time `json:"renewalDate"`
-	// Whole days from now to the renewal date (0: today).
-	DaysUntil int `json:"daysUntil"`
-	// The contract's ARR in minor units (financial).
-	ArrMinor *int64 `json:"arrMinor,omitempty"`
-	// The contract's currency.
-	Currency string `json:"currency"`
-	// Whether the contract renews automatically.
-	AutoRenew bool `json:"autoRenew"`
-	// The account's current health band; null when never scored.
-	HealthBand *healthscore.Band `json:"healthBand,omitempty"`
-}
-
-// Contracts up for renewal, soonest first (then by contract).
-type RenewalConnection struct {
-	// The renewals of the page.
-	Edges []*RenewalEdge `json:"edges"`
-	// Paging information.
-	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
-	// Renewals in the horizon, all pages.
-	TotalCount int `json:"totalCount"`
-	// Horizon in days.
-	WithinDays int `json:"withinDays"`
-	// Contracts and ARR up for renewal per calendar month (UTC) of the renewal date, soonest first.
-	ByMonth []*RenewalMonth `json:"byMonth"`
-}
-
-// An edge of a RenewalConnection.
-type RenewalEdge struct {
-	// The renewal.
-	Node *Renewal `json:"node"`
-	// Its cursor.
-	Cursor entgql.Cursor[int] `json:"cursor"`
-}
-
-// Renewal hygiene exceptions, by kind then contract.
-type RenewalHygieneConnection struct {
-	// The exceptions of the page.
-	Edges []*RenewalHygieneEdge `json:"edges"`
-	// Paging information.
-	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
-	// Exceptions of the kinds asked for, all pages.
-	TotalCount int `json:"totalCount"`
-	// Exceptions per kind, every kind listed.
-	CountsByKind []*RenewalHygieneCount `json:"countsByKind"`
-	// ACTIVE contracts renewing within withinDays (renewal date set) or without a renewal date whose end date falls within it: the share with a renewal date, a renewal owner and an account owner.
-	Completeness *reports.Completeness `json:"completeness"`
-}
-
-// Exceptions of one kind.
-type RenewalHygieneCount struct {
-	// The kind.
-	Kind RenewalHygieneKind `json:"kind"`
-	// How many.
-	Count int `json:"count"`
-}
-
-// An edge of a RenewalHygieneConnection.
-type RenewalHygieneEdge struct {
-	// The exception.
-	Node *RenewalHygieneException `json:"node"`
-	// Its cursor.
-	Cursor entgql.Cursor[int] `json:"cursor"`
-}
-
-// One renewal data problem of a contract.
-type RenewalHygieneException struct {
-	// The kind.
-	Kind RenewalHygieneKind `json:"kind"`
-	// The contract.
-	Contract *ent.Contract `json:"contract"`
-	// Its account.
-	Account *ent.Account `json:"account"`
-	// What is wrong, for a person.
-	Detail string `json:"detail"`
-}
-
-// Renewals of one month.
-type RenewalMonth struct {
-	// The month, YYYY-MM (UTC).
-	Month string `json:"month"`
-	// Contracts renewing in it.
-	Contracts int `json:"contracts"`
-	// Their ARR per currency (financial).
-	Arr []*reports.MoneyAmount `json:"arr,omitempty"`
-}
-
 // Input of requestReopen and requestClose.
 type RequestActionInput struct {
 	// The request.
@@ -574,16 +281,6 @@ type RequestAssignInput struct {
 	AssigneeID int `json:"assigneeID"`
 	// Note kept in the request's history.
 	Note *string `json:"note,omitempty"`
-}
-
-// Requests with one priority and status.
-type RequestCount struct {
-	// The priority.
-	Priority request.Priority `json:"priority"`
-	// The status.
-	Status request.Status `json:"status"`
-	// How many.
-	Count int `json:"count"`
 }
 
 // Input of requestCreate.
@@ -610,26 +307,6 @@ type RequestPayload struct {
 	Request *ent.Request `json:"request,omitempty"`
 	// Business rule failures; empty on success.
 	UserErrors []*usererr.Error `json:"userErrors"`
-}
-
-// The request queue report.
-type RequestQueueReport struct {
-	// Open requests (NEW, TRIAGED, IN_PROGRESS, WAITING_ON_REQUESTER) per priority and status, every pair listed.
-	Open []*RequestCount `json:"open"`
-	// Start of the resolution window, inclusive.
-	ResolvedFrom time.Time `json:"resolvedFrom"`
-	// End of the resolution window, exclusive.
-	ResolvedTo time.Time `json:"resolvedTo"`
-	// Per priority, requests resolved in the window: how many met the resolution target.
-	ResolutionCompliance []*SLACompliance `json:"resolutionCompliance"`
-	// Per priority, requests resolved in the window: how many got their first response within the target.
-	ResponseCompliance []*SLACompliance `json:"responseCompliance"`
-	// Open requests by age in business days of the SLA calendar: 0–2, 3–5, 6–10, more than 10.
-	Aging []*AgingBucket `json:"aging"`
-	// Open requests whose response or resolution clock is past its target, most overdue first.
-	Breached []*ent.Request `json:"breached"`
-	// Open requests past a target, all of them.
-	BreachedCount int `json:"breachedCount"`
 }
 
 // Input of requestResolve.
@@ -670,180 +347,12 @@ type RequestTriageInput struct {
 	Note *string `json:"note,omitempty"`
 }
 
-// Freshness of one signal kind across the non-churned accounts.
-type SignalFreshness struct {
-	// The kind.
-	Kind healthsignal.Kind `json:"kind"`
-	// Accounts whose latest signal of the kind is older than the kind's freshness window.
-	Stale int `json:"stale"`
-	// Accounts with no signal of the kind.
-	Missing int `json:"missing"`
-}
-
-// SLA compliance of one priority.
-type SLACompliance struct {
-	// The priority.
-	Priority request.Priority `json:"priority"`
-	// Requests considered (complete: those within the target).
-	Compliance *reports.Completeness `json:"compliance"`
-}
-
-// An account stuck in onboarding.
-type StaleOnboarding struct {
-	// The account.
-	Account *ent.Account `json:"account"`
-	// When its lifecycle stage last changed.
-	Since time.Time `json:"since"`
-	// Whole days since then.
-	Days int `json:"days"`
-}
-
-// An order that has not moved for a while.
-type StuckOrder struct {
-	// The order.
-	Order *ent.Order `json:"order"`
-	// Its status.
-	Status schematype.OrderStatus `json:"status"`
-	// When it last changed state.
-	LastTransitionAt time.Time `json:"lastTransitionAt"`
-	// Seconds since then.
-	StuckSeconds float64 `json:"stuckSeconds"`
-}
-
 // Result of userCreate and userUpdate.
 type UserPayload struct {
 	// The created or updated user; null when userErrors is not empty.
 	User *ent.User `json:"user,omitempty"`
 	// Business rule failures; empty on success.
 	UserErrors []*usererr.Error `json:"userErrors"`
-}
-
-// What kind of discrepancy a record is.
-type DiscrepancyKind string
-
-const (
-	// An ACTIVE entitlement whose usage is above its effective limit.
-	DiscrepancyKindOverLimit DiscrepancyKind = "OVER_LIMIT"
-	// An ACTIVE entitlement whose contract is missing, not ACTIVE, or ended.
-	DiscrepancyKindNoActiveContract DiscrepancyKind = "NO_ACTIVE_CONTRACT"
-	// A line (ADD, CHANGE or RENEW) of a FULFILLED order with no entitlement linked to it.
-	DiscrepancyKindFulfilledWithoutEntitlement DiscrepancyKind = "FULFILLED_WITHOUT_ENTITLEMENT"
-	// The active limits of the account's entitlements to a product under a contract sum above the contracted quantity.
-	DiscrepancyKindExceedsContract DiscrepancyKind = "EXCEEDS_CONTRACT"
-	// An entitlement still stored ACTIVE whose active window has ended.
-	DiscrepancyKindExpiredButActive DiscrepancyKind = "EXPIRED_BUT_ACTIVE"
-	// An order FULFILLED more than notInvoicedAfterDays ago whose billing status is NOT_BILLED.
-	DiscrepancyKindFulfilledNotInvoiced DiscrepancyKind = "FULFILLED_NOT_INVOICED"
-)
-
-var AllDiscrepancyKind = []DiscrepancyKind{
-	DiscrepancyKindOverLimit,
-	DiscrepancyKindNoActiveContract,
-	DiscrepancyKindFulfilledWithoutEntitlement,
-	DiscrepancyKindExceedsContract,
-	DiscrepancyKindExpiredButActive,
-	DiscrepancyKindFulfilledNotInvoiced,
-}
-
-func (e DiscrepancyKind) IsValid() bool {
-	switch e {
-	case DiscrepancyKindOverLimit, DiscrepancyKindNoActiveContract, DiscrepancyKindFulfilledWithoutEntitlement, DiscrepancyKindExceedsContract, DiscrepancyKindExpiredButActive, DiscrepancyKindFulfilledNotInvoiced:
-		return true
-	}
-	return false
-}
-
-func (e DiscrepancyKind) String() string {
-	return string(e)
-}
-
-func (e *DiscrepancyKind) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = DiscrepancyKind(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid DiscrepancyKind", str)
-	}
-	return nil
-}
-
-func (e DiscrepancyKind) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *DiscrepancyKind) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e DiscrepancyKind) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// Why accounts are grouped as duplicate candidates.
-type DuplicateReason string
-
-const (
-	// Same domain, lower-cased and without a leading www.
-	DuplicateReasonDomain DuplicateReason = "DOMAIN"
-	// Same name, lower-cased, punctuation and legal suffixes (Inc, Ltd, GmbH, …) removed.
-	DuplicateReasonName DuplicateReason = "NAME"
-)
-
-var AllDuplicateReason = []DuplicateReason{
-	DuplicateReasonDomain,
-	DuplicateReasonName,
-}
-
-func (e DuplicateReason) IsValid() bool {
-	switch e {
-	case DuplicateReasonDomain, DuplicateReasonName:
-		return true
-	}
-	return false
-}
-
-func (e DuplicateReason) String() string {
-	return string(e)
-}
-
-func (e *DuplicateReason) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = DuplicateReason(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid DuplicateReason", str)
-	}
-	return nil
-}
-
-func (e DuplicateReason) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *DuplicateReason) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e DuplicateReason) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
 }
 
 // How a score moved against the account's score before it.
@@ -975,131 +484,6 @@ func (e *OrderAction) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderAction) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// A stage of the order lifecycle.
-type OrderStage string
-
-const (
-	// submittedAt → validatedAt.
-	OrderStageSubmittedToValidated OrderStage = "SUBMITTED_TO_VALIDATED"
-	// validatedAt → provisioningAt.
-	OrderStageValidatedToProvisioning OrderStage = "VALIDATED_TO_PROVISIONING"
-	// provisioningAt → fulfilledAt.
-	OrderStageProvisioningToFulfilled OrderStage = "PROVISIONING_TO_FULFILLED"
-)
-
-var AllOrderStage = []OrderStage{
-	OrderStageSubmittedToValidated,
-	OrderStageValidatedToProvisioning,
-	OrderStageProvisioningToFulfilled,
-}
-
-func (e OrderStage) IsValid() bool {
-	switch e {
-	case OrderStageSubmittedToValidated, OrderStageValidatedToProvisioning, OrderStageProvisioningToFulfilled:
-		return true
-	}
-	return false
-}
-
-func (e OrderStage) String() string {
-	return string(e)
-}
-
-func (e *OrderStage) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = OrderStage(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid OrderStage", str)
-	}
-	return nil
-}
-
-func (e OrderStage) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *OrderStage) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e OrderStage) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// A renewal data problem.
-type RenewalHygieneKind string
-
-const (
-	// An ACTIVE contract with no renewal date.
-	RenewalHygieneKindMissingRenewalDate RenewalHygieneKind = "MISSING_RENEWAL_DATE"
-	// An ACTIVE contract with no renewal owner.
-	RenewalHygieneKindMissingRenewalOwner RenewalHygieneKind = "MISSING_RENEWAL_OWNER"
-	// A contract still ACTIVE after its end date.
-	RenewalHygieneKindEndedStillActive RenewalHygieneKind = "ENDED_STILL_ACTIVE"
-	// An ACTIVE contract whose renewal date lies after its end date.
-	RenewalHygieneKindRenewalAfterEnd RenewalHygieneKind = "RENEWAL_AFTER_END"
-)
-
-var AllRenewalHygieneKind = []RenewalHygieneKind{
-	RenewalHygieneKindMissingRenewalDate,
-	RenewalHygieneKindMissingRenewalOwner,
-	RenewalHygieneKindEndedStillActive,
-	RenewalHygieneKindRenewalAfterEnd,
-}
-
-func (e RenewalHygieneKind) IsValid() bool {
-	switch e {
-	case RenewalHygieneKindMissingRenewalDate, RenewalHygieneKindMissingRenewalOwner, RenewalHygieneKindEndedStillActive, RenewalHygieneKindRenewalAfterEnd:
-		return true
-	}
-	return false
-}
-
-func (e RenewalHygieneKind) String() string {
-	return string(e)
-}
-
-func (e *RenewalHygieneKind) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = RenewalHygieneKind(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid RenewalHygieneKind", str)
-	}
-	return nil
-}
-
-func (e RenewalHygieneKind) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *RenewalHygieneKind) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e RenewalHygieneKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

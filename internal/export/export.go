@@ -142,6 +142,30 @@ func rowType(schema *ast.Schema, t Table) (string, *ast.FieldDefinition, error) 
 	return typ, root, nil
 }
 
+// leaves expands columns whose value is an object (e.g. a list of money
+// amounts) into the object's scalar fields, for the selection; the cell
+// still formats the whole value.
+func leaves(schema *ast.Schema, typ string, cols []string) []string {
+	var out []string
+	for _, c := range cols {
+		t := typ
+		for _, step := range strings.Split(c, ".") {
+			t = schema.Types[t].Fields.ForName(step).Type.Name()
+		}
+		def := schema.Types[t]
+		if def.Kind != ast.Object {
+			out = append(out, c)
+			continue
+		}
+		for _, f := range def.Fields {
+			if k := schema.Types[f.Type.Name()].Kind; k == ast.Scalar || k == ast.Enum {
+				out = append(out, c+"."+f.Name)
+			}
+		}
+	}
+	return out
+}
+
 // selection writes the GraphQL selection of dotted paths.
 func selection(paths []string) string {
 	type node struct {
@@ -243,7 +267,7 @@ func run(w http.ResponseWriter, r *http.Request, schema *ast.Schema, gql http.Ha
 	if t.connection() {
 		decl = strings.TrimPrefix(decl+", $after: Cursor", ", ")
 		pass = strings.TrimPrefix(pass+fmt.Sprintf(", first: %d, after: $after", pageSize), ", ")
-		inner = "pageInfo { hasNextPage endCursor } edges { node { " + selection(cols) + " } }"
+		inner = "pageInfo { hasNextPage endCursor } edges { node { " + selection(leaves(schema, typ, cols)) + " } }"
 	} else {
 		// Arguments of the rows field (e.g. stuckOrders' olderThanHours).
 		rowsDef := schema.Types[root.Type.Name()].Fields.ForName(t.Rows[0])
@@ -264,7 +288,7 @@ func run(w http.ResponseWriter, r *http.Request, schema *ast.Schema, gql http.Ha
 		if p2 != "" {
 			sel += "(" + p2 + ")"
 		}
-		inner = nest(append([]string{sel}, t.Rows[1:]...), selection(cols))
+		inner = nest(append([]string{sel}, t.Rows[1:]...), selection(leaves(schema, typ, cols)))
 		if root.Arguments.ForName("first") != nil { // a connection whose side list is exported
 			pass = strings.Trim(pass+", first: 1", ", ")
 		}

@@ -59,8 +59,11 @@ func TestWritePolicy(t *testing.T) {
 			{"ADMIN deletes an audit event", func() error {
 				return c.AuditEvent.DeleteOneID(ev.ID).Exec(as("a@example.com", []string{viewer.RoleAdmin}))
 			}, false},
-			{"ADMIN writes an order (no mutation makes it yet)", func() error {
-				return c.Order.Create().SetNumber("O-1").SetAccountID(mine.ID).Exec(as("a@example.com", []string{viewer.RoleAdmin}))
+			{"ADMIN writes a health model version (no mutation makes it)", func() error {
+				return c.HealthModel.Create().SetVersion(1).SetFingerprint("f").SetDefinition("{}").Exec(as("a@example.com", []string{viewer.RoleAdmin}))
+			}, false},
+			{"SUPPORT creates an order (no mutation open to it makes one)", func() error {
+				return c.Order.Create().SetNumber("O-1").SetAccountID(mine.ID).Exec(as("s@example.com", []string{viewer.RoleSupport}))
 			}, false},
 			{"the system writes anything", func() error {
 				return c.Order.Create().SetNumber("O-2").SetAccountID(mine.ID).Exec(sys)

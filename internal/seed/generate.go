@@ -4,38 +4,47 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/contract"
-	"github.com/opsgraph/opsgraph/ent/entitlement"
-	"github.com/opsgraph/opsgraph/ent/order"
-	"github.com/opsgraph/opsgraph/ent/orderline"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
-// The generator produces plain rows that refer to each other by index: users
-// and products by their index in generator.users / catalog, everything else by
-// its index in the chunk being generated. It never looks at database ids, so
-// what it produces depends only on the options, and the writer maps indexes
-// to ids as it inserts. Every random draw comes from one PCG stream consumed
-// in a fixed order.
+// The generator plans the data: plain rows that refer to each other by index
+// (users and products by their index in generator.users / catalog,
+// everything else by its index in the chunk being generated), each with the
+// times of the business actions that made it. It never looks at database
+// ids, so what it plans depends only on the options. Every random draw comes
+// from one PCG stream consumed in a fixed order.
+//
+// The plan obeys the business rules: the generator keeps, per account, the
+// entitlements its orders produce and checks every order line against them
+// with the same rules as the order service (see rules.go), so that replaying
+// the plan through the domain services (Demo, replay.go) succeeds where the
+// plan says it does and fails where the plan says it is rejected. Bulk writes
+// the same plan's end state directly (insert.go).
 
 const (
 	day  = 24 * time.Hour
 	week = 7 * day
-	// chunkAccounts is how many accounts are generated (and inserted) at a
+	// chunkAccounts is how many accounts Bulk generates (and inserts) at a
 	// time; it bounds memory. It is a constant and not BatchSize so that the
 	// insertion order, and with it every id, does not depend on BatchSize.
 	chunkAccounts = 2000
-	// freshWindow is how old a signal may be and still count in a score.
-	freshWindow = 30 * day
-	// SystemActor is the subject seeded writes and system transitions carry.
-	SystemActor    = "system:seed"
+	// SystemActor is the subject the seed's own writes carry.
+	SystemActor = "system:seed"
+	// Actors of the seeded history: the systems that act on their own.
+	crmActor       = "system:crm-sync"
+	lifecycleActor = "system:contract-lifecycle"
 	validatorActor = "system:order-validator"
 	provisionActor = "system:provisioner"
+	meteringActor  = "system:metering"
+	healthActor    = "system:health-pipeline"
+	legacyActor    = "system:legacy-import"
 )
 
 // none marks a missing reference in an index field.
@@ -48,135 +57,87 @@ type accountRow struct {
 	segment                  account.Segment
 	region                   schematype.Region
 	stage                    account.LifecycleStage
-	stageAt                  time.Time
-	owner                    int // user index or none
+	stageAt                  time.Time // when the stage was set; the creation for ONBOARDING
+	owner                    int       // user index or none
 	crmID                    string
 	billingName, billingMail string
-	created, updated         time.Time
+	created                  time.Time
 
 	// Generator-only.
-	health float64 // latent health 0–1 that signals and scores follow
-	users  float64 // baseline of active users
+	health float64 // latent health 0–1 that signals follow
 	orders []int   // chunk indexes of the account's orders
+	ents   []int   // chunk indexes of the account's entitlements
 	segIdx int
 	base   string // name without legal suffix, for children
 }
 
 type contractRow struct {
-	account          int
-	number           string
-	status           contract.Status
-	start, end       time.Time
-	renewal          *time.Time
-	renewalOwner     int
-	arr              int64
-	currency         string
-	autoRenew        bool
-	created, updated time.Time
+	account      int
+	number       string
+	status       contract.Status // now
+	start, end   time.Time
+	renewal      *time.Time
+	renewalOwner int
+	arr0, arr    int64 // ARR at signature; now (after item changes)
+	currency     string
+	autoRenew    bool
+	// created is when the contract was entered (as DRAFT), signed when it
+	// became ACTIVE (nil: still DRAFT), closed when it became EXPIRED or
+	// TERMINATED; changed is the last change of its items' quantities.
+	created time.Time
+	signed  *time.Time
+	closed  *time.Time
+	changed *time.Time
+	author  int // user index of who entered it
 
-	items []int // generator-only: chunk indexes of the items
+	items []int // chunk indexes of the items
+}
+
+// updated is the contract's last change.
+func (k *contractRow) updated() time.Time {
+	t := k.created
+	for _, x := range []*time.Time{k.signed, k.closed, k.changed} {
+		if x != nil && x.After(t) {
+			t = *x
+		}
+	}
+	return t
+}
+
+// activeAt reports whether orders under the contract pass validation at t:
+// ACTIVE then and not past its end.
+func (k *contractRow) activeAt(t time.Time) bool {
+	return k.signed != nil && !t.Before(*k.signed) && (k.closed == nil || t.Before(*k.closed)) && k.end.After(t)
 }
 
 type itemRow struct {
 	contract, product int
-	qty               int64
+	qty0, qty         int64      // quantity at signature; now
+	lowered           *time.Time // when qty was lowered below qty0
 	tier              string
 	price             int64
 	created           time.Time
 
-	// Generator-only: whether the item has an entitlement and the latest
-	// fulfilled order line that touched it.
-	entitled   bool
-	line       int
-	lineQty    int64
-	lineAction orderline.Action
-	lineTier   string
-	lineAt     time.Time
+	want bool // generator-only: the provisioning order asks for it
 }
 
-type orderRow struct {
-	account, contract                                                  int
-	number                                                             string
-	status                                                             schematype.OrderStatus
-	idempotencyKey                                                     string
-	submitted, validated, provisioning, fulfilled, rejected, cancelled *time.Time
-	rejectionReason, rejectionNote                                     string
-	validationErrors                                                   []schematype.OrderValidationError
-	billing                                                            order.BillingStatus
-	invoice                                                            string
-	created, updated                                                   time.Time
-}
-
-type lineRow struct {
-	order   int
-	action  orderline.Action
-	product int
-	qty     int64
-	tier    string
-	created time.Time
-}
-
-type eventRow struct {
-	order       int
-	from        *schematype.OrderStatus
-	to          schematype.OrderStatus
-	actor, note string
-	at          time.Time
-}
-
-type entRow struct {
-	account, contract, product, line int
-	kind                             schematype.EntitlementKind
-	limit                            *int64
-	usage                            int64
-	usageAt                          *time.Time
-	tier                             string
-	from                             time.Time
-	to                               *time.Time
-	status                           entitlement.Status
-	soft                             bool
-	overrideLimit                    *int64
-	overrideReason                   string
-	overrideExpires                  *time.Time
-	created, updated                 time.Time
-}
-
-type signalRow struct {
-	account            int
-	kind               signalKind
-	value              float64
-	observed, ingested time.Time
-	source             string
-}
-
-type scoreRow struct {
-	account         int
-	score, coverage float64
-	band            string
-	components      []schematype.ScoreComponent
-	computed        time.Time
-}
-
-type requestRow struct {
-	number, title, description string
-	category, priority, status string
-	requester, assignee        int // user indexes; assignee may be none
-	account, order             int // chunk indexes or none
-	firstResponse              *time.Time
-	responseDue, resolutionDue *time.Time
-	resolved                   *time.Time
-	resolutionNotes            string
-	created, updated           time.Time
+// qtyAt is the contracted quantity at t.
+func (it *itemRow) qtyAt(t time.Time) int64 {
+	if it.lowered != nil && !t.Before(*it.lowered) {
+		return it.qty
+	}
+	return it.qty0
 }
 
 // chunk is everything generated for a run of whole account families.
 type chunk struct {
+	// retiredAt is when the legacy product was retired.
+	retiredAt time.Time
 	accounts  []accountRow
 	contracts []contractRow
 	items     []itemRow
 	orders    []orderRow
 	lines     []lineRow
-	events    []eventRow
 	ents      []entRow
 	signals   []signalRow
 	scores    []scoreRow
@@ -190,14 +151,15 @@ type profile struct {
 	defaultAccounts int
 	itemsMin        int     // contract items per contract
 	itemsMax        int     //
-	entitleActive   float64 // share of items of ACTIVE contracts with an entitlement
-	entitleOther    float64 // share of items of EXPIRED/TERMINATED contracts with one
+	wantActive      float64 // share of items of ACTIVE contracts the provisioning order asks for
+	wantOther       float64 // share of items of EXPIRED/TERMINATED contracts it asked for
+	provision       float64 // share of signed contracts with a provisioning order
 	obsMin, obsMax  int     // observations per signal kind
 }
 
 var (
-	demoProfile = profile{name: "demo", defaultAccounts: 200, itemsMin: 1, itemsMax: 5, entitleActive: 0.75, entitleOther: 0.3, obsMin: 2, obsMax: 4}
-	bulkProfile = profile{name: "bulk", defaultAccounts: 100_000, itemsMin: 3, itemsMax: 8, entitleActive: 1, entitleOther: 0.9, obsMin: 3, obsMax: 6}
+	demoProfile = profile{name: "demo", defaultAccounts: 200, itemsMin: 1, itemsMax: 5, wantActive: 0.8, wantOther: 0.5, provision: 0.75, obsMin: 2, obsMax: 4}
+	bulkProfile = profile{name: "bulk", defaultAccounts: 100_000, itemsMin: 3, itemsMax: 8, wantActive: 1, wantOther: 0.9, provision: 1, obsMin: 3, obsMax: 6}
 )
 
 type rootRef struct{ name, domain string }
@@ -209,23 +171,39 @@ type generator struct {
 	prof  profile
 	total int // accounts to generate
 	done  int // accounts generated so far
+	// perChunk is the most accounts of one chunk (Bulk: chunkAccounts;
+	// Demo: all of them, so that the replay sees every action at once).
+	perChunk int
 
 	users        []userRow
 	csmsByRegion map[schematype.Region][]int
 	csms         []int
 	formerCSM    int
-	creators     []int // users who place orders (CSMs, sales)
+	creators     []int // users who place orders and enter contracts (CSMs, sales)
+	sales        []int // users who enter contracts
 	opsUsers     []int // users requests are assigned to
+	managers     []int // users who grant overrides and suspend entitlements
 	requesters   []int // users who raise requests
 	finance      int
+
+	// catalogAt is when the catalog was entered, retiredAt when the legacy
+	// product was retired, formerLeft when the former CSM was deactivated.
+	catalogAt, retiredAt, formerLeft time.Time
+	// runs are the health pipeline's deliveries, oldest first; sweeps the
+	// expiry sweep's runs, oldest first (see schedule).
+	runs   []time.Time
+	sweeps []time.Time
 
 	nContract, nOrder, nRequest, nInvoice, nCRM, nRoot int
 	usedNames, usedDomains                             map[string]bool
 	recentRoots                                        []rootRef
 
-	// coverage counters: the first orders/requests go through every value
-	// of their enums so that even a tiny dataset shows all of them.
-	orderCover, requestCover int
+	// coverage: the first orders and requests go through every value of
+	// their enums so that even a tiny dataset shows all of them.
+	orderCover   []schematype.OrderStatus
+	requestCover int
+	legacyCover  int
+	formerOwns   bool // some account is owned by the former CSM
 }
 
 func newGenerator(seed int64, now time.Time, accounts int, prof profile) *generator {
@@ -236,13 +214,38 @@ func newGenerator(seed int64, now time.Time, accounts int, prof profile) *genera
 		today:        now.Truncate(day),
 		prof:         prof,
 		total:        accounts,
+		perChunk:     chunkAccounts,
 		csmsByRegion: map[schematype.Region][]int{},
 		usedNames:    map[string]bool{},
 		usedDomains:  map[string]bool{},
+		orderCover:   slices.Clone(schematype.AllOrderStatuses),
 	}
+	g.catalogAt = g.today.AddDate(-6, 0, 0).Add(10 * time.Hour)
+	g.retiredAt = g.today.AddDate(0, -8, 0).Add(11 * time.Hour)
 	g.makeUsers()
+	g.formerLeft = g.today.Add(-g.days(20, 60)).Add(17 * time.Hour)
+	g.schedule()
 	return g
 }
+
+// schedule sets the health pipeline's deliveries (weekly for the last three
+// weeks and at now; the first one also brought the history before it) and
+// the expiry sweep's runs (weekly, the last one lastSweep before now, so
+// that entitlements whose window ended since still read ACTIVE in storage;
+// see also sweptBefore).
+func (g *generator) schedule() {
+	for k := 3; k >= 0; k-- {
+		g.runs = append(g.runs, g.now.Add(-time.Duration(k)*week))
+	}
+	last := g.today.Add(-lastSweep).Add(2 * time.Hour)
+	for t := last; !t.Before(g.catalogAt); t = t.Add(-week) {
+		g.sweeps = append(g.sweeps, t)
+	}
+	slices.Reverse(g.sweeps)
+}
+
+// lastSweep is how long before today the expiry sweep last ran.
+const lastSweep = 21 * day
 
 // ---- random helpers ----
 
@@ -326,6 +329,12 @@ func maxTime(a, b time.Time) time.Time {
 // past clamps t to at most now.
 func (g *generator) past(t time.Time) time.Time { return minTime(t, g.now) }
 
+// within returns a random time in [lo, hi), whole seconds; lo when the
+// interval is empty.
+func (g *generator) within(lo, hi time.Time) time.Time {
+	return lo.Add(g.dur(0, hi.Sub(lo))).Truncate(time.Second)
+}
+
 // ---- users ----
 
 func (g *generator) makeUsers() {
@@ -344,7 +353,11 @@ func (g *generator) makeUsers() {
 		if u.email == "" {
 			u.email = personEmail(u.name)
 		}
-		u.created = g.today.Add(-g.days(200, 1500)).Add(g.dur(8*time.Hour, 18*time.Hour))
+		// Everyone joined before the catalog was entered, the admin first.
+		u.created = g.catalogAt.Add(-g.days(30, 400)).Add(g.dur(8*time.Hour, 18*time.Hour))
+		if i == 0 {
+			u.created = g.catalogAt.Add(-500 * day)
+		}
 		switch {
 		case u.inactive:
 			g.formerCSM = i
@@ -355,8 +368,14 @@ func (g *generator) makeUsers() {
 		if !u.inactive && (u.has(viewer.RoleCSM) || u.has(viewer.RoleSales)) {
 			g.creators = append(g.creators, i)
 		}
+		if u.has(viewer.RoleSales) {
+			g.sales = append(g.sales, i)
+		}
 		if u.has(viewer.RoleOpsAnalyst) || u.has(viewer.RoleOpsManager) {
 			g.opsUsers = append(g.opsUsers, i)
+		}
+		if u.has(viewer.RoleOpsManager) {
+			g.managers = append(g.managers, i)
 		}
 		if !u.inactive && !u.has(viewer.RoleViewer) && !u.has(viewer.RoleAdmin) {
 			g.requesters = append(g.requesters, i)
@@ -367,16 +386,48 @@ func (g *generator) makeUsers() {
 	}
 }
 
+func (g *generator) email(u int) string { return g.users[u].email }
+
 // ---- accounts ----
 
-// chunk generates whole account families until about chunkAccounts accounts
+// chunk generates whole account families until about perChunk accounts
 // (or the total) are reached.
 func (g *generator) chunk() *chunk {
-	c := &chunk{}
-	for g.done < g.total && len(c.accounts) < chunkAccounts {
+	c := &chunk{retiredAt: g.retiredAt}
+	for g.done < g.total && len(c.accounts) < g.perChunk {
 		g.family(c)
 	}
+	for ai := range c.accounts {
+		if a := &c.accounts[ai]; a.stage == account.LifecycleStageONBOARDING {
+			// Onboarding since the account was entered.
+			a.stageAt = a.created
+		}
+	}
+	if g.done == len(c.accounts) {
+		g.sweptBefore(c)
+	}
 	return c
+}
+
+// sweptBefore makes sure the data shows entitlements past their window yet
+// ACTIVE: when none of the first chunk's windows ended since the last sweep,
+// the sweeps stop before the latest window that ended. (It only matters for
+// small datasets; the first chunk is generated before anything is written.)
+func (g *generator) sweptBefore(c *chunk) {
+	last := g.sweeps[len(g.sweeps)-1]
+	var latest time.Time
+	for _, e := range c.ents {
+		if e.trial || e.revoked != nil || e.suspended != nil || e.to.After(g.now) {
+			continue
+		}
+		if e.to.After(last) {
+			return // one already is
+		}
+		latest = maxTime(latest, *e.to)
+	}
+	for len(g.sweeps) > 1 && !g.sweeps[len(g.sweeps)-1].Before(latest) {
+		g.sweeps = g.sweeps[:len(g.sweeps)-1]
+	}
 }
 
 var (
@@ -558,12 +609,15 @@ func (g *generator) childSegment(s account.Segment) account.Segment {
 }
 
 // owner picks the CSM of an account: usually one of its region, the parent's
-// for most children, a former (inactive) CSM or nobody for a few.
+// for most children, a former (now inactive) CSM or nobody for a few.
 func (g *generator) owner(region schematype.Region, parentOwner int) int {
 	switch {
 	case g.chance(0.04):
 		return none
-	case g.chance(0.015):
+	case g.chance(0.015) || g.done == 12 && !g.formerOwns:
+		// The thirteenth account at the latest, so that every dataset
+		// shows the exception.
+		g.formerOwns = true
 		return g.formerCSM
 	case parentOwner != none && g.chance(0.6):
 		return parentOwner
@@ -585,7 +639,6 @@ func (g *generator) account(c *chunk, a accountRow) int {
 	}
 	a.stage = stages[g.weighted(10, 20, 30, 15, 15, 10)]
 	a.health = clamp(stageHealth[a.stage]+g.uniform(-0.18, 0.18), 0.03, 0.98)
-	a.users = float64(g.logUniform([]int64{8, 60, 400}[a.segIdx], []int64{60, 400, 4000}[a.segIdx]))
 	if g.chance(0.92) {
 		g.nCRM++
 		// Multiplying by an odd constant modulo 2^40 is a bijection, so the
@@ -604,30 +657,38 @@ func (g *generator) account(c *chunk, a accountRow) int {
 	case g.chance(0.3):
 		a.billingName = first + " " + last
 	}
-	// Lifecycle: most stages changed weeks or months ago; a quarter of the
-	// onboarding accounts have been onboarding for more than 90 days.
+	// Lifecycle: an account is entered when it is sold (ONBOARDING) and its
+	// stage changes later; a quarter of the onboarding accounts have been
+	// onboarding for more than 90 days.
 	switch {
 	case a.stage == account.LifecycleStageONBOARDING && g.chance(0.25):
-		a.stageAt = g.now.Add(-g.days(91, 240)).Add(-g.dur(0, day))
+		a.created = g.now.Add(-g.days(91, 240)).Add(-g.dur(0, day))
 	case a.stage == account.LifecycleStageONBOARDING:
-		a.stageAt = g.now.Add(-g.days(1, 90)).Add(-g.dur(0, day))
+		a.created = g.now.Add(-g.days(2, 90)).Add(-g.dur(0, day))
 	default:
-		a.stageAt = g.now.Add(-g.days(7, 540)).Add(-g.dur(0, day))
+		a.stageAt = g.now.Add(-g.days(7, 540)).Add(-g.dur(0, day)).Truncate(time.Second)
+		a.created = a.stageAt.Add(-g.days(30, 720)).Add(-g.dur(0, day))
 	}
-	a.stageAt = a.stageAt.Truncate(time.Second)
-	a.created = a.stageAt.Add(-g.days(0, 20)).Add(-g.dur(0, day))
-	if a.stage != account.LifecycleStageONBOARDING {
-		a.created = a.created.Add(-g.days(30, 700))
+	a.created = a.created.Truncate(time.Second)
+	if a.owner == g.formerCSM {
+		// Assigned while the former CSM was still with the company.
+		a.created = minTime(a.created, g.formerLeft.Add(-g.days(10, 200)))
 	}
-	a.updated = a.stageAt
 
 	ai := len(c.accounts)
 	c.accounts = append(c.accounts, a)
 	g.contracts(c, ai)
 	g.orders(c, ai)
-	g.entitlements(c, ai)
+	g.entitlementLife(c, ai)
+	g.legacy(c, ai)
 	g.signalsAndScores(c, ai)
-	g.requests(c, ai)
+	g.queue(c, ai)
+	// A parent account was entered before its children.
+	for p, t := c.accounts[ai].parent, c.accounts[ai].created; p != none; p = c.accounts[p].parent {
+		t = t.Add(-g.days(1, 30))
+		c.accounts[p].created = minTime(c.accounts[p].created, t)
+		t = c.accounts[p].created
+	}
 	return ai
 }
 
@@ -668,9 +729,9 @@ func (g *generator) contracts(c *chunk, ai int) {
 		}
 		g.contract(c, ai, st, cur)
 	}
-	// The account was created before anything was signed.
+	// The account was entered before anything was signed.
 	for _, ci := range c.accountContracts(ai) {
-		a.created = minTime(a.created, c.contracts[ci].created.Add(-g.days(1, 30)))
+		a.created = minTime(a.created, c.contracts[ci].created.Add(-g.days(1, 30)).Add(-g.dur(0, 6*time.Hour)))
 	}
 }
 
@@ -697,11 +758,12 @@ func (g *generator) contract(c *chunk, ai int, st contract.Status, cur string) {
 	switch st {
 	case contract.StatusACTIVE:
 		if a.stage == account.LifecycleStageONBOARDING {
-			// Signed shortly before onboarding began.
-			k.start = minTime(g.today, a.stageAt.Truncate(day).Add(-g.days(0, 20)))
+			// Signed shortly after the account was entered.
+			k.created = minTime(a.created.Add(g.dur(2*time.Hour, 5*day)), g.now.Add(-2*time.Hour))
+			k.start = minTime(g.today, k.created.Truncate(day).Add(g.days(0, 14)))
 			k.end = termOf(k.start)
 		} else if g.chance(0.03) {
-			// Ended but still ACTIVE.
+			// Ended but still ACTIVE: nobody closed it.
 			k.end = g.today.Add(-g.days(1, 60))
 			k.start = k.end.AddDate(0, -term, 1)
 		} else {
@@ -752,17 +814,28 @@ func (g *generator) contract(c *chunk, ai int, st contract.Status, cur string) {
 		k.renewalOwner = pick(g, g.creators)
 	}
 	k.autoRenew = g.chance(0.55)
-	if st == contract.StatusDRAFT {
+	k.author = pick(g, g.sales)
+	switch {
+	case st == contract.StatusDRAFT:
 		k.created = g.now.Add(-g.days(1, 30)).Add(-g.dur(0, day))
-	} else {
+	case k.created.IsZero():
 		k.created = k.start.Add(-g.days(5, 45)).Add(g.dur(9*time.Hour, 18*time.Hour))
 	}
-	k.updated = k.created
-	if st == contract.StatusEXPIRED || st == contract.StatusTERMINATED {
-		k.updated = g.past(maxTime(k.created, k.end.Add(day).Add(g.dur(0, 6*time.Hour))))
-		if st == contract.StatusTERMINATED {
-			k.updated = g.past(k.start.Add(g.days(30, 300)))
+	k.created = k.created.Truncate(time.Second)
+	if st != contract.StatusDRAFT {
+		// Signed within days of being entered, before it starts.
+		signed := k.created.Add(g.dur(time.Hour, 3*day))
+		if hi := maxTime(k.start, k.created.Add(time.Hour)); signed.After(hi) {
+			signed = hi
 		}
+		k.signed = ptr(g.past(signed).Truncate(time.Second))
+	}
+	switch st {
+	case contract.StatusEXPIRED:
+		// Closed by the contract lifecycle job the day after it ended.
+		k.closed = ptr(g.past(maxTime(k.signed.Add(time.Hour), k.end.Add(day).Add(g.dur(time.Hour, 6*time.Hour)))))
+	case contract.StatusTERMINATED:
+		k.closed = ptr(g.past(maxTime(k.signed.Add(time.Hour), k.start.Add(g.days(30, 300)).Add(g.dur(9*time.Hour, 17*time.Hour)))))
 	}
 	ci := len(c.contracts)
 	c.contracts = append(c.contracts, k)
@@ -781,22 +854,22 @@ func (g *generator) contract(c *chunk, ai int, st contract.Status, cur string) {
 		weights[p] = 0
 		products = append(products, p)
 	}
-	if (st == contract.StatusEXPIRED || st == contract.StatusTERMINATED) && g.chance(0.25) ||
-		st == contract.StatusACTIVE && g.chance(0.01) {
+	if kc.created.Before(g.retiredAt) &&
+		((st == contract.StatusEXPIRED || st == contract.StatusTERMINATED) && g.chance(0.25) || st == contract.StatusACTIVE && g.chance(0.01)) {
 		products = append(products, legacyProduct)
 	}
-	share := g.prof.entitleOther
+	share := g.prof.wantOther
 	switch st {
 	case contract.StatusACTIVE:
-		share = g.prof.entitleActive
+		share = g.prof.wantActive
 	case contract.StatusDRAFT:
-		share = 0.1 // provisioned ahead of signature: a discrepancy
+		share = 0
 	}
 	fx := currencyFX[kc.currency]
 	disc := []float64{1, 0.9, 0.75}[a.segIdx]
 	for _, p := range products {
 		prod := &catalog[p]
-		it := itemRow{contract: ci, product: p, tier: g.tier(prod, a.segIdx), created: kc.created, line: none}
+		it := itemRow{contract: ci, product: p, tier: g.tier(prod, a.segIdx), created: kc.created}
 		factor := tierFactor[it.tier] * disc * g.uniform(0.95, 1.05) * fx
 		if prod.kind == schematype.EntitlementKindBoolean {
 			it.qty = 1
@@ -806,11 +879,13 @@ func (g *generator) contract(c *chunk, ai int, st contract.Status, cur string) {
 			it.qty = g.logUniform(r[0], r[1])
 			it.price = max(1, int64(math.Round(float64(prod.price)*factor)))
 		}
-		it.entitled = g.chance(share)
+		it.qty0 = it.qty
+		it.want = g.chance(share)
 		kc.arr += it.qty * it.price
 		kc.items = append(kc.items, len(c.items))
 		c.items = append(c.items, it)
 	}
+	kc.arr0 = kc.arr
 }
 
 func (g *generator) tier(p *productRow, seg int) string {
@@ -827,724 +902,4 @@ func (g *generator) tier(p *productRow, seg int) string {
 		return p.tiers[0]
 	}
 	return p.tiers[len(p.tiers)-1]
-}
-
-// ---- orders ----
-
-type lineSpec struct {
-	action  orderline.Action
-	item    int // chunk item index or none
-	product int
-	qty     int64
-	tier    string
-	noEnt   bool // fulfilled without creating an entitlement (a discrepancy)
-}
-
-var (
-	rejectAtValidation = []struct{ code, note string }{
-		{"PRODUCT_NOT_ON_CONTRACT", "Line %d orders a product that is not on contract %s."},
-		{"QUANTITY_EXCEEDS_CONTRACT", "Line %d asks for more than contract %s allows."},
-		{"PRODUCT_INACTIVE", "Line %d orders a product that is no longer sold."},
-	}
-	cancelNotes = []string{
-		"Customer postponed the change to next quarter.",
-		"Duplicate of another order.",
-		"Raised against the wrong contract; re-ordered.",
-		"Customer decided not to proceed.",
-		"Superseded by renewal quote.",
-	}
-	createNotes = []string{"", "", "Created from quote", "Created from renewal quote", "Requested by customer admin"}
-)
-
-// orders generates, for each signed contract, sometimes the order that
-// provisioned it, and for the account a few change orders in any state.
-func (g *generator) orders(c *chunk, ai int) {
-	cis := c.accountContracts(ai)
-	for n, ci := range cis {
-		k := &c.contracts[ci]
-		if k.status == contract.StatusDRAFT || !g.chance(0.5) {
-			continue
-		}
-		var specs []lineSpec
-		action := orderline.ActionADD
-		if n > 0 && g.chance(0.4) {
-			action = orderline.ActionRENEW
-		}
-		for _, ii := range k.items {
-			it := &c.items[ii]
-			if it.entitled && len(specs) < 5 {
-				specs = append(specs, lineSpec{action: action, item: ii, product: it.product, qty: it.qty, tier: it.tier})
-			}
-		}
-		for _, ii := range k.items {
-			if it := &c.items[ii]; !it.entitled && g.chance(0.05) {
-				specs = append(specs, lineSpec{action: action, item: ii, product: it.product, qty: it.qty, tier: it.tier, noEnt: true})
-				break
-			}
-		}
-		if len(specs) == 0 {
-			continue
-		}
-		final := []schematype.OrderStatus{schematype.OrderStatusFulfilled, schematype.OrderStatusRejected, schematype.OrderStatusCancelled}[g.weighted(86, 7, 7)]
-		t0 := maxTime(k.created.Add(day), k.start.Add(-g.days(0, 4))).Add(g.dur(0, 8*time.Hour))
-		g.order(c, ai, ci, final, t0, specs)
-	}
-
-	changes := []int{0, 1, 2, 3}[g.weighted(55, 30, 12, 3)]
-	for range changes {
-		g.changeOrder(c, ai, cis)
-	}
-}
-
-func (g *generator) changeOrder(c *chunk, ai int, cis []int) {
-	var active []int
-	for _, ci := range cis {
-		if c.contracts[ci].status == contract.StatusACTIVE {
-			active = append(active, ci)
-		}
-	}
-	var final schematype.OrderStatus
-	forced := g.orderCover < len(schematype.AllOrderStatuses) && len(active) > 0
-	if forced {
-		final = schematype.AllOrderStatuses[g.orderCover]
-		g.orderCover++
-	} else {
-		final = schematype.AllOrderStatuses[g.weighted(12, 12, 9, 12, 35, 10, 10)]
-	}
-	ci := none
-	switch {
-	case forced:
-		ci = active[len(active)-1]
-	case (final == schematype.OrderStatusDraft || final == schematype.OrderStatusCancelled) && g.chance(0.2):
-		// A new-business order not yet placed under a contract.
-	case len(active) > 0 && g.chance(0.92):
-		ci = active[len(active)-1]
-		if len(active) > 1 && g.chance(0.3) {
-			ci = pick(g, active)
-		}
-	case len(cis) > 0:
-		ci = pick(g, cis)
-	}
-	if ci != none && c.contracts[ci].status != contract.StatusACTIVE {
-		// Orders under a contract that is not ACTIVE do not get past
-		// validation.
-		switch final {
-		case schematype.OrderStatusValidated, schematype.OrderStatusProvisioning, schematype.OrderStatusFulfilled:
-			final = schematype.OrderStatusRejected
-		}
-	}
-	if ci == none && final != schematype.OrderStatusDraft && final != schematype.OrderStatusCancelled {
-		final = schematype.OrderStatusDraft
-	}
-
-	a := &c.accounts[ai]
-	var specs []lineSpec
-	if ci == none {
-		for range g.between(1, 2) {
-			p := g.intn(legacyProduct)
-			prod := &catalog[p]
-			qty := int64(1)
-			if prod.kind != schematype.EntitlementKindBoolean {
-				qty = g.logUniform(prod.qty[a.segIdx][0], prod.qty[a.segIdx][1])
-			}
-			specs = append(specs, lineSpec{action: orderline.ActionADD, item: none, product: p, qty: qty, tier: g.tier(prod, a.segIdx)})
-		}
-	} else {
-		items := append([]int(nil), c.contracts[ci].items...)
-		g.rng.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
-		for _, ii := range items[:min(len(items), g.between(1, 3))] {
-			it := &c.items[ii]
-			prod := &catalog[it.product]
-			s := lineSpec{item: ii, product: it.product, qty: it.qty, tier: it.tier}
-			switch {
-			case !it.entitled:
-				s.action = orderline.ActionADD
-			case g.chance(0.15):
-				s.action, s.qty = orderline.ActionREMOVE, 0
-			case g.chance(0.2):
-				s.action = orderline.ActionRENEW
-			default:
-				s.action = orderline.ActionCHANGE
-				if prod.kind == schematype.EntitlementKindBoolean {
-					s.tier = pick(g, prod.tiers)
-				} else {
-					s.qty = max(1, niceRound(int64(float64(it.qty)*g.uniform(0.5, 2.0))))
-				}
-			}
-			specs = append(specs, s)
-		}
-	}
-	var t0 time.Time
-	switch final {
-	case schematype.OrderStatusFulfilled, schematype.OrderStatusRejected, schematype.OrderStatusCancelled:
-		t0 = g.now.Add(-g.days(1, 300))
-	case schematype.OrderStatusProvisioning:
-		// Some orders are stuck in provisioning.
-		t0 = g.now.Add(-g.days(1, 8))
-		if g.chance(0.2) {
-			t0 = g.now.Add(-g.days(10, 30))
-		}
-	default:
-		t0 = g.now.Add(-g.dur(time.Hour, 20*day))
-	}
-	if ci != none {
-		if end := c.contracts[ci].end; end.Before(g.now) {
-			t0 = minTime(t0, end.Add(-g.days(2, 30)))
-		}
-		t0 = maxTime(t0, c.contracts[ci].start.Add(day))
-		for _, s := range specs {
-			if s.item != none && c.items[s.item].line != none {
-				t0 = maxTime(t0, c.items[s.item].lineAt.Add(time.Hour))
-			}
-		}
-	}
-	g.order(c, ai, ci, final, t0.Add(g.dur(0, 8*time.Hour)), specs)
-}
-
-// order appends an order with its lines and its event timeline from t0 to
-// the final status, moved back in time if needed so that nothing lies after
-// now, and applies a fulfilled order's lines to the contract items.
-func (g *generator) order(c *chunk, ai, ci int, final schematype.OrderStatus, t0 time.Time, specs []lineSpec) int {
-	a := &c.accounts[ai]
-	g.nOrder++
-	oi := len(c.orders)
-	o := orderRow{account: ai, contract: ci, number: fmt.Sprintf("O-%06d", g.nOrder), status: final, billing: order.BillingStatusNOT_BILLED}
-	creator := a.owner
-	if creator == none || creator == g.formerCSM || g.chance(0.3) {
-		creator = pick(g, g.creators)
-	}
-	cEmail := g.users[creator].email
-	ops := g.users[pick(g, g.opsUsers)].email
-
-	const (
-		D = schematype.OrderStatusDraft
-		S = schematype.OrderStatusSubmitted
-		V = schematype.OrderStatusValidated
-		P = schematype.OrderStatusProvisioning
-		F = schematype.OrderStatusFulfilled
-		R = schematype.OrderStatusRejected
-		C = schematype.OrderStatusCancelled
-	)
-	var path []schematype.OrderStatus
-	switch final {
-	case D:
-		path = []schematype.OrderStatus{D}
-	case S:
-		path = []schematype.OrderStatus{D, S}
-	case V:
-		path = []schematype.OrderStatus{D, S, V}
-	case P:
-		path = []schematype.OrderStatus{D, S, V, P}
-	case F:
-		path = []schematype.OrderStatus{D, S, V, P, F}
-	case R:
-		path = [][]schematype.OrderStatus{{D, S, R}, {D, S, V, R}, {D, S, V, P, R}}[g.weighted(60, 15, 25)]
-	case C:
-		path = [][]schematype.OrderStatus{{D, C}, {D, S, C}, {D, S, V, C}}[g.weighted(40, 35, 25)]
-	}
-	if ci != none && c.contracts[ci].status != contract.StatusACTIVE && final == R {
-		path = []schematype.OrderStatus{D, S, R}
-	}
-
-	// Rejection: a reason, a note and, when validation rejected the order,
-	// the validation errors (with the offending line when there is one).
-	if final == R {
-		from := path[len(path)-2]
-		number := "(none)"
-		if ci != none {
-			number = c.contracts[ci].number
-		}
-		switch {
-		case ci != none && c.contracts[ci].status != contract.StatusACTIVE:
-			o.rejectionReason = "CONTRACT_NOT_ACTIVE"
-			o.rejectionNote = fmt.Sprintf("Contract %s is %s; orders need an ACTIVE contract.", number, c.contracts[ci].status)
-			o.validationErrors = []schematype.OrderValidationError{{Code: o.rejectionReason, Line: 0, Message: o.rejectionNote}}
-		case from == S:
-			r := rejectAtValidation[g.intn(len(rejectAtValidation))]
-			var line int
-			switch r.code {
-			case "PRODUCT_NOT_ON_CONTRACT":
-				on := map[int]bool{}
-				if ci != none {
-					for _, ii := range c.contracts[ci].items {
-						on[c.items[ii].product] = true
-					}
-				}
-				p := g.intn(legacyProduct)
-				for range legacyProduct {
-					if !on[p] {
-						break
-					}
-					p = (p + 1) % legacyProduct
-				}
-				specs = append(specs, lineSpec{action: orderline.ActionADD, item: none, product: p, qty: 1, tier: catalog[p].tiers[0]})
-				line = len(specs)
-			case "QUANTITY_EXCEEDS_CONTRACT":
-				line = 1
-				specs[0].action = orderline.ActionCHANGE
-				specs[0].qty = max(specs[0].qty*3, 3)
-			case "PRODUCT_INACTIVE":
-				specs = append(specs, lineSpec{action: orderline.ActionADD, item: none, product: legacyProduct, qty: 4, tier: "standard"})
-				line = len(specs)
-			}
-			o.rejectionReason = r.code
-			if strings.Count(r.note, "%") == 2 {
-				o.rejectionNote = fmt.Sprintf(r.note, line, number)
-			} else {
-				o.rejectionNote = fmt.Sprintf(r.note, line)
-			}
-			o.validationErrors = []schematype.OrderValidationError{{Code: r.code, Line: line, Message: o.rejectionNote}}
-		case from == V:
-			o.rejectionReason = []string{"CREDIT_HOLD", "DUPLICATE_ORDER"}[g.intn(2)]
-			o.rejectionNote = map[string]string{
-				"CREDIT_HOLD":     "Account is on credit hold until overdue invoices are settled.",
-				"DUPLICATE_ORDER": "Same change already requested in another order.",
-			}[o.rejectionReason]
-		default:
-			o.rejectionReason = "PROVISIONING_FAILED"
-			o.rejectionNote = fmt.Sprintf("Provisioning failed in the %s region: capacity not available; re-order after expansion.", a.region)
-		}
-	}
-
-	// Timeline.
-	times := make([]time.Time, len(path))
-	times[0] = t0
-	for i := 1; i < len(path); i++ {
-		var gap time.Duration
-		switch to := path[i]; {
-		case to == S:
-			gap = g.dur(5*time.Minute, 3*day)
-		case to == V:
-			gap = g.dur(30*time.Second, 2*time.Hour)
-		case to == P:
-			gap = g.dur(10*time.Minute, day)
-		case to == F:
-			gap = g.dur(15*time.Minute, 4*day)
-		case to == R && path[i-1] == S:
-			gap = g.dur(30*time.Second, 2*time.Hour)
-		case to == R:
-			gap = g.dur(time.Hour, 3*day)
-		default: // cancelled
-			gap = g.dur(time.Hour, 10*day)
-		}
-		times[i] = times[i-1].Add(gap)
-	}
-	if last := times[len(times)-1]; last.After(g.now) {
-		shift := last.Sub(g.now) + g.dur(5*time.Minute, 2*time.Hour)
-		for i := range times {
-			times[i] = times[i].Add(-shift)
-		}
-	}
-	for i := range times {
-		times[i] = times[i].Truncate(time.Second)
-	}
-	o.created, o.updated = times[0], times[len(times)-1]
-	for i, st := range path {
-		ev := eventRow{order: oi, to: st, at: times[i]}
-		if i > 0 {
-			ev.from = ptr(path[i-1])
-		}
-		t := ptr(times[i])
-		switch st {
-		case D:
-			ev.actor, ev.note = cEmail, pick(g, createNotes)
-		case S:
-			ev.actor = cEmail
-			o.submitted = t
-		case V:
-			ev.actor = validatorActor
-			ev.note = "All lines match the contract and the catalog."
-			o.validated = t
-		case P:
-			ev.actor = provisionActor
-			if g.chance(0.4) {
-				ev.actor = ops
-			}
-			ev.note = fmt.Sprintf("Provisioning started in %s.", a.region)
-			o.provisioning = t
-		case F:
-			ev.actor, ev.note = provisionActor, "All lines provisioned."
-			o.fulfilled = t
-		case R:
-			switch path[i-1] {
-			case S:
-				ev.actor = validatorActor
-			case V:
-				ev.actor = g.users[g.finance].email
-			default:
-				ev.actor = provisionActor
-			}
-			ev.note = o.rejectionNote
-			o.rejected = t
-		case C:
-			ev.actor, ev.note = cEmail, pick(g, cancelNotes)
-			o.cancelled = t
-		}
-		c.events = append(c.events, ev)
-	}
-
-	// Billing: fulfilled orders are mostly invoiced; some are not yet (a
-	// reconciliation exception), some are not billable at all.
-	switch final {
-	case F:
-		switch g.weighted(75, 15, 10) {
-		case 0:
-			g.nInvoice++
-			invoiced := g.past(o.fulfilled.Add(g.days(1, 20)))
-			o.billing = order.BillingStatusINVOICED
-			o.invoice = fmt.Sprintf("INV-%d-%06d", invoiced.Year(), g.nInvoice)
-			o.updated = invoiced
-		case 2:
-			o.billing = order.BillingStatusNOT_BILLABLE
-		}
-	case R, C:
-		o.billing = order.BillingStatusNOT_BILLABLE
-	}
-	if final != D && g.chance(0.08) {
-		o.idempotencyKey = fmt.Sprintf("portal-%016x", g.rng.Uint64())
-	}
-	c.orders = append(c.orders, o)
-	a.orders = append(a.orders, oi)
-
-	for _, s := range specs {
-		li := len(c.lines)
-		c.lines = append(c.lines, lineRow{order: oi, action: s.action, product: s.product, qty: s.qty, tier: s.tier, created: o.created})
-		if final != F || s.item == none || s.noEnt {
-			continue
-		}
-		it := &c.items[s.item]
-		if it.line != none && !o.fulfilled.After(it.lineAt) {
-			continue
-		}
-		it.line, it.lineQty, it.lineAction, it.lineAt = li, s.qty, s.action, *o.fulfilled
-		if s.action == orderline.ActionADD {
-			it.entitled = true
-		}
-		it.lineTier = s.tier
-	}
-	return oi
-}
-
-// ---- entitlements ----
-
-var overrideReasons = []string{
-	"Temporary burst capacity for a data migration project.",
-	"Goodwill after incident INC-2291.",
-	"Pending contract amendment; approved by the account executive.",
-	"Seasonal peak; approved by CS Ops.",
-	"Proof of concept for an upsell.",
-}
-
-func (g *generator) entitlements(c *chunk, ai int) {
-	a := &c.accounts[ai]
-	for _, ci := range c.accountContracts(ai) {
-		k := &c.contracts[ci]
-		for _, ii := range k.items {
-			it := &c.items[ii]
-			if !it.entitled {
-				continue
-			}
-			g.entitlement(c, ai, ci, it)
-		}
-	}
-	// A few trials: entitlements without a contract, some already past their
-	// window but still ACTIVE.
-	if g.chance(0.08) {
-		p := []int{4, 3, 2}[g.intn(3)]
-		prod := &catalog[p]
-		from := g.now.Add(-g.days(1, 40)).Truncate(time.Hour)
-		e := entRow{
-			account: ai, contract: none, product: p, line: none, kind: prod.kind, tier: prod.tiers[0],
-			from: from, to: ptr(from.Add(30 * day)), status: entitlement.StatusACTIVE, soft: true,
-			created: from,
-		}
-		if e.to.Before(g.now) && g.chance(0.4) {
-			e.status = entitlement.StatusEXPIRED
-		}
-		if prod.kind != schematype.EntitlementKindBoolean {
-			lim := prod.qty[a.segIdx][0]
-			e.limit = &lim
-			e.usage = int64(float64(lim) * g.uniform(0.1, 1.3))
-			e.usageAt = ptr(g.past(minTime(*e.to, g.now).Add(-g.dur(0, 2*day))))
-		}
-		e.updated = e.created
-		if e.usageAt != nil {
-			e.updated = maxTime(e.created, *e.usageAt)
-		}
-		c.ents = append(c.ents, e)
-	}
-}
-
-func (g *generator) entitlement(c *chunk, ai, ci int, it *itemRow) {
-	k := &c.contracts[ci]
-	prod := &catalog[it.product]
-	e := entRow{account: ai, contract: ci, product: it.product, line: it.line, kind: prod.kind, tier: it.tier}
-	if it.line != none && it.lineTier != "" {
-		e.tier = it.lineTier
-	}
-	lim := it.qty
-	if it.line != none && it.lineAction != orderline.ActionREMOVE {
-		lim = it.lineQty
-	}
-	if prod.kind != schematype.EntitlementKindBoolean {
-		e.limit = ptr(lim)
-	}
-	e.from = k.start
-	if it.line != none && it.lineAction == orderline.ActionADD {
-		e.from = it.lineAt
-	}
-	if !(prod.kind == schematype.EntitlementKindBoolean && k.status == contract.StatusACTIVE && g.chance(0.1)) {
-		e.to = ptr(k.end.Add(day))
-	}
-	switch {
-	case it.line != none && it.lineAction == orderline.ActionREMOVE:
-		e.status, e.to = entitlement.StatusREVOKED, ptr(it.lineAt)
-	case k.status == contract.StatusACTIVE:
-		e.status = []entitlement.Status{entitlement.StatusACTIVE, entitlement.StatusSUSPENDED, entitlement.StatusREVOKED, entitlement.StatusEXPIRED}[g.weighted(90, 5, 2, 3)]
-		if e.status == entitlement.StatusEXPIRED || e.status == entitlement.StatusREVOKED {
-			// Ended early (a time-limited add-on, a revocation).
-			e.to = ptr(e.from.Add(time.Duration(float64(g.now.Sub(e.from)) * g.uniform(0.3, 0.95))).Truncate(time.Second))
-		}
-	case k.status == contract.StatusDRAFT:
-		e.status = []entitlement.Status{entitlement.StatusACTIVE, entitlement.StatusSUSPENDED}[g.weighted(70, 30)]
-	default:
-		// Contract over: mostly expired or revoked, some still ACTIVE.
-		e.status = []entitlement.Status{entitlement.StatusEXPIRED, entitlement.StatusREVOKED, entitlement.StatusACTIVE, entitlement.StatusSUSPENDED}[g.weighted(60, 15, 20, 5)]
-		if e.status == entitlement.StatusEXPIRED || e.status == entitlement.StatusREVOKED {
-			// Ended with the contract (expiry or termination).
-			e.to = ptr(k.updated)
-		}
-	}
-	if e.to != nil && !e.to.After(e.from) {
-		// Provisioned after the contract had ended: the window starts with
-		// the contract.
-		e.from = k.start
-	}
-	live := e.status == entitlement.StatusACTIVE || e.status == entitlement.StatusSUSPENDED
-	// Usage: ACTIVE ones sometimes over the limit.
-	if prod.kind == schematype.EntitlementKindBoolean {
-		if g.chance(0.8) {
-			e.usage = 1
-		}
-	} else {
-		ratio := g.uniform(0.05, 0.97)
-		if e.status == entitlement.StatusACTIVE && g.chance(0.08) {
-			ratio = g.uniform(1.03, 1.6)
-		}
-		e.usage = int64(math.Round(float64(lim) * ratio))
-	}
-	end := g.now
-	if !live && e.to != nil {
-		end = minTime(*e.to, g.now)
-	}
-	switch {
-	case e.from.After(g.now):
-		e.usage = 0
-	case live && g.chance(0.88):
-		e.usageAt = ptr(g.now.Add(-g.dur(2*time.Minute, 36*time.Hour)))
-	case live && g.chance(0.6):
-		e.usageAt = ptr(g.now.Add(-g.dur(8*day, 40*day))) // stale usage report
-	case !live && g.chance(0.9):
-		e.usageAt = ptr(end.Add(-g.dur(0, 3*day)))
-	}
-	if e.usageAt != nil && e.usageAt.Before(e.from) {
-		e.usageAt = ptr(e.from)
-	}
-	switch prod.kind {
-	case schematype.EntitlementKindMetered:
-		e.soft = g.chance(0.6)
-	case schematype.EntitlementKindQuantity:
-		e.soft = g.chance(0.15)
-	}
-	if e.status == entitlement.StatusACTIVE && prod.kind != schematype.EntitlementKindBoolean && g.chance(0.05) {
-		e.overrideLimit = ptr(niceRound(int64(float64(lim) * g.uniform(1.2, 2.0))))
-		e.overrideReason = pick(g, overrideReasons)
-		e.overrideExpires = ptr(g.now.Add(g.days(-30, 90)).Truncate(time.Hour))
-	}
-	e.created = e.from
-	if e.created.After(g.now) {
-		e.created = g.now.Add(-g.dur(day, 10*day))
-	}
-	e.updated = e.created
-	if e.usageAt != nil {
-		e.updated = maxTime(e.updated, *e.usageAt)
-	}
-	if !live && e.to != nil {
-		e.updated = maxTime(e.updated, g.past(*e.to))
-	}
-	c.ents = append(c.ents, e)
-}
-
-// ---- requests ----
-
-var (
-	slaTargets = map[string][2]time.Duration{ // response, resolution
-		"P1": {time.Hour, day}, "P2": {4 * time.Hour, 3 * day}, "P3": {day, 7 * day}, "P4": {3 * day, 21 * day},
-	}
-	requestStatuses   = []string{"NEW", "TRIAGED", "IN_PROGRESS", "WAITING_ON_REQUESTER", "RESOLVED", "CLOSED"}
-	requestPriorities = []string{"P1", "P2", "P3", "P4"}
-	// accountRequests are titles of requests about an account (%s).
-	accountRequests = map[string][]string{
-		"DATA_FIX": {
-			"Fix billing contact for %s",
-			"Merge duplicate account records for %s",
-			"Correct segment of %s",
-			"Update CRM id for %s",
-			"Parent account wrong for %s",
-		},
-		"REPORT": {
-			"Usage report for the %s QBR",
-			"Health trend export for %s",
-			"Contract history of %s for legal",
-		},
-		"ACCESS": {
-			"Read access to financial fields of %s for the new AE",
-		},
-		"ENTITLEMENT_DISCREPANCY": {
-			"Usage over limit for %s",
-			"Entitlement still active after contract end (%s)",
-			"Seats on contract differ from provisioned seats for %s",
-		},
-		"RENEWAL": {
-			"Renewal date missing for %s",
-			"Prepare renewal quote for %s",
-			"Renewal owner needed for %s",
-		},
-		"OTHER": {
-			"Question about the health score of %s",
-			"Customer asks for an SLA report (%s)",
-		},
-	}
-	// orderRequests are titles of requests about an order (%[1]s the
-	// account, %[2]s the order number) by the order's status.
-	orderRequests = map[schematype.OrderStatus]string{
-		schematype.OrderStatusProvisioning: "Order %[2]s for %[1]s stuck in provisioning",
-		schematype.OrderStatusRejected:     "Order %[2]s for %[1]s rejected by mistake?",
-		schematype.OrderStatusFulfilled:    "Fulfilled order %[2]s for %[1]s: check invoice and entitlements",
-		schematype.OrderStatusCancelled:    "Re-open cancelled order %[2]s for %[1]s",
-	}
-	// generalRequests are titles of requests about no account (%s is a
-	// region where there is one).
-	generalRequests = map[string][]string{
-		"DATA_FIX": {"Bulk update of industries for %s accounts", "Normalise billing contact emails in %s"},
-		"REPORT":   {"Quarterly renewal forecast for %s", "Weekly discrepancy report for %s", "Backlog aging report for CS Ops"},
-		"ACCESS":   {"Add new CSM to the ops portal", "Remove access for departed contractor", "Finance read access for the %s team"},
-		"OTHER":    {"Clarify SLA definitions", "Archive old requests", "Explain health model weights"},
-	}
-	resolutionNotes = []string{
-		"Fixed in the CRM and re-synced.",
-		"Corrected the record; requester confirmed.",
-		"Report delivered by email and saved as an example query.",
-		"Access granted per policy; expires in 90 days.",
-		"Entitlement limit aligned with the contract.",
-		"Order re-submitted and fulfilled.",
-		"No change needed; explained to requester.",
-	}
-)
-
-func (g *generator) requests(c *chunk, ai int) {
-	a := &c.accounts[ai]
-	n := []int{0, 1, 2, 3}[g.weighted(45, 40, 10, 5)]
-	for range n {
-		g.nRequest++
-		r := requestRow{number: fmt.Sprintf("R-%06d", g.nRequest), account: ai, order: none, assignee: none}
-		about := g.chance(0.75)
-		if !about {
-			r.account = none
-			r.category = []string{"REPORT", "ACCESS", "OTHER", "DATA_FIX"}[g.weighted(35, 35, 20, 10)]
-		} else {
-			r.category = []string{"ENTITLEMENT_DISCREPANCY", "ORDER_ISSUE", "RENEWAL", "DATA_FIX", "REPORT", "ACCESS", "OTHER"}[g.weighted(20, 15, 15, 25, 10, 5, 10)]
-			if r.category == "ORDER_ISSUE" && len(a.orders) == 0 {
-				r.category = "DATA_FIX"
-			}
-		}
-		if g.requestCover < max(len(requestStatuses), len(requestPriorities)) {
-			r.status = requestStatuses[g.requestCover%len(requestStatuses)]
-			r.priority = requestPriorities[g.requestCover%len(requestPriorities)]
-			g.requestCover++
-		} else {
-			r.status = requestStatuses[g.weighted(15, 12, 20, 10, 18, 25)]
-			r.priority = requestPriorities[g.weighted(5, 20, 50, 25)]
-		}
-		switch {
-		case r.category == "ORDER_ISSUE":
-			r.order = pick(g, a.orders)
-			o := &c.orders[r.order]
-			tmpl, ok := orderRequests[o.status]
-			if !ok {
-				tmpl = "Order %[2]s for %[1]s needs a correction"
-			}
-			r.title = fmt.Sprintf(tmpl, a.name, o.number)
-		case about:
-			r.title = fmt.Sprintf(pick(g, accountRequests[r.category]), a.name)
-		default:
-			tmpl := pick(g, generalRequests[r.category])
-			if strings.Contains(tmpl, "%s") {
-				tmpl = fmt.Sprintf(tmpl, pick(g, schematype.AllRegions))
-			}
-			r.title = tmpl
-		}
-		r.description = fmt.Sprintf("%s\n\nRaised from the ops portal. Category %s, priority %s.", r.title, r.category, r.priority)
-		r.requester = pick(g, g.requesters)
-		if about && a.owner != none && a.owner != g.formerCSM && g.chance(0.5) {
-			r.requester = a.owner
-		}
-		open := r.status != "RESOLVED" && r.status != "CLOSED"
-		switch {
-		case open && g.chance(0.15):
-			r.created = g.now.Add(-g.dur(30*day, 90*day)) // backlog aging
-		case open:
-			r.created = g.now.Add(-g.dur(10*time.Minute, 21*day))
-		default:
-			r.created = g.now.Add(-g.dur(day, 180*day))
-		}
-		if about {
-			r.created = g.past(maxTime(r.created, a.created.Add(day)))
-		}
-		if r.order != none {
-			r.created = g.past(maxTime(r.created, c.orders[r.order].created.Add(time.Hour)))
-		}
-		r.created = r.created.Truncate(time.Second)
-		sla := slaTargets[r.priority]
-		r.responseDue = ptr(r.created.Add(sla[0]))
-		r.resolutionDue = ptr(r.created.Add(sla[1]))
-		// within returns created + d, or a point between created and now when
-		// that would lie in the future.
-		within := func(from time.Time, d time.Duration) time.Time {
-			t := from.Add(d)
-			if t.After(g.now) {
-				t = from.Add(time.Duration(float64(g.now.Sub(from)) * g.uniform(0.2, 0.9)))
-			}
-			return t.Truncate(time.Second)
-		}
-		if r.status != "NEW" {
-			r.firstResponse = ptr(within(r.created, time.Duration(float64(sla[0])*g.uniform(0.1, 1.6))))
-		}
-		switch r.status {
-		case "NEW":
-			if g.chance(0.1) {
-				r.assignee = pick(g, g.opsUsers)
-			}
-		case "TRIAGED":
-			if g.chance(0.6) {
-				r.assignee = pick(g, g.opsUsers)
-			}
-		default:
-			r.assignee = pick(g, g.opsUsers)
-		}
-		r.updated = r.created
-		if r.firstResponse != nil {
-			r.updated = *r.firstResponse
-		}
-		if !open {
-			res := within(*r.firstResponse, time.Duration(float64(sla[1])*g.uniform(0.1, 1.5)))
-			r.resolved = ptr(maxTime(res, *r.firstResponse))
-			r.resolutionNotes = pick(g, resolutionNotes)
-			r.updated = *r.resolved
-			if r.status == "CLOSED" {
-				r.updated = within(*r.resolved, g.dur(day, 7*day))
-			}
-		}
-		c.requests = append(c.requests, r)
-	}
 }

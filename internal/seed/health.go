@@ -7,6 +7,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
+	"github.com/opsgraph/opsgraph/internal/health"
 )
 
 // signalKind indexes signalKinds.
@@ -22,50 +23,68 @@ const (
 )
 
 // signalKinds describes each health signal kind: where it comes from, how
-// often it is observed, how many accounts report it at all, and its weight in
-// the version 1 health model the seeded scores were computed with.
+// often it is observed and how many accounts report it at all. The values
+// are what the health model (health.DefaultModel) reads.
 var signalKinds = []struct {
 	kind     healthsignal.Kind
 	source   string
 	cadence  time.Duration
 	presence float64
-	weight   float64
 }{
-	sigUsage:       {healthsignal.KindPRODUCT_USAGE, "product-analytics", day, 0.95, 0.30},
-	sigActiveUsers: {healthsignal.KindACTIVE_USERS, "product-analytics", week, 0.9, 0.20},
-	sigTickets:     {healthsignal.KindSUPPORT_TICKETS, "zendesk", week, 0.85, 0.15},
-	sigNPS:         {healthsignal.KindNPS, "survey-nps", 30 * day, 0.5, 0.15},
-	sigCSAT:        {healthsignal.KindCSAT, "zendesk", 14 * day, 0.7, 0.10},
-	sigUptime:      {healthsignal.KindTELEMETRY_UPTIME, "telemetry-pipeline", day, 0.8, 0.10},
+	sigUsage:       {healthsignal.KindPRODUCT_USAGE, "product-analytics", day, 0.95},
+	sigActiveUsers: {healthsignal.KindACTIVE_USERS, "product-analytics", week, 0.9},
+	sigTickets:     {healthsignal.KindSUPPORT_TICKETS, "zendesk", day, 0.85},
+	sigNPS:         {healthsignal.KindNPS, "survey-nps", 30 * day, 0.5},
+	sigCSAT:        {healthsignal.KindCSAT, "zendesk", 14 * day, 0.7},
+	sigUptime:      {healthsignal.KindTELEMETRY_UPTIME, "telemetry-pipeline", day, 0.8},
 }
 
-// ModelVersion is the health model version the seeded scores claim.
-const ModelVersion = 1
+// HealthModel is the model the seeded scores are computed with: the
+// default, stored as version 1 on an empty database.
+func HealthModel() health.Model { return health.DefaultModel() }
+
+type signalRow struct {
+	account  int
+	kind     signalKind
+	value    float64
+	observed time.Time
+	source   string
+	run      int // the delivery (generator.runs) that brought it
+}
+
+type scoreRow struct {
+	account         int
+	score, coverage float64
+	band            string
+	components      []schematype.ScoreComponent
+	previous        *scoreRow
+	computed        time.Time
+}
 
 // signalValue draws one observation of kind k for an account: values follow
 // the account's latent health.
 //
 //	PRODUCT_USAGE     0–100 (% of licensed capacity in use)
-//	ACTIVE_USERS      count
+//	ACTIVE_USERS      0–100 (% of licensed seats active)
 //	SUPPORT_TICKETS   open tickets
 //	NPS               -100–100
 //	CSAT              1–5
-//	TELEMETRY_UPTIME  % over the period, mostly 98–100
+//	TELEMETRY_UPTIME  % over the period, mostly 99–100
 func (g *generator) signalValue(k signalKind, a *accountRow) float64 {
 	h := clamp(a.health+g.uniform(-0.08, 0.08), 0, 1)
 	switch k {
 	case sigUsage:
 		return round1(100 * h)
 	case sigActiveUsers:
-		return math.Round(a.users * clamp(h+g.uniform(-0.1, 0.1), 0.05, 1.2))
+		return round1(100 * clamp(h+g.uniform(-0.1, 0.1), 0.02, 1))
 	case sigTickets:
-		return math.Round((1 - h) * 20 * g.uniform(0.5, 1.5) * []float64{0.6, 1, 1.6}[a.segIdx])
+		return math.Round((1 - h) * 16 * g.uniform(0.5, 1.5) * []float64{0.6, 1, 1.6}[a.segIdx])
 	case sigNPS:
 		return math.Round(-100 + 200*h)
 	case sigCSAT:
 		return round1(1 + 4*h)
 	default:
-		v := 100 - (1-h)*g.uniform(0, 2)
+		v := 100 - (1-h)*g.uniform(0, 1.2)
 		if g.chance(0.03) {
 			v -= g.uniform(1, 5) // an outage
 		}
@@ -73,34 +92,20 @@ func (g *generator) signalValue(k signalKind, a *accountRow) float64 {
 	}
 }
 
-// componentScore normalises a signal value to 0–100 the way model version 1
-// does (ACTIVE_USERS against the account's expected user base).
-func componentScore(k signalKind, v float64, a *accountRow) float64 {
-	switch k {
-	case sigUsage:
-		return clamp(v, 0, 100)
-	case sigActiveUsers:
-		return clamp(100*v/a.users, 0, 100)
-	case sigTickets:
-		return clamp(100-5*v, 0, 100)
-	case sigNPS:
-		return clamp((v+100)/2, 0, 100)
-	case sigCSAT:
-		return clamp((v-1)/4*100, 0, 100)
-	default:
-		return clamp((v-95)/5*100, 0, 100)
-	}
+// Band returns the band of a score under the seeded model: GREEN ≥ 70,
+// YELLOW 40–69, RED < 40.
+func Band(score float64) healthscore.Band {
+	return healthscore.Band(HealthModel().Bands.Band(score))
 }
 
-// Band returns the band of a score: GREEN ≥ 70, YELLOW 40–69, RED < 40.
-func Band(score float64) healthscore.Band {
-	switch {
-	case score >= 70:
-		return healthscore.BandGREEN
-	case score >= 40:
-		return healthscore.BandYELLOW
+// run returns the index of the first delivery at or after t.
+func (g *generator) run(t time.Time) int {
+	for i, r := range g.runs {
+		if !t.After(r) {
+			return i
+		}
 	}
-	return healthscore.BandRED
+	return len(g.runs) - 1
 }
 
 func (g *generator) signalsAndScores(c *chunk, ai int) {
@@ -127,72 +132,39 @@ func (g *generator) signalsAndScores(c *chunk, ai int) {
 			if i > 0 {
 				t = t.Add(-sk.cadence - g.dur(0, sk.cadence/4)).Truncate(time.Minute)
 			}
-			c.signals = append(c.signals, signalRow{
-				account: ai, kind: k, value: g.signalValue(k, a), observed: t,
-				ingested: g.past(t.Add(g.dur(time.Minute, 2*time.Hour))), source: sk.source,
-			})
-			a.created = minTime(a.created, t.Add(-day))
-		}
-	}
-	signals := c.signals[first:]
-
-	// Scores: a weekly history, oldest first, each computed from the signals
-	// that were fresh at the time. A computation without any fresh signal is
-	// skipped, as the model would; an account whose signals are all stale
-	// keeps the score computed when they were last fresh.
-	n := g.between(1, 4)
-	times := make([]time.Time, n)
-	for i := range n {
-		times[n-1-i] = g.now.Add(-g.dur(0, 36*time.Hour)).Add(-time.Duration(i) * week).Truncate(time.Minute)
-	}
-	scored := false
-	for _, at := range times {
-		if s, ok := score(a, ai, signals, at); ok {
-			c.scores = append(c.scores, s)
-			scored = true
-		}
-	}
-	if !scored && len(signals) > 0 {
-		var last time.Time
-		for _, s := range signals {
-			last = maxTime(last, s.observed)
-		}
-		if s, ok := score(a, ai, signals, g.past(last.Add(g.dur(time.Hour, 2*day))).Truncate(time.Minute)); ok {
-			c.scores = append(c.scores, s)
-		}
-	}
-}
-
-// score computes account a's score at time at from its signals with model
-// version 1; ok is false when no signal was fresh then.
-func score(a *accountRow, ai int, signals []signalRow, at time.Time) (scoreRow, bool) {
-	var total, covered, sum float64
-	comps := make([]schematype.ScoreComponent, 0, len(signalKinds))
-	for k, sk := range signalKinds {
-		k := signalKind(k)
-		total += sk.weight
-		comp := schematype.ScoreComponent{Kind: string(sk.kind), Weight: sk.weight}
-		var latest *signalRow
-		for i := range signals {
-			s := &signals[i]
-			if s.kind == k && !s.observed.After(at) && (latest == nil || s.observed.After(latest.observed)) {
-				latest = s
+			v := g.signalValue(k, a)
+			// Only what was observed once the account was entered.
+			if t.After(a.created.Add(day)) {
+				c.signals = append(c.signals, signalRow{account: ai, kind: k, value: v, observed: t, source: sk.source, run: g.run(t)})
 			}
 		}
-		if latest != nil && at.Sub(latest.observed) <= freshWindow {
-			score := round1(componentScore(k, latest.value, a))
-			comp.Fresh, comp.Value, comp.Score = true, ptr(latest.value), ptr(score)
-			covered += sk.weight
-			sum += sk.weight * score
+	}
+
+	// Scores: at each delivery, the accounts that got a new signal are
+	// scored with the signals stored by then (what scoring.Ingest does).
+	m := HealthModel()
+	signals := c.signals[first:]
+	var prev *scoreRow
+	for ri, at := range g.runs {
+		fresh := false
+		var in []health.Signal
+		for _, s := range signals {
+			if s.run == ri {
+				fresh = true
+			}
+			if s.run <= ri {
+				in = append(in, health.Signal{Kind: string(signalKinds[s.kind].kind), Value: s.value, ObservedAt: s.observed})
+			}
 		}
-		comps = append(comps, comp)
+		if !fresh {
+			continue
+		}
+		r := m.Score(in, at)
+		if !r.Scored {
+			continue
+		}
+		s := scoreRow{account: ai, score: r.Score, band: r.Band, coverage: r.Coverage, components: r.Components, previous: prev, computed: at}
+		c.scores = append(c.scores, s)
+		prev = &s
 	}
-	if covered == 0 {
-		return scoreRow{}, false
-	}
-	score := round1(sum / covered)
-	return scoreRow{
-		account: ai, score: score, band: string(Band(score)),
-		coverage: math.Round(covered/total*1000) / 1000, components: comps, computed: at,
-	}, true
 }

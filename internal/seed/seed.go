@@ -3,17 +3,69 @@
 // explorer's example queries refer to, and benchmark-sized data (Bulk, e.g.
 // 100,000 accounts) with the same shapes in the same proportions.
 //
-// The data is deterministic: the same Seed, Now and Accounts produce the same
-// rows, ids included, on a fresh database. Every time is derived from Now
-// (created_at/updated_at too); the only randomness is a PCG stream seeded from
-// Seed.
+// # How
 //
-// The data deliberately contains the exceptions OpsGraph's reports look for:
-// over-limit usage, entitlements of contracts that are not ACTIVE or past
-// their window yet ACTIVE, fulfilled orders without entitlements or without
-// an invoice, renewals without a date or an owner, stale signals, accounts
-// without an owner or owned by an inactive user, duplicate names and domains,
-// long onboarding, breached request SLAs.
+// A generator plans the data (generate.go and the files next to it): users,
+// the catalog, accounts and their hierarchy, contracts and items, orders
+// along their lifecycle, what happens to the entitlements they produce,
+// health signals and the request queue — each record with the times of the
+// business actions that made it, deliberate exceptions included. The plan
+// obeys the business rules by construction: the generator keeps each
+// account's entitlements and judges every order line with the order
+// service's own rules (entitlements.go mirrors internal/orders).
+//
+// Demo replays the plan through the domain services, in time order, on a
+// clock the seed drives (replay.go): users, the catalog, accounts,
+// contracts and items through internal/masterdata; orders through
+// internal/orders (create, submit, validate, provision, fulfil or reject or
+// cancel, invoice), so entitlements are made by fulfilment; usage reports,
+// overrides, suspensions and revocations through internal/entitlements,
+// and its expiry sweep weekly; health signals through internal/scoring
+// (scores and their history come from the health model); requests through
+// internal/requests (SLA due times and histories from the SLA policy). So
+// the seeded data obeys the rules because the services enforced them, and
+// its timestamps, order timelines, SLA histories and score histories read
+// as if it had happened. Every action is audited as it would be (actor,
+// action, before/after), at its planned instant. The whole replay is one
+// transaction.
+//
+// Records no action can produce — trials (entitlements without a contract)
+// and orders fulfilled in a legacy system without entitlements — are
+// written directly by a small, documented legacy import (legacy.go).
+//
+// Bulk writes the same plan's end state with multi-row INSERTs instead
+// (insert.go), unaudited: replaying 100,000 accounts' actions one
+// transaction each would take hours, and a benchmark dataset needs the
+// shapes, not the history.
+//
+// # Determinism
+//
+// The same Seed, Now and Accounts produce the same data, ids included, on a
+// fresh database. Every time is derived from Now; the only randomness is a
+// PCG stream seeded from Seed.
+//
+// # Exceptions
+//
+// The data deliberately contains what OpsGraph's reports look for, each
+// made by a legitimate sequence of actions where one exists:
+//
+//   - over-limit usage: usage reported above the limit;
+//   - ACTIVE entitlements of a contract that is not ACTIVE: the contract
+//     terminated early and its entitlements not revoked;
+//   - expired but still ACTIVE: windows that ended since the expiry sweep
+//     (weekly) last ran, three weeks before Now — or before the latest
+//     window that ended, should a small dataset have none since; ACTIVE
+//     contracts past their end date nobody closed;
+//   - quantities beyond the contract: a contract item's quantity lowered
+//     after fulfilment;
+//   - fulfilled orders not invoiced: never marked invoiced;
+//   - renewals without a date or an owner, renewal dates after the end;
+//   - stale signals and usage reports; accounts without an owner or owned by
+//     a CSM who has since been deactivated; duplicate names and domains;
+//     long onboarding; breached, met-late and paused request SLAs;
+//     rejected orders (by validation, with the errors it found, and after);
+//   - from the legacy import only: entitlements without a contract (trials,
+//     some past their window) and fulfilled orders without entitlements.
 package seed
 
 import (
@@ -37,9 +89,9 @@ type Options struct {
 	// Now is the reference time every generated time is relative to; it is
 	// truncated to the minute. Zero means time.Now().
 	Now time.Time
-	// BatchSize is the number of rows per INSERT (default 1000). It is
-	// lowered per table where needed to stay under the databases' bind
-	// parameter limits. It does not change the data.
+	// BatchSize is the number of rows per INSERT of Bulk (default 1000). It
+	// is lowered per table where needed to stay under the databases' bind
+	// parameter limits. It does not change the data; Demo ignores it.
 	BatchSize int
 	// Logf, if set, receives progress messages.
 	Logf func(format string, args ...any)
@@ -49,6 +101,8 @@ type Options struct {
 type Summary struct {
 	Users, Accounts, Products, Contracts, ContractItems, Orders, OrderLines, OrderEvents,
 	Entitlements, HealthSignals, HealthScores, Requests int
+	// Actions is the number of business actions Demo ran (0 for Bulk).
+	Actions int
 	// Took is the wall time of the run.
 	Took time.Duration
 }
@@ -61,9 +115,13 @@ func (s Summary) Rows() int {
 
 // String formats the summary for logs.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d rows in %s: %d users, %d accounts, %d products, %d contracts, %d contract items, "+
+	actions := ""
+	if s.Actions > 0 {
+		actions = fmt.Sprintf(" (%d actions)", s.Actions)
+	}
+	return fmt.Sprintf("%d rows in %s%s: %d users, %d accounts, %d products, %d contracts, %d contract items, "+
 		"%d orders, %d order lines, %d order events, %d entitlements, %d health signals, %d health scores, %d requests",
-		s.Rows(), s.Took.Round(time.Millisecond), s.Users, s.Accounts, s.Products, s.Contracts, s.ContractItems,
+		s.Rows(), s.Took.Round(time.Millisecond), actions, s.Users, s.Accounts, s.Products, s.Contracts, s.ContractItems,
 		s.Orders, s.OrderLines, s.OrderEvents, s.Entitlements, s.HealthSignals, s.HealthScores, s.Requests)
 }
 
@@ -71,18 +129,134 @@ func (s Summary) String() string {
 // accounts.
 var ErrNotEmpty = errors.New("seed: database is not empty (it has users or accounts)")
 
-// Demo seeds the demo dataset: about 25 users, the product catalog and
-// opts.Accounts accounts (200 by default) with their contracts, orders,
-// entitlements, health and about 0.75 requests per account.
-func Demo(ctx context.Context, client *ent.Client, opts Options) (Summary, error) {
-	return run(ctx, client, opts, demoProfile)
+// Demo seeds the demo dataset through the domain services: about 25 users,
+// the product catalog and opts.Accounts accounts (200 by default) with
+// their contracts, orders, entitlements, health and about 0.75 requests per
+// account.
+//
+// It adds a hook to client that stamps the rows written under the seed's
+// clock with the clock's time (the schema's timestamp defaults read the
+// wall clock); writes made without the seed's context are not affected.
+func Demo(ctx context.Context, client *ent.Client, opts Options) (sum Summary, err error) {
+	start := time.Now()
+	opts, logf, err := prepare(ctx, client, opts, demoProfile)
+	if err != nil {
+		return sum, err
+	}
+	ctx = viewer.System(ctx, SystemActor)
+	g := newGenerator(opts.Seed, opts.Now, opts.Accounts, demoProfile)
+	g.perChunk = opts.Accounts // one chunk: the replay runs every action in time order
+	c := g.chunk()
+
+	client.Use(timestampHook())
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("seed: starting transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+			sum = Summary{}
+		}
+	}()
+	r := newReplayer(ctx, g, c, client, tx)
+	r.plan()
+	logf("seed demo: %d users, %d products, %d accounts: %d actions to replay (seed %d, now %s)",
+		len(g.users), len(catalog), len(c.accounts), len(r.steps), opts.Seed, g.now.Format(time.RFC3339))
+	if err := r.run(logf); err != nil {
+		return sum, err
+	}
+	if err := r.summarize(r.base, &sum); err != nil {
+		return sum, err
+	}
+	if err := tx.Commit(); err != nil {
+		return sum, fmt.Errorf("seed: committing: %w", err)
+	}
+	sum.Actions = r.calls
+	sum.Took = time.Since(start)
+	logf("seed demo: done, %s", sum)
+	return sum, nil
 }
 
 // Bulk seeds benchmark-sized data (100,000 accounts by default): the demo's
-// shapes with about 3 contracts, 15 entitlements and 20 health signals per
-// account, and one more CSM per 500 accounts.
-func Bulk(ctx context.Context, client *ent.Client, opts Options) (Summary, error) {
-	return run(ctx, client, opts, bulkProfile)
+// shapes with more contract items and signals per account, and one more CSM
+// per 500 accounts, written with multi-row INSERTs (unaudited).
+func Bulk(ctx context.Context, client *ent.Client, opts Options) (sum Summary, err error) {
+	start := time.Now()
+	opts, logf, err := prepare(ctx, client, opts, bulkProfile)
+	if err != nil {
+		return sum, err
+	}
+	// Bulk loads generated rows; it is no business action.
+	ctx = audit.Disable(viewer.System(ctx, SystemActor))
+	g := newGenerator(opts.Seed, opts.Now, opts.Accounts, bulkProfile)
+	client.Use(timestampHook()) // for the writes Bulk leaves to ent (the health model, score pointers)
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("seed: starting transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+			sum = Summary{}
+		}
+	}()
+	ctx = ent.NewTxContext(ctx, tx)
+	w := &writer{tx: tx, batch: opts.BatchSize, sum: &sum, g: g}
+	if err := w.writeUsers(ctx, g.users); err != nil {
+		return sum, err
+	}
+	if err := w.writeProducts(ctx); err != nil {
+		return sum, err
+	}
+	if err := w.writeModel(ctx, client); err != nil {
+		return sum, err
+	}
+	logf("seed bulk: %d users, %d products; generating %d accounts (seed %d, now %s)",
+		sum.Users, sum.Products, opts.Accounts, opts.Seed, g.now.Format(time.RFC3339))
+	for g.done < g.total {
+		c := g.chunk()
+		if err := w.writeChunk(ctx, c); err != nil {
+			return sum, err
+		}
+		if g.total > chunkAccounts {
+			logf("seed bulk: %d/%d accounts, %d rows, %s", g.done, g.total, sum.Rows(), time.Since(start).Round(time.Second))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return sum, fmt.Errorf("seed: committing: %w", err)
+	}
+	sum.Took = time.Since(start)
+	logf("seed bulk: done, %s", sum)
+	return sum, nil
+}
+
+// prepare checks and completes the options and that the database is empty.
+func prepare(ctx context.Context, client *ent.Client, opts Options, prof profile) (Options, func(string, ...any), error) {
+	if opts.Accounts < 0 {
+		return opts, nil, fmt.Errorf("seed: Accounts must not be negative (got %d)", opts.Accounts)
+	}
+	if opts.Accounts == 0 {
+		opts.Accounts = prof.defaultAccounts
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 1000
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	empty, err := IsEmpty(ctx, client)
+	if err != nil {
+		return opts, nil, err
+	}
+	if !empty {
+		return opts, nil, ErrNotEmpty
+	}
+	return opts, logf, nil
 }
 
 // IsEmpty reports whether the database has no accounts and no users.
@@ -104,71 +278,4 @@ func wrapQuery(err error) error {
 		return nil
 	}
 	return fmt.Errorf("seed: checking the database is empty: %w", err)
-}
-
-// run seeds with prof in one transaction: either all the data is there or
-// none of it.
-func run(ctx context.Context, client *ent.Client, opts Options, prof profile) (sum Summary, err error) {
-	start := time.Now()
-	if opts.Accounts < 0 {
-		return sum, fmt.Errorf("seed: Accounts must not be negative (got %d)", opts.Accounts)
-	}
-	if opts.Accounts == 0 {
-		opts.Accounts = prof.defaultAccounts
-	}
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 1000
-	}
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	logf := opts.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	ctx = audit.Disable(viewer.System(ctx, SystemActor))
-
-	empty, err := IsEmpty(ctx, client)
-	if err != nil {
-		return sum, err
-	}
-	if !empty {
-		return sum, ErrNotEmpty
-	}
-
-	g := newGenerator(opts.Seed, opts.Now, opts.Accounts, prof)
-	tx, err := client.Tx(ctx)
-	if err != nil {
-		return sum, fmt.Errorf("seed: starting transaction: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-			sum = Summary{}
-		}
-	}()
-	w := &writer{tx: tx, batch: opts.BatchSize, sum: &sum}
-	if err := w.writeUsers(ctx, g.users); err != nil {
-		return sum, err
-	}
-	if err := w.writeProducts(ctx, g); err != nil {
-		return sum, err
-	}
-	logf("seed %s: %d users, %d products; generating %d accounts (seed %d, now %s)",
-		prof.name, sum.Users, sum.Products, opts.Accounts, opts.Seed, g.now.Format(time.RFC3339))
-	for g.done < g.total {
-		c := g.chunk()
-		if err := w.writeChunk(ctx, c); err != nil {
-			return sum, err
-		}
-		if g.total > chunkAccounts {
-			logf("seed %s: %d/%d accounts, %d rows, %s", prof.name, g.done, g.total, sum.Rows(), time.Since(start).Round(time.Second))
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return sum, fmt.Errorf("seed: committing: %w", err)
-	}
-	sum.Took = time.Since(start)
-	logf("seed %s: done, %s", prof.name, sum)
-	return sum, nil
 }

@@ -21,10 +21,13 @@ import (
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/orderevent"
+	"github.com/opsgraph/opsgraph/ent/orderline"
 	"github.com/opsgraph/opsgraph/ent/predicate"
 	"github.com/opsgraph/opsgraph/ent/request"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/ent/user"
+	"github.com/opsgraph/opsgraph/internal/orders"
+	"github.com/opsgraph/opsgraph/internal/requests"
 	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
@@ -124,10 +127,13 @@ func TestDemo(t *testing.T) {
 			{"products", sum.Products, 12, 12},
 			{"accounts", sum.Accounts, 200, 200},
 			{"contracts", sum.Contracts, 500, 700},
-			{"entitlements", sum.Entitlements, 800, 1400},
+			// One live entitlement per account and product (the order
+			// rules), so about three per account plus the ended ones.
+			{"entitlements", sum.Entitlements, 550, 1000},
 			{"health signals", sum.HealthSignals, 2000, 4000},
-			{"health scores", sum.HealthScores, 200, 800},
-			{"orders", sum.Orders, 150, 600},
+			// At most one per account and health pipeline delivery (4).
+			{"health scores", sum.HealthScores, 400, 800},
+			{"orders", sum.Orders, 300, 650},
 			{"requests", sum.Requests, 100, 200},
 		} {
 			if c.got < c.min || c.got > c.max {
@@ -138,6 +144,7 @@ func TestDemo(t *testing.T) {
 		// Every value of the enums reports filter on.
 		covers(t, db, "orders", "status", "DRAFT", "SUBMITTED", "VALIDATED", "PROVISIONING", "FULFILLED", "REJECTED", "CANCELLED")
 		covers(t, db, "orders", "billing_status", "NOT_BILLED", "INVOICED", "NOT_BILLABLE")
+		covers(t, db, "orders", "rejection_reason", "VALIDATION_FAILED", "CREDIT_HOLD", "PROVISIONING_FAILED")
 		covers(t, db, "order_lines", "action", "ADD", "CHANGE", "REMOVE", "RENEW")
 		covers(t, db, "requests", "status", "NEW", "TRIAGED", "IN_PROGRESS", "WAITING_ON_REQUESTER", "RESOLVED", "CLOSED")
 		covers(t, db, "requests", "priority", "P1", "P2", "P3", "P4")
@@ -188,6 +195,26 @@ func TestDemo(t *testing.T) {
 		exists("fulfilled order not invoiced", ok, err)
 		ok, err = client.Order.Query().Where(order.IdempotencyKeyNotNil()).Exist(ctx)
 		exists("order with an idempotency key", ok, err)
+		ok, err = client.Entitlement.Query().Where(entitlement.StatusEQ(entitlement.StatusACTIVE),
+			entitlement.HasContractWith(contract.StatusEQ(contract.StatusTERMINATED))).Exist(ctx)
+		exists("ACTIVE entitlement of a TERMINATED contract", ok, err)
+		ok, err = client.Order.Query().Where(order.StatusEQ(schematype.OrderStatusFulfilled),
+			order.Not(order.HasLinesWith(orderline.HasEntitlements()))).Exist(ctx)
+		exists("fulfilled order without entitlements", ok, err)
+		ok, err = client.Order.Query().Where(order.RejectionReasonEQ(orders.ReasonValidationFailed), order.ValidationErrorsNotNil()).Exist(ctx)
+		exists("order rejected by validation with its errors", ok, err)
+		beyond := 0
+		for _, e := range client.Entitlement.Query().Where(entitlement.StatusEQ(entitlement.StatusACTIVE), entitlement.LimitNotNil(),
+			entitlement.ContractIDNotNil()).WithContract(func(q *ent.ContractQuery) { q.WithItems() }).AllX(ctx) {
+			for _, it := range e.Edges.Contract.Edges.Items {
+				if it.ProductID == e.ProductID && *e.Limit > it.Quantity {
+					beyond++
+				}
+			}
+		}
+		if beyond == 0 {
+			t.Error("no entitlement with a limit beyond its contract item's quantity")
+		}
 		ok, err = client.Account.Query().Where(account.OwnerIDIsNil()).Exist(ctx)
 		exists("account without owner", ok, err)
 		ok, err = client.Account.Query().Where(account.HasOwnerWith(user.Active(false))).Exist(ctx)
@@ -273,10 +300,22 @@ func TestDemo(t *testing.T) {
 
 		checkConsistency(t, client)
 
-		// Seeded rows are not audited.
-		var audited int
-		if err := db.SQL.QueryRow("SELECT COUNT(*) FROM audit_events").Scan(&audited); err != nil || audited != 0 {
-			t.Errorf("audit events after seeding: %d, %v; want none", audited, err)
+		// The seeded actions are audited as they happened: by their actors,
+		// under their action's name, at their time.
+		events := client.AuditEvent.Query().AllX(ctx)
+		byAction := map[string]int{}
+		for _, e := range events {
+			byAction[e.Action]++
+			if e.At.After(now) || e.Actor == "" || e.Actor == "unknown" {
+				t.Fatalf("audit event %d: %s by %q at %s", e.ID, e.Action, e.Actor, e.At)
+			}
+		}
+		for _, a := range []string{"userCreate", "accountCreate", "contractCreate", "contractItemCreate", "orderCreate", "orderFulfill",
+			"orderMarkInvoiced", "entitlementReportUsage", "entitlementOverride", "entitlementSuspend", "entitlementRevoke",
+			"entitlementSweep", "healthSignalsIngest", "requestCreate", "requestResolve", "legacyImport"} {
+			if byAction[a] == 0 {
+				t.Errorf("no audit event of %s (have %v)", a, byAction)
+			}
 		}
 
 		// Seeding twice is refused.
@@ -364,6 +403,9 @@ func checkConsistency(t *testing.T, client *ent.Client) {
 		if last := evs[len(evs)-1]; last.ToStatus != o.Status {
 			t.Errorf("order %s: status %s, last event to %s", o.Number, o.Status, last.ToStatus)
 		}
+		if o.RejectionReason == orders.ReasonValidationFailed && (len(o.ValidationErrors) == 0 || o.ValidatedAt != nil) {
+			t.Errorf("order %s: rejected by validation, errors %v", o.Number, o.ValidationErrors)
+		}
 		if (o.Status == schematype.OrderStatusRejected) != (o.RejectionReason != "") {
 			t.Errorf("order %s: status %s, rejection reason %q", o.Number, o.Status, o.RejectionReason)
 		}
@@ -378,17 +420,60 @@ func checkConsistency(t *testing.T, client *ent.Client) {
 		if (e.Kind == schematype.EntitlementKindBoolean) != (e.Limit == nil) {
 			t.Errorf("entitlement %d: kind %s, limit %v", e.ID, e.Kind, e.Limit)
 		}
-		if l := e.Edges.SourceOrderLine; l != nil && (l.ProductID != e.ProductID || l.Edges.Order.Status != schematype.OrderStatusFulfilled) {
+		// Made by fulfilment: every entitlement under a contract links to
+		// a line of a FULFILLED order of its account for its product; the
+		// only others are the legacy trials (no contract, no line).
+		switch l := e.Edges.SourceOrderLine; {
+		case l == nil && e.ContractID != nil:
+			t.Errorf("entitlement %d: under a contract but made by no order line", e.ID)
+		case l == nil:
+		case l.ProductID != e.ProductID || l.Edges.Order.Status != schematype.OrderStatusFulfilled || l.Edges.Order.AccountID != e.AccountID:
 			t.Errorf("entitlement %d: source line of product %d, order %s", e.ID, l.ProductID, l.Edges.Order.Status)
+		case e.ContractID == nil:
+			t.Errorf("entitlement %d: made by an order line but under no contract", e.ID)
 		}
 		if e.ActiveTo != nil && !e.ActiveTo.After(e.ActiveFrom) {
 			t.Errorf("entitlement %d: window %s – %s", e.ID, e.ActiveFrom, e.ActiveTo)
 		}
-		if (e.Status == entitlement.StatusEXPIRED || e.Status == entitlement.StatusREVOKED) && (e.ActiveTo == nil || e.ActiveTo.After(now)) {
+		// Only the sweep stores EXPIRED, for windows that have ended.
+		if e.Status == entitlement.StatusEXPIRED && (e.ActiveTo == nil || e.ActiveTo.After(now)) {
 			t.Errorf("entitlement %d: %s but active until %v", e.ID, e.Status, e.ActiveTo)
+		}
+		if e.Kind == schematype.EntitlementKindBoolean && e.Usage != 0 && e.ContractID != nil {
+			t.Errorf("entitlement %d: a feature flag with usage %d", e.ID, e.Usage)
 		}
 		if e.OverrideLimit != nil && (e.OverrideReason == "" || e.OverrideExpiresAt == nil) {
 			t.Errorf("entitlement %d: override without reason or expiry", e.ID)
+		}
+	}
+
+	// The order rules allow one live (ACTIVE or SUSPENDED) entitlement per
+	// account and product, short of renewals of expired ones.
+	live := map[[2]int]int{}
+	for _, e := range client.Entitlement.Query().Where(entitlement.StatusIn(entitlement.StatusACTIVE, entitlement.StatusSUSPENDED),
+		entitlement.ContractIDNotNil(), entitlement.Or(entitlement.ActiveToIsNil(), entitlement.ActiveToGT(now))).AllX(ctx) {
+		live[[2]int{e.AccountID, e.ProductID}]++
+	}
+	twice := 0
+	for _, n := range live {
+		if n > 1 {
+			twice++
+		}
+	}
+	if twice > len(live)/50 {
+		t.Errorf("%d of %d account products have several live entitlements", twice, len(live))
+	}
+
+	// Every account's latest score is the one it points at.
+	for _, a := range client.Account.Query().WithHealthScores().AllX(ctx) {
+		var latest *ent.HealthScore
+		for _, s := range a.Edges.HealthScores {
+			if latest == nil || s.ComputedAt.After(latest.ComputedAt) || s.ComputedAt.Equal(latest.ComputedAt) && s.ID > latest.ID {
+				latest = s
+			}
+		}
+		if (latest == nil) != (a.HealthScoreID == nil) || latest != nil && *a.HealthScoreID != latest.ID {
+			t.Errorf("account %d: points at score %v, latest %v", a.ID, a.HealthScoreID, latest)
 		}
 	}
 
@@ -427,10 +512,32 @@ func checkConsistency(t *testing.T, client *ent.Client) {
 			r.ResolvedAt != nil && r.ResolvedAt.Before(*r.FirstResponseAt) {
 			t.Errorf("request %s: times out of order", r.Number)
 		}
-		if r.ResponseDueAt == nil || r.ResolutionDueAt == nil || !r.ResolutionDueAt.After(*r.ResponseDueAt) {
-			t.Errorf("request %s: SLA due times %v %v", r.Number, r.ResponseDueAt, r.ResolutionDueAt)
+		// The history the SLA clock runs on, and the due times the
+		// request service stored from it at the last action.
+		h := r.History
+		if len(h) == 0 || h[0].Action != string(requests.ActionCreate) || h[len(h)-1].ToStatus != string(r.Status) {
+			t.Errorf("request %s: %s, history %v", r.Number, r.Status, h)
+			continue
+		}
+		st, err := requests.Evaluate(seed.SLAPolicy(), r, h[len(h)-1].At)
+		if err != nil {
+			t.Errorf("request %s: %v", r.Number, err)
+			continue
+		}
+		if !sameTime(st.Response.DueAt, r.ResponseDueAt) || !sameTime(st.Resolution.DueAt, r.ResolutionDueAt) {
+			t.Errorf("request %s: due %v %v, the SLA clock says %v %v", r.Number, r.ResponseDueAt, r.ResolutionDueAt, st.Response.DueAt, st.Resolution.DueAt)
+		}
+		if (r.Status == request.StatusWAITING_ON_REQUESTER) != st.Paused {
+			t.Errorf("request %s: %s, paused %v", r.Number, r.Status, st.Paused)
 		}
 	}
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 // dump returns every seeded row, JSON encoded, table by table in id order.
@@ -493,19 +600,20 @@ func firstDiff(a, b string) string {
 	return fmt.Sprintf("%d vs %d lines", len(al), len(bl))
 }
 
+// TestDeterministic checks that the same options give the same data on a
+// fresh database, ids and times included, and another seed other data. It
+// seeds 60 accounts (what it checks does not depend on the size) so that
+// its six replays stay quick.
 func TestDeterministic(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		opts := seed.Options{Seed: 42, Now: now.Add(37 * time.Second)}
+		opts := seed.Options{Seed: 42, Accounts: 60, Now: now.Add(37 * time.Second)}
 		if _, err := seed.Demo(ctx, db.Client, opts); err != nil {
 			t.Fatal(err)
 		}
 		first := dump(t, db.Client)
 
-		// Same options, a fresh database and a different batch size: the
-		// same rows, ids and times included.
 		db2 := testdb.Open(t, db.Dialect)
-		opts.BatchSize = 17
 		if _, err := seed.Demo(ctx, db2.Client, opts); err != nil {
 			t.Fatal(err)
 		}
@@ -520,6 +628,18 @@ func TestDeterministic(t *testing.T) {
 		}
 		if third := dump(t, db3.Client); third == first {
 			t.Fatal("a different seed gave the same data")
+		}
+
+		// Bulk too, whatever its batch size.
+		bulk := func(batch int) string {
+			db := testdb.Open(t, db.Dialect)
+			if _, err := seed.Bulk(ctx, db.Client, seed.Options{Seed: 42, Accounts: 50, Now: now, BatchSize: batch}); err != nil {
+				t.Fatal(err)
+			}
+			return dump(t, db.Client)
+		}
+		if a, b := bulk(1000), bulk(17); a != b {
+			t.Fatalf("Bulk with another batch size gave different data: %s", firstDiff(a, b))
 		}
 	})
 }
@@ -543,10 +663,11 @@ func TestBulk(t *testing.T) {
 		}{
 			{"accounts", float64(sum.Accounts), 300, 300},
 			{"contracts per account", per(sum.Contracts), 2.6, 3.4},
-			{"entitlements per account", per(sum.Entitlements), 12, 18},
+			// One live entitlement per account and product.
+			{"entitlements per account", per(sum.Entitlements), 6, 11},
 			{"health signals per account", per(sum.HealthSignals), 16, 24},
-			{"health scores per account", per(sum.HealthScores), 1.5, 3},
-			{"orders per account", per(sum.Orders), 0.8, 3},
+			{"health scores per account", per(sum.HealthScores), 2.5, 4},
+			{"orders per account", per(sum.Orders), 2, 4},
 			{"requests per account", per(sum.Requests), 0.5, 1},
 		} {
 			if c.got < c.min || c.got > c.max {

@@ -45,6 +45,8 @@ func (d Date) noon() time.Time { return time.Date(d.Year, d.Month, d.Day, 12, 0,
 
 func (d Date) next() Date { return DateOf(time.Date(d.Year, d.Month, d.Day+1, 12, 0, 0, 0, time.UTC)) }
 
+func (d Date) prev() Date { return DateOf(time.Date(d.Year, d.Month, d.Day-1, 12, 0, 0, 0, time.UTC)) }
+
 func (d Date) normalize() Date { return DateOf(d.noon()) }
 
 func (d Date) after(o Date) bool {
@@ -189,6 +191,48 @@ func (c *Calendar) Add(start time.Time, d time.Duration) time.Time {
 			remaining -= avail
 		}
 	}
+}
+
+// Subtract is Add backwards: it returns the latest instant t <= end such
+// that Between(t, end) == d, i.e. the instant d of business time before end.
+// If end is outside working hours, counting begins at the previous closing
+// (so for d > 0 the result lies inside a window or at its opening). Every
+// instant u with Between(u, end) >= d is at or before the result. d <= 0
+// returns end unchanged. The result is expressed in end's location.
+func (c *Calendar) Subtract(end time.Time, d time.Duration) time.Time {
+	if d <= 0 {
+		return end
+	}
+	if c == nil {
+		return end.Add(-d)
+	}
+	c.mustValid()
+	remaining := d
+	for day := DateOf(end.In(c.loc)); ; day = day.prev() {
+		o, cl, ok := c.window(day)
+		if !ok || !o.Before(end) {
+			continue
+		}
+		to := cl
+		if end.Before(to) {
+			to = end
+		}
+		if avail := to.Sub(o); remaining <= avail {
+			return to.Add(-remaining).In(end.Location())
+		} else {
+			remaining -= avail
+		}
+	}
+}
+
+// DayLength is the length of a working day: the wall-clock time between
+// opening and closing (a window containing a DST change is an hour shorter
+// or longer in real time). A nil calendar's day is 24h.
+func (c *Calendar) DayLength() time.Duration {
+	if c == nil {
+		return 24 * time.Hour
+	}
+	return time.Duration(c.close.minutes()-c.open.minutes()) * time.Minute
 }
 
 // Between returns the business time in the half-open interval [a, b): the sum
