@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -12,26 +13,23 @@ import (
 
 	"github.com/opsgraph/opsgraph/ent/schema/gid"
 	"github.com/opsgraph/opsgraph/internal/apitest"
-	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 )
 
-// seeded returns a server over a fresh database holding the demo dataset.
-func seeded(t testing.TB, db *store.DB) *apitest.Server {
-	t.Helper()
-	if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	return apitest.New(t, db)
-}
+// The package's tests copy seeded template databases (testdb.Seeded),
+// dropped when they end.
+func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
+
+// demoNow is the seed clock of the demo dataset most API tests share.
+var demoNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 // The first acceptance query of the foundation issue, verbatim.
 const acceptanceQuery = `{ accounts(first: 5, orderBy: {field: NAME}) { totalCount edges { node { id name owner { email } contracts(first: 3) { edges { node { number renewalDate items { product { sku } } } } } } } } }`
 
 func TestAcceptanceQuery(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		srv := seeded(t, db)
+	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+		srv := apitest.New(t, db)
 		var data struct {
 			Accounts struct {
 				TotalCount int
@@ -102,8 +100,8 @@ var rootConnections = map[string]string{
 var internalTables = []string{"idempotency_keys", "health_models"}
 
 func TestNodeResolvesEveryType(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		srv := seeded(t, db)
+	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+		srv := apitest.New(t, db)
 		// An account update leaves an audit event, so every type has a row.
 		var acc struct {
 			Accounts struct {
@@ -173,8 +171,8 @@ func TestNodeResolvesEveryType(t *testing.T) {
 }
 
 func TestPageSizeDefaultAndCap(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		srv := seeded(t, db)
+	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+		srv := apitest.New(t, db)
 		var data struct {
 			Accounts struct {
 				TotalCount int
@@ -230,8 +228,8 @@ func TestNestedQueryStatementsDoNotGrowWithPageSize(t *testing.T) {
 	const q = `query($n: Int) { accounts(first: $n, orderBy: {field: NAME}) { totalCount edges { node { id name owner { email }
 		contracts(first: 10) { totalCount edges { node { number items { quantity product { sku } }
 			entitlements(first: 10) { totalCount edges { node { id usage product { sku } } } } } } } } } } }`
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		srv := seeded(t, db)
+	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+		srv := apitest.New(t, db)
 		counts := map[int]int64{}
 		for _, n := range []int{10, 50} {
 			db.Counter.Reset()

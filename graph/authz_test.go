@@ -161,8 +161,8 @@ func tokenFor(t testing.TB, srv *apitest.Server, v *viewer.Viewer) string {
 // For every role, every field of every entity reads as the matrix says:
 // allowed → no error; denied → null with FORBIDDEN at the field's path.
 func TestFieldMatrixForEveryRole(t *testing.T) {
-	db := testdb.Open(t, dialect.SQLite)
-	srv := seeded(t, db)
+	db := testdb.Demo(t, dialect.SQLite, demoNow)
+	srv := apitest.New(t, db)
 	plantSentinels(t, db.Client)
 	s := introspect(t, srv)
 	// Value types (FieldChange, ScoreComponent, ...) are selected in full, so
@@ -255,8 +255,8 @@ func TestFieldMatrixForEveryRole(t *testing.T) {
 
 // A user always reads their own email, whatever their roles.
 func TestOwnEmailIsReadable(t *testing.T) {
-	db := testdb.Open(t, dialect.SQLite)
-	srv := seeded(t, db)
+	db := testdb.Demo(t, dialect.SQLite, demoNow)
+	srv := apitest.New(t, db)
 	ctx := context.Background()
 	me := db.Client.User.Query().Order(ent.Asc("id")).FirstX(ctx)
 	other := db.Client.User.Query().Order(ent.Desc("id")).FirstX(ctx)
@@ -278,8 +278,8 @@ func TestOwnEmailIsReadable(t *testing.T) {
 // Filtering or sorting on a field the viewer may not read is refused before
 // any SQL runs, however it is spelled.
 func TestNoFilterOrSortOnDeniedFields(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		srv := seeded(t, db)
+	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+		srv := apitest.New(t, db)
 		plantSentinels(t, db.Client)
 		support := tokenFor(t, srv, &viewer.Viewer{Subject: "support@opsgraph.example", Roles: []string{viewer.RoleSupport}})
 		finance := tokenFor(t, srv, &viewer.Viewer{Subject: "finance@opsgraph.example", Roles: []string{viewer.RoleFinance}})

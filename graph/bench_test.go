@@ -3,6 +3,7 @@ package graph_test
 import (
 	"testing"
 
+	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -17,14 +18,13 @@ import (
 func BenchmarkAcceptanceQuery(b *testing.B) {
 	for _, dia := range testdb.Dialects {
 		b.Run(dia, func(b *testing.B) {
-			db := testdb.Open(b, dia)
-			benchQuery(b, db)
+			benchQuery(b, testdb.Demo(b, dia, demoNow))
 		})
 	}
 }
 
 func benchQuery(b *testing.B, db *store.DB) {
-	srv := seeded(b, db)
+	srv := apitest.New(b, db)
 	for _, v := range []*viewer.Viewer{
 		{Subject: "admin@opsgraph.example", Roles: []string{viewer.RoleAdmin}},
 		{Subject: "csm1@opsgraph.example", Roles: []string{viewer.RoleCSM}},

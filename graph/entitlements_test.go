@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
-	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 )
@@ -15,11 +14,8 @@ import (
 // the stored columns, for every seeded entitlement; ACTIVE rows past their
 // window read EXPIRED.
 func TestEntitlementDerivedFields(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-		if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: now}); err != nil {
-			t.Fatal(err)
-		}
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	testdb.EachDemo(t, now, func(t *testing.T, db *store.DB) {
 		srv := apitest.NewAt(t, db, func() time.Time { return now })
 		type row struct {
 			Limit, Usage, OverrideLimit *int64
@@ -87,11 +83,8 @@ func TestEntitlementDerivedFields(t *testing.T) {
 // The entitlement actions through the API: applied flags, typed userErrors,
 // derived fields after the change.
 func TestEntitlementActionsThroughTheAPI(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-		if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: now}); err != nil {
-			t.Fatal(err)
-		}
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	testdb.EachDemo(t, now, func(t *testing.T, db *store.DB) {
 		srv := apitest.NewAt(t, db, func() time.Time { return now })
 		var list struct {
 			Entitlements struct {

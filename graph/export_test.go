@@ -55,8 +55,8 @@ func download(t *testing.T, srv *apitest.Server, token, path string) (int, [][]s
 // connection holds (across pages), columns the viewer may not read left
 // out, a CSM's rows limited to their book.
 func TestExportConnection(t *testing.T) {
-	db := testdb.Open(t, dialect.SQLite)
-	srv := seeded(t, db)
+	db := testdb.Demo(t, dialect.SQLite, demoNow)
+	srv := apitest.New(t, db)
 	count := func(token string) int {
 		var data struct{ Accounts struct{ TotalCount int } }
 		srv.PostAs(token, `{ accounts { totalCount } }`, nil).MustData(t, &data)
@@ -111,8 +111,8 @@ func TestExportConnection(t *testing.T) {
 // Every export, reports included, downloads for an ADMIN; financial report
 // columns are left out for a role without financial access.
 func TestExportEveryTable(t *testing.T) {
-	db := testdb.Open(t, dialect.SQLite)
-	srv := seeded(t, db)
+	db := testdb.Demo(t, dialect.SQLite, demoNow)
+	srv := apitest.New(t, db)
 	admin := srv.Token("admin@opsgraph.example")
 	support := srv.Token("support@example.com", viewer.RoleSupport)
 	tables := export.Tables(graph.NewSchema(nil, graph.Options{}).Schema())

@@ -13,7 +13,6 @@ import (
 	"github.com/opsgraph/opsgraph/ent/contract"
 	"github.com/opsgraph/opsgraph/ent/schema/gid"
 	"github.com/opsgraph/opsgraph/internal/apitest"
-	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -22,12 +21,10 @@ import (
 // accReportsNow is the seed's now and the server's clock.
 var accReportsNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
-// accReportsServer seeds the demo data and serves it on a fixed clock.
+// accReportsServer serves db (the demo data at accReportsNow) on a fixed
+// clock.
 func accReportsServer(t testing.TB, db *store.DB) *apitest.Server {
 	t.Helper()
-	if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: accReportsNow}); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
 	return apitest.NewAt(t, db, func() time.Time { return accReportsNow })
 }
 
@@ -202,7 +199,7 @@ func accRenewalPages(t *testing.T, srv *apitest.Server, token string, days, firs
 // The three account reports end to end, on the demo data (seeded once per
 // database).
 func TestAccountReportsAPI(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
+	testdb.EachDemo(t, accReportsNow, func(t *testing.T, db *store.DB) {
 		srv := accReportsServer(t, db)
 		t.Run("rows", func(t *testing.T) { accAPIRows(t, db, srv) })
 		t.Run("financial", func(t *testing.T) { accAPIFinancial(t, srv) })

@@ -56,8 +56,8 @@ func BenchmarkReports(b *testing.B) {
 	}
 	for _, dia := range testdb.Dialects {
 		b.Run(dia, func(b *testing.B) {
-			db := testdb.Open(b, dia)
-			benchReports(b, db, seeded(b, db))
+			db := testdb.Demo(b, dia, demoNow)
+			benchReports(b, db, apitest.New(b, db))
 		})
 	}
 }

@@ -164,10 +164,7 @@ func checkOpsReports(t *testing.T, ctx context.Context, svc *reports.Service, go
 // their book (checked against the rows in plain Go), in a constant number
 // of SQL statements; arguments out of range are BAD_USER_INPUT.
 func TestOpsReportsAPI(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: opsReportsNow}); err != nil {
-			t.Fatalf("seed: %v", err)
-		}
+	testdb.EachDemo(t, opsReportsNow, func(t *testing.T, db *store.DB) {
 		srv := apitest.NewAt(t, db, func() time.Time { return opsReportsNow })
 		svc := reports.New(db.Client, func() time.Time { return opsReportsNow }, seed.SLAPolicy(), seed.HealthModel())
 		query := "query { " + reportQueries["healthOverview"][1:len(reportQueries["healthOverview"])-1] +

@@ -12,7 +12,6 @@ import (
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/reports"
 	"github.com/opsgraph/opsgraph/internal/reports/orderoracle"
-	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -25,9 +24,6 @@ var ordersNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 // ordersNow, so the reports and the oracle agree on now.
 func ordersServer(t *testing.T, db *store.DB) *apitest.Server {
 	t.Helper()
-	if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: ordersNow}); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
 	return apitest.NewAt(t, db, func() time.Time { return ordersNow })
 }
 
@@ -265,7 +261,7 @@ func checkBillingAPI(t *testing.T, srv *apitest.Server, tok string, d *orderorac
 // row; as a CSM, the oracle over their book only; the ARR figures are
 // FORBIDDEN to roles without financial access and exact for FINANCE.
 func TestOrderReportsAPI(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
+	testdb.EachDemo(t, ordersNow, func(t *testing.T, db *store.DB) {
 		srv := ordersServer(t, db)
 		d, err := orderoracle.Load(context.Background(), db.Client)
 		if err != nil {
@@ -327,7 +323,7 @@ func TestOrderReportsAPI(t *testing.T) {
 // one page query per discrepancy kind on the page), and what the records
 // refer to is loaded once per page.
 func TestOrderReportsStatementCount(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
+	testdb.EachDemo(t, ordersNow, func(t *testing.T, db *store.DB) {
 		srv := ordersServer(t, db)
 		count := func(tok, query string, vars map[string]any) int64 {
 			t.Helper()

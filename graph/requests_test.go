@@ -20,7 +20,6 @@ import (
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/requests"
-	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/server"
 	"github.com/opsgraph/opsgraph/internal/sla"
 	"github.com/opsgraph/opsgraph/internal/store"
@@ -373,11 +372,8 @@ func TestRequestUserErrors(t *testing.T) {
 // from the request, agree with its status and stamps, and cost no SQL: a
 // page of requests with them runs as many statements as without.
 func TestRequestSLAOnSeededData(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-		if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: now}); err != nil {
-			t.Fatal(err)
-		}
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	testdb.EachDemo(t, now, func(t *testing.T, db *store.DB) {
 		srv := apitest.NewAt(t, db, func() time.Time { return now })
 		policy := sla.DefaultPolicy()
 		ctx := viewer.System(context.Background(), "test")

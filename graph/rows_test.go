@@ -74,8 +74,8 @@ func allIDs(t *testing.T, srv *apitest.Server, token, field string) (ids []int, 
 }
 
 func TestCSMSeesExactlyTheirBook(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		srv := seeded(t, db)
+	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+		srv := apitest.New(t, db)
 		ctx := context.Background()
 		const me = "csm1@opsgraph.example"
 		uid, book := expectedBook(t, db.Client, me)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -44,13 +45,9 @@ func accService(db *store.DB, now time.Time) *reports.Service {
 	return reports.New(db.Client, func() time.Time { return now }, sla.DefaultPolicy(), health.DefaultModel())
 }
 
-// accSeed fills db with the demo data at accNow.
-func accSeed(t *testing.T, db *store.DB) {
-	t.Helper()
-	if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: accNow}); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-}
+// The package's tests copy seeded template databases (testdb.Seeded),
+// dropped when they end.
+func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
 
 // accData is every row the account reports read, loaded as the system.
 type accData struct {
@@ -135,8 +132,7 @@ func accCSM(t *testing.T, c *ent.Client, d *accData) (context.Context, map[int]b
 // arguments, as an ADMIN and as a CSM (their book only); the data is seeded
 // once per database.
 func TestAccountReportsOracle(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		accSeed(t, db)
+	testdb.EachDemo(t, accNow, func(t *testing.T, db *store.DB) {
 		d := loadAccData(t, db.Client)
 		t.Run("renewalCalendar", func(t *testing.T) { oracleRenewalCalendar(t, db, d) })
 		t.Run("renewalHygiene", func(t *testing.T) { oracleRenewalHygiene(t, db, d) })

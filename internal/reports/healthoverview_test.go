@@ -28,11 +28,7 @@ var opsNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 // opsSeed seeds the demo data and returns the database.
 func opsSeed(t *testing.T, dia string) *store.DB {
 	t.Helper()
-	db := testdb.Open(t, dia)
-	if _, err := seed.Demo(context.Background(), db.Client, seed.Options{Seed: 7, Accounts: 200, Now: opsNow}); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	return db
+	return testdb.Demo(t, dia, opsNow)
 }
 
 // opsCSM is the context of a CSM viewer (row rules on).

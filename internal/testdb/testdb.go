@@ -103,13 +103,7 @@ func admin() (*sql.DB, error) {
 // is unreachable, or fails it under CI=true.
 func CreateDatabase(t testing.TB) string {
 	t.Helper()
-	a, err := admin()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL at %s unreachable (CI=true, so this fails): %v", redacted(), err)
-		}
-		t.Skipf("PostgreSQL at %s unreachable: %v", redacted(), err)
-	}
+	a := requirePostgres(t)
 	name := "opsgraph_t_" + strings.ToLower(rand.Text()[:12])
 	if _, err := a.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatalf("create database %s: %v", name, err)
@@ -119,12 +113,31 @@ func CreateDatabase(t testing.TB) string {
 			t.Logf("drop database %s: %v", name, err)
 		}
 	})
+	return databaseURL(name)
+}
+
+// databaseURL is BaseURL with the database name replaced.
+func databaseURL(name string) string {
 	u, err := url.Parse(BaseURL())
 	if err != nil {
-		t.Fatalf("parse %s: %v", redacted(), err)
+		panic(fmt.Sprintf("parse %s: %v", redacted(), err))
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// requirePostgres returns the admin connection, skipping the test when
+// PostgreSQL is unreachable, or failing it under CI=true.
+func requirePostgres(t testing.TB) *sql.DB {
+	t.Helper()
+	a, err := admin()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL at %s unreachable (CI=true, so this fails): %v", redacted(), err)
+		}
+		t.Skipf("PostgreSQL at %s unreachable: %v", redacted(), err)
+	}
+	return a
 }
 
 func redacted() string {
