@@ -5,9 +5,11 @@
 package graph
 
 import (
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/formatter"
 
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/graph/generated"
@@ -76,4 +78,12 @@ func NewSchema(client *ent.Client, opts Options) graphql.ExecutableSchema {
 // derive computes an entitlement's derived fields now.
 func (r *Resolver) derive(e *ent.Entitlement) entitlements.Derived {
 	return entitlements.Derive(e, r.now())
+}
+
+// SDL prints the GraphQL schema the server serves, as `opsgraph schema` and
+// the SDK's schema.graphql show it.
+func SDL() string {
+	var b strings.Builder
+	formatter.NewFormatter(&b, formatter.WithIndent("  ")).FormatSchema(NewSchema(nil, Options{}).Schema())
+	return b.String()
 }

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vektah/gqlparser/v2/formatter"
-
 	"github.com/opsgraph/opsgraph/graph"
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/config"
@@ -437,6 +435,6 @@ func tokenCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 func schemaCmd(stdout io.Writer) error {
-	formatter.NewFormatter(stdout, formatter.WithIndent("  ")).FormatSchema(graph.NewSchema(nil, graph.Options{}).Schema())
-	return nil
+	_, err := io.WriteString(stdout, graph.SDL())
+	return err
 }
