@@ -13,6 +13,7 @@ import (
 
 	"github.com/opsgraph/opsgraph/ent/schema/gid"
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 )
@@ -28,7 +29,7 @@ var demoNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 const acceptanceQuery = `{ accounts(first: 5, orderBy: {field: NAME}) { totalCount edges { node { id name owner { email } contracts(first: 3) { edges { node { number renewalDate items { product { sku } } } } } } } } }`
 
 func TestAcceptanceQuery(t *testing.T) {
-	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
 		srv := apitest.New(t, db)
 		var data struct {
 			Accounts struct {
@@ -100,7 +101,7 @@ var rootConnections = map[string]string{
 var internalTables = []string{"idempotency_keys", "health_models"}
 
 func TestNodeResolvesEveryType(t *testing.T) {
-	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
 		srv := apitest.New(t, db)
 		// An account update leaves an audit event, so every type has a row.
 		var acc struct {
@@ -171,7 +172,7 @@ func TestNodeResolvesEveryType(t *testing.T) {
 }
 
 func TestPageSizeDefaultAndCap(t *testing.T) {
-	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
 		srv := apitest.New(t, db)
 		var data struct {
 			Accounts struct {
@@ -228,7 +229,7 @@ func TestNestedQueryStatementsDoNotGrowWithPageSize(t *testing.T) {
 	const q = `query($n: Int) { accounts(first: $n, orderBy: {field: NAME}) { totalCount edges { node { id name owner { email }
 		contracts(first: 10) { totalCount edges { node { number items { quantity product { sku } }
 			entitlements(first: 10) { totalCount edges { node { id usage product { sku } } } } } } } } } } }`
-	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
 		srv := apitest.New(t, db)
 		counts := map[int]int64{}
 		for _, n := range []int{10, 50} {

@@ -17,6 +17,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/policy"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/usererr"
@@ -161,7 +162,7 @@ func tokenFor(t testing.TB, srv *apitest.Server, v *viewer.Viewer) string {
 // For every role, every field of every entity reads as the matrix says:
 // allowed → no error; denied → null with FORBIDDEN at the field's path.
 func TestFieldMatrixForEveryRole(t *testing.T) {
-	db := testdb.Demo(t, dialect.SQLite, demoNow)
+	db := seedtest.Demo(t, dialect.SQLite, demoNow)
 	srv := apitest.New(t, db)
 	plantSentinels(t, db.Client)
 	s := introspect(t, srv)
@@ -255,7 +256,7 @@ func TestFieldMatrixForEveryRole(t *testing.T) {
 
 // A user always reads their own email, whatever their roles.
 func TestOwnEmailIsReadable(t *testing.T) {
-	db := testdb.Demo(t, dialect.SQLite, demoNow)
+	db := seedtest.Demo(t, dialect.SQLite, demoNow)
 	srv := apitest.New(t, db)
 	ctx := context.Background()
 	me := db.Client.User.Query().Order(ent.Asc("id")).FirstX(ctx)
@@ -278,7 +279,7 @@ func TestOwnEmailIsReadable(t *testing.T) {
 // Filtering or sorting on a field the viewer may not read is refused before
 // any SQL runs, however it is spelled.
 func TestNoFilterOrSortOnDeniedFields(t *testing.T) {
-	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
 		srv := apitest.New(t, db)
 		plantSentinels(t, db.Client)
 		support := tokenFor(t, srv, &viewer.Viewer{Subject: "support@opsgraph.example", Roles: []string{viewer.RoleSupport}})

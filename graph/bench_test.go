@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -18,7 +19,7 @@ import (
 func BenchmarkAcceptanceQuery(b *testing.B) {
 	for _, dia := range testdb.Dialects {
 		b.Run(dia, func(b *testing.B) {
-			benchQuery(b, testdb.Demo(b, dia, demoNow))
+			benchQuery(b, seedtest.Demo(b, dia, demoNow))
 		})
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
-	"github.com/opsgraph/opsgraph/internal/testdb"
 )
 
 // The derived entitlement fields read as computed here, independently, from
@@ -15,7 +15,7 @@ import (
 // window read EXPIRED.
 func TestEntitlementDerivedFields(t *testing.T) {
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	testdb.EachDemo(t, now, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, now, func(t *testing.T, db *store.DB) {
 		srv := apitest.NewAt(t, db, func() time.Time { return now })
 		type row struct {
 			Limit, Usage, OverrideLimit *int64
@@ -84,7 +84,7 @@ func TestEntitlementDerivedFields(t *testing.T) {
 // derived fields after the change.
 func TestEntitlementActionsThroughTheAPI(t *testing.T) {
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	testdb.EachDemo(t, now, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, now, func(t *testing.T, db *store.DB) {
 		srv := apitest.NewAt(t, db, func() time.Time { return now })
 		var list struct {
 			Entitlements struct {

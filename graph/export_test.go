@@ -19,6 +19,7 @@ import (
 	"github.com/opsgraph/opsgraph/graph"
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/export"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -55,7 +56,7 @@ func download(t *testing.T, srv *apitest.Server, token, path string) (int, [][]s
 // connection holds (across pages), columns the viewer may not read left
 // out, a CSM's rows limited to their book.
 func TestExportConnection(t *testing.T) {
-	db := testdb.Demo(t, dialect.SQLite, demoNow)
+	db := seedtest.Demo(t, dialect.SQLite, demoNow)
 	srv := apitest.New(t, db)
 	count := func(token string) int {
 		var data struct{ Accounts struct{ TotalCount int } }
@@ -111,7 +112,7 @@ func TestExportConnection(t *testing.T) {
 // Every export, reports included, downloads for an ADMIN; financial report
 // columns are left out for a role without financial access.
 func TestExportEveryTable(t *testing.T) {
-	db := testdb.Demo(t, dialect.SQLite, demoNow)
+	db := seedtest.Demo(t, dialect.SQLite, demoNow)
 	srv := apitest.New(t, db)
 	admin := srv.Token("admin@opsgraph.example")
 	support := srv.Token("support@example.com", viewer.RoleSupport)

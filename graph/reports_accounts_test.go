@@ -13,8 +13,8 @@ import (
 	"github.com/opsgraph/opsgraph/ent/contract"
 	"github.com/opsgraph/opsgraph/ent/schema/gid"
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
-	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -199,7 +199,7 @@ func accRenewalPages(t *testing.T, srv *apitest.Server, token string, days, firs
 // The three account reports end to end, on the demo data (seeded once per
 // database).
 func TestAccountReportsAPI(t *testing.T) {
-	testdb.EachDemo(t, accReportsNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, accReportsNow, func(t *testing.T, db *store.DB) {
 		srv := accReportsServer(t, db)
 		t.Run("rows", func(t *testing.T) { accAPIRows(t, db, srv) })
 		t.Run("financial", func(t *testing.T) { accAPIFinancial(t, srv) })

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -56,7 +57,7 @@ func BenchmarkReports(b *testing.B) {
 	}
 	for _, dia := range testdb.Dialects {
 		b.Run(dia, func(b *testing.B) {
-			db := testdb.Demo(b, dia, demoNow)
+			db := seedtest.Demo(b, dia, demoNow)
 			benchReports(b, db, apitest.New(b, db))
 		})
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/reports"
 	"github.com/opsgraph/opsgraph/internal/seed"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
-	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -164,7 +164,7 @@ func checkOpsReports(t *testing.T, ctx context.Context, svc *reports.Service, go
 // their book (checked against the rows in plain Go), in a constant number
 // of SQL statements; arguments out of range are BAD_USER_INPUT.
 func TestOpsReportsAPI(t *testing.T) {
-	testdb.EachDemo(t, opsReportsNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, opsReportsNow, func(t *testing.T, db *store.DB) {
 		srv := apitest.NewAt(t, db, func() time.Time { return opsReportsNow })
 		svc := reports.New(db.Client, func() time.Time { return opsReportsNow }, seed.SLAPolicy(), seed.HealthModel())
 		query := "query { " + reportQueries["healthOverview"][1:len(reportQueries["healthOverview"])-1] +

@@ -12,8 +12,8 @@ import (
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/reports"
 	"github.com/opsgraph/opsgraph/internal/reports/orderoracle"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
-	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -261,7 +261,7 @@ func checkBillingAPI(t *testing.T, srv *apitest.Server, tok string, d *orderorac
 // row; as a CSM, the oracle over their book only; the ARR figures are
 // FORBIDDEN to roles without financial access and exact for FINANCE.
 func TestOrderReportsAPI(t *testing.T) {
-	testdb.EachDemo(t, ordersNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, ordersNow, func(t *testing.T, db *store.DB) {
 		srv := ordersServer(t, db)
 		d, err := orderoracle.Load(context.Background(), db.Client)
 		if err != nil {
@@ -323,7 +323,7 @@ func TestOrderReportsAPI(t *testing.T) {
 // one page query per discrepancy kind on the page), and what the records
 // refer to is loaded once per page.
 func TestOrderReportsStatementCount(t *testing.T) {
-	testdb.EachDemo(t, ordersNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, ordersNow, func(t *testing.T, db *store.DB) {
 		srv := ordersServer(t, db)
 		count := func(tok, query string, vars map[string]any) int64 {
 			t.Helper()

@@ -20,6 +20,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/requests"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/server"
 	"github.com/opsgraph/opsgraph/internal/sla"
 	"github.com/opsgraph/opsgraph/internal/store"
@@ -373,7 +374,7 @@ func TestRequestUserErrors(t *testing.T) {
 // page of requests with them runs as many statements as without.
 func TestRequestSLAOnSeededData(t *testing.T) {
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	testdb.EachDemo(t, now, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, now, func(t *testing.T, db *store.DB) {
 		srv := apitest.NewAt(t, db, func() time.Time { return now })
 		policy := sla.DefaultPolicy()
 		ctx := viewer.System(context.Background(), "test")

@@ -11,8 +11,8 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/gid"
 	"github.com/opsgraph/opsgraph/ent/user"
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
-	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -74,7 +74,7 @@ func allIDs(t *testing.T, srv *apitest.Server, token, field string) (ids []int, 
 }
 
 func TestCSMSeesExactlyTheirBook(t *testing.T) {
-	testdb.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
 		srv := apitest.New(t, db)
 		ctx := context.Background()
 		const me = "csm1@opsgraph.example"

@@ -23,6 +23,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/health"
 	"github.com/opsgraph/opsgraph/internal/reports"
 	"github.com/opsgraph/opsgraph/internal/seed"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/sla"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
@@ -132,7 +133,7 @@ func accCSM(t *testing.T, c *ent.Client, d *accData) (context.Context, map[int]b
 // arguments, as an ADMIN and as a CSM (their book only); the data is seeded
 // once per database.
 func TestAccountReportsOracle(t *testing.T) {
-	testdb.EachDemo(t, accNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, accNow, func(t *testing.T, db *store.DB) {
 		d := loadAccData(t, db.Client)
 		t.Run("renewalCalendar", func(t *testing.T) { oracleRenewalCalendar(t, db, d) })
 		t.Run("renewalHygiene", func(t *testing.T) { oracleRenewalHygiene(t, db, d) })

@@ -15,6 +15,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/health"
 	"github.com/opsgraph/opsgraph/internal/reports"
 	"github.com/opsgraph/opsgraph/internal/seed"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/sla"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
@@ -28,7 +29,7 @@ var opsNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 // opsSeed seeds the demo data and returns the database.
 func opsSeed(t *testing.T, dia string) *store.DB {
 	t.Helper()
-	return testdb.Demo(t, dia, opsNow)
+	return seedtest.Demo(t, dia, opsNow)
 }
 
 // opsCSM is the context of a CSM viewer (row rules on).

@@ -18,6 +18,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/internal/reports"
 	"github.com/opsgraph/opsgraph/internal/reports/orderoracle"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -123,7 +124,7 @@ func checkStuck(t *testing.T, ctx context.Context, svc *reports.Service, d *orde
 // the system and as a CSM (their book only), and compares every figure
 // with the oracle.
 func TestOrderReportsOracle(t *testing.T) {
-	testdb.EachDemo(t, accNow, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, accNow, func(t *testing.T, db *store.DB) {
 		now := accNow
 		svc := accService(db, now)
 		d := ordLoad(t, db)

@@ -12,7 +12,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
-	"github.com/opsgraph/opsgraph/internal/testdb"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -79,7 +79,7 @@ func TestProgramOutsideTheRepository(t *testing.T) {
 	bin := filepath.Join(dir, "consumer")
 	goCmd("build", "-o", bin, ".")
 
-	db := testdb.Demo(t, dialect.SQLite, now)
+	db := seedtest.Demo(t, dialect.SQLite, now)
 	srv := apitest.NewAt(t, db, func() time.Time { return now })
 	run := exec.Command(bin)
 	run.Env = append(os.Environ(), "OPSGRAPH_URL="+srv.URL, "OPSGRAPH_TOKEN="+srv.Token("consumer@opsgraph.example", viewer.RoleOpsManager))

@@ -12,8 +12,8 @@ import (
 
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
-	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 	"github.com/opsgraph/opsgraph/sdk"
 )
@@ -85,7 +85,7 @@ func firstN(k int, f fault) func(int) fault {
 }
 
 func TestRetriesThroughFaults(t *testing.T) {
-	testdb.EachDemo(t, now, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, now, func(t *testing.T, db *store.DB) {
 		srv := apitest.NewAt(t, db, func() time.Time { return now })
 		ctx := context.Background()
 		sysCtx := viewer.System(ctx, "test")

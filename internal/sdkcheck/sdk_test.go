@@ -12,6 +12,7 @@ import (
 
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -55,7 +56,7 @@ func must[T any](t *testing.T) func(T, error) T {
 // The SDK against the real server on both databases: every call below is
 // a generated method, typed end to end.
 func TestSDKAgainstTheServer(t *testing.T) {
-	testdb.EachDemo(t, now, func(t *testing.T, db *store.DB) {
+	seedtest.EachDemo(t, now, func(t *testing.T, db *store.DB) {
 		srv := apitest.NewAt(t, db, func() time.Time { return now })
 		ctx := context.Background()
 		admin, requests := client(srv, viewer.RoleAdmin)
