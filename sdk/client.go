@@ -126,11 +126,10 @@ func New(endpoint string, opts ...Option) *Client {
 
 // request is one operation to send.
 type request struct {
-	op       string
-	query    string
-	vars     any
-	mutation bool
-	retry    bool // safe to send again: a query, or a mutation with an idempotency key
+	op    string
+	query string
+	vars  any
+	retry bool // safe to send again: a query, or a mutation with an idempotency key
 }
 
 // response is the GraphQL response envelope.
@@ -251,8 +250,7 @@ func (c *Client) GraphQL() graphql.Client { return genqlientClient{c} }
 type genqlientClient struct{ c *Client }
 
 func (g genqlientClient) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
-	mutation := isMutation(req.Query)
-	return g.c.run(ctx, request{op: req.OpName, query: req.Query, vars: req.Variables, mutation: mutation, retry: !mutation}, resp.Data)
+	return g.c.run(ctx, request{op: req.OpName, query: req.Query, vars: req.Variables, retry: !isMutation(req.Query)}, resp.Data)
 }
 
 // isMutation reports whether the document's operation is a mutation.

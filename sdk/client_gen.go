@@ -46,7 +46,7 @@ type AccountCreateVars struct {
 // With an idempotency key the call is retried on network errors, 429 and 5xx; without one it is sent once.
 func (c *Client) AccountCreate(ctx context.Context, vars AccountCreateVars) (*AccountCreateResponse, error) {
 	var data AccountCreateResponse
-	err := c.run(ctx, request{op: "AccountCreate", query: AccountCreate_Operation, vars: &vars, mutation: true, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
+	err := c.run(ctx, request{op: "AccountCreate", query: AccountCreate_Operation, vars: &vars, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
 	if err == nil {
 		err = userErrorsOf("accountCreate", data.AccountCreate.UserErrors)
 	}
@@ -67,7 +67,7 @@ type AccountUpdateVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) AccountUpdate(ctx context.Context, vars AccountUpdateVars) (*AccountUpdateResponse, error) {
 	var data AccountUpdateResponse
-	err := c.run(ctx, request{op: "AccountUpdate", query: AccountUpdate_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "AccountUpdate", query: AccountUpdate_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("accountUpdate", data.AccountUpdate.UserErrors)
 	}
@@ -95,7 +95,7 @@ type AccountsVars struct {
 // All Account records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) AccountsPage(ctx context.Context, vars AccountsVars) (*AccountsResponse, error) {
 	var data AccountsResponse
-	err := c.run(ctx, request{op: "Accounts", query: Accounts_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "Accounts", query: Accounts_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -108,9 +108,6 @@ func (c *Client) Accounts(ctx context.Context, vars AccountsVars) iter.Seq2[*Acc
 	return paginate(ctx, "accounts", vars.After, func(ctx context.Context, after *string) (page[*Account], error) {
 		vars.After = after
 		data, err := c.AccountsPage(ctx, vars)
-		if data == nil {
-			return page[*Account]{}, err
-		}
 		p := page[*Account]{hasNext: data.Accounts.PageInfo.HasNextPage, end: data.Accounts.PageInfo.EndCursor}
 		for _, e := range data.Accounts.Edges {
 			if e == nil {
@@ -157,7 +154,7 @@ type AuditEventsVars struct {
 // All AuditEvent records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) AuditEventsPage(ctx context.Context, vars AuditEventsVars) (*AuditEventsResponse, error) {
 	var data AuditEventsResponse
-	err := c.run(ctx, request{op: "AuditEvents", query: AuditEvents_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "AuditEvents", query: AuditEvents_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -170,9 +167,6 @@ func (c *Client) AuditEvents(ctx context.Context, vars AuditEventsVars) iter.Seq
 	return paginate(ctx, "auditEvents", vars.After, func(ctx context.Context, after *string) (page[*AuditEvent], error) {
 		vars.After = after
 		data, err := c.AuditEventsPage(ctx, vars)
-		if data == nil {
-			return page[*AuditEvent]{}, err
-		}
 		p := page[*AuditEvent]{hasNext: data.AuditEvents.PageInfo.HasNextPage, end: data.AuditEvents.PageInfo.EndCursor}
 		for _, e := range data.AuditEvents.Edges {
 			if e == nil {
@@ -200,7 +194,7 @@ type BillingReconciliationVars struct {
 // creation), in [from, to).
 func (c *Client) BillingReconciliation(ctx context.Context, vars BillingReconciliationVars) (*BillingReconciliationResponse, error) {
 	var data BillingReconciliationResponse
-	err := c.run(ctx, request{op: "BillingReconciliation", query: BillingReconciliation_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "BillingReconciliation", query: BillingReconciliation_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -237,7 +231,7 @@ type ContractCreateVars struct {
 // With an idempotency key the call is retried on network errors, 429 and 5xx; without one it is sent once.
 func (c *Client) ContractCreate(ctx context.Context, vars ContractCreateVars) (*ContractCreateResponse, error) {
 	var data ContractCreateResponse
-	err := c.run(ctx, request{op: "ContractCreate", query: ContractCreate_Operation, vars: &vars, mutation: true, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
+	err := c.run(ctx, request{op: "ContractCreate", query: ContractCreate_Operation, vars: &vars, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
 	if err == nil {
 		err = userErrorsOf("contractCreate", data.ContractCreate.UserErrors)
 	}
@@ -277,7 +271,7 @@ type ContractItemCreateVars struct {
 // With an idempotency key the call is retried on network errors, 429 and 5xx; without one it is sent once.
 func (c *Client) ContractItemCreate(ctx context.Context, vars ContractItemCreateVars) (*ContractItemCreateResponse, error) {
 	var data ContractItemCreateResponse
-	err := c.run(ctx, request{op: "ContractItemCreate", query: ContractItemCreate_Operation, vars: &vars, mutation: true, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
+	err := c.run(ctx, request{op: "ContractItemCreate", query: ContractItemCreate_Operation, vars: &vars, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
 	if err == nil {
 		err = userErrorsOf("contractItemCreate", data.ContractItemCreate.UserErrors)
 	}
@@ -298,7 +292,7 @@ type ContractItemUpdateVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) ContractItemUpdate(ctx context.Context, vars ContractItemUpdateVars) (*ContractItemUpdateResponse, error) {
 	var data ContractItemUpdateResponse
-	err := c.run(ctx, request{op: "ContractItemUpdate", query: ContractItemUpdate_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "ContractItemUpdate", query: ContractItemUpdate_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("contractItemUpdate", data.ContractItemUpdate.UserErrors)
 	}
@@ -326,7 +320,7 @@ type ContractItemsVars struct {
 // All ContractItem records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) ContractItemsPage(ctx context.Context, vars ContractItemsVars) (*ContractItemsResponse, error) {
 	var data ContractItemsResponse
-	err := c.run(ctx, request{op: "ContractItems", query: ContractItems_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "ContractItems", query: ContractItems_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -339,9 +333,6 @@ func (c *Client) ContractItems(ctx context.Context, vars ContractItemsVars) iter
 	return paginate(ctx, "contractItems", vars.After, func(ctx context.Context, after *string) (page[*ContractItem], error) {
 		vars.After = after
 		data, err := c.ContractItemsPage(ctx, vars)
-		if data == nil {
-			return page[*ContractItem]{}, err
-		}
 		p := page[*ContractItem]{hasNext: data.ContractItems.PageInfo.HasNextPage, end: data.ContractItems.PageInfo.EndCursor}
 		for _, e := range data.ContractItems.Edges {
 			if e == nil {
@@ -368,7 +359,7 @@ type ContractUpdateVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) ContractUpdate(ctx context.Context, vars ContractUpdateVars) (*ContractUpdateResponse, error) {
 	var data ContractUpdateResponse
-	err := c.run(ctx, request{op: "ContractUpdate", query: ContractUpdate_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "ContractUpdate", query: ContractUpdate_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("contractUpdate", data.ContractUpdate.UserErrors)
 	}
@@ -396,7 +387,7 @@ type ContractsVars struct {
 // All Contract records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) ContractsPage(ctx context.Context, vars ContractsVars) (*ContractsResponse, error) {
 	var data ContractsResponse
-	err := c.run(ctx, request{op: "Contracts", query: Contracts_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "Contracts", query: Contracts_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -409,9 +400,6 @@ func (c *Client) Contracts(ctx context.Context, vars ContractsVars) iter.Seq2[*C
 	return paginate(ctx, "contracts", vars.After, func(ctx context.Context, after *string) (page[*Contract], error) {
 		vars.After = after
 		data, err := c.ContractsPage(ctx, vars)
-		if data == nil {
-			return page[*Contract]{}, err
-		}
 		p := page[*Contract]{hasNext: data.Contracts.PageInfo.HasNextPage, end: data.Contracts.PageInfo.EndCursor}
 		for _, e := range data.Contracts.Edges {
 			if e == nil {
@@ -435,7 +423,7 @@ type DataQualityVars struct {
 // The data quality scorecard: completeness of tracked fields, accounts stuck in onboarding, duplicate account candidates.
 func (c *Client) DataQuality(ctx context.Context, vars DataQualityVars) (*DataQualityResponse, error) {
 	var data DataQualityResponse
-	err := c.run(ctx, request{op: "DataQuality", query: DataQuality_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "DataQuality", query: DataQuality_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -471,7 +459,7 @@ type EntitlementDiscrepanciesVars struct {
 // record involved. See docs/reports.md for each kind's exact rule.
 func (c *Client) EntitlementDiscrepanciesPage(ctx context.Context, vars EntitlementDiscrepanciesVars) (*EntitlementDiscrepanciesResponse, error) {
 	var data EntitlementDiscrepanciesResponse
-	err := c.run(ctx, request{op: "EntitlementDiscrepancies", query: EntitlementDiscrepancies_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "EntitlementDiscrepancies", query: EntitlementDiscrepancies_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -484,9 +472,6 @@ func (c *Client) EntitlementDiscrepancies(ctx context.Context, vars EntitlementD
 	return paginate(ctx, "entitlementDiscrepancies", vars.After, func(ctx context.Context, after *string) (page[*EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancy], error) {
 		vars.After = after
 		data, err := c.EntitlementDiscrepanciesPage(ctx, vars)
-		if data == nil {
-			return page[*EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancy]{}, err
-		}
 		p := page[*EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancy]{hasNext: data.EntitlementDiscrepancies.PageInfo.HasNextPage, end: data.EntitlementDiscrepancies.PageInfo.EndCursor}
 		for _, e := range data.EntitlementDiscrepancies.Edges {
 			p.nodes = append(p.nodes, &e.Node)
@@ -508,7 +493,7 @@ type EntitlementOverrideVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) EntitlementOverride(ctx context.Context, vars EntitlementOverrideVars) (*EntitlementOverrideResponse, error) {
 	var data EntitlementOverrideResponse
-	err := c.run(ctx, request{op: "EntitlementOverride", query: EntitlementOverride_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "EntitlementOverride", query: EntitlementOverride_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("entitlementOverride", data.EntitlementOverride.UserErrors)
 	}
@@ -528,7 +513,7 @@ type EntitlementReportUsageVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) EntitlementReportUsage(ctx context.Context, vars EntitlementReportUsageVars) (*EntitlementReportUsageResponse, error) {
 	var data EntitlementReportUsageResponse
-	err := c.run(ctx, request{op: "EntitlementReportUsage", query: EntitlementReportUsage_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "EntitlementReportUsage", query: EntitlementReportUsage_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("entitlementReportUsage", data.EntitlementReportUsage.UserErrors)
 	}
@@ -548,7 +533,7 @@ type EntitlementResumeVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) EntitlementResume(ctx context.Context, vars EntitlementResumeVars) (*EntitlementResumeResponse, error) {
 	var data EntitlementResumeResponse
-	err := c.run(ctx, request{op: "EntitlementResume", query: EntitlementResume_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "EntitlementResume", query: EntitlementResume_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("entitlementResume", data.EntitlementResume.UserErrors)
 	}
@@ -568,7 +553,7 @@ type EntitlementRevokeVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) EntitlementRevoke(ctx context.Context, vars EntitlementRevokeVars) (*EntitlementRevokeResponse, error) {
 	var data EntitlementRevokeResponse
-	err := c.run(ctx, request{op: "EntitlementRevoke", query: EntitlementRevoke_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "EntitlementRevoke", query: EntitlementRevoke_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("entitlementRevoke", data.EntitlementRevoke.UserErrors)
 	}
@@ -588,7 +573,7 @@ type EntitlementSuspendVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) EntitlementSuspend(ctx context.Context, vars EntitlementSuspendVars) (*EntitlementSuspendResponse, error) {
 	var data EntitlementSuspendResponse
-	err := c.run(ctx, request{op: "EntitlementSuspend", query: EntitlementSuspend_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "EntitlementSuspend", query: EntitlementSuspend_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("entitlementSuspend", data.EntitlementSuspend.UserErrors)
 	}
@@ -616,7 +601,7 @@ type EntitlementsVars struct {
 // All Entitlement records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) EntitlementsPage(ctx context.Context, vars EntitlementsVars) (*EntitlementsResponse, error) {
 	var data EntitlementsResponse
-	err := c.run(ctx, request{op: "Entitlements", query: Entitlements_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "Entitlements", query: Entitlements_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -629,9 +614,6 @@ func (c *Client) Entitlements(ctx context.Context, vars EntitlementsVars) iter.S
 	return paginate(ctx, "entitlements", vars.After, func(ctx context.Context, after *string) (page[*Entitlement], error) {
 		vars.After = after
 		data, err := c.EntitlementsPage(ctx, vars)
-		if data == nil {
-			return page[*Entitlement]{}, err
-		}
 		p := page[*Entitlement]{hasNext: data.Entitlements.PageInfo.HasNextPage, end: data.Entitlements.PageInfo.EndCursor}
 		for _, e := range data.Entitlements.Edges {
 			if e == nil {
@@ -649,7 +631,7 @@ func (c *Client) Entitlements(ctx context.Context, vars EntitlementsVars) iter.S
 // The health model in force.
 func (c *Client) HealthModel(ctx context.Context) (*HealthModelQueryResponse, error) {
 	var data HealthModelQueryResponse
-	err := c.run(ctx, request{op: "HealthModelQuery", query: HealthModelQuery_Operation, vars: nil, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "HealthModelQuery", query: HealthModelQuery_Operation, vars: nil, retry: true}, &data)
 	return &data, err
 }
 
@@ -664,7 +646,7 @@ type HealthOverviewVars struct {
 // Health overview of the non-churned accounts: bands, score coverage, stale or missing signals per kind, biggest drops.
 func (c *Client) HealthOverview(ctx context.Context, vars HealthOverviewVars) (*HealthOverviewResponse, error) {
 	var data HealthOverviewResponse
-	err := c.run(ctx, request{op: "HealthOverview", query: HealthOverview_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "HealthOverview", query: HealthOverview_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -694,7 +676,7 @@ type HealthScoreRecomputeVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) HealthScoreRecompute(ctx context.Context, vars HealthScoreRecomputeVars) (*HealthScoreRecomputeResponse, error) {
 	var data HealthScoreRecomputeResponse
-	err := c.run(ctx, request{op: "HealthScoreRecompute", query: HealthScoreRecompute_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "HealthScoreRecompute", query: HealthScoreRecompute_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("healthScoreRecompute", data.HealthScoreRecompute.UserErrors)
 	}
@@ -722,7 +704,7 @@ type HealthScoresVars struct {
 // All HealthScore records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) HealthScoresPage(ctx context.Context, vars HealthScoresVars) (*HealthScoresResponse, error) {
 	var data HealthScoresResponse
-	err := c.run(ctx, request{op: "HealthScores", query: HealthScores_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "HealthScores", query: HealthScores_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -735,9 +717,6 @@ func (c *Client) HealthScores(ctx context.Context, vars HealthScoresVars) iter.S
 	return paginate(ctx, "healthScores", vars.After, func(ctx context.Context, after *string) (page[*HealthScore], error) {
 		vars.After = after
 		data, err := c.HealthScoresPage(ctx, vars)
-		if data == nil {
-			return page[*HealthScore]{}, err
-		}
 		p := page[*HealthScore]{hasNext: data.HealthScores.PageInfo.HasNextPage, end: data.HealthScores.PageInfo.EndCursor}
 		for _, e := range data.HealthScores.Edges {
 			if e == nil {
@@ -784,7 +763,7 @@ type HealthSignalsVars struct {
 // All HealthSignal records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) HealthSignalsPage(ctx context.Context, vars HealthSignalsVars) (*HealthSignalsResponse, error) {
 	var data HealthSignalsResponse
-	err := c.run(ctx, request{op: "HealthSignals", query: HealthSignals_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "HealthSignals", query: HealthSignals_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -797,9 +776,6 @@ func (c *Client) HealthSignals(ctx context.Context, vars HealthSignalsVars) iter
 	return paginate(ctx, "healthSignals", vars.After, func(ctx context.Context, after *string) (page[*HealthSignal], error) {
 		vars.After = after
 		data, err := c.HealthSignalsPage(ctx, vars)
-		if data == nil {
-			return page[*HealthSignal]{}, err
-		}
 		p := page[*HealthSignal]{hasNext: data.HealthSignals.PageInfo.HasNextPage, end: data.HealthSignals.PageInfo.EndCursor}
 		for _, e := range data.HealthSignals.Edges {
 			if e == nil {
@@ -828,7 +804,7 @@ type HealthSignalsIngestVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) HealthSignalsIngest(ctx context.Context, vars HealthSignalsIngestVars) (*HealthSignalsIngestResponse, error) {
 	var data HealthSignalsIngestResponse
-	err := c.run(ctx, request{op: "HealthSignalsIngest", query: HealthSignalsIngest_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "HealthSignalsIngest", query: HealthSignalsIngest_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("healthSignalsIngest", data.HealthSignalsIngest.UserErrors)
 	}
@@ -846,7 +822,7 @@ type NodeVars struct {
 // Fetches an object given its ID.
 func (c *Client) Node(ctx context.Context, vars NodeVars) (*NodeQueryResponse, error) {
 	var data NodeQueryResponse
-	err := c.run(ctx, request{op: "NodeQuery", query: NodeQuery_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "NodeQuery", query: NodeQuery_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -861,7 +837,7 @@ type NodesVars struct {
 // Lookup nodes by a list of IDs.
 func (c *Client) Nodes(ctx context.Context, vars NodesVars) (*NodesResponse, error) {
 	var data NodesResponse
-	err := c.run(ctx, request{op: "Nodes", query: Nodes_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "Nodes", query: Nodes_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -891,7 +867,7 @@ type OrderCancelVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) OrderCancel(ctx context.Context, vars OrderCancelVars) (*OrderCancelResponse, error) {
 	var data OrderCancelResponse
-	err := c.run(ctx, request{op: "OrderCancel", query: OrderCancel_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "OrderCancel", query: OrderCancel_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("orderCancel", data.OrderCancel.UserErrors)
 	}
@@ -916,7 +892,7 @@ type OrderCreateVars struct {
 // With an idempotency key the call is retried on network errors, 429 and 5xx; without one it is sent once.
 func (c *Client) OrderCreate(ctx context.Context, vars OrderCreateVars) (*OrderCreateResponse, error) {
 	var data OrderCreateResponse
-	err := c.run(ctx, request{op: "OrderCreate", query: OrderCreate_Operation, vars: &vars, mutation: true, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
+	err := c.run(ctx, request{op: "OrderCreate", query: OrderCreate_Operation, vars: &vars, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
 	if err == nil {
 		err = userErrorsOf("orderCreate", data.OrderCreate.UserErrors)
 	}
@@ -957,7 +933,7 @@ type OrderEventsVars struct {
 // All OrderEvent records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) OrderEventsPage(ctx context.Context, vars OrderEventsVars) (*OrderEventsResponse, error) {
 	var data OrderEventsResponse
-	err := c.run(ctx, request{op: "OrderEvents", query: OrderEvents_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "OrderEvents", query: OrderEvents_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -970,9 +946,6 @@ func (c *Client) OrderEvents(ctx context.Context, vars OrderEventsVars) iter.Seq
 	return paginate(ctx, "orderEvents", vars.After, func(ctx context.Context, after *string) (page[*OrderEvent], error) {
 		vars.After = after
 		data, err := c.OrderEventsPage(ctx, vars)
-		if data == nil {
-			return page[*OrderEvent]{}, err
-		}
 		p := page[*OrderEvent]{hasNext: data.OrderEvents.PageInfo.HasNextPage, end: data.OrderEvents.PageInfo.EndCursor}
 		for _, e := range data.OrderEvents.Edges {
 			if e == nil {
@@ -1001,7 +974,7 @@ type OrderFulfillVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) OrderFulfill(ctx context.Context, vars OrderFulfillVars) (*OrderFulfillResponse, error) {
 	var data OrderFulfillResponse
-	err := c.run(ctx, request{op: "OrderFulfill", query: OrderFulfill_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "OrderFulfill", query: OrderFulfill_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("orderFulfill", data.OrderFulfill.UserErrors)
 	}
@@ -1042,7 +1015,7 @@ type OrderLinesVars struct {
 // All OrderLine records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) OrderLinesPage(ctx context.Context, vars OrderLinesVars) (*OrderLinesResponse, error) {
 	var data OrderLinesResponse
-	err := c.run(ctx, request{op: "OrderLines", query: OrderLines_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "OrderLines", query: OrderLines_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -1055,9 +1028,6 @@ func (c *Client) OrderLines(ctx context.Context, vars OrderLinesVars) iter.Seq2[
 	return paginate(ctx, "orderLines", vars.After, func(ctx context.Context, after *string) (page[*OrderLine], error) {
 		vars.After = after
 		data, err := c.OrderLinesPage(ctx, vars)
-		if data == nil {
-			return page[*OrderLine]{}, err
-		}
 		p := page[*OrderLine]{hasNext: data.OrderLines.PageInfo.HasNextPage, end: data.OrderLines.PageInfo.EndCursor}
 		for _, e := range data.OrderLines.Edges {
 			if e == nil {
@@ -1084,7 +1054,7 @@ type OrderMarkInvoicedVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) OrderMarkInvoiced(ctx context.Context, vars OrderMarkInvoicedVars) (*OrderMarkInvoicedResponse, error) {
 	var data OrderMarkInvoicedResponse
-	err := c.run(ctx, request{op: "OrderMarkInvoiced", query: OrderMarkInvoiced_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "OrderMarkInvoiced", query: OrderMarkInvoiced_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("orderMarkInvoiced", data.OrderMarkInvoiced.UserErrors)
 	}
@@ -1108,7 +1078,7 @@ type OrderPipelineVars struct {
 // state.
 func (c *Client) OrderPipeline(ctx context.Context, vars OrderPipelineVars) (*OrderPipelineResponse, error) {
 	var data OrderPipelineResponse
-	err := c.run(ctx, request{op: "OrderPipeline", query: OrderPipeline_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "OrderPipeline", query: OrderPipeline_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -1125,7 +1095,7 @@ type OrderRejectVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) OrderReject(ctx context.Context, vars OrderRejectVars) (*OrderRejectResponse, error) {
 	var data OrderRejectResponse
-	err := c.run(ctx, request{op: "OrderReject", query: OrderReject_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "OrderReject", query: OrderReject_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("orderReject", data.OrderReject.UserErrors)
 	}
@@ -1145,7 +1115,7 @@ type OrderStartProvisioningVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) OrderStartProvisioning(ctx context.Context, vars OrderStartProvisioningVars) (*OrderStartProvisioningResponse, error) {
 	var data OrderStartProvisioningResponse
-	err := c.run(ctx, request{op: "OrderStartProvisioning", query: OrderStartProvisioning_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "OrderStartProvisioning", query: OrderStartProvisioning_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("orderStartProvisioning", data.OrderStartProvisioning.UserErrors)
 	}
@@ -1174,7 +1144,7 @@ type OrderSubmitVars struct {
 // With an idempotency key the call is retried on network errors, 429 and 5xx; without one it is sent once.
 func (c *Client) OrderSubmit(ctx context.Context, vars OrderSubmitVars) (*OrderSubmitResponse, error) {
 	var data OrderSubmitResponse
-	err := c.run(ctx, request{op: "OrderSubmit", query: OrderSubmit_Operation, vars: &vars, mutation: true, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
+	err := c.run(ctx, request{op: "OrderSubmit", query: OrderSubmit_Operation, vars: &vars, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
 	if err == nil {
 		err = userErrorsOf("orderSubmit", data.OrderSubmit.UserErrors)
 	}
@@ -1194,7 +1164,7 @@ type OrderUpdateVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) OrderUpdate(ctx context.Context, vars OrderUpdateVars) (*OrderUpdateResponse, error) {
 	var data OrderUpdateResponse
-	err := c.run(ctx, request{op: "OrderUpdate", query: OrderUpdate_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "OrderUpdate", query: OrderUpdate_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("orderUpdate", data.OrderUpdate.UserErrors)
 	}
@@ -1218,7 +1188,7 @@ type OrderValidateVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) OrderValidate(ctx context.Context, vars OrderValidateVars) (*OrderValidateResponse, error) {
 	var data OrderValidateResponse
-	err := c.run(ctx, request{op: "OrderValidate", query: OrderValidate_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "OrderValidate", query: OrderValidate_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("orderValidate", data.OrderValidate.UserErrors)
 	}
@@ -1246,7 +1216,7 @@ type OrdersVars struct {
 // All Order records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) OrdersPage(ctx context.Context, vars OrdersVars) (*OrdersResponse, error) {
 	var data OrdersResponse
-	err := c.run(ctx, request{op: "Orders", query: Orders_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "Orders", query: Orders_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -1259,9 +1229,6 @@ func (c *Client) Orders(ctx context.Context, vars OrdersVars) iter.Seq2[*Order, 
 	return paginate(ctx, "orders", vars.After, func(ctx context.Context, after *string) (page[*Order], error) {
 		vars.After = after
 		data, err := c.OrdersPage(ctx, vars)
-		if data == nil {
-			return page[*Order]{}, err
-		}
 		p := page[*Order]{hasNext: data.Orders.PageInfo.HasNextPage, end: data.Orders.PageInfo.EndCursor}
 		for _, e := range data.Orders.Edges {
 			if e == nil {
@@ -1307,7 +1274,7 @@ type ProductCreateVars struct {
 // With an idempotency key the call is retried on network errors, 429 and 5xx; without one it is sent once.
 func (c *Client) ProductCreate(ctx context.Context, vars ProductCreateVars) (*ProductCreateResponse, error) {
 	var data ProductCreateResponse
-	err := c.run(ctx, request{op: "ProductCreate", query: ProductCreate_Operation, vars: &vars, mutation: true, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
+	err := c.run(ctx, request{op: "ProductCreate", query: ProductCreate_Operation, vars: &vars, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
 	if err == nil {
 		err = userErrorsOf("productCreate", data.ProductCreate.UserErrors)
 	}
@@ -1328,7 +1295,7 @@ type ProductUpdateVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) ProductUpdate(ctx context.Context, vars ProductUpdateVars) (*ProductUpdateResponse, error) {
 	var data ProductUpdateResponse
-	err := c.run(ctx, request{op: "ProductUpdate", query: ProductUpdate_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "ProductUpdate", query: ProductUpdate_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("productUpdate", data.ProductUpdate.UserErrors)
 	}
@@ -1356,7 +1323,7 @@ type ProductsVars struct {
 // All Product records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) ProductsPage(ctx context.Context, vars ProductsVars) (*ProductsResponse, error) {
 	var data ProductsResponse
-	err := c.run(ctx, request{op: "Products", query: Products_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "Products", query: Products_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -1369,9 +1336,6 @@ func (c *Client) Products(ctx context.Context, vars ProductsVars) iter.Seq2[*Pro
 	return paginate(ctx, "products", vars.After, func(ctx context.Context, after *string) (page[*Product], error) {
 		vars.After = after
 		data, err := c.ProductsPage(ctx, vars)
-		if data == nil {
-			return page[*Product]{}, err
-		}
 		p := page[*Product]{hasNext: data.Products.PageInfo.HasNextPage, end: data.Products.PageInfo.EndCursor}
 		for _, e := range data.Products.Edges {
 			if e == nil {
@@ -1399,7 +1363,7 @@ type RenewalCalendarVars struct {
 // ACTIVE contracts whose renewal date falls in the next withinDays days (at or after now, before now + withinDays × 24 hours), soonest first, with ARR up for renewal per month.
 func (c *Client) RenewalCalendarPage(ctx context.Context, vars RenewalCalendarVars) (*RenewalCalendarResponse, error) {
 	var data RenewalCalendarResponse
-	err := c.run(ctx, request{op: "RenewalCalendar", query: RenewalCalendar_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "RenewalCalendar", query: RenewalCalendar_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -1412,9 +1376,6 @@ func (c *Client) RenewalCalendar(ctx context.Context, vars RenewalCalendarVars) 
 	return paginate(ctx, "renewalCalendar", vars.After, func(ctx context.Context, after *string) (page[*RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewal], error) {
 		vars.After = after
 		data, err := c.RenewalCalendarPage(ctx, vars)
-		if data == nil {
-			return page[*RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewal]{}, err
-		}
 		p := page[*RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewal]{hasNext: data.RenewalCalendar.PageInfo.HasNextPage, end: data.RenewalCalendar.PageInfo.EndCursor}
 		for _, e := range data.RenewalCalendar.Edges {
 			p.nodes = append(p.nodes, &e.Node)
@@ -1440,7 +1401,7 @@ type RenewalHygieneVars struct {
 // Renewal hygiene: contracts with a renewal data problem, and how complete the renewal data of the contracts renewing soon is.
 func (c *Client) RenewalHygienePage(ctx context.Context, vars RenewalHygieneVars) (*RenewalHygieneResponse, error) {
 	var data RenewalHygieneResponse
-	err := c.run(ctx, request{op: "RenewalHygiene", query: RenewalHygiene_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "RenewalHygiene", query: RenewalHygiene_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -1453,9 +1414,6 @@ func (c *Client) RenewalHygiene(ctx context.Context, vars RenewalHygieneVars) it
 	return paginate(ctx, "renewalHygiene", vars.After, func(ctx context.Context, after *string) (page[*RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdgeNodeRenewalHygieneException], error) {
 		vars.After = after
 		data, err := c.RenewalHygienePage(ctx, vars)
-		if data == nil {
-			return page[*RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdgeNodeRenewalHygieneException]{}, err
-		}
 		p := page[*RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdgeNodeRenewalHygieneException]{hasNext: data.RenewalHygiene.PageInfo.HasNextPage, end: data.RenewalHygiene.PageInfo.EndCursor}
 		for _, e := range data.RenewalHygiene.Edges {
 			p.nodes = append(p.nodes, &e.Node)
@@ -1477,7 +1435,7 @@ type RequestAssignVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) RequestAssign(ctx context.Context, vars RequestAssignVars) (*RequestAssignResponse, error) {
 	var data RequestAssignResponse
-	err := c.run(ctx, request{op: "RequestAssign", query: RequestAssign_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "RequestAssign", query: RequestAssign_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("requestAssign", data.RequestAssign.UserErrors)
 	}
@@ -1510,7 +1468,7 @@ type RequestCloseVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) RequestClose(ctx context.Context, vars RequestCloseVars) (*RequestCloseResponse, error) {
 	var data RequestCloseResponse
-	err := c.run(ctx, request{op: "RequestClose", query: RequestClose_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "RequestClose", query: RequestClose_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("requestClose", data.RequestClose.UserErrors)
 	}
@@ -1535,7 +1493,7 @@ type RequestCreateVars struct {
 // With an idempotency key the call is retried on network errors, 429 and 5xx; without one it is sent once.
 func (c *Client) RequestCreate(ctx context.Context, vars RequestCreateVars) (*RequestCreateResponse, error) {
 	var data RequestCreateResponse
-	err := c.run(ctx, request{op: "RequestCreate", query: RequestCreate_Operation, vars: &vars, mutation: true, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
+	err := c.run(ctx, request{op: "RequestCreate", query: RequestCreate_Operation, vars: &vars, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
 	if err == nil {
 		err = userErrorsOf("requestCreate", data.RequestCreate.UserErrors)
 	}
@@ -1557,7 +1515,7 @@ type RequestQueueVars struct {
 // The request queue: open requests per priority and status, SLA compliance of requests resolved in [resolvedFrom, resolvedTo), backlog aging, open breached requests.
 func (c *Client) RequestQueue(ctx context.Context, vars RequestQueueVars) (*RequestQueueResponse, error) {
 	var data RequestQueueResponse
-	err := c.run(ctx, request{op: "RequestQueue", query: RequestQueue_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "RequestQueue", query: RequestQueue_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -1574,7 +1532,7 @@ type RequestReopenVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) RequestReopen(ctx context.Context, vars RequestReopenVars) (*RequestReopenResponse, error) {
 	var data RequestReopenResponse
-	err := c.run(ctx, request{op: "RequestReopen", query: RequestReopen_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "RequestReopen", query: RequestReopen_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("requestReopen", data.RequestReopen.UserErrors)
 	}
@@ -1594,7 +1552,7 @@ type RequestResolveVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) RequestResolve(ctx context.Context, vars RequestResolveVars) (*RequestResolveResponse, error) {
 	var data RequestResolveResponse
-	err := c.run(ctx, request{op: "RequestResolve", query: RequestResolve_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "RequestResolve", query: RequestResolve_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("requestResolve", data.RequestResolve.UserErrors)
 	}
@@ -1614,7 +1572,7 @@ type RequestRespondVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) RequestRespond(ctx context.Context, vars RequestRespondVars) (*RequestRespondResponse, error) {
 	var data RequestRespondResponse
-	err := c.run(ctx, request{op: "RequestRespond", query: RequestRespond_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "RequestRespond", query: RequestRespond_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("requestRespond", data.RequestRespond.UserErrors)
 	}
@@ -1634,7 +1592,7 @@ type RequestSetStatusVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) RequestSetStatus(ctx context.Context, vars RequestSetStatusVars) (*RequestSetStatusResponse, error) {
 	var data RequestSetStatusResponse
-	err := c.run(ctx, request{op: "RequestSetStatus", query: RequestSetStatus_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "RequestSetStatus", query: RequestSetStatus_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("requestSetStatus", data.RequestSetStatus.UserErrors)
 	}
@@ -1654,7 +1612,7 @@ type RequestTriageVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) RequestTriage(ctx context.Context, vars RequestTriageVars) (*RequestTriageResponse, error) {
 	var data RequestTriageResponse
-	err := c.run(ctx, request{op: "RequestTriage", query: RequestTriage_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "RequestTriage", query: RequestTriage_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("requestTriage", data.RequestTriage.UserErrors)
 	}
@@ -1682,7 +1640,7 @@ type RequestsVars struct {
 // All Request records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) RequestsPage(ctx context.Context, vars RequestsVars) (*RequestsResponse, error) {
 	var data RequestsResponse
-	err := c.run(ctx, request{op: "Requests", query: Requests_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "Requests", query: Requests_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -1695,9 +1653,6 @@ func (c *Client) Requests(ctx context.Context, vars RequestsVars) iter.Seq2[*Req
 	return paginate(ctx, "requests", vars.After, func(ctx context.Context, after *string) (page[*Request], error) {
 		vars.After = after
 		data, err := c.RequestsPage(ctx, vars)
-		if data == nil {
-			return page[*Request]{}, err
-		}
 		p := page[*Request]{hasNext: data.Requests.PageInfo.HasNextPage, end: data.Requests.PageInfo.EndCursor}
 		for _, e := range data.Requests.Edges {
 			if e == nil {
@@ -1743,7 +1698,7 @@ type UserCreateVars struct {
 // With an idempotency key the call is retried on network errors, 429 and 5xx; without one it is sent once.
 func (c *Client) UserCreate(ctx context.Context, vars UserCreateVars) (*UserCreateResponse, error) {
 	var data UserCreateResponse
-	err := c.run(ctx, request{op: "UserCreate", query: UserCreate_Operation, vars: &vars, mutation: true, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
+	err := c.run(ctx, request{op: "UserCreate", query: UserCreate_Operation, vars: &vars, retry: vars.IdempotencyKey != nil && *vars.IdempotencyKey != ""}, &data)
 	if err == nil {
 		err = userErrorsOf("userCreate", data.UserCreate.UserErrors)
 	}
@@ -1764,7 +1719,7 @@ type UserUpdateVars struct {
 // The call is sent once: it is never retried.
 func (c *Client) UserUpdate(ctx context.Context, vars UserUpdateVars) (*UserUpdateResponse, error) {
 	var data UserUpdateResponse
-	err := c.run(ctx, request{op: "UserUpdate", query: UserUpdate_Operation, vars: &vars, mutation: true, retry: false}, &data)
+	err := c.run(ctx, request{op: "UserUpdate", query: UserUpdate_Operation, vars: &vars, retry: false}, &data)
 	if err == nil {
 		err = userErrorsOf("userUpdate", data.UserUpdate.UserErrors)
 	}
@@ -1792,7 +1747,7 @@ type UsersVars struct {
 // All User records the viewer may see, as a Relay connection: filter with `where`, sort with `orderBy`, page with `first`/`after`.
 func (c *Client) UsersPage(ctx context.Context, vars UsersVars) (*UsersResponse, error) {
 	var data UsersResponse
-	err := c.run(ctx, request{op: "Users", query: Users_Operation, vars: &vars, mutation: false, retry: true}, &data)
+	err := c.run(ctx, request{op: "Users", query: Users_Operation, vars: &vars, retry: true}, &data)
 	return &data, err
 }
 
@@ -1805,9 +1760,6 @@ func (c *Client) Users(ctx context.Context, vars UsersVars) iter.Seq2[*User, err
 	return paginate(ctx, "users", vars.After, func(ctx context.Context, after *string) (page[*User], error) {
 		vars.After = after
 		data, err := c.UsersPage(ctx, vars)
-		if data == nil {
-			return page[*User]{}, err
-		}
 		p := page[*User]{hasNext: data.Users.PageInfo.HasNextPage, end: data.Users.PageInfo.EndCursor}
 		for _, e := range data.Users.Edges {
 			if e == nil {

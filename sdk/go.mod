@@ -1,6 +1,6 @@
 module github.com/opsgraph/opsgraph/sdk
 
-go 1.26.8
+go 1.25
 
 require (
 	github.com/Khan/genqlient v0.8.1

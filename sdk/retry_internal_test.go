@@ -55,8 +55,8 @@ func TestRetryRules(t *testing.T) {
 		{"query gives up after MaxAttempts", []int{503, 503, 503, 503, 503}, nil, request{op: "Q", retry: true}, 4, true, 0},
 		{"429 honours Retry-After seconds", []int{429}, http.Header{"Retry-After": {"1"}}, request{op: "Q", retry: true}, 2, false, time.Second},
 		{"Retry-After is capped by MaxBackoff", []int{429}, http.Header{"Retry-After": {"120"}}, request{op: "Q", retry: true}, 2, false, 2 * time.Second},
-		{"mutation without key: sent once", []int{503}, nil, request{op: "M", mutation: true}, 1, true, 0},
-		{"mutation with key: retried", []int{503}, nil, request{op: "M", mutation: true, retry: true, vars: map[string]*string{"idempotencyKey": &key}}, 2, false, 0},
+		{"mutation without key: sent once", []int{503}, nil, request{op: "M"}, 1, true, 0},
+		{"mutation with key: retried", []int{503}, nil, request{op: "M", retry: true, vars: map[string]*string{"idempotencyKey": &key}}, 2, false, 0},
 		{"400 is not retried", []int{400}, nil, request{op: "Q", retry: true}, 1, true, 0},
 		{"401 is not retried", []int{401}, nil, request{op: "Q", retry: true}, 1, true, 0},
 	}
@@ -104,7 +104,7 @@ func TestRetryOnDroppedConnection(t *testing.T) {
 	for _, tc := range []struct {
 		req   request
 		sends int32
-	}{{request{op: "Q", retry: true}, 2}, {request{op: "M", mutation: true}, 1}} {
+	}{{request{op: "Q", retry: true}, 2}, {request{op: "M"}, 1}} {
 		var n atomic.Int32
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if n.Add(1) == 1 {

@@ -176,8 +176,8 @@ func (c *Client) %s(ctx context.Context, id string) (*%s, error) {
 		}
 	}
 	fmt.Fprintf(b, "func (c *Client) %s(%s) (*%s, error) {\n\tvar data %s\n", method, params, resp, resp)
-	fmt.Fprintf(b, "\terr := c.run(ctx, request{op: %q, query: %s_Operation, vars: %s, mutation: %v, retry: %s}, &data)\n",
-		op.Name, op.Name, varsExpr, op.Kind == gql.Mutation, retry)
+	fmt.Fprintf(b, "\terr := c.run(ctx, request{op: %q, query: %s_Operation, vars: %s, retry: %s}, &data)\n",
+		op.Name, op.Name, varsExpr, retry)
 	if op.Kind == gql.Mutation {
 		for _, f := range op.Fields {
 			rf, ok := structs.field(resp, upperFirst(f))
@@ -239,9 +239,6 @@ func (c *Client) %s(ctx context.Context, vars %sVars) iter.Seq2[%s, error] {
 	return paginate(ctx, %q, vars.After, func(ctx context.Context, after *string) (page[%s], error) {
 		vars.After = after
 		data, err := c.%sPage(ctx, vars)
-		if data == nil {
-			return page[%s]{}, err
-		}
 		p := page[%s]{hasNext: data.%s.PageInfo.HasNextPage, end: data.%s.PageInfo.EndCursor}
 		for _, e := range data.%s.Edges {
 %s			p.nodes = append(p.nodes, %s)
@@ -250,6 +247,6 @@ func (c *Client) %s(ctx context.Context, vars %sVars) iter.Seq2[%s, error] {
 	})
 }
 
-`, method, field.Name, method, method, elem, field.Name, elem, method, elem, elem, f, f, f, nilEdge, ref)
+`, method, field.Name, method, method, elem, field.Name, elem, method, elem, f, f, f, nilEdge, ref)
 	return nil
 }
