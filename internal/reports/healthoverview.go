@@ -13,6 +13,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/internal/health"
+	"github.com/opsgraph/opsgraph/internal/rows"
 )
 
 // Movers listed by the health overview.
@@ -180,21 +181,32 @@ func (r *HealthOverviewReport) Signals(ctx context.Context) ([]*SignalFreshness,
 	for i, m := range ms {
 		kinds[i] = m.Kind
 	}
-	var rows []struct {
+	var counts []struct {
 		Kind  string `sql:"kind"`
 		N     int    `sql:"n"`
 		Stale int    `sql:"stale"`
 	}
+	// The latest signals are read around the ent query (a subquery), so a
+	// CSM's book is applied to them explicitly: the outer accounts query
+	// has it anyway, but without it the subquery groups every signal.
+	scope, err := rows.AccountScope(ctx, r.s.client)
+	if err != nil {
+		return nil, err
+	}
 	err = r.s.client.Account.Query().Where(notChurned).Modify(func(s *entsql.Selector) {
 		sig := entsql.Dialect(s.Dialect()).Table(healthsignal.Table)
+		where := []*entsql.Predicate{
+			entsql.In(sig.C(healthsignal.FieldKind), kinds...),
+			atOrBefore(s, sig.C(healthsignal.FieldObservedAt), r.now.Add(health.MaxClockSkew)),
+		}
+		if scope != nil {
+			where = append(where, scope(s, sig.C(healthsignal.FieldAccountID)))
+		}
 		latest := entsql.Dialect(s.Dialect()).
 			Select(sig.C(healthsignal.FieldAccountID), sig.C(healthsignal.FieldKind)).
 			AppendSelectExprAs(entsql.Expr("MAX("+sig.C(healthsignal.FieldObservedAt)+")"), "latest").
 			From(sig).
-			Where(entsql.And(
-				entsql.In(sig.C(healthsignal.FieldKind), kinds...),
-				atOrBefore(s, sig.C(healthsignal.FieldObservedAt), r.now.Add(health.MaxClockSkew)),
-			)).
+			Where(entsql.And(where...)).
 			GroupBy(sig.C(healthsignal.FieldAccountID), sig.C(healthsignal.FieldKind)).
 			As("ls")
 		stale := make([]*entsql.Predicate, len(ms))
@@ -209,13 +221,13 @@ func (r *HealthOverviewReport) Signals(ctx context.Context) ([]*SignalFreshness,
 			AppendSelectExprAs(entsql.Expr("COUNT(*)"), "n").
 			AppendSelectExprAs(sumIf(entsql.Or(stale...)), "stale").
 			GroupBy(latest.C(healthsignal.FieldKind))
-	}).Scan(ctx, &rows)
+	}).Scan(ctx, &counts)
 	if err != nil {
 		return nil, fmt.Errorf("reports: signal freshness: %w", err)
 	}
 	type count struct{ with, stale int }
-	byKind := make(map[string]count, len(rows))
-	for _, row := range rows {
+	byKind := make(map[string]count, len(counts))
+	for _, row := range counts {
 		byKind[row.Kind] = count{row.N, row.Stale}
 	}
 	out := make([]*SignalFreshness, len(ms))

@@ -97,6 +97,23 @@ func via(s *entsql.Selector, col, table string, uid int) *entsql.Predicate {
 	})
 }
 
+// AccountScope returns the predicate that limits an account-id column to
+// the viewer's rows, for raw SQL that reads a table around the ent query
+// interceptor (a report's subquery); nil when the viewer reads every row.
+func AccountScope(ctx context.Context, c *ent.Client) (func(s *entsql.Selector, col string) *entsql.Predicate, error) {
+	v := viewer.FromContext(ctx)
+	if !BookOnly(v) {
+		return nil, nil
+	}
+	uid, err := userID(ctx, c, v)
+	if err != nil {
+		return nil, err
+	}
+	return func(s *entsql.Selector, col string) *entsql.Predicate {
+		return entsql.P(func(b *entsql.Builder) { inBook(b, s.Dialect(), col, uid) })
+	}, nil
+}
+
 func none() *entsql.Predicate {
 	return entsql.P(func(b *entsql.Builder) { b.WriteString("1 = 0") })
 }
