@@ -15,7 +15,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/user"
 )
 
-// Account is the model entity for the Account schema.
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type Account struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -14,7 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 )
 
-// AuditEvent is the model entity for the AuditEvent schema.
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type AuditEvent struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -14,7 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/user"
 )
 
-// Contract is the model entity for the Contract schema.
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type Contract struct {
 	config `json:"-"`
 	// ID of the ent.

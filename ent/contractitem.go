@@ -14,7 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/product"
 )
 
-// ContractItem is the model entity for the ContractItem schema.
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type ContractItem struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -17,7 +17,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 )
 
-// Entitlement is the model entity for the Entitlement schema.
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type Entitlement struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -15,7 +15,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 )
 
-// HealthScore is the model entity for the HealthScore schema.
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type HealthScore struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -13,7 +13,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 )
 
-// HealthSignal is the model entity for the HealthSignal schema.
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type HealthSignal struct {
 	config `json:"-"`
 	// ID of the ent.

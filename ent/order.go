@@ -16,7 +16,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 )
 
-// Order is the model entity for the Order schema.
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type Order struct {
 	config `json:"-"`
 	// ID of the ent.

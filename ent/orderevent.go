@@ -14,7 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 )
 
-// OrderEvent is the model entity for the OrderEvent schema.
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type OrderEvent struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -14,7 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/product"
 )
 
-// OrderLine is the model entity for the OrderLine schema.
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type OrderLine struct {
 	config `json:"-"`
 	// ID of the ent.

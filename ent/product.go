@@ -14,7 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 )
 
-// Product is the model entity for the Product schema.
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type Product struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -17,7 +17,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/user"
 )
 
-// Request is the model entity for the Request schema.
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type Request struct {
 	config `json:"-"`
 	// ID of the ent.

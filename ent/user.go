@@ -14,7 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/user"
 )
 
-// User is the model entity for the User schema.
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type User struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -55,7 +55,9 @@ func (c *Client) AccountCreate(ctx context.Context, vars AccountCreateVars) (*Ac
 
 // AccountUpdateVars are the variables of the AccountUpdate mutation.
 type AccountUpdateVars struct {
-	Id    string             `json:"id"`
+	// ID of the account to change.
+	Id string `json:"id"`
+	// The changes: fields left out keep their values.
 	Input UpdateAccountInput `json:"input"`
 }
 
@@ -76,17 +78,17 @@ func (c *Client) AccountUpdate(ctx context.Context, vars AccountUpdateVars) (*Ac
 
 // AccountsVars are the variables of the Accounts query.
 type AccountsVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for Accounts returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []AccountOrder `json:"orderBy,omitempty"`
-	// Filtering options for Accounts returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *AccountWhereInput `json:"where,omitempty"`
 }
 
@@ -135,17 +137,17 @@ func (c *Client) AuditEventByID(ctx context.Context, id string) (*AuditEvent, er
 
 // AuditEventsVars are the variables of the AuditEvents query.
 type AuditEventsVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for AuditEvents returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []AuditEventOrder `json:"orderBy,omitempty"`
-	// Filtering options for AuditEvents returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *AuditEventWhereInput `json:"where,omitempty"`
 }
 
@@ -253,7 +255,7 @@ func (c *Client) ContractItemByID(ctx context.Context, id string) (*ContractItem
 
 // ContractItemCreateVars are the variables of the ContractItemCreate mutation.
 type ContractItemCreateVars struct {
-	// The new contractItem.
+	// The new contract item.
 	Input CreateContractItemInput `json:"input"`
 	// Makes the creation safe to retry: a request repeated with the same key and
 	// the same input returns the object the first request created instead of
@@ -280,7 +282,9 @@ func (c *Client) ContractItemCreate(ctx context.Context, vars ContractItemCreate
 
 // ContractItemUpdateVars are the variables of the ContractItemUpdate mutation.
 type ContractItemUpdateVars struct {
-	Id    string                  `json:"id"`
+	// ID of the contract item to change.
+	Id string `json:"id"`
+	// The changes: fields left out keep their values.
 	Input UpdateContractItemInput `json:"input"`
 }
 
@@ -301,17 +305,17 @@ func (c *Client) ContractItemUpdate(ctx context.Context, vars ContractItemUpdate
 
 // ContractItemsVars are the variables of the ContractItems query.
 type ContractItemsVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for ContractItems returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []ContractItemOrder `json:"orderBy,omitempty"`
-	// Filtering options for ContractItems returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *ContractItemWhereInput `json:"where,omitempty"`
 }
 
@@ -347,7 +351,9 @@ func (c *Client) ContractItems(ctx context.Context, vars ContractItemsVars) iter
 
 // ContractUpdateVars are the variables of the ContractUpdate mutation.
 type ContractUpdateVars struct {
-	Id    string              `json:"id"`
+	// ID of the contract to change.
+	Id string `json:"id"`
+	// The changes: fields left out keep their values.
 	Input UpdateContractInput `json:"input"`
 }
 
@@ -368,17 +374,17 @@ func (c *Client) ContractUpdate(ctx context.Context, vars ContractUpdateVars) (*
 
 // ContractsVars are the variables of the Contracts query.
 type ContractsVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for Contracts returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []ContractOrder `json:"orderBy,omitempty"`
-	// Filtering options for Contracts returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *ContractWhereInput `json:"where,omitempty"`
 }
 
@@ -482,6 +488,7 @@ func (c *Client) EntitlementDiscrepancies(ctx context.Context, vars EntitlementD
 
 // EntitlementOverrideVars are the variables of the EntitlementOverride mutation.
 type EntitlementOverrideVars struct {
+	// The entitlement, the temporary limit, why it is granted and when it expires.
 	Input EntitlementOverrideInput `json:"input"`
 }
 
@@ -502,6 +509,7 @@ func (c *Client) EntitlementOverride(ctx context.Context, vars EntitlementOverri
 
 // EntitlementReportUsageVars are the variables of the EntitlementReportUsage mutation.
 type EntitlementReportUsageVars struct {
+	// The entitlement, its absolute usage and when that usage was observed.
 	Input EntitlementReportUsageInput `json:"input"`
 }
 
@@ -522,6 +530,7 @@ func (c *Client) EntitlementReportUsage(ctx context.Context, vars EntitlementRep
 
 // EntitlementResumeVars are the variables of the EntitlementResume mutation.
 type EntitlementResumeVars struct {
+	// The entitlement to resume.
 	Input EntitlementStatusInput `json:"input"`
 }
 
@@ -542,6 +551,7 @@ func (c *Client) EntitlementResume(ctx context.Context, vars EntitlementResumeVa
 
 // EntitlementRevokeVars are the variables of the EntitlementRevoke mutation.
 type EntitlementRevokeVars struct {
+	// The entitlement to revoke.
 	Input EntitlementStatusInput `json:"input"`
 }
 
@@ -562,6 +572,7 @@ func (c *Client) EntitlementRevoke(ctx context.Context, vars EntitlementRevokeVa
 
 // EntitlementSuspendVars are the variables of the EntitlementSuspend mutation.
 type EntitlementSuspendVars struct {
+	// The entitlement to suspend.
 	Input EntitlementStatusInput `json:"input"`
 }
 
@@ -582,17 +593,17 @@ func (c *Client) EntitlementSuspend(ctx context.Context, vars EntitlementSuspend
 
 // EntitlementsVars are the variables of the Entitlements query.
 type EntitlementsVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for Entitlements returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []EntitlementOrder `json:"orderBy,omitempty"`
-	// Filtering options for Entitlements returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *EntitlementWhereInput `json:"where,omitempty"`
 }
 
@@ -665,6 +676,7 @@ func (c *Client) HealthScoreByID(ctx context.Context, id string) (*HealthScore, 
 
 // HealthScoreRecomputeVars are the variables of the HealthScoreRecompute mutation.
 type HealthScoreRecomputeVars struct {
+	// The account to rescore; every account when accountID is absent.
 	Input HealthScoreRecomputeInput `json:"input"`
 }
 
@@ -685,17 +697,17 @@ func (c *Client) HealthScoreRecompute(ctx context.Context, vars HealthScoreRecom
 
 // HealthScoresVars are the variables of the HealthScores query.
 type HealthScoresVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for HealthScores returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []HealthScoreOrder `json:"orderBy,omitempty"`
-	// Filtering options for HealthScores returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *HealthScoreWhereInput `json:"where,omitempty"`
 }
 
@@ -744,17 +756,17 @@ func (c *Client) HealthSignalByID(ctx context.Context, id string) (*HealthSignal
 
 // HealthSignalsVars are the variables of the HealthSignals query.
 type HealthSignalsVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for HealthSignals returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []HealthSignalOrder `json:"orderBy,omitempty"`
-	// Filtering options for HealthSignals returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *HealthSignalWhereInput `json:"where,omitempty"`
 }
 
@@ -790,6 +802,7 @@ func (c *Client) HealthSignals(ctx context.Context, vars HealthSignalsVars) iter
 
 // HealthSignalsIngestVars are the variables of the HealthSignalsIngest mutation.
 type HealthSignalsIngestVars struct {
+	// The signals to store, 1 to 1,000.
 	Input HealthSignalsIngestInput `json:"input"`
 }
 
@@ -813,13 +826,13 @@ func (c *Client) HealthSignalsIngest(ctx context.Context, vars HealthSignalsInge
 
 // NodeVars are the variables of the NodeQuery query.
 type NodeVars struct {
-	// ID of the object.
+	// Global ID of the object.
 	Id string `json:"id"`
 }
 
 // Node runs the NodeQuery query (node).
 //
-// Fetches an object given its ID.
+// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 func (c *Client) Node(ctx context.Context, vars NodeVars) (*NodeQueryResponse, error) {
 	var data NodeQueryResponse
 	err := c.run(ctx, request{op: "NodeQuery", query: NodeQuery_Operation, vars: &vars, retry: true}, &data)
@@ -828,13 +841,13 @@ func (c *Client) Node(ctx context.Context, vars NodeVars) (*NodeQueryResponse, e
 
 // NodesVars are the variables of the Nodes query.
 type NodesVars struct {
-	// The list of node IDs.
+	// Global IDs of the objects.
 	Ids []string `json:"ids"`
 }
 
 // Nodes runs the Nodes query (nodes).
 //
-// Lookup nodes by a list of IDs.
+// The objects with these IDs, of any types, in the order of the IDs; null in place of each ID that names no object the viewer may see.
 func (c *Client) Nodes(ctx context.Context, vars NodesVars) (*NodesResponse, error) {
 	var data NodesResponse
 	err := c.run(ctx, request{op: "Nodes", query: Nodes_Operation, vars: &vars, retry: true}, &data)
@@ -856,6 +869,7 @@ func (c *Client) OrderByID(ctx context.Context, id string) (*Order, error) {
 
 // OrderCancelVars are the variables of the OrderCancel mutation.
 type OrderCancelVars struct {
+	// The order, and a note for its timeline.
 	Input OrderTransitionInput `json:"input"`
 }
 
@@ -914,17 +928,17 @@ func (c *Client) OrderEventByID(ctx context.Context, id string) (*OrderEvent, er
 
 // OrderEventsVars are the variables of the OrderEvents query.
 type OrderEventsVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for OrderEvents returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []OrderEventOrder `json:"orderBy,omitempty"`
-	// Filtering options for OrderEvents returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *OrderEventWhereInput `json:"where,omitempty"`
 }
 
@@ -960,6 +974,7 @@ func (c *Client) OrderEvents(ctx context.Context, vars OrderEventsVars) iter.Seq
 
 // OrderFulfillVars are the variables of the OrderFulfill mutation.
 type OrderFulfillVars struct {
+	// The PROVISIONING order, and a note for its timeline.
 	Input OrderTransitionInput `json:"input"`
 }
 
@@ -996,17 +1011,17 @@ func (c *Client) OrderLineByID(ctx context.Context, id string) (*OrderLine, erro
 
 // OrderLinesVars are the variables of the OrderLines query.
 type OrderLinesVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for OrderLines returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []OrderLineOrder `json:"orderBy,omitempty"`
-	// Filtering options for OrderLines returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *OrderLineWhereInput `json:"where,omitempty"`
 }
 
@@ -1042,6 +1057,7 @@ func (c *Client) OrderLines(ctx context.Context, vars OrderLinesVars) iter.Seq2[
 
 // OrderMarkInvoicedVars are the variables of the OrderMarkInvoiced mutation.
 type OrderMarkInvoicedVars struct {
+	// The FULFILLED order and the invoice's reference.
 	Input OrderMarkInvoicedInput `json:"input"`
 }
 
@@ -1084,6 +1100,7 @@ func (c *Client) OrderPipeline(ctx context.Context, vars OrderPipelineVars) (*Or
 
 // OrderRejectVars are the variables of the OrderReject mutation.
 type OrderRejectVars struct {
+	// The order, the reason code and a note.
 	Input OrderRejectInput `json:"input"`
 }
 
@@ -1104,6 +1121,7 @@ func (c *Client) OrderReject(ctx context.Context, vars OrderRejectVars) (*OrderR
 
 // OrderStartProvisioningVars are the variables of the OrderStartProvisioning mutation.
 type OrderStartProvisioningVars struct {
+	// The VALIDATED order, and a note for its timeline.
 	Input OrderTransitionInput `json:"input"`
 }
 
@@ -1153,6 +1171,7 @@ func (c *Client) OrderSubmit(ctx context.Context, vars OrderSubmitVars) (*OrderS
 
 // OrderUpdateVars are the variables of the OrderUpdate mutation.
 type OrderUpdateVars struct {
+	// The DRAFT order, and its new contract and lines.
 	Input OrderUpdateInput `json:"input"`
 }
 
@@ -1173,6 +1192,7 @@ func (c *Client) OrderUpdate(ctx context.Context, vars OrderUpdateVars) (*OrderU
 
 // OrderValidateVars are the variables of the OrderValidate mutation.
 type OrderValidateVars struct {
+	// The SUBMITTED order, and whether a failed validation rejects it.
 	Input OrderValidateInput `json:"input"`
 }
 
@@ -1197,17 +1217,17 @@ func (c *Client) OrderValidate(ctx context.Context, vars OrderValidateVars) (*Or
 
 // OrdersVars are the variables of the Orders query.
 type OrdersVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for Orders returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []OrderOrder `json:"orderBy,omitempty"`
-	// Filtering options for Orders returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *OrderWhereInput `json:"where,omitempty"`
 }
 
@@ -1283,7 +1303,9 @@ func (c *Client) ProductCreate(ctx context.Context, vars ProductCreateVars) (*Pr
 
 // ProductUpdateVars are the variables of the ProductUpdate mutation.
 type ProductUpdateVars struct {
-	Id    string             `json:"id"`
+	// ID of the product to change.
+	Id string `json:"id"`
+	// The changes: fields left out keep their values.
 	Input UpdateProductInput `json:"input"`
 }
 
@@ -1304,17 +1326,17 @@ func (c *Client) ProductUpdate(ctx context.Context, vars ProductUpdateVars) (*Pr
 
 // ProductsVars are the variables of the Products query.
 type ProductsVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for Products returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []ProductOrder `json:"orderBy,omitempty"`
-	// Filtering options for Products returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *ProductWhereInput `json:"where,omitempty"`
 }
 
@@ -1424,6 +1446,7 @@ func (c *Client) RenewalHygiene(ctx context.Context, vars RenewalHygieneVars) it
 
 // RequestAssignVars are the variables of the RequestAssign mutation.
 type RequestAssignVars struct {
+	// The request, the user who will work on it, and a note.
 	Input RequestAssignInput `json:"input"`
 }
 
@@ -1457,6 +1480,7 @@ func (c *Client) RequestByID(ctx context.Context, id string) (*Request, error) {
 
 // RequestCloseVars are the variables of the RequestClose mutation.
 type RequestCloseVars struct {
+	// The RESOLVED request, and a note.
 	Input RequestActionInput `json:"input"`
 }
 
@@ -1521,6 +1545,7 @@ func (c *Client) RequestQueue(ctx context.Context, vars RequestQueueVars) (*Requ
 
 // RequestReopenVars are the variables of the RequestReopen mutation.
 type RequestReopenVars struct {
+	// The RESOLVED request, and a note.
 	Input RequestActionInput `json:"input"`
 }
 
@@ -1541,6 +1566,7 @@ func (c *Client) RequestReopen(ctx context.Context, vars RequestReopenVars) (*Re
 
 // RequestResolveVars are the variables of the RequestResolve mutation.
 type RequestResolveVars struct {
+	// The request and how it was resolved.
 	Input RequestResolveInput `json:"input"`
 }
 
@@ -1561,6 +1587,7 @@ func (c *Client) RequestResolve(ctx context.Context, vars RequestResolveVars) (*
 
 // RequestRespondVars are the variables of the RequestRespond mutation.
 type RequestRespondVars struct {
+	// The request and the response.
 	Input RequestRespondInput `json:"input"`
 }
 
@@ -1581,6 +1608,7 @@ func (c *Client) RequestRespond(ctx context.Context, vars RequestRespondVars) (*
 
 // RequestSetStatusVars are the variables of the RequestSetStatus mutation.
 type RequestSetStatusVars struct {
+	// The request, its new status and a note.
 	Input RequestSetStatusInput `json:"input"`
 }
 
@@ -1601,6 +1629,7 @@ func (c *Client) RequestSetStatus(ctx context.Context, vars RequestSetStatusVars
 
 // RequestTriageVars are the variables of the RequestTriage mutation.
 type RequestTriageVars struct {
+	// The request, its category and priority, and a note.
 	Input RequestTriageInput `json:"input"`
 }
 
@@ -1621,17 +1650,17 @@ func (c *Client) RequestTriage(ctx context.Context, vars RequestTriageVars) (*Re
 
 // RequestsVars are the variables of the Requests query.
 type RequestsVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for Requests returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []RequestOrder `json:"orderBy,omitempty"`
-	// Filtering options for Requests returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *RequestWhereInput `json:"where,omitempty"`
 }
 
@@ -1707,7 +1736,9 @@ func (c *Client) UserCreate(ctx context.Context, vars UserCreateVars) (*UserCrea
 
 // UserUpdateVars are the variables of the UserUpdate mutation.
 type UserUpdateVars struct {
-	Id    string          `json:"id"`
+	// ID of the user to change.
+	Id string `json:"id"`
+	// The changes: fields left out keep their values.
 	Input UpdateUserInput `json:"input"`
 }
 
@@ -1728,17 +1759,17 @@ func (c *Client) UserUpdate(ctx context.Context, vars UserUpdateVars) (*UserUpda
 
 // UsersVars are the variables of the Users query.
 type UsersVars struct {
-	// Returns the elements in the list that come after the specified cursor.
+	// Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
 	After *string `json:"after,omitempty"`
 	// Returns the first _n_ elements from the list: 0 to 100; 50 when neither `first` nor `last` is given.
 	First *int `json:"first,omitempty"`
-	// Returns the elements in the list that come before the specified cursor.
+	// Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
 	Before *string `json:"before,omitempty"`
 	// Returns the last _n_ elements from the list: 0 to 100.
 	Last *int `json:"last,omitempty"`
-	// Ordering options for Users returned from the connection.
+	// Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
 	OrderBy []UserOrder `json:"orderBy,omitempty"`
-	// Filtering options for Users returned from the connection.
+	// Filter: only the elements it matches are returned and counted in totalCount.
 	Where *UserWhereInput `json:"where,omitempty"`
 }
 

@@ -12,7 +12,11 @@ import (
 )
 
 // Account includes the GraphQL fields of Account requested by the fragment Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type Account struct {
+	// Opaque global ID of the account, unique across the whole graph: node(id:) fetches the account again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -117,8 +121,7 @@ func (v *Account) GetHealthHistory() []HealthScoreRef { return v.HealthHistory }
 // AccountByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type AccountByIDNode interface {
 	implementsGraphQLInterfaceAccountByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -322,6 +325,9 @@ func __marshalAccountByIDNode(v *AccountByIDNode) ([]byte, error) {
 }
 
 // AccountByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type AccountByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 	Account  `json:"-"`
@@ -483,6 +489,9 @@ func (v *AccountByIDNodeAccount) __premarshalJSON() (*__premarshalAccountByIDNod
 }
 
 // AccountByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type AccountByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -491,6 +500,9 @@ type AccountByIDNodeAuditEvent struct {
 func (v *AccountByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type AccountByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -499,6 +511,9 @@ type AccountByIDNodeContract struct {
 func (v *AccountByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type AccountByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -507,6 +522,9 @@ type AccountByIDNodeContractItem struct {
 func (v *AccountByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type AccountByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -515,6 +533,9 @@ type AccountByIDNodeEntitlement struct {
 func (v *AccountByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type AccountByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -523,6 +544,9 @@ type AccountByIDNodeHealthScore struct {
 func (v *AccountByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type AccountByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -531,6 +555,9 @@ type AccountByIDNodeHealthSignal struct {
 func (v *AccountByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type AccountByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -539,6 +566,9 @@ type AccountByIDNodeOrder struct {
 func (v *AccountByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type AccountByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -547,6 +577,9 @@ type AccountByIDNodeOrderEvent struct {
 func (v *AccountByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type AccountByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -555,6 +588,9 @@ type AccountByIDNodeOrderLine struct {
 func (v *AccountByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type AccountByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -563,6 +599,9 @@ type AccountByIDNodeProduct struct {
 func (v *AccountByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type AccountByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -571,6 +610,9 @@ type AccountByIDNodeRequest struct {
 func (v *AccountByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // AccountByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type AccountByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -580,7 +622,7 @@ func (v *AccountByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // AccountByIDResponse is returned by AccountByID on success.
 type AccountByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *AccountByIDNode `json:"-"`
 }
 
@@ -682,7 +724,11 @@ func (v *AccountCreateResponse) GetAccountCreate() AccountCreateAccountCreateAcc
 }
 
 // AccountRef includes the GraphQL fields of Account requested by the fragment AccountRef.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type AccountRef struct {
+	// Opaque global ID of the account, unique across the whole graph: node(id:) fetches the account again.
 	Id string `json:"id"`
 }
 
@@ -720,13 +766,13 @@ func (v *AccountUpdateResponse) GetAccountUpdate() AccountUpdateAccountUpdateAcc
 // AccountsAccountsAccountConnection includes the requested fields of the GraphQL type AccountConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of accounts, as a Relay connection.
 type AccountsAccountsAccountConnection struct {
-	// A list of edges.
+	// The accounts of the page, each with its cursor, in the requested order.
 	Edges []*AccountsAccountsAccountConnectionEdgesAccountEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many accounts match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -744,11 +790,11 @@ func (v *AccountsAccountsAccountConnection) GetTotalCount() int { return v.Total
 // AccountsAccountsAccountConnectionEdgesAccountEdge includes the requested fields of the GraphQL type AccountEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One account in a connection, with its cursor.
 type AccountsAccountsAccountConnectionEdgesAccountEdge struct {
-	// The item at the end of the edge.
+	// The account.
 	Node *Account `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this account in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -768,7 +814,11 @@ type AccountsResponse struct {
 func (v *AccountsResponse) GetAccounts() AccountsAccountsAccountConnection { return v.Accounts }
 
 // AuditEvent includes the GraphQL fields of AuditEvent requested by the fragment AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type AuditEvent struct {
+	// Opaque global ID of the audit event, unique across the whole graph: node(id:) fetches the audit event again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt *time.Time `json:"createdAt"`
@@ -833,8 +883,7 @@ func (v *AuditEvent) GetAt() *time.Time { return v.At }
 // AuditEventByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type AuditEventByIDNode interface {
 	implementsGraphQLInterfaceAuditEventByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -1038,6 +1087,9 @@ func __marshalAuditEventByIDNode(v *AuditEventByIDNode) ([]byte, error) {
 }
 
 // AuditEventByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type AuditEventByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -1046,6 +1098,9 @@ type AuditEventByIDNodeAccount struct {
 func (v *AuditEventByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type AuditEventByIDNodeAuditEvent struct {
 	Typename   *string `json:"__typename"`
 	AuditEvent `json:"-"`
@@ -1153,6 +1208,9 @@ func (v *AuditEventByIDNodeAuditEvent) __premarshalJSON() (*__premarshalAuditEve
 }
 
 // AuditEventByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type AuditEventByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -1161,6 +1219,9 @@ type AuditEventByIDNodeContract struct {
 func (v *AuditEventByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type AuditEventByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -1169,6 +1230,9 @@ type AuditEventByIDNodeContractItem struct {
 func (v *AuditEventByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type AuditEventByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -1177,6 +1241,9 @@ type AuditEventByIDNodeEntitlement struct {
 func (v *AuditEventByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type AuditEventByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -1185,6 +1252,9 @@ type AuditEventByIDNodeHealthScore struct {
 func (v *AuditEventByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type AuditEventByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -1193,6 +1263,9 @@ type AuditEventByIDNodeHealthSignal struct {
 func (v *AuditEventByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type AuditEventByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -1201,6 +1274,9 @@ type AuditEventByIDNodeOrder struct {
 func (v *AuditEventByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type AuditEventByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -1209,6 +1285,9 @@ type AuditEventByIDNodeOrderEvent struct {
 func (v *AuditEventByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type AuditEventByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -1217,6 +1296,9 @@ type AuditEventByIDNodeOrderLine struct {
 func (v *AuditEventByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type AuditEventByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -1225,6 +1307,9 @@ type AuditEventByIDNodeProduct struct {
 func (v *AuditEventByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type AuditEventByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -1233,6 +1318,9 @@ type AuditEventByIDNodeRequest struct {
 func (v *AuditEventByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type AuditEventByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -1242,7 +1330,7 @@ func (v *AuditEventByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // AuditEventByIDResponse is returned by AuditEventByID on success.
 type AuditEventByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *AuditEventByIDNode `json:"-"`
 }
 
@@ -1318,13 +1406,13 @@ func (v *AuditEventByIDResponse) __premarshalJSON() (*__premarshalAuditEventByID
 // AuditEventsAuditEventsAuditEventConnection includes the requested fields of the GraphQL type AuditEventConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of audit events, as a Relay connection.
 type AuditEventsAuditEventsAuditEventConnection struct {
-	// A list of edges.
+	// The audit events of the page, each with its cursor, in the requested order.
 	Edges []*AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many audit events match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -1342,11 +1430,11 @@ func (v *AuditEventsAuditEventsAuditEventConnection) GetTotalCount() int { retur
 // AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge includes the requested fields of the GraphQL type AuditEventEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One audit event in a connection, with its cursor.
 type AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge struct {
-	// The item at the end of the edge.
+	// The audit event.
 	Node *AuditEvent `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this audit event in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -1451,7 +1539,11 @@ func (v *BillingReconciliationResponse) GetBillingReconciliation() BillingReconc
 }
 
 // Contract includes the GraphQL fields of Contract requested by the fragment Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type Contract struct {
+	// Opaque global ID of the contract, unique across the whole graph: node(id:) fetches the contract again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -1541,8 +1633,7 @@ func (v *Contract) GetItems() []ContractItemRef { return v.Items }
 // ContractByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type ContractByIDNode interface {
 	implementsGraphQLInterfaceContractByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -1746,6 +1837,9 @@ func __marshalContractByIDNode(v *ContractByIDNode) ([]byte, error) {
 }
 
 // ContractByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type ContractByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -1754,6 +1848,9 @@ type ContractByIDNodeAccount struct {
 func (v *ContractByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type ContractByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -1762,6 +1859,9 @@ type ContractByIDNodeAuditEvent struct {
 func (v *ContractByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type ContractByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 	Contract `json:"-"`
@@ -1899,6 +1999,9 @@ func (v *ContractByIDNodeContract) __premarshalJSON() (*__premarshalContractByID
 }
 
 // ContractByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type ContractByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -1907,6 +2010,9 @@ type ContractByIDNodeContractItem struct {
 func (v *ContractByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type ContractByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -1915,6 +2021,9 @@ type ContractByIDNodeEntitlement struct {
 func (v *ContractByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type ContractByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -1923,6 +2032,9 @@ type ContractByIDNodeHealthScore struct {
 func (v *ContractByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type ContractByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -1931,6 +2043,9 @@ type ContractByIDNodeHealthSignal struct {
 func (v *ContractByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type ContractByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -1939,6 +2054,9 @@ type ContractByIDNodeOrder struct {
 func (v *ContractByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type ContractByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -1947,6 +2065,9 @@ type ContractByIDNodeOrderEvent struct {
 func (v *ContractByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type ContractByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -1955,6 +2076,9 @@ type ContractByIDNodeOrderLine struct {
 func (v *ContractByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type ContractByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -1963,6 +2087,9 @@ type ContractByIDNodeProduct struct {
 func (v *ContractByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type ContractByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -1971,6 +2098,9 @@ type ContractByIDNodeRequest struct {
 func (v *ContractByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // ContractByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type ContractByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -1980,7 +2110,7 @@ func (v *ContractByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // ContractByIDResponse is returned by ContractByID on success.
 type ContractByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *ContractByIDNode `json:"-"`
 }
 
@@ -2084,7 +2214,11 @@ func (v *ContractCreateResponse) GetContractCreate() ContractCreateContractCreat
 }
 
 // ContractItem includes the GraphQL fields of ContractItem requested by the fragment ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type ContractItem struct {
+	// Opaque global ID of the contract item, unique across the whole graph: node(id:) fetches the contract item again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -2144,8 +2278,7 @@ func (v *ContractItem) GetProduct() ProductRef { return v.Product }
 // ContractItemByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type ContractItemByIDNode interface {
 	implementsGraphQLInterfaceContractItemByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -2349,6 +2482,9 @@ func __marshalContractItemByIDNode(v *ContractItemByIDNode) ([]byte, error) {
 }
 
 // ContractItemByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type ContractItemByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -2357,6 +2493,9 @@ type ContractItemByIDNodeAccount struct {
 func (v *ContractItemByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type ContractItemByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -2365,6 +2504,9 @@ type ContractItemByIDNodeAuditEvent struct {
 func (v *ContractItemByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type ContractItemByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -2373,6 +2515,9 @@ type ContractItemByIDNodeContract struct {
 func (v *ContractItemByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type ContractItemByIDNodeContractItem struct {
 	Typename     *string `json:"__typename"`
 	ContractItem `json:"-"`
@@ -2476,6 +2621,9 @@ func (v *ContractItemByIDNodeContractItem) __premarshalJSON() (*__premarshalCont
 }
 
 // ContractItemByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type ContractItemByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -2484,6 +2632,9 @@ type ContractItemByIDNodeEntitlement struct {
 func (v *ContractItemByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type ContractItemByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -2492,6 +2643,9 @@ type ContractItemByIDNodeHealthScore struct {
 func (v *ContractItemByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type ContractItemByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -2500,6 +2654,9 @@ type ContractItemByIDNodeHealthSignal struct {
 func (v *ContractItemByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type ContractItemByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -2508,6 +2665,9 @@ type ContractItemByIDNodeOrder struct {
 func (v *ContractItemByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type ContractItemByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -2516,6 +2676,9 @@ type ContractItemByIDNodeOrderEvent struct {
 func (v *ContractItemByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type ContractItemByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -2524,6 +2687,9 @@ type ContractItemByIDNodeOrderLine struct {
 func (v *ContractItemByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type ContractItemByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -2532,6 +2698,9 @@ type ContractItemByIDNodeProduct struct {
 func (v *ContractItemByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type ContractItemByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -2540,6 +2709,9 @@ type ContractItemByIDNodeRequest struct {
 func (v *ContractItemByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type ContractItemByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -2549,7 +2721,7 @@ func (v *ContractItemByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // ContractItemByIDResponse is returned by ContractItemByID on success.
 type ContractItemByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *ContractItemByIDNode `json:"-"`
 }
 
@@ -2655,7 +2827,11 @@ func (v *ContractItemCreateResponse) GetContractItemCreate() ContractItemCreateC
 }
 
 // ContractItemRef includes the GraphQL fields of ContractItem requested by the fragment ContractItemRef.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type ContractItemRef struct {
+	// Opaque global ID of the contract item, unique across the whole graph: node(id:) fetches the contract item again.
 	Id string `json:"id"`
 }
 
@@ -2697,13 +2873,13 @@ func (v *ContractItemUpdateResponse) GetContractItemUpdate() ContractItemUpdateC
 // ContractItemsContractItemsContractItemConnection includes the requested fields of the GraphQL type ContractItemConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of contract items, as a Relay connection.
 type ContractItemsContractItemsContractItemConnection struct {
-	// A list of edges.
+	// The contract items of the page, each with its cursor, in the requested order.
 	Edges []*ContractItemsContractItemsContractItemConnectionEdgesContractItemEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many contract items match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -2721,11 +2897,11 @@ func (v *ContractItemsContractItemsContractItemConnection) GetTotalCount() int {
 // ContractItemsContractItemsContractItemConnectionEdgesContractItemEdge includes the requested fields of the GraphQL type ContractItemEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One contract item in a connection, with its cursor.
 type ContractItemsContractItemsContractItemConnectionEdgesContractItemEdge struct {
-	// The item at the end of the edge.
+	// The contract item.
 	Node *ContractItem `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this contract item in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -2751,7 +2927,11 @@ func (v *ContractItemsResponse) GetContractItems() ContractItemsContractItemsCon
 }
 
 // ContractRef includes the GraphQL fields of Contract requested by the fragment ContractRef.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type ContractRef struct {
+	// Opaque global ID of the contract, unique across the whole graph: node(id:) fetches the contract again.
 	Id string `json:"id"`
 }
 
@@ -2791,13 +2971,13 @@ func (v *ContractUpdateResponse) GetContractUpdate() ContractUpdateContractUpdat
 // ContractsContractsContractConnection includes the requested fields of the GraphQL type ContractConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of contracts, as a Relay connection.
 type ContractsContractsContractConnection struct {
-	// A list of edges.
+	// The contracts of the page, each with its cursor, in the requested order.
 	Edges []*ContractsContractsContractConnectionEdgesContractEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many contracts match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -2815,11 +2995,11 @@ func (v *ContractsContractsContractConnection) GetTotalCount() int { return v.To
 // ContractsContractsContractConnectionEdgesContractEdge includes the requested fields of the GraphQL type ContractEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One contract in a connection, with its cursor.
 type ContractsContractsContractConnectionEdgesContractEdge struct {
-	// The item at the end of the edge.
+	// The contract.
 	Node *Contract `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this contract in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -2909,7 +3089,11 @@ func (v *DataQualityDataQualityDataQualityReportDuplicateGroupsDuplicateGroup) G
 }
 
 // DataQualityDataQualityDataQualityReportDuplicateGroupsDuplicateGroupAccountsAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type DataQualityDataQualityDataQualityReportDuplicateGroupsDuplicateGroupAccountsAccount struct {
+	// Opaque global ID of the account, unique across the whole graph: node(id:) fetches the account again.
 	Id string `json:"id"`
 	// Legal or trading name.
 	Name string `json:"name"`
@@ -2939,7 +3123,7 @@ func (v *DataQualityDataQualityDataQualityReportDuplicateGroupsDuplicateGroupAcc
 type DataQualityDataQualityDataQualityReportFieldsFieldCompleteness struct {
 	// Entity type, e.g. Account.
 	Entity string `json:"entity"`
-	// Field, e.g. domain.
+	// The tracked field, e.g. domain.
 	Field string `json:"field"`
 	// Which rows count, e.g. all accounts, ACTIVE contracts.
 	Scope string `json:"scope"`
@@ -3020,7 +3204,11 @@ func (v *DataQualityDataQualityDataQualityReportStaleOnboarding) GetSince() time
 func (v *DataQualityDataQualityDataQualityReportStaleOnboarding) GetDays() int { return v.Days }
 
 // DataQualityDataQualityDataQualityReportStaleOnboardingAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type DataQualityDataQualityDataQualityReportStaleOnboardingAccount struct {
+	// Opaque global ID of the account, unique across the whole graph: node(id:) fetches the account again.
 	Id string `json:"id"`
 	// Legal or trading name.
 	Name string `json:"name"`
@@ -3046,7 +3234,11 @@ func (v *DataQualityResponse) GetDataQuality() DataQualityDataQualityDataQuality
 }
 
 // Entitlement includes the GraphQL fields of Entitlement requested by the fragment Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type Entitlement struct {
+	// Opaque global ID of the entitlement, unique across the whole graph: node(id:) fetches the entitlement again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -3191,8 +3383,7 @@ func (v *Entitlement) GetEffectiveStatus() EntitlementStatus { return v.Effectiv
 // EntitlementByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type EntitlementByIDNode interface {
 	implementsGraphQLInterfaceEntitlementByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -3396,6 +3587,9 @@ func __marshalEntitlementByIDNode(v *EntitlementByIDNode) ([]byte, error) {
 }
 
 // EntitlementByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type EntitlementByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -3404,6 +3598,9 @@ type EntitlementByIDNodeAccount struct {
 func (v *EntitlementByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type EntitlementByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -3412,6 +3609,9 @@ type EntitlementByIDNodeAuditEvent struct {
 func (v *EntitlementByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type EntitlementByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -3420,6 +3620,9 @@ type EntitlementByIDNodeContract struct {
 func (v *EntitlementByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type EntitlementByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -3428,6 +3631,9 @@ type EntitlementByIDNodeContractItem struct {
 func (v *EntitlementByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type EntitlementByIDNodeEntitlement struct {
 	Typename    *string `json:"__typename"`
 	Entitlement `json:"-"`
@@ -3647,6 +3853,9 @@ func (v *EntitlementByIDNodeEntitlement) __premarshalJSON() (*__premarshalEntitl
 }
 
 // EntitlementByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type EntitlementByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -3655,6 +3864,9 @@ type EntitlementByIDNodeHealthScore struct {
 func (v *EntitlementByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type EntitlementByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -3663,6 +3875,9 @@ type EntitlementByIDNodeHealthSignal struct {
 func (v *EntitlementByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type EntitlementByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -3671,6 +3886,9 @@ type EntitlementByIDNodeOrder struct {
 func (v *EntitlementByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type EntitlementByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -3679,6 +3897,9 @@ type EntitlementByIDNodeOrderEvent struct {
 func (v *EntitlementByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type EntitlementByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -3687,6 +3908,9 @@ type EntitlementByIDNodeOrderLine struct {
 func (v *EntitlementByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type EntitlementByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -3695,6 +3919,9 @@ type EntitlementByIDNodeProduct struct {
 func (v *EntitlementByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type EntitlementByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -3703,6 +3930,9 @@ type EntitlementByIDNodeRequest struct {
 func (v *EntitlementByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type EntitlementByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -3712,7 +3942,7 @@ func (v *EntitlementByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // EntitlementByIDResponse is returned by EntitlementByID on success.
 type EntitlementByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *EntitlementByIDNode `json:"-"`
 }
 
@@ -3794,7 +4024,7 @@ type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnection struc
 	TotalCount int `json:"totalCount"`
 	// Records per kind (of the kinds asked for), every kind listed.
 	CountsByKind []EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionCountsByKindDiscrepancyCount `json:"countsByKind"`
-	// Paging information.
+	// Whether more records follow the page, and the cursor to fetch them.
 	PageInfo EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionPageInfo `json:"pageInfo"`
 	// The records of the page.
 	Edges []EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdge `json:"edges"`
@@ -3825,9 +4055,9 @@ func (v *EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnection) 
 //
 // Discrepancies of one kind.
 type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionCountsByKindDiscrepancyCount struct {
-	// The kind.
+	// The kind of discrepancy.
 	Kind DiscrepancyKind `json:"kind"`
-	// How many.
+	// How many records of the kind there are, on all pages.
 	Count int `json:"count"`
 }
 
@@ -3846,7 +4076,7 @@ func (v *EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionCo
 //
 // An edge of a DiscrepancyConnection.
 type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdge struct {
-	// Cursor of the record.
+	// Position of this record: pass it as `after` for the records that follow.
 	Cursor string `json:"cursor"`
 	// The record.
 	Node EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancy `json:"node"`
@@ -3867,7 +4097,7 @@ func (v *EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEd
 //
 // One discrepancy.
 type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancy struct {
-	// Its kind.
+	// What kind of discrepancy it is; docs/reports.md gives each kind's exact rule.
 	Kind DiscrepancyKind `json:"kind"`
 	// What is wrong, for a person.
 	Detail string `json:"detail"`
@@ -3926,7 +4156,11 @@ func (v *EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEd
 }
 
 // EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyAccount struct {
+	// Opaque global ID of the account, unique across the whole graph: node(id:) fetches the account again.
 	Id string `json:"id"`
 	// Legal or trading name.
 	Name string `json:"name"`
@@ -3943,7 +4177,11 @@ func (v *EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEd
 }
 
 // EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyContract struct {
+	// Opaque global ID of the contract, unique across the whole graph: node(id:) fetches the contract again.
 	Id string `json:"id"`
 	// Contract number; unique.
 	Number string `json:"number"`
@@ -3960,7 +4198,11 @@ func (v *EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEd
 }
 
 // EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyEntitlement struct {
+	// Opaque global ID of the entitlement, unique across the whole graph: node(id:) fetches the entitlement again.
 	Id string `json:"id"`
 	// Flag, licensed quantity or metered limit.
 	Kind EntitlementKind `json:"kind"`
@@ -3984,7 +4226,11 @@ func (v *EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEd
 }
 
 // EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyOrder struct {
+	// Opaque global ID of the order, unique across the whole graph: node(id:) fetches the order again.
 	Id string `json:"id"`
 	// Order number; unique.
 	Number string `json:"number"`
@@ -4001,7 +4247,11 @@ func (v *EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEd
 }
 
 // EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyOrderLine struct {
+	// Opaque global ID of the order line, unique across the whole graph: node(id:) fetches the order line again.
 	Id string `json:"id"`
 }
 
@@ -4011,7 +4261,11 @@ func (v *EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEd
 }
 
 // EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEdgesDiscrepancyEdgeNodeDiscrepancyProduct struct {
+	// Opaque global ID of the product, unique across the whole graph: node(id:) fetches the product again.
 	Id string `json:"id"`
 	// Stock keeping unit; unique.
 	Sku string `json:"sku"`
@@ -4030,8 +4284,7 @@ func (v *EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionEd
 // EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
 // The GraphQL type's documentation follows.
 //
-// Information about pagination in a connection.
-// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+// Where a connection's page lies: whether items exist before and after it, and the cursors to fetch them.
 type EntitlementDiscrepanciesEntitlementDiscrepanciesDiscrepancyConnectionPageInfo struct {
 	PageInfo `json:"-"`
 }
@@ -4155,7 +4408,11 @@ func (v *EntitlementOverrideResponse) GetEntitlementOverride() EntitlementOverri
 }
 
 // EntitlementRef includes the GraphQL fields of Entitlement requested by the fragment EntitlementRef.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type EntitlementRef struct {
+	// Opaque global ID of the entitlement, unique across the whole graph: node(id:) fetches the entitlement again.
 	Id string `json:"id"`
 }
 
@@ -4300,13 +4557,13 @@ func (v *EntitlementSuspendResponse) GetEntitlementSuspend() EntitlementSuspendE
 // EntitlementsEntitlementsEntitlementConnection includes the requested fields of the GraphQL type EntitlementConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of entitlements, as a Relay connection.
 type EntitlementsEntitlementsEntitlementConnection struct {
-	// A list of edges.
+	// The entitlements of the page, each with its cursor, in the requested order.
 	Edges []*EntitlementsEntitlementsEntitlementConnectionEdgesEntitlementEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many entitlements match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -4324,11 +4581,11 @@ func (v *EntitlementsEntitlementsEntitlementConnection) GetTotalCount() int { re
 // EntitlementsEntitlementsEntitlementConnectionEdgesEntitlementEdge includes the requested fields of the GraphQL type EntitlementEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One entitlement in a connection, with its cursor.
 type EntitlementsEntitlementsEntitlementConnectionEdgesEntitlementEdge struct {
-	// The item at the end of the edge.
+	// The entitlement.
 	Node *Entitlement `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this entitlement in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -4421,7 +4678,7 @@ type HealthModel struct {
 	Version int `json:"version"`
 	// Content hash of the definition.
 	Fingerprint string `json:"fingerprint"`
-	// The measures.
+	// The measures, one per signal kind the model reads.
 	Measures []HealthMeasure `json:"measures"`
 	// Lowest score (inclusive) that is GREEN.
 	GreenFrom float64 `json:"greenFrom"`
@@ -4554,9 +4811,9 @@ func (v *HealthOverviewHealthOverviewHealthOverviewReportCoverageCompleteness) G
 type HealthOverviewHealthOverviewHealthOverviewReportMoversHealthMover struct {
 	// The account.
 	Account HealthOverviewHealthOverviewHealthOverviewReportMoversHealthMoverAccount `json:"account"`
-	// The score before.
+	// The account's score before its latest one.
 	PreviousScore float64 `json:"previousScore"`
-	// The latest score.
+	// The account's latest score.
 	Score float64 `json:"score"`
 	// score − previousScore, rounded to 0.1 like the health trend (negative: a drop).
 	Change float64 `json:"change"`
@@ -4590,7 +4847,11 @@ func (v *HealthOverviewHealthOverviewHealthOverviewReportMoversHealthMover) GetC
 }
 
 // HealthOverviewHealthOverviewHealthOverviewReportMoversHealthMoverAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type HealthOverviewHealthOverviewHealthOverviewReportMoversHealthMoverAccount struct {
+	// Opaque global ID of the account, unique across the whole graph: node(id:) fetches the account again.
 	Id string `json:"id"`
 	// Legal or trading name.
 	Name string `json:"name"`
@@ -4611,7 +4872,7 @@ func (v *HealthOverviewHealthOverviewHealthOverviewReportMoversHealthMoverAccoun
 //
 // Freshness of one signal kind across the non-churned accounts.
 type HealthOverviewHealthOverviewHealthOverviewReportSignalsSignalFreshness struct {
-	// The kind.
+	// The signal kind.
 	Kind HealthSignalKind `json:"kind"`
 	// Accounts whose latest signal of the kind is at least the kind's freshness old (as in scoring, a signal exactly that old is stale).
 	Stale int `json:"stale"`
@@ -4646,7 +4907,11 @@ func (v *HealthOverviewResponse) GetHealthOverview() HealthOverviewHealthOvervie
 }
 
 // HealthScore includes the GraphQL fields of HealthScore requested by the fragment HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type HealthScore struct {
+	// Opaque global ID of the health score, unique across the whole graph: node(id:) fetches the health score again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -4731,8 +4996,7 @@ func (v *HealthScore) GetTrend() *HealthTrend { return v.Trend }
 // HealthScoreByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type HealthScoreByIDNode interface {
 	implementsGraphQLInterfaceHealthScoreByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -4936,6 +5200,9 @@ func __marshalHealthScoreByIDNode(v *HealthScoreByIDNode) ([]byte, error) {
 }
 
 // HealthScoreByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type HealthScoreByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -4944,6 +5211,9 @@ type HealthScoreByIDNodeAccount struct {
 func (v *HealthScoreByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type HealthScoreByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -4952,6 +5222,9 @@ type HealthScoreByIDNodeAuditEvent struct {
 func (v *HealthScoreByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type HealthScoreByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -4960,6 +5233,9 @@ type HealthScoreByIDNodeContract struct {
 func (v *HealthScoreByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type HealthScoreByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -4968,6 +5244,9 @@ type HealthScoreByIDNodeContractItem struct {
 func (v *HealthScoreByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type HealthScoreByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -4976,6 +5255,9 @@ type HealthScoreByIDNodeEntitlement struct {
 func (v *HealthScoreByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type HealthScoreByIDNodeHealthScore struct {
 	Typename    *string `json:"__typename"`
 	HealthScore `json:"-"`
@@ -5113,6 +5395,9 @@ func (v *HealthScoreByIDNodeHealthScore) __premarshalJSON() (*__premarshalHealth
 }
 
 // HealthScoreByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type HealthScoreByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -5121,6 +5406,9 @@ type HealthScoreByIDNodeHealthSignal struct {
 func (v *HealthScoreByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type HealthScoreByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -5129,6 +5417,9 @@ type HealthScoreByIDNodeOrder struct {
 func (v *HealthScoreByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type HealthScoreByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -5137,6 +5428,9 @@ type HealthScoreByIDNodeOrderEvent struct {
 func (v *HealthScoreByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type HealthScoreByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -5145,6 +5439,9 @@ type HealthScoreByIDNodeOrderLine struct {
 func (v *HealthScoreByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type HealthScoreByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -5153,6 +5450,9 @@ type HealthScoreByIDNodeProduct struct {
 func (v *HealthScoreByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type HealthScoreByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -5161,6 +5461,9 @@ type HealthScoreByIDNodeRequest struct {
 func (v *HealthScoreByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type HealthScoreByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -5170,7 +5473,7 @@ func (v *HealthScoreByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // HealthScoreByIDResponse is returned by HealthScoreByID on success.
 type HealthScoreByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *HealthScoreByIDNode `json:"-"`
 }
 
@@ -5283,7 +5586,11 @@ func (v *HealthScoreRecomputeResponse) GetHealthScoreRecompute() HealthScoreReco
 }
 
 // HealthScoreRef includes the GraphQL fields of HealthScore requested by the fragment HealthScoreRef.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type HealthScoreRef struct {
+	// Opaque global ID of the health score, unique across the whole graph: node(id:) fetches the health score again.
 	Id string `json:"id"`
 }
 
@@ -5293,13 +5600,13 @@ func (v *HealthScoreRef) GetId() string { return v.Id }
 // HealthScoresHealthScoresHealthScoreConnection includes the requested fields of the GraphQL type HealthScoreConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of health scores, as a Relay connection.
 type HealthScoresHealthScoresHealthScoreConnection struct {
-	// A list of edges.
+	// The health scores of the page, each with its cursor, in the requested order.
 	Edges []*HealthScoresHealthScoresHealthScoreConnectionEdgesHealthScoreEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many health scores match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -5317,11 +5624,11 @@ func (v *HealthScoresHealthScoresHealthScoreConnection) GetTotalCount() int { re
 // HealthScoresHealthScoresHealthScoreConnectionEdgesHealthScoreEdge includes the requested fields of the GraphQL type HealthScoreEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One health score in a connection, with its cursor.
 type HealthScoresHealthScoresHealthScoreConnectionEdgesHealthScoreEdge struct {
-	// The item at the end of the edge.
+	// The health score.
 	Node *HealthScore `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this health score in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -5347,7 +5654,11 @@ func (v *HealthScoresResponse) GetHealthScores() HealthScoresHealthScoresHealthS
 }
 
 // HealthSignal includes the GraphQL fields of HealthSignal requested by the fragment HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type HealthSignal struct {
+	// Opaque global ID of the health signal, unique across the whole graph: node(id:) fetches the health signal again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -5412,8 +5723,7 @@ func (v *HealthSignal) GetAccount() AccountRef { return v.Account }
 // HealthSignalByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type HealthSignalByIDNode interface {
 	implementsGraphQLInterfaceHealthSignalByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -5617,6 +5927,9 @@ func __marshalHealthSignalByIDNode(v *HealthSignalByIDNode) ([]byte, error) {
 }
 
 // HealthSignalByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type HealthSignalByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -5625,6 +5938,9 @@ type HealthSignalByIDNodeAccount struct {
 func (v *HealthSignalByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type HealthSignalByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -5633,6 +5949,9 @@ type HealthSignalByIDNodeAuditEvent struct {
 func (v *HealthSignalByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type HealthSignalByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -5641,6 +5960,9 @@ type HealthSignalByIDNodeContract struct {
 func (v *HealthSignalByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type HealthSignalByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -5649,6 +5971,9 @@ type HealthSignalByIDNodeContractItem struct {
 func (v *HealthSignalByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type HealthSignalByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -5657,6 +5982,9 @@ type HealthSignalByIDNodeEntitlement struct {
 func (v *HealthSignalByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type HealthSignalByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -5665,6 +5993,9 @@ type HealthSignalByIDNodeHealthScore struct {
 func (v *HealthSignalByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type HealthSignalByIDNodeHealthSignal struct {
 	Typename     *string `json:"__typename"`
 	HealthSignal `json:"-"`
@@ -5776,6 +6107,9 @@ func (v *HealthSignalByIDNodeHealthSignal) __premarshalJSON() (*__premarshalHeal
 }
 
 // HealthSignalByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type HealthSignalByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -5784,6 +6118,9 @@ type HealthSignalByIDNodeOrder struct {
 func (v *HealthSignalByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type HealthSignalByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -5792,6 +6129,9 @@ type HealthSignalByIDNodeOrderEvent struct {
 func (v *HealthSignalByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type HealthSignalByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -5800,6 +6140,9 @@ type HealthSignalByIDNodeOrderLine struct {
 func (v *HealthSignalByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type HealthSignalByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -5808,6 +6151,9 @@ type HealthSignalByIDNodeProduct struct {
 func (v *HealthSignalByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type HealthSignalByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -5816,6 +6162,9 @@ type HealthSignalByIDNodeRequest struct {
 func (v *HealthSignalByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type HealthSignalByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -5825,7 +6174,7 @@ func (v *HealthSignalByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // HealthSignalByIDResponse is returned by HealthSignalByID on success.
 type HealthSignalByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *HealthSignalByIDNode `json:"-"`
 }
 
@@ -5901,13 +6250,13 @@ func (v *HealthSignalByIDResponse) __premarshalJSON() (*__premarshalHealthSignal
 // HealthSignalsHealthSignalsHealthSignalConnection includes the requested fields of the GraphQL type HealthSignalConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of health signals, as a Relay connection.
 type HealthSignalsHealthSignalsHealthSignalConnection struct {
-	// A list of edges.
+	// The health signals of the page, each with its cursor, in the requested order.
 	Edges []*HealthSignalsHealthSignalsHealthSignalConnectionEdgesHealthSignalEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many health signals match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -5925,11 +6274,11 @@ func (v *HealthSignalsHealthSignalsHealthSignalConnection) GetTotalCount() int {
 // HealthSignalsHealthSignalsHealthSignalConnectionEdgesHealthSignalEdge includes the requested fields of the GraphQL type HealthSignalEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One health signal in a connection, with its cursor.
 type HealthSignalsHealthSignalsHealthSignalConnectionEdgesHealthSignalEdge struct {
-	// The item at the end of the edge.
+	// The health signal.
 	Node *HealthSignal `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this health signal in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -6010,11 +6359,11 @@ func (v *HealthSignalsResponse) GetHealthSignals() HealthSignalsHealthSignalsHea
 type HealthTrend struct {
 	// Score minus the previous score, rounded to 0.1.
 	Change float64 `json:"change"`
-	// UP, DOWN or FLAT.
+	// Whether the score went up, went down or stayed the same.
 	Direction HealthTrendDirection `json:"direction"`
-	// The previous score.
+	// The account's score before this one, 0–100.
 	PreviousScore float64 `json:"previousScore"`
-	// The previous band.
+	// The band of the score before this one.
 	PreviousBand HealthScoreBand `json:"previousBand"`
 	// Whether the band differs from the previous one.
 	BandChanged bool `json:"bandChanged"`
@@ -6070,8 +6419,7 @@ func (v *MoneyAmount) GetAmountMinor() int64 { return v.AmountMinor }
 // NodeQueryNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type NodeQueryNode interface {
 	implementsGraphQLInterfaceNodeQueryNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -6079,7 +6427,7 @@ type NodeQueryNode interface {
 	// GetId returns the interface-field "id" from its implementation.
 	// The GraphQL interface field's documentation follows.
 	//
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	GetId() string
 }
 
@@ -6276,9 +6624,12 @@ func __marshalNodeQueryNode(v *NodeQueryNode) ([]byte, error) {
 }
 
 // NodeQueryNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type NodeQueryNodeAccount struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6289,9 +6640,12 @@ func (v *NodeQueryNodeAccount) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeAccount) GetId() string { return v.Id }
 
 // NodeQueryNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type NodeQueryNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6302,9 +6656,12 @@ func (v *NodeQueryNodeAuditEvent) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeAuditEvent) GetId() string { return v.Id }
 
 // NodeQueryNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type NodeQueryNodeContract struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6315,9 +6672,12 @@ func (v *NodeQueryNodeContract) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeContract) GetId() string { return v.Id }
 
 // NodeQueryNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type NodeQueryNodeContractItem struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6328,9 +6688,12 @@ func (v *NodeQueryNodeContractItem) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeContractItem) GetId() string { return v.Id }
 
 // NodeQueryNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type NodeQueryNodeEntitlement struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6341,9 +6704,12 @@ func (v *NodeQueryNodeEntitlement) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeEntitlement) GetId() string { return v.Id }
 
 // NodeQueryNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type NodeQueryNodeHealthScore struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6354,9 +6720,12 @@ func (v *NodeQueryNodeHealthScore) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeHealthScore) GetId() string { return v.Id }
 
 // NodeQueryNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type NodeQueryNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6367,9 +6736,12 @@ func (v *NodeQueryNodeHealthSignal) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeHealthSignal) GetId() string { return v.Id }
 
 // NodeQueryNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type NodeQueryNodeOrder struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6380,9 +6752,12 @@ func (v *NodeQueryNodeOrder) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeOrder) GetId() string { return v.Id }
 
 // NodeQueryNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type NodeQueryNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6393,9 +6768,12 @@ func (v *NodeQueryNodeOrderEvent) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeOrderEvent) GetId() string { return v.Id }
 
 // NodeQueryNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type NodeQueryNodeOrderLine struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6406,9 +6784,12 @@ func (v *NodeQueryNodeOrderLine) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeOrderLine) GetId() string { return v.Id }
 
 // NodeQueryNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type NodeQueryNodeProduct struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6419,9 +6800,12 @@ func (v *NodeQueryNodeProduct) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeProduct) GetId() string { return v.Id }
 
 // NodeQueryNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type NodeQueryNodeRequest struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6432,9 +6816,12 @@ func (v *NodeQueryNodeRequest) GetTypename() *string { return v.Typename }
 func (v *NodeQueryNodeRequest) GetId() string { return v.Id }
 
 // NodeQueryNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type NodeQueryNodeUser struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6446,7 +6833,7 @@ func (v *NodeQueryNodeUser) GetId() string { return v.Id }
 
 // NodeQueryResponse is returned by NodeQuery on success.
 type NodeQueryResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *NodeQueryNode `json:"-"`
 }
 
@@ -6520,9 +6907,12 @@ func (v *NodeQueryResponse) __premarshalJSON() (*__premarshalNodeQueryResponse, 
 }
 
 // NodesNodesAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type NodesNodesAccount struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6533,9 +6923,12 @@ func (v *NodesNodesAccount) GetTypename() *string { return v.Typename }
 func (v *NodesNodesAccount) GetId() string { return v.Id }
 
 // NodesNodesAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type NodesNodesAuditEvent struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6546,9 +6939,12 @@ func (v *NodesNodesAuditEvent) GetTypename() *string { return v.Typename }
 func (v *NodesNodesAuditEvent) GetId() string { return v.Id }
 
 // NodesNodesContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type NodesNodesContract struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6559,9 +6955,12 @@ func (v *NodesNodesContract) GetTypename() *string { return v.Typename }
 func (v *NodesNodesContract) GetId() string { return v.Id }
 
 // NodesNodesContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type NodesNodesContractItem struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6572,9 +6971,12 @@ func (v *NodesNodesContractItem) GetTypename() *string { return v.Typename }
 func (v *NodesNodesContractItem) GetId() string { return v.Id }
 
 // NodesNodesEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type NodesNodesEntitlement struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6585,9 +6987,12 @@ func (v *NodesNodesEntitlement) GetTypename() *string { return v.Typename }
 func (v *NodesNodesEntitlement) GetId() string { return v.Id }
 
 // NodesNodesHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type NodesNodesHealthScore struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6598,9 +7003,12 @@ func (v *NodesNodesHealthScore) GetTypename() *string { return v.Typename }
 func (v *NodesNodesHealthScore) GetId() string { return v.Id }
 
 // NodesNodesHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type NodesNodesHealthSignal struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6628,8 +7036,7 @@ func (v *NodesNodesHealthSignal) GetId() string { return v.Id }
 // NodesNodesUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type NodesNodesNode interface {
 	implementsGraphQLInterfaceNodesNodesNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -6637,7 +7044,7 @@ type NodesNodesNode interface {
 	// GetId returns the interface-field "id" from its implementation.
 	// The GraphQL interface field's documentation follows.
 	//
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	GetId() string
 }
 
@@ -6834,9 +7241,12 @@ func __marshalNodesNodesNode(v *NodesNodesNode) ([]byte, error) {
 }
 
 // NodesNodesOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type NodesNodesOrder struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6847,9 +7257,12 @@ func (v *NodesNodesOrder) GetTypename() *string { return v.Typename }
 func (v *NodesNodesOrder) GetId() string { return v.Id }
 
 // NodesNodesOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type NodesNodesOrderEvent struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6860,9 +7273,12 @@ func (v *NodesNodesOrderEvent) GetTypename() *string { return v.Typename }
 func (v *NodesNodesOrderEvent) GetId() string { return v.Id }
 
 // NodesNodesOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type NodesNodesOrderLine struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6873,9 +7289,12 @@ func (v *NodesNodesOrderLine) GetTypename() *string { return v.Typename }
 func (v *NodesNodesOrderLine) GetId() string { return v.Id }
 
 // NodesNodesProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type NodesNodesProduct struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6886,9 +7305,12 @@ func (v *NodesNodesProduct) GetTypename() *string { return v.Typename }
 func (v *NodesNodesProduct) GetId() string { return v.Id }
 
 // NodesNodesRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type NodesNodesRequest struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6899,9 +7321,12 @@ func (v *NodesNodesRequest) GetTypename() *string { return v.Typename }
 func (v *NodesNodesRequest) GetId() string { return v.Id }
 
 // NodesNodesUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type NodesNodesUser struct {
 	Typename *string `json:"__typename"`
-	// The id of the object.
+	// Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
 	Id string `json:"id"`
 }
 
@@ -6913,7 +7338,7 @@ func (v *NodesNodesUser) GetId() string { return v.Id }
 
 // NodesResponse is returned by Nodes on success.
 type NodesResponse struct {
-	// Lookup nodes by a list of IDs.
+	// The objects with these IDs, of any types, in the order of the IDs; null in place of each ID that names no object the viewer may see.
 	Nodes []*NodesNodesNode `json:"-"`
 }
 
@@ -6999,7 +7424,11 @@ func (v *NodesResponse) __premarshalJSON() (*__premarshalNodesResponse, error) {
 }
 
 // Order includes the GraphQL fields of Order requested by the fragment Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type Order struct {
+	// Opaque global ID of the order, unique across the whole graph: node(id:) fetches the order again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -7129,8 +7558,7 @@ func (v *Order) GetAllowedActions() []OrderAction { return v.AllowedActions }
 // OrderByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type OrderByIDNode interface {
 	implementsGraphQLInterfaceOrderByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -7334,6 +7762,9 @@ func __marshalOrderByIDNode(v *OrderByIDNode) ([]byte, error) {
 }
 
 // OrderByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type OrderByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -7342,6 +7773,9 @@ type OrderByIDNodeAccount struct {
 func (v *OrderByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type OrderByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -7350,6 +7784,9 @@ type OrderByIDNodeAuditEvent struct {
 func (v *OrderByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type OrderByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -7358,6 +7795,9 @@ type OrderByIDNodeContract struct {
 func (v *OrderByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type OrderByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -7366,6 +7806,9 @@ type OrderByIDNodeContractItem struct {
 func (v *OrderByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type OrderByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -7374,6 +7817,9 @@ type OrderByIDNodeEntitlement struct {
 func (v *OrderByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type OrderByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -7382,6 +7828,9 @@ type OrderByIDNodeHealthScore struct {
 func (v *OrderByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type OrderByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -7390,6 +7839,9 @@ type OrderByIDNodeHealthSignal struct {
 func (v *OrderByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type OrderByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 	Order    `json:"-"`
@@ -7577,6 +8029,9 @@ func (v *OrderByIDNodeOrder) __premarshalJSON() (*__premarshalOrderByIDNodeOrder
 }
 
 // OrderByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type OrderByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -7585,6 +8040,9 @@ type OrderByIDNodeOrderEvent struct {
 func (v *OrderByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type OrderByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -7593,6 +8051,9 @@ type OrderByIDNodeOrderLine struct {
 func (v *OrderByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type OrderByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -7601,6 +8062,9 @@ type OrderByIDNodeProduct struct {
 func (v *OrderByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type OrderByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -7609,6 +8073,9 @@ type OrderByIDNodeRequest struct {
 func (v *OrderByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // OrderByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type OrderByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -7618,7 +8085,7 @@ func (v *OrderByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // OrderByIDResponse is returned by OrderByID on success.
 type OrderByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *OrderByIDNode `json:"-"`
 }
 
@@ -7752,7 +8219,11 @@ func (v *OrderCreateResponse) GetOrderCreate() OrderCreateOrderCreateOrderPayloa
 }
 
 // OrderEvent includes the GraphQL fields of OrderEvent requested by the fragment OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type OrderEvent struct {
+	// Opaque global ID of the order event, unique across the whole graph: node(id:) fetches the order event again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -7817,8 +8288,7 @@ func (v *OrderEvent) GetOrder() OrderRef { return v.Order }
 // OrderEventByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type OrderEventByIDNode interface {
 	implementsGraphQLInterfaceOrderEventByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -8022,6 +8492,9 @@ func __marshalOrderEventByIDNode(v *OrderEventByIDNode) ([]byte, error) {
 }
 
 // OrderEventByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type OrderEventByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -8030,6 +8503,9 @@ type OrderEventByIDNodeAccount struct {
 func (v *OrderEventByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type OrderEventByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -8038,6 +8514,9 @@ type OrderEventByIDNodeAuditEvent struct {
 func (v *OrderEventByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type OrderEventByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -8046,6 +8525,9 @@ type OrderEventByIDNodeContract struct {
 func (v *OrderEventByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type OrderEventByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -8054,6 +8536,9 @@ type OrderEventByIDNodeContractItem struct {
 func (v *OrderEventByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type OrderEventByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -8062,6 +8547,9 @@ type OrderEventByIDNodeEntitlement struct {
 func (v *OrderEventByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type OrderEventByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -8070,6 +8558,9 @@ type OrderEventByIDNodeHealthScore struct {
 func (v *OrderEventByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type OrderEventByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -8078,6 +8569,9 @@ type OrderEventByIDNodeHealthSignal struct {
 func (v *OrderEventByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type OrderEventByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -8086,6 +8580,9 @@ type OrderEventByIDNodeOrder struct {
 func (v *OrderEventByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type OrderEventByIDNodeOrderEvent struct {
 	Typename   *string `json:"__typename"`
 	OrderEvent `json:"-"`
@@ -8193,6 +8690,9 @@ func (v *OrderEventByIDNodeOrderEvent) __premarshalJSON() (*__premarshalOrderEve
 }
 
 // OrderEventByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type OrderEventByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -8201,6 +8701,9 @@ type OrderEventByIDNodeOrderLine struct {
 func (v *OrderEventByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type OrderEventByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -8209,6 +8712,9 @@ type OrderEventByIDNodeProduct struct {
 func (v *OrderEventByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type OrderEventByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -8217,6 +8723,9 @@ type OrderEventByIDNodeRequest struct {
 func (v *OrderEventByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type OrderEventByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -8226,7 +8735,7 @@ func (v *OrderEventByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // OrderEventByIDResponse is returned by OrderEventByID on success.
 type OrderEventByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *OrderEventByIDNode `json:"-"`
 }
 
@@ -8300,7 +8809,11 @@ func (v *OrderEventByIDResponse) __premarshalJSON() (*__premarshalOrderEventByID
 }
 
 // OrderEventRef includes the GraphQL fields of OrderEvent requested by the fragment OrderEventRef.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type OrderEventRef struct {
+	// Opaque global ID of the order event, unique across the whole graph: node(id:) fetches the order event again.
 	Id string `json:"id"`
 }
 
@@ -8310,13 +8823,13 @@ func (v *OrderEventRef) GetId() string { return v.Id }
 // OrderEventsOrderEventsOrderEventConnection includes the requested fields of the GraphQL type OrderEventConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of order events, as a Relay connection.
 type OrderEventsOrderEventsOrderEventConnection struct {
-	// A list of edges.
+	// The order events of the page, each with its cursor, in the requested order.
 	Edges []*OrderEventsOrderEventsOrderEventConnectionEdgesOrderEventEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many order events match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -8334,11 +8847,11 @@ func (v *OrderEventsOrderEventsOrderEventConnection) GetTotalCount() int { retur
 // OrderEventsOrderEventsOrderEventConnectionEdgesOrderEventEdge includes the requested fields of the GraphQL type OrderEventEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One order event in a connection, with its cursor.
 type OrderEventsOrderEventsOrderEventConnectionEdgesOrderEventEdge struct {
-	// The item at the end of the edge.
+	// The order event.
 	Node *OrderEvent `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this order event in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -8397,7 +8910,11 @@ func (v *OrderFulfillResponse) GetOrderFulfill() OrderFulfillOrderFulfillOrderPa
 }
 
 // OrderLine includes the GraphQL fields of OrderLine requested by the fragment OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type OrderLine struct {
+	// Opaque global ID of the order line, unique across the whole graph: node(id:) fetches the order line again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -8462,8 +8979,7 @@ func (v *OrderLine) GetEntitlements() []EntitlementRef { return v.Entitlements }
 // OrderLineByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type OrderLineByIDNode interface {
 	implementsGraphQLInterfaceOrderLineByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -8667,6 +9183,9 @@ func __marshalOrderLineByIDNode(v *OrderLineByIDNode) ([]byte, error) {
 }
 
 // OrderLineByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type OrderLineByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -8675,6 +9194,9 @@ type OrderLineByIDNodeAccount struct {
 func (v *OrderLineByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type OrderLineByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -8683,6 +9205,9 @@ type OrderLineByIDNodeAuditEvent struct {
 func (v *OrderLineByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type OrderLineByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -8691,6 +9216,9 @@ type OrderLineByIDNodeContract struct {
 func (v *OrderLineByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type OrderLineByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -8699,6 +9227,9 @@ type OrderLineByIDNodeContractItem struct {
 func (v *OrderLineByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type OrderLineByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -8707,6 +9238,9 @@ type OrderLineByIDNodeEntitlement struct {
 func (v *OrderLineByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type OrderLineByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -8715,6 +9249,9 @@ type OrderLineByIDNodeHealthScore struct {
 func (v *OrderLineByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type OrderLineByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -8723,6 +9260,9 @@ type OrderLineByIDNodeHealthSignal struct {
 func (v *OrderLineByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type OrderLineByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -8731,6 +9271,9 @@ type OrderLineByIDNodeOrder struct {
 func (v *OrderLineByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type OrderLineByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -8739,6 +9282,9 @@ type OrderLineByIDNodeOrderEvent struct {
 func (v *OrderLineByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type OrderLineByIDNodeOrderLine struct {
 	Typename  *string `json:"__typename"`
 	OrderLine `json:"-"`
@@ -8848,6 +9394,9 @@ func (v *OrderLineByIDNodeOrderLine) __premarshalJSON() (*__premarshalOrderLineB
 }
 
 // OrderLineByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type OrderLineByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -8856,6 +9405,9 @@ type OrderLineByIDNodeProduct struct {
 func (v *OrderLineByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type OrderLineByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -8864,6 +9416,9 @@ type OrderLineByIDNodeRequest struct {
 func (v *OrderLineByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type OrderLineByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -8873,7 +9428,7 @@ func (v *OrderLineByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // OrderLineByIDResponse is returned by OrderLineByID on success.
 type OrderLineByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *OrderLineByIDNode `json:"-"`
 }
 
@@ -8947,7 +9502,11 @@ func (v *OrderLineByIDResponse) __premarshalJSON() (*__premarshalOrderLineByIDRe
 }
 
 // OrderLineRef includes the GraphQL fields of OrderLine requested by the fragment OrderLineRef.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type OrderLineRef struct {
+	// Opaque global ID of the order line, unique across the whole graph: node(id:) fetches the order line again.
 	Id string `json:"id"`
 }
 
@@ -8957,13 +9516,13 @@ func (v *OrderLineRef) GetId() string { return v.Id }
 // OrderLinesOrderLinesOrderLineConnection includes the requested fields of the GraphQL type OrderLineConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of order lines, as a Relay connection.
 type OrderLinesOrderLinesOrderLineConnection struct {
-	// A list of edges.
+	// The order lines of the page, each with its cursor, in the requested order.
 	Edges []*OrderLinesOrderLinesOrderLineConnectionEdgesOrderLineEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many order lines match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -8981,11 +9540,11 @@ func (v *OrderLinesOrderLinesOrderLineConnection) GetTotalCount() int { return v
 // OrderLinesOrderLinesOrderLineConnectionEdgesOrderLineEdge includes the requested fields of the GraphQL type OrderLineEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One order line in a connection, with its cursor.
 type OrderLinesOrderLinesOrderLineConnectionEdgesOrderLineEdge struct {
-	// The item at the end of the edge.
+	// The order line.
 	Node *OrderLine `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this order line in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -9204,11 +9763,11 @@ func (v *OrderPipelineOrderPipelineOrderPipelineReportStagesOrderStageStatsDurat
 type OrderPipelineOrderPipelineOrderPipelineReportStuckOrdersStuckOrder struct {
 	// The order.
 	Order OrderPipelineOrderPipelineOrderPipelineReportStuckOrdersStuckOrderOrder `json:"order"`
-	// Its status.
+	// Its current status: SUBMITTED, VALIDATED or PROVISIONING.
 	Status OrderStatus `json:"status"`
 	// When it last changed state.
 	LastTransitionAt time.Time `json:"lastTransitionAt"`
-	// Seconds since then.
+	// Seconds from lastTransitionAt to now.
 	StuckSeconds float64 `json:"stuckSeconds"`
 }
 
@@ -9233,7 +9792,11 @@ func (v *OrderPipelineOrderPipelineOrderPipelineReportStuckOrdersStuckOrder) Get
 }
 
 // OrderPipelineOrderPipelineOrderPipelineReportStuckOrdersStuckOrderOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type OrderPipelineOrderPipelineOrderPipelineReportStuckOrdersStuckOrderOrder struct {
+	// Opaque global ID of the order, unique across the whole graph: node(id:) fetches the order again.
 	Id string `json:"id"`
 	// Order number; unique.
 	Number string `json:"number"`
@@ -9257,7 +9820,11 @@ func (v *OrderPipelineOrderPipelineOrderPipelineReportStuckOrdersStuckOrderOrder
 }
 
 // OrderPipelineOrderPipelineOrderPipelineReportStuckOrdersStuckOrderOrderAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type OrderPipelineOrderPipelineOrderPipelineReportStuckOrdersStuckOrderOrderAccount struct {
+	// Opaque global ID of the account, unique across the whole graph: node(id:) fetches the account again.
 	Id string `json:"id"`
 	// Legal or trading name.
 	Name string `json:"name"`
@@ -9287,7 +9854,11 @@ func (v *OrderPipelineResponse) GetOrderPipeline() OrderPipelineOrderPipelineOrd
 }
 
 // OrderRef includes the GraphQL fields of Order requested by the fragment OrderRef.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type OrderRef struct {
+	// Opaque global ID of the order, unique across the whole graph: node(id:) fetches the order again.
 	Id string `json:"id"`
 }
 
@@ -9478,13 +10049,13 @@ func (v *OrderValidationError) GetMessage() string { return v.Message }
 // OrdersOrdersOrderConnection includes the requested fields of the GraphQL type OrderConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of orders, as a Relay connection.
 type OrdersOrdersOrderConnection struct {
-	// A list of edges.
+	// The orders of the page, each with its cursor, in the requested order.
 	Edges []*OrdersOrdersOrderConnectionEdgesOrderEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many orders match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -9502,11 +10073,11 @@ func (v *OrdersOrdersOrderConnection) GetTotalCount() int { return v.TotalCount 
 // OrdersOrdersOrderConnectionEdgesOrderEdge includes the requested fields of the GraphQL type OrderEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One order in a connection, with its cursor.
 type OrdersOrdersOrderConnectionEdgesOrderEdge struct {
-	// The item at the end of the edge.
+	// The order.
 	Node *Order `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this order in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -9528,16 +10099,15 @@ func (v *OrdersResponse) GetOrders() OrdersOrdersOrderConnection { return v.Orde
 // PageInfo includes the GraphQL fields of PageInfo requested by the fragment PageInfo.
 // The GraphQL type's documentation follows.
 //
-// Information about pagination in a connection.
-// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+// Where a connection's page lies: whether items exist before and after it, and the cursors to fetch them.
 type PageInfo struct {
-	// When paginating forwards, are there more items?
+	// Whether items follow the page: known when paging forward with `first`; always true when `before` was given.
 	HasNextPage bool `json:"hasNextPage"`
-	// When paginating backwards, are there more items?
+	// Whether items precede the page: known when paging backward with `last`; always true when `after` was given.
 	HasPreviousPage bool `json:"hasPreviousPage"`
-	// When paginating backwards, the cursor to continue.
+	// Cursor of the page's first edge, to pass as `before` for the previous page; null when the page is empty.
 	StartCursor *string `json:"startCursor"`
-	// When paginating forwards, the cursor to continue.
+	// Cursor of the page's last edge, to pass as `after` for the next page; null when the page is empty.
 	EndCursor *string `json:"endCursor"`
 }
 
@@ -9554,7 +10124,11 @@ func (v *PageInfo) GetStartCursor() *string { return v.StartCursor }
 func (v *PageInfo) GetEndCursor() *string { return v.EndCursor }
 
 // Product includes the GraphQL fields of Product requested by the fragment Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type Product struct {
+	// Opaque global ID of the product, unique across the whole graph: node(id:) fetches the product again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -9624,8 +10198,7 @@ func (v *Product) GetActive() bool { return v.Active }
 // ProductByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type ProductByIDNode interface {
 	implementsGraphQLInterfaceProductByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -9829,6 +10402,9 @@ func __marshalProductByIDNode(v *ProductByIDNode) ([]byte, error) {
 }
 
 // ProductByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type ProductByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -9837,6 +10413,9 @@ type ProductByIDNodeAccount struct {
 func (v *ProductByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type ProductByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -9845,6 +10424,9 @@ type ProductByIDNodeAuditEvent struct {
 func (v *ProductByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type ProductByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -9853,6 +10435,9 @@ type ProductByIDNodeContract struct {
 func (v *ProductByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type ProductByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -9861,6 +10446,9 @@ type ProductByIDNodeContractItem struct {
 func (v *ProductByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type ProductByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -9869,6 +10457,9 @@ type ProductByIDNodeEntitlement struct {
 func (v *ProductByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type ProductByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -9877,6 +10468,9 @@ type ProductByIDNodeHealthScore struct {
 func (v *ProductByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type ProductByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -9885,6 +10479,9 @@ type ProductByIDNodeHealthSignal struct {
 func (v *ProductByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type ProductByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -9893,6 +10490,9 @@ type ProductByIDNodeOrder struct {
 func (v *ProductByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type ProductByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -9901,6 +10501,9 @@ type ProductByIDNodeOrderEvent struct {
 func (v *ProductByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type ProductByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -9909,6 +10512,9 @@ type ProductByIDNodeOrderLine struct {
 func (v *ProductByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type ProductByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 	Product  `json:"-"`
@@ -10024,6 +10630,9 @@ func (v *ProductByIDNodeProduct) __premarshalJSON() (*__premarshalProductByIDNod
 }
 
 // ProductByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type ProductByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -10032,6 +10641,9 @@ type ProductByIDNodeRequest struct {
 func (v *ProductByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // ProductByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type ProductByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -10041,7 +10653,7 @@ func (v *ProductByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // ProductByIDResponse is returned by ProductByID on success.
 type ProductByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *ProductByIDNode `json:"-"`
 }
 
@@ -10143,7 +10755,11 @@ func (v *ProductCreateResponse) GetProductCreate() ProductCreateProductCreatePro
 }
 
 // ProductRef includes the GraphQL fields of Product requested by the fragment ProductRef.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type ProductRef struct {
+	// Opaque global ID of the product, unique across the whole graph: node(id:) fetches the product again.
 	Id string `json:"id"`
 }
 
@@ -10181,13 +10797,13 @@ func (v *ProductUpdateResponse) GetProductUpdate() ProductUpdateProductUpdatePro
 // ProductsProductsProductConnection includes the requested fields of the GraphQL type ProductConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of products, as a Relay connection.
 type ProductsProductsProductConnection struct {
-	// A list of edges.
+	// The products of the page, each with its cursor, in the requested order.
 	Edges []*ProductsProductsProductConnectionEdgesProductEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many products match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -10205,11 +10821,11 @@ func (v *ProductsProductsProductConnection) GetTotalCount() int { return v.Total
 // ProductsProductsProductConnectionEdgesProductEdge includes the requested fields of the GraphQL type ProductEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One product in a connection, with its cursor.
 type ProductsProductsProductConnectionEdgesProductEdge struct {
-	// The item at the end of the edge.
+	// The product.
 	Node *Product `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this product in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -10239,7 +10855,7 @@ type RenewalCalendarRenewalCalendarRenewalConnection struct {
 	WithinDays int `json:"withinDays"`
 	// Contracts and ARR up for renewal per calendar month (UTC) of the renewal date, soonest first.
 	ByMonth []RenewalCalendarRenewalCalendarRenewalConnectionByMonthRenewalMonth `json:"byMonth"`
-	// Paging information.
+	// Whether more items follow the page, and the cursor to fetch them.
 	PageInfo RenewalCalendarRenewalCalendarRenewalConnectionPageInfo `json:"pageInfo"`
 	// The renewals of the page.
 	Edges []RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdge `json:"edges"`
@@ -10320,7 +10936,7 @@ func (v *RenewalCalendarRenewalCalendarRenewalConnectionByMonthRenewalMonthArrMo
 //
 // An edge of a RenewalConnection.
 type RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdge struct {
-	// Its cursor.
+	// Position of this renewal: pass it as `after` for the renewals that follow.
 	Cursor string `json:"cursor"`
 	// The renewal.
 	Node RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewal `json:"node"`
@@ -10414,7 +11030,11 @@ func (v *RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRene
 }
 
 // RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewalAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewalAccount struct {
+	// Opaque global ID of the account, unique across the whole graph: node(id:) fetches the account again.
 	Id string `json:"id"`
 	// Legal or trading name.
 	Name string `json:"name"`
@@ -10431,7 +11051,11 @@ func (v *RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRene
 }
 
 // RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewalContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewalContract struct {
+	// Opaque global ID of the contract, unique across the whole graph: node(id:) fetches the contract again.
 	Id string `json:"id"`
 	// Contract number; unique.
 	Number string `json:"number"`
@@ -10448,7 +11072,11 @@ func (v *RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRene
 }
 
 // RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewalOwnerUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewalOwnerUser struct {
+	// Opaque global ID of the user, unique across the whole graph: node(id:) fetches the user again.
 	Id string `json:"id"`
 	// Full name.
 	Name string `json:"name"`
@@ -10472,7 +11100,11 @@ func (v *RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRene
 }
 
 // RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewalRenewalOwnerUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRenewalRenewalOwnerUser struct {
+	// Opaque global ID of the user, unique across the whole graph: node(id:) fetches the user again.
 	Id string `json:"id"`
 	// Full name.
 	Name string `json:"name"`
@@ -10498,8 +11130,7 @@ func (v *RenewalCalendarRenewalCalendarRenewalConnectionEdgesRenewalEdgeNodeRene
 // RenewalCalendarRenewalCalendarRenewalConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
 // The GraphQL type's documentation follows.
 //
-// Information about pagination in a connection.
-// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+// Where a connection's page lies: whether items exist before and after it, and the cursors to fetch them.
 type RenewalCalendarRenewalCalendarRenewalConnectionPageInfo struct {
 	PageInfo `json:"-"`
 }
@@ -10599,7 +11230,7 @@ type RenewalHygieneRenewalHygieneRenewalHygieneConnection struct {
 	CountsByKind []RenewalHygieneRenewalHygieneRenewalHygieneConnectionCountsByKindRenewalHygieneCount `json:"countsByKind"`
 	// ACTIVE contracts renewing in the next withinDays days (renewal date at or after now, before now + withinDays × 24 hours), and ACTIVE contracts without a renewal date whose end date falls in that window: the share with a renewal date, a renewal owner and an account owner.
 	Completeness RenewalHygieneRenewalHygieneRenewalHygieneConnectionCompleteness `json:"completeness"`
-	// Paging information.
+	// Whether more items follow the page, and the cursor to fetch them.
 	PageInfo RenewalHygieneRenewalHygieneRenewalHygieneConnectionPageInfo `json:"pageInfo"`
 	// The exceptions of the page.
 	Edges []RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdge `json:"edges"`
@@ -10663,9 +11294,9 @@ func (v *RenewalHygieneRenewalHygieneRenewalHygieneConnectionCompleteness) GetRa
 //
 // Exceptions of one kind.
 type RenewalHygieneRenewalHygieneRenewalHygieneConnectionCountsByKindRenewalHygieneCount struct {
-	// The kind.
+	// The kind of problem.
 	Kind RenewalHygieneKind `json:"kind"`
-	// How many.
+	// How many exceptions of the kind there are, on all pages.
 	Count int `json:"count"`
 }
 
@@ -10684,7 +11315,7 @@ func (v *RenewalHygieneRenewalHygieneRenewalHygieneConnectionCountsByKindRenewal
 //
 // An edge of a RenewalHygieneConnection.
 type RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdge struct {
-	// Its cursor.
+	// Position of this exception: pass it as `after` for the exceptions that follow.
 	Cursor string `json:"cursor"`
 	// The exception.
 	Node RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdgeNodeRenewalHygieneException `json:"node"`
@@ -10705,7 +11336,7 @@ func (v *RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygiene
 //
 // One renewal data problem of a contract.
 type RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdgeNodeRenewalHygieneException struct {
-	// The kind.
+	// What is wrong with the contract's renewal data.
 	Kind RenewalHygieneKind `json:"kind"`
 	// What is wrong, for a person.
 	Detail string `json:"detail"`
@@ -10736,7 +11367,11 @@ func (v *RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygiene
 }
 
 // RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdgeNodeRenewalHygieneExceptionAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdgeNodeRenewalHygieneExceptionAccount struct {
+	// Opaque global ID of the account, unique across the whole graph: node(id:) fetches the account again.
 	Id string `json:"id"`
 	// Legal or trading name.
 	Name string `json:"name"`
@@ -10753,7 +11388,11 @@ func (v *RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygiene
 }
 
 // RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdgeNodeRenewalHygieneExceptionContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygieneEdgeNodeRenewalHygieneExceptionContract struct {
+	// Opaque global ID of the contract, unique across the whole graph: node(id:) fetches the contract again.
 	Id string `json:"id"`
 	// Contract number; unique.
 	Number string `json:"number"`
@@ -10772,8 +11411,7 @@ func (v *RenewalHygieneRenewalHygieneRenewalHygieneConnectionEdgesRenewalHygiene
 // RenewalHygieneRenewalHygieneRenewalHygieneConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
 // The GraphQL type's documentation follows.
 //
-// Information about pagination in a connection.
-// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+// Where a connection's page lies: whether items exist before and after it, and the cursors to fetch them.
 type RenewalHygieneRenewalHygieneRenewalHygieneConnectionPageInfo struct {
 	PageInfo `json:"-"`
 }
@@ -10863,7 +11501,11 @@ func (v *RenewalHygieneResponse) GetRenewalHygiene() RenewalHygieneRenewalHygien
 }
 
 // Request includes the GraphQL fields of Request requested by the fragment Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type Request struct {
+	// Opaque global ID of the request, unique across the whole graph: node(id:) fetches the request again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -11031,8 +11673,7 @@ func (v *RequestAssignResponse) GetRequestAssign() RequestAssignRequestAssignReq
 // RequestByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type RequestByIDNode interface {
 	implementsGraphQLInterfaceRequestByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -11236,6 +11877,9 @@ func __marshalRequestByIDNode(v *RequestByIDNode) ([]byte, error) {
 }
 
 // RequestByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type RequestByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -11244,6 +11888,9 @@ type RequestByIDNodeAccount struct {
 func (v *RequestByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type RequestByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -11252,6 +11899,9 @@ type RequestByIDNodeAuditEvent struct {
 func (v *RequestByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type RequestByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -11260,6 +11910,9 @@ type RequestByIDNodeContract struct {
 func (v *RequestByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type RequestByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -11268,6 +11921,9 @@ type RequestByIDNodeContractItem struct {
 func (v *RequestByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type RequestByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -11276,6 +11932,9 @@ type RequestByIDNodeEntitlement struct {
 func (v *RequestByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type RequestByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -11284,6 +11943,9 @@ type RequestByIDNodeHealthScore struct {
 func (v *RequestByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type RequestByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -11292,6 +11954,9 @@ type RequestByIDNodeHealthSignal struct {
 func (v *RequestByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type RequestByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -11300,6 +11965,9 @@ type RequestByIDNodeOrder struct {
 func (v *RequestByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type RequestByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -11308,6 +11976,9 @@ type RequestByIDNodeOrderEvent struct {
 func (v *RequestByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type RequestByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -11316,6 +11987,9 @@ type RequestByIDNodeOrderLine struct {
 func (v *RequestByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type RequestByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -11324,6 +11998,9 @@ type RequestByIDNodeProduct struct {
 func (v *RequestByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // RequestByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type RequestByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 	Request  `json:"-"`
@@ -11523,6 +12200,9 @@ func (v *RequestByIDNodeRequest) __premarshalJSON() (*__premarshalRequestByIDNod
 }
 
 // RequestByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type RequestByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 }
@@ -11532,7 +12212,7 @@ func (v *RequestByIDNodeUser) GetTypename() *string { return v.Typename }
 
 // RequestByIDResponse is returned by RequestByID on success.
 type RequestByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *RequestByIDNode `json:"-"`
 }
 
@@ -11796,7 +12476,11 @@ func (v *RequestQueueRequestQueueRequestQueueReportAgingAgingBucket) GetMaxDays(
 func (v *RequestQueueRequestQueueRequestQueueReportAgingAgingBucket) GetCount() int { return v.Count }
 
 // RequestQueueRequestQueueRequestQueueReportBreachedRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type RequestQueueRequestQueueRequestQueueReportBreachedRequest struct {
+	// Opaque global ID of the request, unique across the whole graph: node(id:) fetches the request again.
 	Id string `json:"id"`
 	// Request number; unique.
 	Number string `json:"number"`
@@ -11850,9 +12534,9 @@ func (v *RequestQueueRequestQueueRequestQueueReportBreachedRequest) GetResolutio
 type RequestQueueRequestQueueRequestQueueReportOpenRequestCount struct {
 	// The priority.
 	Priority RequestPriority `json:"priority"`
-	// The status.
+	// The open status.
 	Status RequestStatus `json:"status"`
-	// How many.
+	// How many open requests have this priority and status (zero included).
 	Count int `json:"count"`
 }
 
@@ -12123,13 +12807,13 @@ func (v *RequestTriageResponse) GetRequestTriage() RequestTriageRequestTriageReq
 // RequestsRequestsRequestConnection includes the requested fields of the GraphQL type RequestConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of requests, as a Relay connection.
 type RequestsRequestsRequestConnection struct {
-	// A list of edges.
+	// The requests of the page, each with its cursor, in the requested order.
 	Edges []*RequestsRequestsRequestConnectionEdgesRequestEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many requests match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -12147,11 +12831,11 @@ func (v *RequestsRequestsRequestConnection) GetTotalCount() int { return v.Total
 // RequestsRequestsRequestConnectionEdgesRequestEdge includes the requested fields of the GraphQL type RequestEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One request in a connection, with its cursor.
 type RequestsRequestsRequestConnectionEdgesRequestEdge struct {
-	// The item at the end of the edge.
+	// The request.
 	Node *Request `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this request in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 
@@ -12203,7 +12887,11 @@ func (v *ScoreComponent) GetScore() *float64 { return v.Score }
 func (v *ScoreComponent) GetFresh() bool { return v.Fresh }
 
 // User includes the GraphQL fields of User requested by the fragment User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type User struct {
+	// Opaque global ID of the user, unique across the whole graph: node(id:) fetches the user again.
 	Id string `json:"id"`
 	// When the record was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -12268,8 +12956,7 @@ func (v *User) GetActive() bool { return v.Active }
 // UserByIDNodeUser
 // The GraphQL type's documentation follows.
 //
-// An object with an ID.
-// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+// An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 type UserByIDNode interface {
 	implementsGraphQLInterfaceUserByIDNode()
 	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
@@ -12473,6 +13160,9 @@ func __marshalUserByIDNode(v *UserByIDNode) ([]byte, error) {
 }
 
 // UserByIDNodeAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
 type UserByIDNodeAccount struct {
 	Typename *string `json:"__typename"`
 }
@@ -12481,6 +13171,9 @@ type UserByIDNodeAccount struct {
 func (v *UserByIDNodeAccount) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
 type UserByIDNodeAuditEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -12489,6 +13182,9 @@ type UserByIDNodeAuditEvent struct {
 func (v *UserByIDNodeAuditEvent) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeContract includes the requested fields of the GraphQL type Contract.
+// The GraphQL type's documentation follows.
+//
+// An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
 type UserByIDNodeContract struct {
 	Typename *string `json:"__typename"`
 }
@@ -12497,6 +13193,9 @@ type UserByIDNodeContract struct {
 func (v *UserByIDNodeContract) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeContractItem includes the requested fields of the GraphQL type ContractItem.
+// The GraphQL type's documentation follows.
+//
+// One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
 type UserByIDNodeContractItem struct {
 	Typename *string `json:"__typename"`
 }
@@ -12505,6 +13204,9 @@ type UserByIDNodeContractItem struct {
 func (v *UserByIDNodeContractItem) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeEntitlement includes the requested fields of the GraphQL type Entitlement.
+// The GraphQL type's documentation follows.
+//
+// What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
 type UserByIDNodeEntitlement struct {
 	Typename *string `json:"__typename"`
 }
@@ -12513,6 +13215,9 @@ type UserByIDNodeEntitlement struct {
 func (v *UserByIDNodeEntitlement) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeHealthScore includes the requested fields of the GraphQL type HealthScore.
+// The GraphQL type's documentation follows.
+//
+// One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
 type UserByIDNodeHealthScore struct {
 	Typename *string `json:"__typename"`
 }
@@ -12521,6 +13226,9 @@ type UserByIDNodeHealthScore struct {
 func (v *UserByIDNodeHealthScore) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeHealthSignal includes the requested fields of the GraphQL type HealthSignal.
+// The GraphQL type's documentation follows.
+//
+// One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
 type UserByIDNodeHealthSignal struct {
 	Typename *string `json:"__typename"`
 }
@@ -12529,6 +13237,9 @@ type UserByIDNodeHealthSignal struct {
 func (v *UserByIDNodeHealthSignal) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
 type UserByIDNodeOrder struct {
 	Typename *string `json:"__typename"`
 }
@@ -12537,6 +13248,9 @@ type UserByIDNodeOrder struct {
 func (v *UserByIDNodeOrder) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeOrderEvent includes the requested fields of the GraphQL type OrderEvent.
+// The GraphQL type's documentation follows.
+//
+// One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
 type UserByIDNodeOrderEvent struct {
 	Typename *string `json:"__typename"`
 }
@@ -12545,6 +13259,9 @@ type UserByIDNodeOrderEvent struct {
 func (v *UserByIDNodeOrderEvent) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeOrderLine includes the requested fields of the GraphQL type OrderLine.
+// The GraphQL type's documentation follows.
+//
+// One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
 type UserByIDNodeOrderLine struct {
 	Typename *string `json:"__typename"`
 }
@@ -12553,6 +13270,9 @@ type UserByIDNodeOrderLine struct {
 func (v *UserByIDNodeOrderLine) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeProduct includes the requested fields of the GraphQL type Product.
+// The GraphQL type's documentation follows.
+//
+// An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
 type UserByIDNodeProduct struct {
 	Typename *string `json:"__typename"`
 }
@@ -12561,6 +13281,9 @@ type UserByIDNodeProduct struct {
 func (v *UserByIDNodeProduct) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeRequest includes the requested fields of the GraphQL type Request.
+// The GraphQL type's documentation follows.
+//
+// An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
 type UserByIDNodeRequest struct {
 	Typename *string `json:"__typename"`
 }
@@ -12569,6 +13292,9 @@ type UserByIDNodeRequest struct {
 func (v *UserByIDNodeRequest) GetTypename() *string { return v.Typename }
 
 // UserByIDNodeUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type UserByIDNodeUser struct {
 	Typename *string `json:"__typename"`
 	User     `json:"-"`
@@ -12677,7 +13403,7 @@ func (v *UserByIDNodeUser) __premarshalJSON() (*__premarshalUserByIDNodeUser, er
 
 // UserByIDResponse is returned by UserByID on success.
 type UserByIDResponse struct {
-	// Fetches an object given its ID.
+	// The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
 	Node *UserByIDNode `json:"-"`
 }
 
@@ -12799,7 +13525,11 @@ func (v *UserError) GetMessage() string { return v.Message }
 func (v *UserError) GetCode() UserErrorCode { return v.Code }
 
 // UserRef includes the GraphQL fields of User requested by the fragment UserRef.
+// The GraphQL type's documentation follows.
+//
+// A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
 type UserRef struct {
+	// Opaque global ID of the user, unique across the whole graph: node(id:) fetches the user again.
 	Id string `json:"id"`
 }
 
@@ -12844,13 +13574,13 @@ func (v *UsersResponse) GetUsers() UsersUsersUserConnection { return v.Users }
 // UsersUsersUserConnection includes the requested fields of the GraphQL type UserConnection.
 // The GraphQL type's documentation follows.
 //
-// A connection to a list of items.
+// A page of users, as a Relay connection.
 type UsersUsersUserConnection struct {
-	// A list of edges.
+	// The users of the page, each with its cursor, in the requested order.
 	Edges []*UsersUsersUserConnectionEdgesUserEdge `json:"edges"`
-	// Information to aid in pagination.
+	// Whether items exist before and after the page, and the cursors to fetch them.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Identifies the total count of items in the connection.
+	// How many users match the connection's filter (where) for this viewer, on all pages together.
 	TotalCount int `json:"totalCount"`
 }
 
@@ -12868,11 +13598,11 @@ func (v *UsersUsersUserConnection) GetTotalCount() int { return v.TotalCount }
 // UsersUsersUserConnectionEdgesUserEdge includes the requested fields of the GraphQL type UserEdge.
 // The GraphQL type's documentation follows.
 //
-// An edge in a connection.
+// One user in a connection, with its cursor.
 type UsersUsersUserConnectionEdgesUserEdge struct {
-	// The item at the end of the edge.
+	// The user.
 	Node *User `json:"node"`
-	// A cursor for use in pagination.
+	// Position of this user in the connection: pass it as `after` (or `before`), with the same orderBy, to page on from here.
 	Cursor string `json:"cursor"`
 }
 

@@ -34,11 +34,18 @@ func (Account) Fields() []ent.Field {
 		field.Enum("segment").
 			Values("SMB", "MID_MARKET", "ENTERPRISE").
 			Comment("Customer segment.").
-			Annotations(entgql.OrderField("SEGMENT")),
+			Annotations(entgql.OrderField("SEGMENT"), EnumDoc{
+				Type: "Customer segment of an account, by company size.",
+				Values: map[string]string{
+					"SMB":        "Small or medium-sized business.",
+					"MID_MARKET": "Mid-market company.",
+					"ENTERPRISE": "Large enterprise.",
+				},
+			}),
 		field.Enum("region").
 			GoType(schematype.Region("")).
 			Comment("Region the account is served from.").
-			Annotations(entgql.Type("Region"), entgql.OrderField("REGION")),
+			Annotations(entgql.Type("Region"), entgql.OrderField("REGION"), regionDoc),
 		field.String("industry").
 			Optional().
 			MaxLen(100).
@@ -47,7 +54,17 @@ func (Account) Fields() []ent.Field {
 			Values("ONBOARDING", "ADOPTION", "GROWTH", "RENEWAL", "AT_RISK", "CHURNED").
 			Default("ONBOARDING").
 			Comment("Where the customer is in its lifecycle.").
-			Annotations(entgql.OrderField("LIFECYCLE_STAGE")),
+			Annotations(entgql.OrderField("LIFECYCLE_STAGE"), EnumDoc{
+				Type: "Where a customer is in its lifecycle. Set with accountCreate and accountUpdate; a change stamps lifecycleStageChangedAt.",
+				Values: map[string]string{
+					"ONBOARDING": "Being set up; a new account's stage unless another is given. An account left here for onboardingStaleDays is listed by dataQuality.",
+					"ADOPTION":   "Onboarded and rolling the product out to its users.",
+					"GROWTH":     "Established and expanding its use.",
+					"RENEWAL":    "Working towards its contract renewal.",
+					"AT_RISK":    "Flagged as likely to churn.",
+					"CHURNED":    "No longer a customer; left out of the healthOverview report.",
+				},
+			}),
 		field.Time("lifecycle_stage_changed_at").
 			Default(time.Now).
 			Comment("When the lifecycle stage last changed.").
@@ -138,4 +155,6 @@ func (Account) Indexes() []ent.Index {
 }
 
 // Annotations of the Account.
-func (Account) Annotations() []schema.Annotation { return node(editable()) }
+func (Account) Annotations() []schema.Annotation {
+	return node(editable(), schema.Comment("A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests."))
+}

@@ -61,4 +61,6 @@ func (AuditEvent) Indexes() []ent.Index {
 }
 
 // Annotations of the AuditEvent.
-func (AuditEvent) Annotations() []schema.Annotation { return node() }
+func (AuditEvent) Annotations() []schema.Annotation {
+	return node(schema.Comment("One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only."))
+}

@@ -31,7 +31,15 @@ func (Contract) Fields() []ent.Field {
 			Values("DRAFT", "ACTIVE", "EXPIRED", "TERMINATED").
 			Default("DRAFT").
 			Comment("Contract status.").
-			Annotations(entgql.OrderField("STATUS")),
+			Annotations(entgql.OrderField("STATUS"), EnumDoc{
+				Type: "Status of a contract, set with contractCreate and contractUpdate.",
+				Values: map[string]string{
+					"DRAFT":      "Being prepared, not in force; a new contract's status unless another is given.",
+					"ACTIVE":     "In force: orders may be placed under it until its end date.",
+					"EXPIRED":    "Ran to its end date and was not renewed.",
+					"TERMINATED": "Ended before its end date.",
+				},
+			}),
 		field.Time("start_date").
 			Comment("First day the contract is in force.").
 			Annotations(entgql.OrderField("START_DATE")),
@@ -102,4 +110,6 @@ func (Contract) Indexes() []ent.Index {
 }
 
 // Annotations of the Contract.
-func (Contract) Annotations() []schema.Annotation { return node(editable()) }
+func (Contract) Annotations() []schema.Annotation {
+	return node(editable(), schema.Comment("An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms."))
+}

@@ -70,4 +70,6 @@ func (ContractItem) Indexes() []ent.Index {
 }
 
 // Annotations of the ContractItem.
-func (ContractItem) Annotations() []schema.Annotation { return node(editable()) }
+func (ContractItem) Annotations() []schema.Annotation {
+	return node(editable(), schema.Comment("One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items."))
+}

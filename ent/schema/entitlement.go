@@ -39,7 +39,7 @@ func (Entitlement) Fields() []ent.Field {
 		field.Enum("kind").
 			GoType(schematype.EntitlementKind("")).
 			Comment("Flag, licensed quantity or metered limit.").
-			Annotations(entgql.Type("EntitlementKind")),
+			Annotations(entgql.Type("EntitlementKind"), entitlementKindDoc),
 		field.Int64("limit").
 			StorageKey("limit_value").
 			Optional().
@@ -69,7 +69,15 @@ func (Entitlement) Fields() []ent.Field {
 			Values("ACTIVE", "SUSPENDED", "EXPIRED", "REVOKED").
 			Default("ACTIVE").
 			Comment("Entitlement status.").
-			Annotations(entgql.OrderField("STATUS")),
+			Annotations(entgql.OrderField("STATUS"), EnumDoc{
+				Type: "Stored status of an entitlement. effectiveStatus reads an ACTIVE entitlement whose active window has ended as EXPIRED before the expiry sweep stores it.",
+				Values: map[string]string{
+					"ACTIVE":    "In use, within its active window (or past it until the expiry sweep runs); a new entitlement's status.",
+					"SUSPENDED": "Temporarily disabled by entitlementSuspend; entitlementResume makes it ACTIVE again while its active window has not ended.",
+					"EXPIRED":   "Its active window ended, stored by the expiry sweep; an order's RENEW line can make it ACTIVE again.",
+					"REVOKED":   "Ended for good, by entitlementRevoke or an order's REMOVE line.",
+				},
+			}),
 		field.Bool("soft_limit").
 			Default(false).
 			Comment("Whether usage may exceed the limit (soft) or is blocked at it (hard)."),
@@ -130,4 +138,6 @@ func (Entitlement) Indexes() []ent.Index {
 }
 
 // Annotations of the Entitlement.
-func (Entitlement) Annotations() []schema.Annotation { return node() }
+func (Entitlement) Annotations() []schema.Annotation {
+	return node(schema.Comment("What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock."))
+}

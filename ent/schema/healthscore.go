@@ -32,7 +32,10 @@ func (HealthScore) Fields() []ent.Field {
 		field.Enum("band").
 			Values("GREEN", "YELLOW", "RED").
 			Comment("Band the score falls in.").
-			Annotations(entgql.OrderField("BAND")),
+			Annotations(entgql.OrderField("BAND"), EnumDoc{
+				Type:   "Health band of a score, by the thresholds of the health model that computed it.",
+				Values: bandValues,
+			}),
 		field.Float("coverage").
 			Range(0, 1).
 			Comment("Share of the model's weight backed by fresh signals (0–1)."),
@@ -50,7 +53,11 @@ func (HealthScore) Fields() []ent.Field {
 			Values("GREEN", "YELLOW", "RED").
 			Optional().
 			Nillable().
-			Comment("Band of the account's computation before this one; null for the first."),
+			Comment("Band of the account's computation before this one; null for the first.").
+			Annotations(EnumDoc{
+				Type:   "Health band of the account's score before this one, by the thresholds of the health model that computed that score.",
+				Values: bandValues,
+			}),
 		field.Time("computed_at").
 			Default(time.Now).
 			Comment("When the score was computed.").
@@ -81,4 +88,6 @@ func (HealthScore) Indexes() []ent.Index {
 }
 
 // Annotations of the HealthScore.
-func (HealthScore) Annotations() []schema.Annotation { return node() }
+func (HealthScore) Annotations() []schema.Annotation {
+	return node(schema.Comment("One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest."))
+}

@@ -41,7 +41,7 @@ func (Order) Fields() []ent.Field {
 			GoType(schematype.OrderStatus("")).
 			Default(string(schematype.OrderStatusDraft)).
 			Comment("Where the order is in its lifecycle.").
-			Annotations(entgql.Type("OrderStatus"), entgql.OrderField("STATUS")),
+			Annotations(entgql.Type("OrderStatus"), entgql.OrderField("STATUS"), orderStatusDoc),
 		field.String("idempotency_key").
 			Optional().
 			Nillable().
@@ -68,7 +68,14 @@ func (Order) Fields() []ent.Field {
 			Values("NOT_BILLED", "INVOICED", "NOT_BILLABLE").
 			Default("NOT_BILLED").
 			Comment("Whether finance has invoiced the order.").
-			Annotations(entgql.OrderField("BILLING_STATUS")),
+			Annotations(entgql.OrderField("BILLING_STATUS"), EnumDoc{
+				Type: "Whether finance has invoiced an order; kept apart from the order's status.",
+				Values: map[string]string{
+					"NOT_BILLED":   "Not invoiced yet; every new order's billing status.",
+					"INVOICED":     "Invoiced, recorded with orderMarkInvoiced on a FULFILLED order; invoiceReference names the invoice.",
+					"NOT_BILLABLE": "Not to be invoiced. No OpsGraph action sets it: it comes from records imported from the systems OpsGraph replaced.",
+				},
+			}),
 		field.String("invoice_reference").
 			Optional().
 			MaxLen(100).
@@ -109,4 +116,6 @@ func (Order) Indexes() []ent.Index {
 }
 
 // Annotations of the Order.
-func (Order) Annotations() []schema.Annotation { return node() }
+func (Order) Annotations() []schema.Annotation {
+	return node(schema.Comment("A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows."))
+}

@@ -29,11 +29,11 @@ func (OrderEvent) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Comment("State before the transition; null for the order's creation.").
-			Annotations(entgql.Type("OrderStatus")),
+			Annotations(entgql.Type("OrderStatus"), orderStatusDoc),
 		field.Enum("to_status").
 			GoType(schematype.OrderStatus("")).
 			Comment("State after the transition.").
-			Annotations(entgql.Type("OrderStatus")),
+			Annotations(entgql.Type("OrderStatus"), orderStatusDoc),
 		field.String("actor").
 			NotEmpty().
 			Comment("Subject (user email or service id) that made the transition."),
@@ -69,4 +69,6 @@ func (OrderEvent) Indexes() []ent.Index {
 }
 
 // Annotations of the OrderEvent.
-func (OrderEvent) Annotations() []schema.Annotation { return node() }
+func (OrderEvent) Annotations() []schema.Annotation {
+	return node(schema.Comment("One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT)."))
+}

@@ -23,7 +23,16 @@ func (OrderLine) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Enum("action").
 			Values("ADD", "CHANGE", "REMOVE", "RENEW").
-			Comment("What the line does to the account's entitlement."),
+			Comment("What the line does to the account's entitlement.").
+			Annotations(EnumDoc{
+				Type: "What an order line does, when the order is fulfilled, to the account's entitlement to the line's product.",
+				Values: map[string]string{
+					"ADD":    "Grants a new ACTIVE entitlement, active from fulfilment to the contract's end date; the account must have no live (ACTIVE or SUSPENDED, window not ended) entitlement to the product.",
+					"CHANGE": "Changes the limit (and the tier, when given) of the account's live entitlement to the product.",
+					"REMOVE": "Revokes the account's live entitlement to the product.",
+					"RENEW":  "Moves the account's entitlement to the product (possibly EXPIRED) to the order's contract and extends its window to the contract's end date; an EXPIRED one becomes ACTIVE again.",
+				},
+			}),
 		field.Int("product_id").
 			Comment("The product the line is about.").
 			Annotations(entgql.Skip(entgql.SkipAll)),
@@ -62,4 +71,6 @@ func (OrderLine) Indexes() []ent.Index {
 }
 
 // Annotations of the OrderLine.
-func (OrderLine) Annotations() []schema.Annotation { return node() }
+func (OrderLine) Annotations() []schema.Annotation {
+	return node(schema.Comment("One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested."))
+}

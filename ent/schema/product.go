@@ -36,7 +36,7 @@ func (Product) Fields() []ent.Field {
 		field.Enum("entitlement_kind").
 			GoType(schematype.EntitlementKind("")).
 			Comment("How the product is entitled: flag, quantity or metered limit.").
-			Annotations(entgql.Type("EntitlementKind")),
+			Annotations(entgql.Type("EntitlementKind"), entitlementKindDoc),
 		field.String("unit").
 			Optional().
 			MaxLen(50).
@@ -56,4 +56,6 @@ func (Product) Indexes() []ent.Index {
 }
 
 // Annotations of the Product.
-func (Product) Annotations() []schema.Annotation { return node(editable()) }
+func (Product) Annotations() []schema.Annotation {
+	return node(editable(), schema.Comment("An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered."))
+}

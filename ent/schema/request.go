@@ -39,17 +39,47 @@ func (Request) Fields() []ent.Field {
 		field.Enum("category").
 			Values("DATA_FIX", "REPORT", "ACCESS", "ENTITLEMENT_DISCREPANCY", "ORDER_ISSUE", "RENEWAL", "OTHER").
 			Default("OTHER").
-			Comment("Kind of work requested."),
+			Comment("Kind of work requested.").
+			Annotations(EnumDoc{
+				Type: "Kind of work a request asks for.",
+				Values: map[string]string{
+					"DATA_FIX":                "Correct wrong or missing data.",
+					"REPORT":                  "Produce a report or an extract.",
+					"ACCESS":                  "Grant, change or remove someone's access.",
+					"ENTITLEMENT_DISCREPANCY": "An entitlement disagrees with the contract, an order or billing.",
+					"ORDER_ISSUE":             "A problem with an order.",
+					"RENEWAL":                 "Help with a contract renewal.",
+					"OTHER":                   "Anything else; a new request's category unless another is given.",
+				},
+			}),
 		field.Enum("priority").
 			Values("P1", "P2", "P3", "P4").
 			Default("P3").
 			Comment("Urgency; sets the SLA targets.").
-			Annotations(entgql.OrderField("PRIORITY")),
+			Annotations(entgql.OrderField("PRIORITY"), EnumDoc{
+				Type: "Urgency of a request; it sets the request's SLA targets. The targets given here are the defaults, in SLA time (around the clock unless the server's SLA policy sets a business-hours calendar); the server's --sla-policy may set others.",
+				Values: map[string]string{
+					"P1": "Most urgent: first response within 1 hour, resolution within 8 hours.",
+					"P2": "First response within 4 hours, resolution within 24 hours.",
+					"P3": "First response within 8 hours, resolution within 72 hours; a new request's priority unless another is given.",
+					"P4": "Least urgent: first response within 24 hours, resolution within 120 hours.",
+				},
+			}),
 		field.Enum("status").
 			Values("NEW", "TRIAGED", "IN_PROGRESS", "WAITING_ON_REQUESTER", "RESOLVED", "CLOSED").
 			Default("NEW").
 			Comment("Where the request is in the queue.").
-			Annotations(entgql.OrderField("STATUS")),
+			Annotations(entgql.OrderField("STATUS"), EnumDoc{
+				Type: "Where a request is in the queue. NEW, TRIAGED, IN_PROGRESS and WAITING_ON_REQUESTER are open.",
+				Values: map[string]string{
+					"NEW":                  "Raised and not yet triaged; every request starts here.",
+					"TRIAGED":              "Category and priority set (requestTriage); not yet being worked on.",
+					"IN_PROGRESS":          "Being worked on.",
+					"WAITING_ON_REQUESTER": "Waiting for the requester; both SLA clocks are paused.",
+					"RESOLVED":             "Resolved with resolution notes (requestResolve); the resolution clock stopped. requestReopen makes it IN_PROGRESS again, requestClose closes it.",
+					"CLOSED":               "Closed for good (requestClose).",
+				},
+			}),
 		field.Int("requester_id").
 			Comment("Who raised the request.").
 			Annotations(entgql.Skip(entgql.SkipAll)),
@@ -148,4 +178,6 @@ func (Request) Indexes() []ent.Index {
 }
 
 // Annotations of the Request.
-func (Request) Annotations() []schema.Annotation { return node() }
+func (Request) Annotations() []schema.Annotation {
+	return node(schema.Comment("An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution."))
+}

@@ -47,7 +47,7 @@ func (User) Fields() []ent.Field {
 			GoType(schematype.Region("")).
 			Optional().
 			Comment("Region the user works in.").
-			Annotations(entgql.Type("Region")),
+			Annotations(entgql.Type("Region"), regionDoc),
 		field.Bool("active").
 			Default(true).
 			Comment("Whether the user can still own work."),
@@ -78,4 +78,6 @@ func (User) Indexes() []ent.Index {
 }
 
 // Annotations of the User.
-func (User) Annotations() []schema.Annotation { return node(editable()) }
+func (User) Annotations() []schema.Annotation {
+	return node(editable(), schema.Comment("A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user."))
+}

@@ -4638,9 +4638,51 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
-directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
+	{Name: "../../schema/ent.graphql", Input: `"""
+Binds a field to a Go struct field or method of another name, or to a resolver. Used by gqlgen's code generation on the server; no effect on requests.
+"""
+directive @goField(
+  """
+  Resolve the field with a resolver function instead of a struct field.
+  """
+  forceResolver: Boolean
+
+  """
+  Name of the Go struct field or method the field binds to.
+  """
+  name: String
+
+  """
+  Give the input field a Go type that tells an absent field from an explicit null.
+  """
+  omittable: Boolean
+) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+"""
+Binds a GraphQL type to a Go type of the server. Used by gqlgen's code generation on the server; no effect on requests.
+"""
+directive @goModel(
+  """
+  The Go type, as its package path and name.
+  """
+  model: String
+
+  """
+  Several Go types the GraphQL type may bind to.
+  """
+  models: [String!]
+
+  """
+  Generate a Go model for the type even though models are given.
+  """
+  forceGenerate: Boolean
+) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
+"""
+A customer organisation, possibly part of a hierarchy of accounts (parent, children), with its owner (CSM), contracts, orders, entitlements, health and requests.
+"""
 type Account implements Node {
+  """
+  Opaque global ID of the account, unique across the whole graph: node(id:) fetches the account again.
+  """
   id: ID!
   """
   When the record was created.
@@ -4698,9 +4740,12 @@ type Account implements Node {
   The account directly above this one in the hierarchy.
   """
   parent: Account
+  """
+  Accounts directly below this one in the hierarchy.
+  """
   children(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -4710,7 +4755,7 @@ type Account implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -4720,18 +4765,21 @@ type Account implements Node {
     last: Int
 
     """
-    Ordering options for Accounts returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [AccountOrder!]
 
     """
-    Filtering options for Accounts returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: AccountWhereInput
   ): AccountConnection!
+  """
+  Contracts signed by the account.
+  """
   contracts(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -4741,7 +4789,7 @@ type Account implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -4751,18 +4799,21 @@ type Account implements Node {
     last: Int
 
     """
-    Ordering options for Contracts returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [ContractOrder!]
 
     """
-    Filtering options for Contracts returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: ContractWhereInput
   ): ContractConnection!
+  """
+  Orders placed for the account.
+  """
   orders(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -4772,7 +4823,7 @@ type Account implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -4782,18 +4833,21 @@ type Account implements Node {
     last: Int
 
     """
-    Ordering options for Orders returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [OrderOrder!]
 
     """
-    Filtering options for Orders returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: OrderWhereInput
   ): OrderConnection!
+  """
+  What the account is entitled to use.
+  """
   entitlements(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -4803,7 +4857,7 @@ type Account implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -4813,18 +4867,21 @@ type Account implements Node {
     last: Int
 
     """
-    Ordering options for Entitlements returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [EntitlementOrder!]
 
     """
-    Filtering options for Entitlements returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: EntitlementWhereInput
   ): EntitlementConnection!
+  """
+  Health signals observed for the account.
+  """
   healthSignals(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -4834,7 +4891,7 @@ type Account implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -4844,18 +4901,21 @@ type Account implements Node {
     last: Int
 
     """
-    Ordering options for HealthSignals returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [HealthSignalOrder!]
 
     """
-    Filtering options for HealthSignals returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: HealthSignalWhereInput
   ): HealthSignalConnection!
+  """
+  Health scores computed for the account, one per computation.
+  """
   healthScores(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -4865,7 +4925,7 @@ type Account implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -4875,18 +4935,21 @@ type Account implements Node {
     last: Int
 
     """
-    Ordering options for HealthScores returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [HealthScoreOrder!]
 
     """
-    Filtering options for HealthScores returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: HealthScoreWhereInput
   ): HealthScoreConnection!
+  """
+  Ops requests about the account.
+  """
   requests(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -4896,7 +4959,7 @@ type Account implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -4906,12 +4969,12 @@ type Account implements Node {
     last: Int
 
     """
-    Ordering options for Requests returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [RequestOrder!]
 
     """
-    Filtering options for Requests returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: RequestWhereInput
   ): RequestConnection!
@@ -4921,310 +4984,759 @@ type Account implements Node {
   health: HealthScore
 }
 """
-A connection to a list of items.
+A page of accounts, as a Relay connection.
 """
 type AccountConnection {
   """
-  A list of edges.
+  The accounts of the page, each with its cursor, in the requested order.
   """
   edges: [AccountEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many accounts match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One account in a connection, with its cursor.
 """
 type AccountEdge {
   """
-  The item at the end of the edge.
+  The account.
   """
   node: Account
   """
-  A cursor for use in pagination.
+  Position of this account in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-AccountLifecycleStage is enum for the field lifecycle_stage
+Where a customer is in its lifecycle. Set with accountCreate and accountUpdate; a change stamps lifecycleStageChangedAt.
 """
 enum AccountLifecycleStage @goModel(model: "github.com/opsgraph/opsgraph/ent/account.LifecycleStage") {
+  """
+  Being set up; a new account's stage unless another is given. An account left here for onboardingStaleDays is listed by dataQuality.
+  """
   ONBOARDING
+  """
+  Onboarded and rolling the product out to its users.
+  """
   ADOPTION
+  """
+  Established and expanding its use.
+  """
   GROWTH
+  """
+  Working towards its contract renewal.
+  """
   RENEWAL
+  """
+  Flagged as likely to churn.
+  """
   AT_RISK
+  """
+  No longer a customer; left out of the healthOverview report.
+  """
   CHURNED
 }
 """
-Ordering options for Account connections
+One sort key of Account connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: accounts sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input AccountOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order Accounts.
+  The field to sort accounts by.
   """
   field: AccountOrderField!
 }
 """
-Properties by which Account connections can be ordered.
+The fields Account connections can be sorted by.
 """
 enum AccountOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `name` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   NAME
+  """
+  Sorts by ` + "`" + `domain` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). Nulls sort last ascending on PostgreSQL, first on SQLite. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   DOMAIN
+  """
+  Sorts by ` + "`" + `segment` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `segment` + "`" + `: Customer segment.
+  """
   SEGMENT
+  """
+  Sorts by ` + "`" + `region` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `region` + "`" + `: Region the account is served from.
+  """
   REGION
+  """
+  Sorts by ` + "`" + `lifecycleStage` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `lifecycleStage` + "`" + `: Where the customer is in its lifecycle.
+  """
   LIFECYCLE_STAGE
 }
 """
-AccountSegment is enum for the field segment
+Customer segment of an account, by company size.
 """
 enum AccountSegment @goModel(model: "github.com/opsgraph/opsgraph/ent/account.Segment") {
+  """
+  Small or medium-sized business.
+  """
   SMB
+  """
+  Mid-market company.
+  """
   MID_MARKET
+  """
+  Large enterprise.
+  """
   ENTERPRISE
 }
 """
-AccountWhereInput is used for filtering Account objects.
-Input was generated by ent.
+Filters accounts. An account matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input AccountWhereInput {
+  """
+  Matches the accounts that the given filter does not match.
+  """
   not: AccountWhereInput
+  """
+  Matches the accounts that every one of the given filters matches.
+  """
   and: [AccountWhereInput!]
+  """
+  Matches the accounts that at least one of the given filters matches.
+  """
   or: [AccountWhereInput!]
   """
-  id field predicates
+  Matches the accounts whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the accounts whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the accounts whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the accounts whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the accounts whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the accounts whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the accounts whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the accounts whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the accounts whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the accounts whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the accounts whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the accounts whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the accounts whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the accounts whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the accounts whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the accounts whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the accounts whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the accounts whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the accounts whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the accounts whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the accounts whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the accounts whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the accounts whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the accounts whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  name field predicates
+  Matches the accounts whose ` + "`" + `name` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `name` + "`" + `: Legal or trading name.
   """
   name: String
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` is not the given value. ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameNEQ: String
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` is one of the given values. ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` is none of the given values. ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameNotIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameGT: String
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameGTE: String
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameLT: String
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameLTE: String
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameContains: String
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameHasPrefix: String
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameHasSuffix: String
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` equals the given value, ignoring case. ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameEqualFold: String
+  """
+  Matches the accounts whose ` + "`" + `name` + "`" + ` contains the given substring, ignoring case. ` + "`" + `name` + "`" + `: Legal or trading name.
+  """
   nameContainsFold: String
   """
-  domain field predicates
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
   """
   domain: String
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` is not the given value. A null ` + "`" + `domain` + "`" + ` matches no comparison: use ` + "`" + `domainIsNil` + "`" + `. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainNEQ: String
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` is one of the given values. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` is none of the given values. A null ` + "`" + `domain` + "`" + ` matches no comparison: use ` + "`" + `domainIsNil` + "`" + `. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainNotIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainGT: String
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainGTE: String
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainLT: String
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainLTE: String
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainContains: String
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainHasPrefix: String
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the accounts whose ` + "`" + `domain` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the accounts whose ` + "`" + `domain` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainNotNil: Boolean
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` equals the given value, ignoring case. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainEqualFold: String
+  """
+  Matches the accounts whose ` + "`" + `domain` + "`" + ` contains the given substring, ignoring case. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   domainContainsFold: String
   """
-  segment field predicates
+  Matches the accounts whose ` + "`" + `segment` + "`" + ` is the given value. ` + "`" + `segment` + "`" + `: Customer segment.
   """
   segment: AccountSegment
+  """
+  Matches the accounts whose ` + "`" + `segment` + "`" + ` is not the given value. ` + "`" + `segment` + "`" + `: Customer segment.
+  """
   segmentNEQ: AccountSegment
+  """
+  Matches the accounts whose ` + "`" + `segment` + "`" + ` is one of the given values. ` + "`" + `segment` + "`" + `: Customer segment.
+  """
   segmentIn: [AccountSegment!]
+  """
+  Matches the accounts whose ` + "`" + `segment` + "`" + ` is none of the given values. ` + "`" + `segment` + "`" + `: Customer segment.
+  """
   segmentNotIn: [AccountSegment!]
   """
-  region field predicates
+  Matches the accounts whose ` + "`" + `region` + "`" + ` is the given value. ` + "`" + `region` + "`" + `: Region the account is served from.
   """
   region: Region
+  """
+  Matches the accounts whose ` + "`" + `region` + "`" + ` is not the given value. ` + "`" + `region` + "`" + `: Region the account is served from.
+  """
   regionNEQ: Region
+  """
+  Matches the accounts whose ` + "`" + `region` + "`" + ` is one of the given values. ` + "`" + `region` + "`" + `: Region the account is served from.
+  """
   regionIn: [Region!]
+  """
+  Matches the accounts whose ` + "`" + `region` + "`" + ` is none of the given values. ` + "`" + `region` + "`" + `: Region the account is served from.
+  """
   regionNotIn: [Region!]
   """
-  industry field predicates
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `industry` + "`" + `: Industry the customer works in.
   """
   industry: String
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` is not the given value. A null ` + "`" + `industry` + "`" + ` matches no comparison: use ` + "`" + `industryIsNil` + "`" + `. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryNEQ: String
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` is one of the given values. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` is none of the given values. A null ` + "`" + `industry` + "`" + ` matches no comparison: use ` + "`" + `industryIsNil` + "`" + `. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryNotIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryGT: String
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryGTE: String
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryLT: String
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryLTE: String
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryContains: String
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryHasPrefix: String
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the accounts whose ` + "`" + `industry` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the accounts whose ` + "`" + `industry` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryNotNil: Boolean
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` equals the given value, ignoring case. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryEqualFold: String
+  """
+  Matches the accounts whose ` + "`" + `industry` + "`" + ` contains the given substring, ignoring case. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   industryContainsFold: String
   """
-  lifecycle_stage field predicates
+  Matches the accounts whose ` + "`" + `lifecycleStage` + "`" + ` is the given value. ` + "`" + `lifecycleStage` + "`" + `: Where the customer is in its lifecycle.
   """
   lifecycleStage: AccountLifecycleStage
+  """
+  Matches the accounts whose ` + "`" + `lifecycleStage` + "`" + ` is not the given value. ` + "`" + `lifecycleStage` + "`" + `: Where the customer is in its lifecycle.
+  """
   lifecycleStageNEQ: AccountLifecycleStage
+  """
+  Matches the accounts whose ` + "`" + `lifecycleStage` + "`" + ` is one of the given values. ` + "`" + `lifecycleStage` + "`" + `: Where the customer is in its lifecycle.
+  """
   lifecycleStageIn: [AccountLifecycleStage!]
+  """
+  Matches the accounts whose ` + "`" + `lifecycleStage` + "`" + ` is none of the given values. ` + "`" + `lifecycleStage` + "`" + `: Where the customer is in its lifecycle.
+  """
   lifecycleStageNotIn: [AccountLifecycleStage!]
   """
-  lifecycle_stage_changed_at field predicates
+  Matches the accounts whose ` + "`" + `lifecycleStageChangedAt` + "`" + ` is the given instant. ` + "`" + `lifecycleStageChangedAt` + "`" + `: When the lifecycle stage last changed.
   """
   lifecycleStageChangedAt: Time
+  """
+  Matches the accounts whose ` + "`" + `lifecycleStageChangedAt` + "`" + ` is not the given instant. ` + "`" + `lifecycleStageChangedAt` + "`" + `: When the lifecycle stage last changed.
+  """
   lifecycleStageChangedAtNEQ: Time
+  """
+  Matches the accounts whose ` + "`" + `lifecycleStageChangedAt` + "`" + ` is one of the given instants. ` + "`" + `lifecycleStageChangedAt` + "`" + `: When the lifecycle stage last changed.
+  """
   lifecycleStageChangedAtIn: [Time!]
+  """
+  Matches the accounts whose ` + "`" + `lifecycleStageChangedAt` + "`" + ` is none of the given instants. ` + "`" + `lifecycleStageChangedAt` + "`" + `: When the lifecycle stage last changed.
+  """
   lifecycleStageChangedAtNotIn: [Time!]
+  """
+  Matches the accounts whose ` + "`" + `lifecycleStageChangedAt` + "`" + ` is after the given instant. ` + "`" + `lifecycleStageChangedAt` + "`" + `: When the lifecycle stage last changed.
+  """
   lifecycleStageChangedAtGT: Time
+  """
+  Matches the accounts whose ` + "`" + `lifecycleStageChangedAt` + "`" + ` is at or after the given instant. ` + "`" + `lifecycleStageChangedAt` + "`" + `: When the lifecycle stage last changed.
+  """
   lifecycleStageChangedAtGTE: Time
+  """
+  Matches the accounts whose ` + "`" + `lifecycleStageChangedAt` + "`" + ` is before the given instant. ` + "`" + `lifecycleStageChangedAt` + "`" + `: When the lifecycle stage last changed.
+  """
   lifecycleStageChangedAtLT: Time
+  """
+  Matches the accounts whose ` + "`" + `lifecycleStageChangedAt` + "`" + ` is at or before the given instant. ` + "`" + `lifecycleStageChangedAt` + "`" + `: When the lifecycle stage last changed.
+  """
   lifecycleStageChangedAtLTE: Time
   """
-  external_crm_id field predicates
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
   """
   externalCrmID: String
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` is not the given value. A null ` + "`" + `externalCrmID` + "`" + ` matches no comparison: use ` + "`" + `externalCrmIDIsNil` + "`" + `. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDNEQ: String
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` is one of the given values. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` is none of the given values. A null ` + "`" + `externalCrmID` + "`" + ` matches no comparison: use ` + "`" + `externalCrmIDIsNil` + "`" + `. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDNotIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDGT: String
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDGTE: String
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDLT: String
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDLTE: String
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDContains: String
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDHasPrefix: String
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDNotNil: Boolean
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` equals the given value, ignoring case. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDEqualFold: String
+  """
+  Matches the accounts whose ` + "`" + `externalCrmID` + "`" + ` contains the given substring, ignoring case. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   externalCrmIDContainsFold: String
   """
-  billing_contact_name field predicates
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
   """
   billingContactName: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` is not the given value. A null ` + "`" + `billingContactName` + "`" + ` matches no comparison: use ` + "`" + `billingContactNameIsNil` + "`" + `. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameNEQ: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` is one of the given values. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` is none of the given values. A null ` + "`" + `billingContactName` + "`" + ` matches no comparison: use ` + "`" + `billingContactNameIsNil` + "`" + `. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameNotIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameGT: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameGTE: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameLT: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameLTE: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameContains: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameHasPrefix: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the accounts whose ` + "`" + `billingContactName` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the accounts whose ` + "`" + `billingContactName` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameNotNil: Boolean
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` equals the given value, ignoring case. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameEqualFold: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactName` + "`" + ` contains the given substring, ignoring case. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   billingContactNameContainsFold: String
   """
-  billing_contact_email field predicates
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
   """
   billingContactEmail: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` is not the given value. A null ` + "`" + `billingContactEmail` + "`" + ` matches no comparison: use ` + "`" + `billingContactEmailIsNil` + "`" + `. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailNEQ: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` is one of the given values. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` is none of the given values. A null ` + "`" + `billingContactEmail` + "`" + ` matches no comparison: use ` + "`" + `billingContactEmailIsNil` + "`" + `. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailNotIn: [String!]
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailGT: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailGTE: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailLT: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailLTE: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailContains: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailHasPrefix: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailNotNil: Boolean
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` equals the given value, ignoring case. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailEqualFold: String
+  """
+  Matches the accounts whose ` + "`" + `billingContactEmail` + "`" + ` contains the given substring, ignoring case. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   billingContactEmailContainsFold: String
   """
-  owner edge predicates
+  ` + "`" + `true` + "`" + `: matches the accounts that have an ` + "`" + `owner` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `owner` + "`" + `: The CSM who owns the account.
   """
   hasOwner: Boolean
+  """
+  Matches the accounts whose ` + "`" + `owner` + "`" + ` (a user) matches every one of the given filters. ` + "`" + `owner` + "`" + `: The CSM who owns the account.
+  """
   hasOwnerWith: [UserWhereInput!]
   """
-  parent edge predicates
+  ` + "`" + `true` + "`" + `: matches the accounts that have a ` + "`" + `parent` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `parent` + "`" + `: The account directly above this one in the hierarchy.
   """
   hasParent: Boolean
+  """
+  Matches the accounts whose ` + "`" + `parent` + "`" + ` (an account) matches every one of the given filters. ` + "`" + `parent` + "`" + `: The account directly above this one in the hierarchy.
+  """
   hasParentWith: [AccountWhereInput!]
   """
-  children edge predicates
+  ` + "`" + `true` + "`" + `: matches the accounts with at least one account in ` + "`" + `children` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `children` + "`" + `: Accounts directly below this one in the hierarchy.
   """
   hasChildren: Boolean
+  """
+  Matches the accounts with at least one account in ` + "`" + `children` + "`" + ` that matches every one of the given filters. ` + "`" + `children` + "`" + `: Accounts directly below this one in the hierarchy.
+  """
   hasChildrenWith: [AccountWhereInput!]
   """
-  contracts edge predicates
+  ` + "`" + `true` + "`" + `: matches the accounts with at least one contract in ` + "`" + `contracts` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `contracts` + "`" + `: Contracts signed by the account.
   """
   hasContracts: Boolean
+  """
+  Matches the accounts with at least one contract in ` + "`" + `contracts` + "`" + ` that matches every one of the given filters. ` + "`" + `contracts` + "`" + `: Contracts signed by the account.
+  """
   hasContractsWith: [ContractWhereInput!]
   """
-  orders edge predicates
+  ` + "`" + `true` + "`" + `: matches the accounts with at least one order in ` + "`" + `orders` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `orders` + "`" + `: Orders placed for the account.
   """
   hasOrders: Boolean
+  """
+  Matches the accounts with at least one order in ` + "`" + `orders` + "`" + ` that matches every one of the given filters. ` + "`" + `orders` + "`" + `: Orders placed for the account.
+  """
   hasOrdersWith: [OrderWhereInput!]
   """
-  entitlements edge predicates
+  ` + "`" + `true` + "`" + `: matches the accounts with at least one entitlement in ` + "`" + `entitlements` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `entitlements` + "`" + `: What the account is entitled to use.
   """
   hasEntitlements: Boolean
+  """
+  Matches the accounts with at least one entitlement in ` + "`" + `entitlements` + "`" + ` that matches every one of the given filters. ` + "`" + `entitlements` + "`" + `: What the account is entitled to use.
+  """
   hasEntitlementsWith: [EntitlementWhereInput!]
   """
-  health_signals edge predicates
+  ` + "`" + `true` + "`" + `: matches the accounts with at least one health signal in ` + "`" + `healthSignals` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `healthSignals` + "`" + `: Health signals observed for the account.
   """
   hasHealthSignals: Boolean
+  """
+  Matches the accounts with at least one health signal in ` + "`" + `healthSignals` + "`" + ` that matches every one of the given filters. ` + "`" + `healthSignals` + "`" + `: Health signals observed for the account.
+  """
   hasHealthSignalsWith: [HealthSignalWhereInput!]
   """
-  health_scores edge predicates
+  ` + "`" + `true` + "`" + `: matches the accounts with at least one health score in ` + "`" + `healthScores` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `healthScores` + "`" + `: Health scores computed for the account, one per computation.
   """
   hasHealthScores: Boolean
+  """
+  Matches the accounts with at least one health score in ` + "`" + `healthScores` + "`" + ` that matches every one of the given filters. ` + "`" + `healthScores` + "`" + `: Health scores computed for the account, one per computation.
+  """
   hasHealthScoresWith: [HealthScoreWhereInput!]
   """
-  requests edge predicates
+  ` + "`" + `true` + "`" + `: matches the accounts with at least one request in ` + "`" + `requests` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `requests` + "`" + `: Ops requests about the account.
   """
   hasRequests: Boolean
+  """
+  Matches the accounts with at least one request in ` + "`" + `requests` + "`" + ` that matches every one of the given filters. ` + "`" + `requests` + "`" + `: Ops requests about the account.
+  """
   hasRequestsWith: [RequestWhereInput!]
   """
-  health edge predicates
+  ` + "`" + `true` + "`" + `: matches the accounts that have a ` + "`" + `health` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `health` + "`" + `: The latest health score, with its trend against the one before; null until the account is first scored.
   """
   hasHealth: Boolean
+  """
+  Matches the accounts whose ` + "`" + `health` + "`" + ` (a health score) matches every one of the given filters. ` + "`" + `health` + "`" + `: The latest health score, with its trend against the one before; null until the account is first scored.
+  """
   hasHealthWith: [HealthScoreWhereInput!]
 }
+"""
+One change to one entity, written in the same transaction as the change: who made it (actor), with which mutation (action), to what (entityType, entityID), when (at) and each changed field's value before and after (changes). The trail is append-only.
+"""
 type AuditEvent implements Node {
+  """
+  Opaque global ID of the audit event, unique across the whole graph: node(id:) fetches the audit event again.
+  """
   id: ID!
   """
   When the record was created.
@@ -5260,171 +5772,413 @@ type AuditEvent implements Node {
   at: Time
 }
 """
-A connection to a list of items.
+A page of audit events, as a Relay connection.
 """
 type AuditEventConnection {
   """
-  A list of edges.
+  The audit events of the page, each with its cursor, in the requested order.
   """
   edges: [AuditEventEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many audit events match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One audit event in a connection, with its cursor.
 """
 type AuditEventEdge {
   """
-  The item at the end of the edge.
+  The audit event.
   """
   node: AuditEvent
   """
-  A cursor for use in pagination.
+  Position of this audit event in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-Ordering options for AuditEvent connections
+One sort key of AuditEvent connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: audit events sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input AuditEventOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order AuditEvents.
+  The field to sort audit events by.
   """
   field: AuditEventOrderField!
 }
 """
-Properties by which AuditEvent connections can be ordered.
+The fields AuditEvent connections can be sorted by.
 """
 enum AuditEventOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `actor` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   ACTOR
+  """
+  Sorts by ` + "`" + `action` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   ACTION
+  """
+  Sorts by ` + "`" + `at` + "`" + ` (ascending: earliest first). ` + "`" + `at` + "`" + `: When the change was committed.
+  """
   AT
 }
 """
-AuditEventWhereInput is used for filtering AuditEvent objects.
-Input was generated by ent.
+Filters audit events. An audit event matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input AuditEventWhereInput {
+  """
+  Matches the audit events that the given filter does not match.
+  """
   not: AuditEventWhereInput
+  """
+  Matches the audit events that every one of the given filters matches.
+  """
   and: [AuditEventWhereInput!]
+  """
+  Matches the audit events that at least one of the given filters matches.
+  """
   or: [AuditEventWhereInput!]
   """
-  id field predicates
+  Matches the audit events whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the audit events whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the audit events whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the audit events whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the audit events whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the audit events whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the audit events whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the audit events whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the audit events whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the audit events whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the audit events whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the audit events whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the audit events whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the audit events whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the audit events whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the audit events whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the audit events whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the audit events whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the audit events whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the audit events whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the audit events whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the audit events whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the audit events whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the audit events whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  actor field predicates
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
   """
   actor: String
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` is not the given value. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorNEQ: String
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` is one of the given values. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorIn: [String!]
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` is none of the given values. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorNotIn: [String!]
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorGT: String
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorGTE: String
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorLT: String
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorLTE: String
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorContains: String
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorHasPrefix: String
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorHasSuffix: String
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` equals the given value, ignoring case. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorEqualFold: String
+  """
+  Matches the audit events whose ` + "`" + `actor` + "`" + ` contains the given substring, ignoring case. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the change.
+  """
   actorContainsFold: String
   """
-  action field predicates
+  Matches the audit events whose ` + "`" + `action` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
   """
   action: String
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` is not the given value. ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionNEQ: String
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` is one of the given values. ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionIn: [String!]
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` is none of the given values. ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionNotIn: [String!]
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionGT: String
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionGTE: String
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionLT: String
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionLTE: String
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionContains: String
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionHasPrefix: String
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionHasSuffix: String
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` equals the given value, ignoring case. ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionEqualFold: String
+  """
+  Matches the audit events whose ` + "`" + `action` + "`" + ` contains the given substring, ignoring case. ` + "`" + `action` + "`" + `: What was done: CREATE, UPDATE, DELETE or a business action such as orderSubmit.
+  """
   actionContainsFold: String
   """
-  entity_type field predicates
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
   """
   entityType: String
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` is not the given value. ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeNEQ: String
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` is one of the given values. ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeIn: [String!]
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` is none of the given values. ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeNotIn: [String!]
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeGT: String
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeGTE: String
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeLT: String
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeLTE: String
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeContains: String
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeHasPrefix: String
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeHasSuffix: String
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` equals the given value, ignoring case. ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeEqualFold: String
+  """
+  Matches the audit events whose ` + "`" + `entityType` + "`" + ` contains the given substring, ignoring case. ` + "`" + `entityType` + "`" + `: GraphQL type of the changed entity, e.g. Account.
+  """
   entityTypeContainsFold: String
   """
-  entity_id field predicates
+  Matches the audit events whose ` + "`" + `entityID` + "`" + ` is the given value. ` + "`" + `entityID` + "`" + `: Global ID of the changed entity.
   """
   entityID: ID
+  """
+  Matches the audit events whose ` + "`" + `entityID` + "`" + ` is not the given value. ` + "`" + `entityID` + "`" + `: Global ID of the changed entity.
+  """
   entityIDNEQ: ID
+  """
+  Matches the audit events whose ` + "`" + `entityID` + "`" + ` is one of the given values. ` + "`" + `entityID` + "`" + `: Global ID of the changed entity.
+  """
   entityIDIn: [ID!]
+  """
+  Matches the audit events whose ` + "`" + `entityID` + "`" + ` is none of the given values. ` + "`" + `entityID` + "`" + `: Global ID of the changed entity.
+  """
   entityIDNotIn: [ID!]
+  """
+  Matches the audit events whose ` + "`" + `entityID` + "`" + ` is greater than the given value. ` + "`" + `entityID` + "`" + `: Global ID of the changed entity.
+  """
   entityIDGT: ID
+  """
+  Matches the audit events whose ` + "`" + `entityID` + "`" + ` is at least the given value. ` + "`" + `entityID` + "`" + `: Global ID of the changed entity.
+  """
   entityIDGTE: ID
+  """
+  Matches the audit events whose ` + "`" + `entityID` + "`" + ` is less than the given value. ` + "`" + `entityID` + "`" + `: Global ID of the changed entity.
+  """
   entityIDLT: ID
+  """
+  Matches the audit events whose ` + "`" + `entityID` + "`" + ` is at most the given value. ` + "`" + `entityID` + "`" + `: Global ID of the changed entity.
+  """
   entityIDLTE: ID
   """
-  at field predicates
+  Matches the audit events whose ` + "`" + `at` + "`" + ` is the given instant. ` + "`" + `at` + "`" + `: When the change was committed.
   """
   at: Time
+  """
+  Matches the audit events whose ` + "`" + `at` + "`" + ` is not the given instant. ` + "`" + `at` + "`" + `: When the change was committed.
+  """
   atNEQ: Time
+  """
+  Matches the audit events whose ` + "`" + `at` + "`" + ` is one of the given instants. ` + "`" + `at` + "`" + `: When the change was committed.
+  """
   atIn: [Time!]
+  """
+  Matches the audit events whose ` + "`" + `at` + "`" + ` is none of the given instants. ` + "`" + `at` + "`" + `: When the change was committed.
+  """
   atNotIn: [Time!]
+  """
+  Matches the audit events whose ` + "`" + `at` + "`" + ` is after the given instant. ` + "`" + `at` + "`" + `: When the change was committed.
+  """
   atGT: Time
+  """
+  Matches the audit events whose ` + "`" + `at` + "`" + ` is at or after the given instant. ` + "`" + `at` + "`" + `: When the change was committed.
+  """
   atGTE: Time
+  """
+  Matches the audit events whose ` + "`" + `at` + "`" + ` is before the given instant. ` + "`" + `at` + "`" + `: When the change was committed.
+  """
   atLT: Time
+  """
+  Matches the audit events whose ` + "`" + `at` + "`" + ` is at or before the given instant. ` + "`" + `at` + "`" + `: When the change was committed.
+  """
   atLTE: Time
 }
+"""
+An agreement with an account for a set of products (its items), in force from startDate to endDate, with its ARR, currency and renewal terms.
+"""
 type Contract implements Node {
+  """
+  Opaque global ID of the contract, unique across the whole graph: node(id:) fetches the contract again.
+  """
   id: ID!
   """
   When the record was created.
@@ -5478,9 +6232,12 @@ type Contract implements Node {
   Products on the contract with their quantities and prices.
   """
   items: [ContractItem!]
+  """
+  Orders placed against the contract.
+  """
   orders(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -5490,7 +6247,7 @@ type Contract implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -5500,18 +6257,21 @@ type Contract implements Node {
     last: Int
 
     """
-    Ordering options for Orders returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [OrderOrder!]
 
     """
-    Filtering options for Orders returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: OrderWhereInput
   ): OrderConnection!
+  """
+  Entitlements granted under the contract.
+  """
   entitlements(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -5521,7 +6281,7 @@ type Contract implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -5531,47 +6291,53 @@ type Contract implements Node {
     last: Int
 
     """
-    Ordering options for Entitlements returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [EntitlementOrder!]
 
     """
-    Filtering options for Entitlements returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: EntitlementWhereInput
   ): EntitlementConnection!
 }
 """
-A connection to a list of items.
+A page of contracts, as a Relay connection.
 """
 type ContractConnection {
   """
-  A list of edges.
+  The contracts of the page, each with its cursor, in the requested order.
   """
   edges: [ContractEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many contracts match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One contract in a connection, with its cursor.
 """
 type ContractEdge {
   """
-  The item at the end of the edge.
+  The contract.
   """
   node: Contract
   """
-  A cursor for use in pagination.
+  Position of this contract in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
+"""
+One product on a contract: the contracted quantity (or usage limit), tier and unit price. Orders under the contract are validated against its items.
+"""
 type ContractItem implements Node {
+  """
+  Opaque global ID of the contract item, unique across the whole graph: node(id:) fetches the contract item again.
+  """
   id: ID!
   """
   When the record was created.
@@ -5603,343 +6369,808 @@ type ContractItem implements Node {
   product: Product!
 }
 """
-A connection to a list of items.
+A page of contract items, as a Relay connection.
 """
 type ContractItemConnection {
   """
-  A list of edges.
+  The contract items of the page, each with its cursor, in the requested order.
   """
   edges: [ContractItemEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many contract items match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One contract item in a connection, with its cursor.
 """
 type ContractItemEdge {
   """
-  The item at the end of the edge.
+  The contract item.
   """
   node: ContractItem
   """
-  A cursor for use in pagination.
+  Position of this contract item in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-Ordering options for ContractItem connections
+One sort key of ContractItem connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: contract items sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input ContractItemOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order ContractItems.
+  The field to sort contract items by.
   """
   field: ContractItemOrderField!
 }
 """
-Properties by which ContractItem connections can be ordered.
+The fields ContractItem connections can be sorted by.
 """
 enum ContractItemOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `quantity` + "`" + ` (ascending: smallest first). ` + "`" + `quantity` + "`" + `: Contracted quantity (licenses) or limit (metered usage).
+  """
   QUANTITY
 }
 """
-ContractItemWhereInput is used for filtering ContractItem objects.
-Input was generated by ent.
+Filters contract items. A contract item matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input ContractItemWhereInput {
+  """
+  Matches the contract items that the given filter does not match.
+  """
   not: ContractItemWhereInput
+  """
+  Matches the contract items that every one of the given filters matches.
+  """
   and: [ContractItemWhereInput!]
+  """
+  Matches the contract items that at least one of the given filters matches.
+  """
   or: [ContractItemWhereInput!]
   """
-  id field predicates
+  Matches the contract items whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the contract items whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the contract items whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the contract items whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the contract items whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the contract items whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the contract items whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the contract items whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the contract items whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the contract items whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the contract items whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the contract items whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the contract items whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the contract items whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the contract items whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the contract items whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the contract items whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the contract items whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the contract items whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the contract items whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the contract items whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the contract items whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the contract items whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the contract items whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  quantity field predicates
+  Matches the contract items whose ` + "`" + `quantity` + "`" + ` is the given value. ` + "`" + `quantity` + "`" + `: Contracted quantity (licenses) or limit (metered usage).
   """
   quantity: Int64
+  """
+  Matches the contract items whose ` + "`" + `quantity` + "`" + ` is not the given value. ` + "`" + `quantity` + "`" + `: Contracted quantity (licenses) or limit (metered usage).
+  """
   quantityNEQ: Int64
+  """
+  Matches the contract items whose ` + "`" + `quantity` + "`" + ` is one of the given values. ` + "`" + `quantity` + "`" + `: Contracted quantity (licenses) or limit (metered usage).
+  """
   quantityIn: [Int64!]
+  """
+  Matches the contract items whose ` + "`" + `quantity` + "`" + ` is none of the given values. ` + "`" + `quantity` + "`" + `: Contracted quantity (licenses) or limit (metered usage).
+  """
   quantityNotIn: [Int64!]
+  """
+  Matches the contract items whose ` + "`" + `quantity` + "`" + ` is greater than the given value. ` + "`" + `quantity` + "`" + `: Contracted quantity (licenses) or limit (metered usage).
+  """
   quantityGT: Int64
+  """
+  Matches the contract items whose ` + "`" + `quantity` + "`" + ` is at least the given value. ` + "`" + `quantity` + "`" + `: Contracted quantity (licenses) or limit (metered usage).
+  """
   quantityGTE: Int64
+  """
+  Matches the contract items whose ` + "`" + `quantity` + "`" + ` is less than the given value. ` + "`" + `quantity` + "`" + `: Contracted quantity (licenses) or limit (metered usage).
+  """
   quantityLT: Int64
+  """
+  Matches the contract items whose ` + "`" + `quantity` + "`" + ` is at most the given value. ` + "`" + `quantity` + "`" + `: Contracted quantity (licenses) or limit (metered usage).
+  """
   quantityLTE: Int64
   """
-  tier field predicates
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `tier` + "`" + `: Service tier contracted.
   """
   tier: String
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` is not the given value. A null ` + "`" + `tier` + "`" + ` matches no comparison: use ` + "`" + `tierIsNil` + "`" + `. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierNEQ: String
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` is one of the given values. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierIn: [String!]
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` is none of the given values. A null ` + "`" + `tier` + "`" + ` matches no comparison: use ` + "`" + `tierIsNil` + "`" + `. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierNotIn: [String!]
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierGT: String
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierGTE: String
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierLT: String
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierLTE: String
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierContains: String
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierHasPrefix: String
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the contract items whose ` + "`" + `tier` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the contract items whose ` + "`" + `tier` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierNotNil: Boolean
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` equals the given value, ignoring case. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierEqualFold: String
+  """
+  Matches the contract items whose ` + "`" + `tier` + "`" + ` contains the given substring, ignoring case. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   tierContainsFold: String
   """
-  unit_price_minor field predicates
+  Matches the contract items whose ` + "`" + `unitPriceMinor` + "`" + ` is the given value. ` + "`" + `unitPriceMinor` + "`" + `: Unit price in minor units of the contract's currency (financial).
   """
   unitPriceMinor: Int64
+  """
+  Matches the contract items whose ` + "`" + `unitPriceMinor` + "`" + ` is not the given value. ` + "`" + `unitPriceMinor` + "`" + `: Unit price in minor units of the contract's currency (financial).
+  """
   unitPriceMinorNEQ: Int64
+  """
+  Matches the contract items whose ` + "`" + `unitPriceMinor` + "`" + ` is one of the given values. ` + "`" + `unitPriceMinor` + "`" + `: Unit price in minor units of the contract's currency (financial).
+  """
   unitPriceMinorIn: [Int64!]
+  """
+  Matches the contract items whose ` + "`" + `unitPriceMinor` + "`" + ` is none of the given values. ` + "`" + `unitPriceMinor` + "`" + `: Unit price in minor units of the contract's currency (financial).
+  """
   unitPriceMinorNotIn: [Int64!]
+  """
+  Matches the contract items whose ` + "`" + `unitPriceMinor` + "`" + ` is greater than the given value. ` + "`" + `unitPriceMinor` + "`" + `: Unit price in minor units of the contract's currency (financial).
+  """
   unitPriceMinorGT: Int64
+  """
+  Matches the contract items whose ` + "`" + `unitPriceMinor` + "`" + ` is at least the given value. ` + "`" + `unitPriceMinor` + "`" + `: Unit price in minor units of the contract's currency (financial).
+  """
   unitPriceMinorGTE: Int64
+  """
+  Matches the contract items whose ` + "`" + `unitPriceMinor` + "`" + ` is less than the given value. ` + "`" + `unitPriceMinor` + "`" + `: Unit price in minor units of the contract's currency (financial).
+  """
   unitPriceMinorLT: Int64
+  """
+  Matches the contract items whose ` + "`" + `unitPriceMinor` + "`" + ` is at most the given value. ` + "`" + `unitPriceMinor` + "`" + `: Unit price in minor units of the contract's currency (financial).
+  """
   unitPriceMinorLTE: Int64
   """
-  contract edge predicates
+  ` + "`" + `true` + "`" + `: matches the contract items that have a ` + "`" + `contract` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `contract` + "`" + `: The contract the item belongs to.
   """
   hasContract: Boolean
+  """
+  Matches the contract items whose ` + "`" + `contract` + "`" + ` (a contract) matches every one of the given filters. ` + "`" + `contract` + "`" + `: The contract the item belongs to.
+  """
   hasContractWith: [ContractWhereInput!]
   """
-  product edge predicates
+  ` + "`" + `true` + "`" + `: matches the contract items that have a ` + "`" + `product` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `product` + "`" + `: The contracted product.
   """
   hasProduct: Boolean
+  """
+  Matches the contract items whose ` + "`" + `product` + "`" + ` (a product) matches every one of the given filters. ` + "`" + `product` + "`" + `: The contracted product.
+  """
   hasProductWith: [ProductWhereInput!]
 }
 """
-Ordering options for Contract connections
+One sort key of Contract connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: contracts sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input ContractOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order Contracts.
+  The field to sort contracts by.
   """
   field: ContractOrderField!
 }
 """
-Properties by which Contract connections can be ordered.
+The fields Contract connections can be sorted by.
 """
 enum ContractOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `number` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   NUMBER
+  """
+  Sorts by ` + "`" + `status` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `status` + "`" + `: Contract status.
+  """
   STATUS
+  """
+  Sorts by ` + "`" + `startDate` + "`" + ` (ascending: earliest first). ` + "`" + `startDate` + "`" + `: First day the contract is in force.
+  """
   START_DATE
+  """
+  Sorts by ` + "`" + `endDate` + "`" + ` (ascending: earliest first). ` + "`" + `endDate` + "`" + `: Last day the contract is in force.
+  """
   END_DATE
+  """
+  Sorts by ` + "`" + `renewalDate` + "`" + ` (ascending: earliest first). Nulls sort last ascending on PostgreSQL, first on SQLite. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   RENEWAL_DATE
+  """
+  Sorts by ` + "`" + `arrMinor` + "`" + ` (ascending: smallest first). ` + "`" + `arrMinor` + "`" + `: Annual recurring revenue in minor units of currency (financial).
+  """
   ARR_MINOR
 }
 """
-ContractStatus is enum for the field status
+Status of a contract, set with contractCreate and contractUpdate.
 """
 enum ContractStatus @goModel(model: "github.com/opsgraph/opsgraph/ent/contract.Status") {
+  """
+  Being prepared, not in force; a new contract's status unless another is given.
+  """
   DRAFT
+  """
+  In force: orders may be placed under it until its end date.
+  """
   ACTIVE
+  """
+  Ran to its end date and was not renewed.
+  """
   EXPIRED
+  """
+  Ended before its end date.
+  """
   TERMINATED
 }
 """
-ContractWhereInput is used for filtering Contract objects.
-Input was generated by ent.
+Filters contracts. A contract matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input ContractWhereInput {
+  """
+  Matches the contracts that the given filter does not match.
+  """
   not: ContractWhereInput
+  """
+  Matches the contracts that every one of the given filters matches.
+  """
   and: [ContractWhereInput!]
+  """
+  Matches the contracts that at least one of the given filters matches.
+  """
   or: [ContractWhereInput!]
   """
-  id field predicates
+  Matches the contracts whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the contracts whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the contracts whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the contracts whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the contracts whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the contracts whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the contracts whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the contracts whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the contracts whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the contracts whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the contracts whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the contracts whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the contracts whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the contracts whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the contracts whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the contracts whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the contracts whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the contracts whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the contracts whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the contracts whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the contracts whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the contracts whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the contracts whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the contracts whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  number field predicates
+  Matches the contracts whose ` + "`" + `number` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `number` + "`" + `: Contract number; unique.
   """
   number: String
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` is not the given value. ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberNEQ: String
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` is one of the given values. ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberIn: [String!]
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` is none of the given values. ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberNotIn: [String!]
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberGT: String
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberGTE: String
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberLT: String
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberLTE: String
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberContains: String
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberHasPrefix: String
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberHasSuffix: String
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` equals the given value, ignoring case. ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberEqualFold: String
+  """
+  Matches the contracts whose ` + "`" + `number` + "`" + ` contains the given substring, ignoring case. ` + "`" + `number` + "`" + `: Contract number; unique.
+  """
   numberContainsFold: String
   """
-  status field predicates
+  Matches the contracts whose ` + "`" + `status` + "`" + ` is the given value. ` + "`" + `status` + "`" + `: Contract status.
   """
   status: ContractStatus
+  """
+  Matches the contracts whose ` + "`" + `status` + "`" + ` is not the given value. ` + "`" + `status` + "`" + `: Contract status.
+  """
   statusNEQ: ContractStatus
+  """
+  Matches the contracts whose ` + "`" + `status` + "`" + ` is one of the given values. ` + "`" + `status` + "`" + `: Contract status.
+  """
   statusIn: [ContractStatus!]
+  """
+  Matches the contracts whose ` + "`" + `status` + "`" + ` is none of the given values. ` + "`" + `status` + "`" + `: Contract status.
+  """
   statusNotIn: [ContractStatus!]
   """
-  start_date field predicates
+  Matches the contracts whose ` + "`" + `startDate` + "`" + ` is the given instant. ` + "`" + `startDate` + "`" + `: First day the contract is in force.
   """
   startDate: Time
+  """
+  Matches the contracts whose ` + "`" + `startDate` + "`" + ` is not the given instant. ` + "`" + `startDate` + "`" + `: First day the contract is in force.
+  """
   startDateNEQ: Time
+  """
+  Matches the contracts whose ` + "`" + `startDate` + "`" + ` is one of the given instants. ` + "`" + `startDate` + "`" + `: First day the contract is in force.
+  """
   startDateIn: [Time!]
+  """
+  Matches the contracts whose ` + "`" + `startDate` + "`" + ` is none of the given instants. ` + "`" + `startDate` + "`" + `: First day the contract is in force.
+  """
   startDateNotIn: [Time!]
+  """
+  Matches the contracts whose ` + "`" + `startDate` + "`" + ` is after the given instant. ` + "`" + `startDate` + "`" + `: First day the contract is in force.
+  """
   startDateGT: Time
+  """
+  Matches the contracts whose ` + "`" + `startDate` + "`" + ` is at or after the given instant. ` + "`" + `startDate` + "`" + `: First day the contract is in force.
+  """
   startDateGTE: Time
+  """
+  Matches the contracts whose ` + "`" + `startDate` + "`" + ` is before the given instant. ` + "`" + `startDate` + "`" + `: First day the contract is in force.
+  """
   startDateLT: Time
+  """
+  Matches the contracts whose ` + "`" + `startDate` + "`" + ` is at or before the given instant. ` + "`" + `startDate` + "`" + `: First day the contract is in force.
+  """
   startDateLTE: Time
   """
-  end_date field predicates
+  Matches the contracts whose ` + "`" + `endDate` + "`" + ` is the given instant. ` + "`" + `endDate` + "`" + `: Last day the contract is in force.
   """
   endDate: Time
+  """
+  Matches the contracts whose ` + "`" + `endDate` + "`" + ` is not the given instant. ` + "`" + `endDate` + "`" + `: Last day the contract is in force.
+  """
   endDateNEQ: Time
+  """
+  Matches the contracts whose ` + "`" + `endDate` + "`" + ` is one of the given instants. ` + "`" + `endDate` + "`" + `: Last day the contract is in force.
+  """
   endDateIn: [Time!]
+  """
+  Matches the contracts whose ` + "`" + `endDate` + "`" + ` is none of the given instants. ` + "`" + `endDate` + "`" + `: Last day the contract is in force.
+  """
   endDateNotIn: [Time!]
+  """
+  Matches the contracts whose ` + "`" + `endDate` + "`" + ` is after the given instant. ` + "`" + `endDate` + "`" + `: Last day the contract is in force.
+  """
   endDateGT: Time
+  """
+  Matches the contracts whose ` + "`" + `endDate` + "`" + ` is at or after the given instant. ` + "`" + `endDate` + "`" + `: Last day the contract is in force.
+  """
   endDateGTE: Time
+  """
+  Matches the contracts whose ` + "`" + `endDate` + "`" + ` is before the given instant. ` + "`" + `endDate` + "`" + `: Last day the contract is in force.
+  """
   endDateLT: Time
+  """
+  Matches the contracts whose ` + "`" + `endDate` + "`" + ` is at or before the given instant. ` + "`" + `endDate` + "`" + `: Last day the contract is in force.
+  """
   endDateLTE: Time
   """
-  renewal_date field predicates
+  Matches the contracts whose ` + "`" + `renewalDate` + "`" + ` is the given instant. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
   """
   renewalDate: Time
+  """
+  Matches the contracts whose ` + "`" + `renewalDate` + "`" + ` is not the given instant. A null ` + "`" + `renewalDate` + "`" + ` matches no comparison: use ` + "`" + `renewalDateIsNil` + "`" + `. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   renewalDateNEQ: Time
+  """
+  Matches the contracts whose ` + "`" + `renewalDate` + "`" + ` is one of the given instants. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   renewalDateIn: [Time!]
+  """
+  Matches the contracts whose ` + "`" + `renewalDate` + "`" + ` is none of the given instants. A null ` + "`" + `renewalDate` + "`" + ` matches no comparison: use ` + "`" + `renewalDateIsNil` + "`" + `. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   renewalDateNotIn: [Time!]
+  """
+  Matches the contracts whose ` + "`" + `renewalDate` + "`" + ` is after the given instant. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   renewalDateGT: Time
+  """
+  Matches the contracts whose ` + "`" + `renewalDate` + "`" + ` is at or after the given instant. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   renewalDateGTE: Time
+  """
+  Matches the contracts whose ` + "`" + `renewalDate` + "`" + ` is before the given instant. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   renewalDateLT: Time
+  """
+  Matches the contracts whose ` + "`" + `renewalDate` + "`" + ` is at or before the given instant. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   renewalDateLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the contracts whose ` + "`" + `renewalDate` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   renewalDateIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the contracts whose ` + "`" + `renewalDate` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   renewalDateNotNil: Boolean
   """
-  arr_minor field predicates
+  Matches the contracts whose ` + "`" + `arrMinor` + "`" + ` is the given value. ` + "`" + `arrMinor` + "`" + `: Annual recurring revenue in minor units of currency (financial).
   """
   arrMinor: Int64
+  """
+  Matches the contracts whose ` + "`" + `arrMinor` + "`" + ` is not the given value. ` + "`" + `arrMinor` + "`" + `: Annual recurring revenue in minor units of currency (financial).
+  """
   arrMinorNEQ: Int64
+  """
+  Matches the contracts whose ` + "`" + `arrMinor` + "`" + ` is one of the given values. ` + "`" + `arrMinor` + "`" + `: Annual recurring revenue in minor units of currency (financial).
+  """
   arrMinorIn: [Int64!]
+  """
+  Matches the contracts whose ` + "`" + `arrMinor` + "`" + ` is none of the given values. ` + "`" + `arrMinor` + "`" + `: Annual recurring revenue in minor units of currency (financial).
+  """
   arrMinorNotIn: [Int64!]
+  """
+  Matches the contracts whose ` + "`" + `arrMinor` + "`" + ` is greater than the given value. ` + "`" + `arrMinor` + "`" + `: Annual recurring revenue in minor units of currency (financial).
+  """
   arrMinorGT: Int64
+  """
+  Matches the contracts whose ` + "`" + `arrMinor` + "`" + ` is at least the given value. ` + "`" + `arrMinor` + "`" + `: Annual recurring revenue in minor units of currency (financial).
+  """
   arrMinorGTE: Int64
+  """
+  Matches the contracts whose ` + "`" + `arrMinor` + "`" + ` is less than the given value. ` + "`" + `arrMinor` + "`" + `: Annual recurring revenue in minor units of currency (financial).
+  """
   arrMinorLT: Int64
+  """
+  Matches the contracts whose ` + "`" + `arrMinor` + "`" + ` is at most the given value. ` + "`" + `arrMinor` + "`" + `: Annual recurring revenue in minor units of currency (financial).
+  """
   arrMinorLTE: Int64
   """
-  currency field predicates
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
   """
   currency: String
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` is not the given value. ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyNEQ: String
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` is one of the given values. ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyIn: [String!]
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` is none of the given values. ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyNotIn: [String!]
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyGT: String
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyGTE: String
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyLT: String
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyLTE: String
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyContains: String
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyHasPrefix: String
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyHasSuffix: String
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` equals the given value, ignoring case. ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyEqualFold: String
+  """
+  Matches the contracts whose ` + "`" + `currency` + "`" + ` contains the given substring, ignoring case. ` + "`" + `currency` + "`" + `: ISO 4217 currency code of the contract's amounts.
+  """
   currencyContainsFold: String
   """
-  auto_renew field predicates
+  Matches the contracts whose ` + "`" + `autoRenew` + "`" + ` is the given value. ` + "`" + `autoRenew` + "`" + `: Whether the contract renews automatically.
   """
   autoRenew: Boolean
+  """
+  Matches the contracts whose ` + "`" + `autoRenew` + "`" + ` is not the given value. ` + "`" + `autoRenew` + "`" + `: Whether the contract renews automatically.
+  """
   autoRenewNEQ: Boolean
   """
-  account edge predicates
+  ` + "`" + `true` + "`" + `: matches the contracts that have an ` + "`" + `account` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `account` + "`" + `: The account that signed the contract.
   """
   hasAccount: Boolean
+  """
+  Matches the contracts whose ` + "`" + `account` + "`" + ` (an account) matches every one of the given filters. ` + "`" + `account` + "`" + `: The account that signed the contract.
+  """
   hasAccountWith: [AccountWhereInput!]
   """
-  renewal_owner edge predicates
+  ` + "`" + `true` + "`" + `: matches the contracts that have a ` + "`" + `renewalOwner` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `renewalOwner` + "`" + `: The user who owns the renewal.
   """
   hasRenewalOwner: Boolean
+  """
+  Matches the contracts whose ` + "`" + `renewalOwner` + "`" + ` (a user) matches every one of the given filters. ` + "`" + `renewalOwner` + "`" + `: The user who owns the renewal.
+  """
   hasRenewalOwnerWith: [UserWhereInput!]
   """
-  items edge predicates
+  ` + "`" + `true` + "`" + `: matches the contracts with at least one contract item in ` + "`" + `items` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `items` + "`" + `: Products on the contract with their quantities and prices.
   """
   hasItems: Boolean
+  """
+  Matches the contracts with at least one contract item in ` + "`" + `items` + "`" + ` that matches every one of the given filters. ` + "`" + `items` + "`" + `: Products on the contract with their quantities and prices.
+  """
   hasItemsWith: [ContractItemWhereInput!]
   """
-  orders edge predicates
+  ` + "`" + `true` + "`" + `: matches the contracts with at least one order in ` + "`" + `orders` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `orders` + "`" + `: Orders placed against the contract.
   """
   hasOrders: Boolean
+  """
+  Matches the contracts with at least one order in ` + "`" + `orders` + "`" + ` that matches every one of the given filters. ` + "`" + `orders` + "`" + `: Orders placed against the contract.
+  """
   hasOrdersWith: [OrderWhereInput!]
   """
-  entitlements edge predicates
+  ` + "`" + `true` + "`" + `: matches the contracts with at least one entitlement in ` + "`" + `entitlements` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `entitlements` + "`" + `: Entitlements granted under the contract.
   """
   hasEntitlements: Boolean
+  """
+  Matches the contracts with at least one entitlement in ` + "`" + `entitlements` + "`" + ` that matches every one of the given filters. ` + "`" + `entitlements` + "`" + `: Entitlements granted under the contract.
+  """
   hasEntitlementsWith: [EntitlementWhereInput!]
 }
 """
-CreateAccountInput is used for create Account object.
-Input was generated by ent.
+Input of accountCreate: the new account. An optional field left out takes its default (given with the field) or stays null.
 """
 input CreateAccountInput {
   """
@@ -5963,7 +7194,7 @@ input CreateAccountInput {
   """
   industry: String
   """
-  Where the customer is in its lifecycle.
+  Where the customer is in its lifecycle. Default: ONBOARDING.
   """
   lifecycleStage: AccountLifecycleStage
   """
@@ -5978,12 +7209,17 @@ input CreateAccountInput {
   Email of the billing contact (PII).
   """
   billingContactEmail: String
+  """
+  The CSM who owns the account. Takes a User ID (an ID of another type is refused with WRONG_TYPE).
+  """
   ownerID: ID
+  """
+  The account directly above this one in the hierarchy. Takes an Account ID (an ID of another type is refused with WRONG_TYPE).
+  """
   parentID: ID
 }
 """
-CreateContractInput is used for create Contract object.
-Input was generated by ent.
+Input of contractCreate: the new contract. An optional field left out takes its default (given with the field) or stays null.
 """
 input CreateContractInput {
   """
@@ -5991,7 +7227,7 @@ input CreateContractInput {
   """
   number: String!
   """
-  Contract status.
+  Contract status. Default: DRAFT.
   """
   status: ContractStatus
   """
@@ -6007,23 +7243,28 @@ input CreateContractInput {
   """
   renewalDate: Time
   """
-  Annual recurring revenue in minor units of currency (financial).
+  Annual recurring revenue in minor units of currency (financial). Default: 0.
   """
   arrMinor: Int64
   """
-  ISO 4217 currency code of the contract's amounts.
+  ISO 4217 currency code of the contract's amounts. Default: USD.
   """
   currency: String
   """
-  Whether the contract renews automatically.
+  Whether the contract renews automatically. Default: false.
   """
   autoRenew: Boolean
+  """
+  The account that signed the contract. Takes an Account ID (an ID of another type is refused with WRONG_TYPE).
+  """
   accountID: ID!
+  """
+  The user who owns the renewal. Takes a User ID (an ID of another type is refused with WRONG_TYPE).
+  """
   renewalOwnerID: ID
 }
 """
-CreateContractItemInput is used for create ContractItem object.
-Input was generated by ent.
+Input of contractItemCreate: the new contract item. An optional field left out takes its default (given with the field) or stays null.
 """
 input CreateContractItemInput {
   """
@@ -6035,15 +7276,20 @@ input CreateContractItemInput {
   """
   tier: String
   """
-  Unit price in minor units of the contract's currency (financial).
+  Unit price in minor units of the contract's currency (financial). Default: 0.
   """
   unitPriceMinor: Int64
+  """
+  The contract the item belongs to. Takes a Contract ID (an ID of another type is refused with WRONG_TYPE).
+  """
   contractID: ID!
+  """
+  The contracted product. Takes a Product ID (an ID of another type is refused with WRONG_TYPE).
+  """
   productID: ID!
 }
 """
-CreateProductInput is used for create Product object.
-Input was generated by ent.
+Input of productCreate: the new product. An optional field left out takes its default (given with the field) or stays null.
 """
 input CreateProductInput {
   """
@@ -6067,17 +7313,16 @@ input CreateProductInput {
   """
   unit: String
   """
-  Service tiers the product is offered in.
+  Service tiers the product is offered in. Default: none (an empty list).
   """
   tiers: [String!]
   """
-  Whether the product can be ordered.
+  Whether the product can be ordered. Default: true.
   """
   active: Boolean
 }
 """
-CreateUserInput is used for create User object.
-Input was generated by ent.
+Input of userCreate: the new user. An optional field left out takes its default (given with the field) or stays null.
 """
 input CreateUserInput {
   """
@@ -6089,7 +7334,7 @@ input CreateUserInput {
   """
   name: String!
   """
-  Role names granted to the user (ADMIN, OPS_MANAGER, CSM, ...).
+  Role names granted to the user (ADMIN, OPS_MANAGER, CSM, ...). Default: none (an empty list).
   """
   roles: [String!]
   """
@@ -6101,16 +7346,21 @@ input CreateUserInput {
   """
   region: Region
   """
-  Whether the user can still own work.
+  Whether the user can still own work. Default: true.
   """
   active: Boolean
 }
 """
-Define a Relay Cursor type:
-https://relay.dev/graphql/connections.htm#sec-Cursor
+Opaque position of an item in a connection: an edge's cursor, or a page's startCursor and endCursor. Pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to the same connection, with the same orderBy, to page on from there.
 """
 scalar Cursor
+"""
+What an account may use of a product: a feature flag, a licensed quantity or a metered limit, inside an active window. Created and changed by fulfilled orders, adjusted by the entitlement mutations; the effective* fields are derived at read time against the server clock.
+"""
 type Entitlement implements Node {
+  """
+  Opaque global ID of the entitlement, unique across the whole graph: node(id:) fetches the entitlement again.
+  """
   id: ID!
   """
   When the record was created.
@@ -6186,281 +7436,691 @@ type Entitlement implements Node {
   sourceOrderLine: OrderLine
 }
 """
-A connection to a list of items.
+A page of entitlements, as a Relay connection.
 """
 type EntitlementConnection {
   """
-  A list of edges.
+  The entitlements of the page, each with its cursor, in the requested order.
   """
   edges: [EntitlementEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many entitlements match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One entitlement in a connection, with its cursor.
 """
 type EntitlementEdge {
   """
-  The item at the end of the edge.
+  The entitlement.
   """
   node: Entitlement
   """
-  A cursor for use in pagination.
+  Position of this entitlement in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-EntitlementKind is enum for the field kind
+How a product is entitled: a feature flag, a licensed quantity or a metered usage limit.
 """
 enum EntitlementKind @goModel(model: "github.com/opsgraph/opsgraph/ent/schema/schematype.EntitlementKind") {
+  """
+  A feature flag: the feature is on or off; the entitlement has no limit (null), and counts as 1 against the contracted quantity.
+  """
   BOOLEAN
+  """
+  A licensed quantity, e.g. seats: the limit is how many are licensed.
+  """
   QUANTITY
+  """
+  A metered usage allowance, e.g. API calls or GB: the limit caps the usage reported with entitlementReportUsage.
+  """
   METERED
 }
 """
-Ordering options for Entitlement connections
+One sort key of Entitlement connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: entitlements sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input EntitlementOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order Entitlements.
+  The field to sort entitlements by.
   """
   field: EntitlementOrderField!
 }
 """
-Properties by which Entitlement connections can be ordered.
+The fields Entitlement connections can be sorted by.
 """
 enum EntitlementOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `usage` + "`" + ` (ascending: smallest first). ` + "`" + `usage` + "`" + `: Latest reported usage.
+  """
   USAGE
+  """
+  Sorts by ` + "`" + `activeFrom` + "`" + ` (ascending: earliest first). ` + "`" + `activeFrom` + "`" + `: Start of the active window.
+  """
   ACTIVE_FROM
+  """
+  Sorts by ` + "`" + `activeTo` + "`" + ` (ascending: earliest first). Nulls sort last ascending on PostgreSQL, first on SQLite. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
+  """
   ACTIVE_TO
+  """
+  Sorts by ` + "`" + `status` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `status` + "`" + `: Entitlement status.
+  """
   STATUS
 }
 """
-EntitlementStatus is enum for the field status
+Stored status of an entitlement. effectiveStatus reads an ACTIVE entitlement whose active window has ended as EXPIRED before the expiry sweep stores it.
 """
 enum EntitlementStatus @goModel(model: "github.com/opsgraph/opsgraph/ent/entitlement.Status") {
+  """
+  In use, within its active window (or past it until the expiry sweep runs); a new entitlement's status.
+  """
   ACTIVE
+  """
+  Temporarily disabled by entitlementSuspend; entitlementResume makes it ACTIVE again while its active window has not ended.
+  """
   SUSPENDED
+  """
+  Its active window ended, stored by the expiry sweep; an order's RENEW line can make it ACTIVE again.
+  """
   EXPIRED
+  """
+  Ended for good, by entitlementRevoke or an order's REMOVE line.
+  """
   REVOKED
 }
 """
-EntitlementWhereInput is used for filtering Entitlement objects.
-Input was generated by ent.
+Filters entitlements. An entitlement matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input EntitlementWhereInput {
+  """
+  Matches the entitlements that the given filter does not match.
+  """
   not: EntitlementWhereInput
+  """
+  Matches the entitlements that every one of the given filters matches.
+  """
   and: [EntitlementWhereInput!]
+  """
+  Matches the entitlements that at least one of the given filters matches.
+  """
   or: [EntitlementWhereInput!]
   """
-  id field predicates
+  Matches the entitlements whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the entitlements whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the entitlements whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the entitlements whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the entitlements whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the entitlements whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the entitlements whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the entitlements whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the entitlements whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the entitlements whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the entitlements whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the entitlements whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the entitlements whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the entitlements whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the entitlements whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the entitlements whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the entitlements whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the entitlements whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the entitlements whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the entitlements whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  kind field predicates
+  Matches the entitlements whose ` + "`" + `kind` + "`" + ` is the given value. ` + "`" + `kind` + "`" + `: Flag, licensed quantity or metered limit.
   """
   kind: EntitlementKind
+  """
+  Matches the entitlements whose ` + "`" + `kind` + "`" + ` is not the given value. ` + "`" + `kind` + "`" + `: Flag, licensed quantity or metered limit.
+  """
   kindNEQ: EntitlementKind
+  """
+  Matches the entitlements whose ` + "`" + `kind` + "`" + ` is one of the given values. ` + "`" + `kind` + "`" + `: Flag, licensed quantity or metered limit.
+  """
   kindIn: [EntitlementKind!]
+  """
+  Matches the entitlements whose ` + "`" + `kind` + "`" + ` is none of the given values. ` + "`" + `kind` + "`" + `: Flag, licensed quantity or metered limit.
+  """
   kindNotIn: [EntitlementKind!]
   """
-  limit field predicates
+  Matches the entitlements whose ` + "`" + `limit` + "`" + ` is the given value. ` + "`" + `limit` + "`" + `: Licensed quantity or usage limit; null for feature flags.
   """
   limit: Int64
+  """
+  Matches the entitlements whose ` + "`" + `limit` + "`" + ` is not the given value. A null ` + "`" + `limit` + "`" + ` matches no comparison: use ` + "`" + `limitIsNil` + "`" + `. ` + "`" + `limit` + "`" + `: Licensed quantity or usage limit; null for feature flags.
+  """
   limitNEQ: Int64
+  """
+  Matches the entitlements whose ` + "`" + `limit` + "`" + ` is one of the given values. ` + "`" + `limit` + "`" + `: Licensed quantity or usage limit; null for feature flags.
+  """
   limitIn: [Int64!]
+  """
+  Matches the entitlements whose ` + "`" + `limit` + "`" + ` is none of the given values. A null ` + "`" + `limit` + "`" + ` matches no comparison: use ` + "`" + `limitIsNil` + "`" + `. ` + "`" + `limit` + "`" + `: Licensed quantity or usage limit; null for feature flags.
+  """
   limitNotIn: [Int64!]
+  """
+  Matches the entitlements whose ` + "`" + `limit` + "`" + ` is greater than the given value. ` + "`" + `limit` + "`" + `: Licensed quantity or usage limit; null for feature flags.
+  """
   limitGT: Int64
+  """
+  Matches the entitlements whose ` + "`" + `limit` + "`" + ` is at least the given value. ` + "`" + `limit` + "`" + `: Licensed quantity or usage limit; null for feature flags.
+  """
   limitGTE: Int64
+  """
+  Matches the entitlements whose ` + "`" + `limit` + "`" + ` is less than the given value. ` + "`" + `limit` + "`" + `: Licensed quantity or usage limit; null for feature flags.
+  """
   limitLT: Int64
+  """
+  Matches the entitlements whose ` + "`" + `limit` + "`" + ` is at most the given value. ` + "`" + `limit` + "`" + `: Licensed quantity or usage limit; null for feature flags.
+  """
   limitLTE: Int64
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `limit` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `limit` + "`" + `: Licensed quantity or usage limit; null for feature flags.
+  """
   limitIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `limit` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `limit` + "`" + `: Licensed quantity or usage limit; null for feature flags.
+  """
   limitNotNil: Boolean
   """
-  usage field predicates
+  Matches the entitlements whose ` + "`" + `usage` + "`" + ` is the given value. ` + "`" + `usage` + "`" + `: Latest reported usage.
   """
   usage: Int64
+  """
+  Matches the entitlements whose ` + "`" + `usage` + "`" + ` is not the given value. ` + "`" + `usage` + "`" + `: Latest reported usage.
+  """
   usageNEQ: Int64
+  """
+  Matches the entitlements whose ` + "`" + `usage` + "`" + ` is one of the given values. ` + "`" + `usage` + "`" + `: Latest reported usage.
+  """
   usageIn: [Int64!]
+  """
+  Matches the entitlements whose ` + "`" + `usage` + "`" + ` is none of the given values. ` + "`" + `usage` + "`" + `: Latest reported usage.
+  """
   usageNotIn: [Int64!]
+  """
+  Matches the entitlements whose ` + "`" + `usage` + "`" + ` is greater than the given value. ` + "`" + `usage` + "`" + `: Latest reported usage.
+  """
   usageGT: Int64
+  """
+  Matches the entitlements whose ` + "`" + `usage` + "`" + ` is at least the given value. ` + "`" + `usage` + "`" + `: Latest reported usage.
+  """
   usageGTE: Int64
+  """
+  Matches the entitlements whose ` + "`" + `usage` + "`" + ` is less than the given value. ` + "`" + `usage` + "`" + `: Latest reported usage.
+  """
   usageLT: Int64
+  """
+  Matches the entitlements whose ` + "`" + `usage` + "`" + ` is at most the given value. ` + "`" + `usage` + "`" + `: Latest reported usage.
+  """
   usageLTE: Int64
   """
-  usage_updated_at field predicates
+  Matches the entitlements whose ` + "`" + `usageUpdatedAt` + "`" + ` is the given instant. ` + "`" + `usageUpdatedAt` + "`" + `: Observation time of the latest usage report.
   """
   usageUpdatedAt: Time
+  """
+  Matches the entitlements whose ` + "`" + `usageUpdatedAt` + "`" + ` is not the given instant. A null ` + "`" + `usageUpdatedAt` + "`" + ` matches no comparison: use ` + "`" + `usageUpdatedAtIsNil` + "`" + `. ` + "`" + `usageUpdatedAt` + "`" + `: Observation time of the latest usage report.
+  """
   usageUpdatedAtNEQ: Time
+  """
+  Matches the entitlements whose ` + "`" + `usageUpdatedAt` + "`" + ` is one of the given instants. ` + "`" + `usageUpdatedAt` + "`" + `: Observation time of the latest usage report.
+  """
   usageUpdatedAtIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `usageUpdatedAt` + "`" + ` is none of the given instants. A null ` + "`" + `usageUpdatedAt` + "`" + ` matches no comparison: use ` + "`" + `usageUpdatedAtIsNil` + "`" + `. ` + "`" + `usageUpdatedAt` + "`" + `: Observation time of the latest usage report.
+  """
   usageUpdatedAtNotIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `usageUpdatedAt` + "`" + ` is after the given instant. ` + "`" + `usageUpdatedAt` + "`" + `: Observation time of the latest usage report.
+  """
   usageUpdatedAtGT: Time
+  """
+  Matches the entitlements whose ` + "`" + `usageUpdatedAt` + "`" + ` is at or after the given instant. ` + "`" + `usageUpdatedAt` + "`" + `: Observation time of the latest usage report.
+  """
   usageUpdatedAtGTE: Time
+  """
+  Matches the entitlements whose ` + "`" + `usageUpdatedAt` + "`" + ` is before the given instant. ` + "`" + `usageUpdatedAt` + "`" + `: Observation time of the latest usage report.
+  """
   usageUpdatedAtLT: Time
+  """
+  Matches the entitlements whose ` + "`" + `usageUpdatedAt` + "`" + ` is at or before the given instant. ` + "`" + `usageUpdatedAt` + "`" + `: Observation time of the latest usage report.
+  """
   usageUpdatedAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `usageUpdatedAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `usageUpdatedAt` + "`" + `: Observation time of the latest usage report.
+  """
   usageUpdatedAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `usageUpdatedAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `usageUpdatedAt` + "`" + `: Observation time of the latest usage report.
+  """
   usageUpdatedAtNotNil: Boolean
   """
-  tier field predicates
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `tier` + "`" + `: Service tier entitled.
   """
   tier: String
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` is not the given value. A null ` + "`" + `tier` + "`" + ` matches no comparison: use ` + "`" + `tierIsNil` + "`" + `. ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierNEQ: String
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` is one of the given values. ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierIn: [String!]
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` is none of the given values. A null ` + "`" + `tier` + "`" + ` matches no comparison: use ` + "`" + `tierIsNil` + "`" + `. ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierNotIn: [String!]
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierGT: String
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierGTE: String
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierLT: String
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierLTE: String
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierContains: String
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierHasPrefix: String
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `tier` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `tier` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierNotNil: Boolean
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` equals the given value, ignoring case. ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierEqualFold: String
+  """
+  Matches the entitlements whose ` + "`" + `tier` + "`" + ` contains the given substring, ignoring case. ` + "`" + `tier` + "`" + `: Service tier entitled.
+  """
   tierContainsFold: String
   """
-  active_from field predicates
+  Matches the entitlements whose ` + "`" + `activeFrom` + "`" + ` is the given instant. ` + "`" + `activeFrom` + "`" + `: Start of the active window.
   """
   activeFrom: Time
+  """
+  Matches the entitlements whose ` + "`" + `activeFrom` + "`" + ` is not the given instant. ` + "`" + `activeFrom` + "`" + `: Start of the active window.
+  """
   activeFromNEQ: Time
+  """
+  Matches the entitlements whose ` + "`" + `activeFrom` + "`" + ` is one of the given instants. ` + "`" + `activeFrom` + "`" + `: Start of the active window.
+  """
   activeFromIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `activeFrom` + "`" + ` is none of the given instants. ` + "`" + `activeFrom` + "`" + `: Start of the active window.
+  """
   activeFromNotIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `activeFrom` + "`" + ` is after the given instant. ` + "`" + `activeFrom` + "`" + `: Start of the active window.
+  """
   activeFromGT: Time
+  """
+  Matches the entitlements whose ` + "`" + `activeFrom` + "`" + ` is at or after the given instant. ` + "`" + `activeFrom` + "`" + `: Start of the active window.
+  """
   activeFromGTE: Time
+  """
+  Matches the entitlements whose ` + "`" + `activeFrom` + "`" + ` is before the given instant. ` + "`" + `activeFrom` + "`" + `: Start of the active window.
+  """
   activeFromLT: Time
+  """
+  Matches the entitlements whose ` + "`" + `activeFrom` + "`" + ` is at or before the given instant. ` + "`" + `activeFrom` + "`" + `: Start of the active window.
+  """
   activeFromLTE: Time
   """
-  active_to field predicates
+  Matches the entitlements whose ` + "`" + `activeTo` + "`" + ` is the given instant. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
   """
   activeTo: Time
+  """
+  Matches the entitlements whose ` + "`" + `activeTo` + "`" + ` is not the given instant. A null ` + "`" + `activeTo` + "`" + ` matches no comparison: use ` + "`" + `activeToIsNil` + "`" + `. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
+  """
   activeToNEQ: Time
+  """
+  Matches the entitlements whose ` + "`" + `activeTo` + "`" + ` is one of the given instants. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
+  """
   activeToIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `activeTo` + "`" + ` is none of the given instants. A null ` + "`" + `activeTo` + "`" + ` matches no comparison: use ` + "`" + `activeToIsNil` + "`" + `. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
+  """
   activeToNotIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `activeTo` + "`" + ` is after the given instant. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
+  """
   activeToGT: Time
+  """
+  Matches the entitlements whose ` + "`" + `activeTo` + "`" + ` is at or after the given instant. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
+  """
   activeToGTE: Time
+  """
+  Matches the entitlements whose ` + "`" + `activeTo` + "`" + ` is before the given instant. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
+  """
   activeToLT: Time
+  """
+  Matches the entitlements whose ` + "`" + `activeTo` + "`" + ` is at or before the given instant. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
+  """
   activeToLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `activeTo` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
+  """
   activeToIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `activeTo` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `activeTo` + "`" + `: End of the active window; null when open-ended.
+  """
   activeToNotNil: Boolean
   """
-  status field predicates
+  Matches the entitlements whose ` + "`" + `status` + "`" + ` is the given value. ` + "`" + `status` + "`" + `: Entitlement status.
   """
   status: EntitlementStatus
+  """
+  Matches the entitlements whose ` + "`" + `status` + "`" + ` is not the given value. ` + "`" + `status` + "`" + `: Entitlement status.
+  """
   statusNEQ: EntitlementStatus
+  """
+  Matches the entitlements whose ` + "`" + `status` + "`" + ` is one of the given values. ` + "`" + `status` + "`" + `: Entitlement status.
+  """
   statusIn: [EntitlementStatus!]
+  """
+  Matches the entitlements whose ` + "`" + `status` + "`" + ` is none of the given values. ` + "`" + `status` + "`" + `: Entitlement status.
+  """
   statusNotIn: [EntitlementStatus!]
   """
-  soft_limit field predicates
+  Matches the entitlements whose ` + "`" + `softLimit` + "`" + ` is the given value. ` + "`" + `softLimit` + "`" + `: Whether usage may exceed the limit (soft) or is blocked at it (hard).
   """
   softLimit: Boolean
+  """
+  Matches the entitlements whose ` + "`" + `softLimit` + "`" + ` is not the given value. ` + "`" + `softLimit` + "`" + `: Whether usage may exceed the limit (soft) or is blocked at it (hard).
+  """
   softLimitNEQ: Boolean
   """
-  override_limit field predicates
+  Matches the entitlements whose ` + "`" + `overrideLimit` + "`" + ` is the given value. ` + "`" + `overrideLimit` + "`" + `: Temporary limit that replaces the limit until it expires.
   """
   overrideLimit: Int64
+  """
+  Matches the entitlements whose ` + "`" + `overrideLimit` + "`" + ` is not the given value. A null ` + "`" + `overrideLimit` + "`" + ` matches no comparison: use ` + "`" + `overrideLimitIsNil` + "`" + `. ` + "`" + `overrideLimit` + "`" + `: Temporary limit that replaces the limit until it expires.
+  """
   overrideLimitNEQ: Int64
+  """
+  Matches the entitlements whose ` + "`" + `overrideLimit` + "`" + ` is one of the given values. ` + "`" + `overrideLimit` + "`" + `: Temporary limit that replaces the limit until it expires.
+  """
   overrideLimitIn: [Int64!]
+  """
+  Matches the entitlements whose ` + "`" + `overrideLimit` + "`" + ` is none of the given values. A null ` + "`" + `overrideLimit` + "`" + ` matches no comparison: use ` + "`" + `overrideLimitIsNil` + "`" + `. ` + "`" + `overrideLimit` + "`" + `: Temporary limit that replaces the limit until it expires.
+  """
   overrideLimitNotIn: [Int64!]
+  """
+  Matches the entitlements whose ` + "`" + `overrideLimit` + "`" + ` is greater than the given value. ` + "`" + `overrideLimit` + "`" + `: Temporary limit that replaces the limit until it expires.
+  """
   overrideLimitGT: Int64
+  """
+  Matches the entitlements whose ` + "`" + `overrideLimit` + "`" + ` is at least the given value. ` + "`" + `overrideLimit` + "`" + `: Temporary limit that replaces the limit until it expires.
+  """
   overrideLimitGTE: Int64
+  """
+  Matches the entitlements whose ` + "`" + `overrideLimit` + "`" + ` is less than the given value. ` + "`" + `overrideLimit` + "`" + `: Temporary limit that replaces the limit until it expires.
+  """
   overrideLimitLT: Int64
+  """
+  Matches the entitlements whose ` + "`" + `overrideLimit` + "`" + ` is at most the given value. ` + "`" + `overrideLimit` + "`" + `: Temporary limit that replaces the limit until it expires.
+  """
   overrideLimitLTE: Int64
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `overrideLimit` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `overrideLimit` + "`" + `: Temporary limit that replaces the limit until it expires.
+  """
   overrideLimitIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `overrideLimit` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `overrideLimit` + "`" + `: Temporary limit that replaces the limit until it expires.
+  """
   overrideLimitNotNil: Boolean
   """
-  override_reason field predicates
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
   """
   overrideReason: String
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` is not the given value. A null ` + "`" + `overrideReason` + "`" + ` matches no comparison: use ` + "`" + `overrideReasonIsNil` + "`" + `. ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonNEQ: String
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` is one of the given values. ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonIn: [String!]
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` is none of the given values. A null ` + "`" + `overrideReason` + "`" + ` matches no comparison: use ` + "`" + `overrideReasonIsNil` + "`" + `. ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonNotIn: [String!]
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonGT: String
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonGTE: String
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonLT: String
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonLTE: String
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonContains: String
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonHasPrefix: String
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonNotNil: Boolean
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` equals the given value, ignoring case. ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonEqualFold: String
+  """
+  Matches the entitlements whose ` + "`" + `overrideReason` + "`" + ` contains the given substring, ignoring case. ` + "`" + `overrideReason` + "`" + `: Why the override was granted.
+  """
   overrideReasonContainsFold: String
   """
-  override_expires_at field predicates
+  Matches the entitlements whose ` + "`" + `overrideExpiresAt` + "`" + ` is the given instant. ` + "`" + `overrideExpiresAt` + "`" + `: When the override stops applying.
   """
   overrideExpiresAt: Time
+  """
+  Matches the entitlements whose ` + "`" + `overrideExpiresAt` + "`" + ` is not the given instant. A null ` + "`" + `overrideExpiresAt` + "`" + ` matches no comparison: use ` + "`" + `overrideExpiresAtIsNil` + "`" + `. ` + "`" + `overrideExpiresAt` + "`" + `: When the override stops applying.
+  """
   overrideExpiresAtNEQ: Time
+  """
+  Matches the entitlements whose ` + "`" + `overrideExpiresAt` + "`" + ` is one of the given instants. ` + "`" + `overrideExpiresAt` + "`" + `: When the override stops applying.
+  """
   overrideExpiresAtIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `overrideExpiresAt` + "`" + ` is none of the given instants. A null ` + "`" + `overrideExpiresAt` + "`" + ` matches no comparison: use ` + "`" + `overrideExpiresAtIsNil` + "`" + `. ` + "`" + `overrideExpiresAt` + "`" + `: When the override stops applying.
+  """
   overrideExpiresAtNotIn: [Time!]
+  """
+  Matches the entitlements whose ` + "`" + `overrideExpiresAt` + "`" + ` is after the given instant. ` + "`" + `overrideExpiresAt` + "`" + `: When the override stops applying.
+  """
   overrideExpiresAtGT: Time
+  """
+  Matches the entitlements whose ` + "`" + `overrideExpiresAt` + "`" + ` is at or after the given instant. ` + "`" + `overrideExpiresAt` + "`" + `: When the override stops applying.
+  """
   overrideExpiresAtGTE: Time
+  """
+  Matches the entitlements whose ` + "`" + `overrideExpiresAt` + "`" + ` is before the given instant. ` + "`" + `overrideExpiresAt` + "`" + `: When the override stops applying.
+  """
   overrideExpiresAtLT: Time
+  """
+  Matches the entitlements whose ` + "`" + `overrideExpiresAt` + "`" + ` is at or before the given instant. ` + "`" + `overrideExpiresAt` + "`" + `: When the override stops applying.
+  """
   overrideExpiresAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `overrideExpiresAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `overrideExpiresAt` + "`" + `: When the override stops applying.
+  """
   overrideExpiresAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the entitlements whose ` + "`" + `overrideExpiresAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `overrideExpiresAt` + "`" + `: When the override stops applying.
+  """
   overrideExpiresAtNotNil: Boolean
   """
-  account edge predicates
+  ` + "`" + `true` + "`" + `: matches the entitlements that have an ` + "`" + `account` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `account` + "`" + `: The entitled account.
   """
   hasAccount: Boolean
+  """
+  Matches the entitlements whose ` + "`" + `account` + "`" + ` (an account) matches every one of the given filters. ` + "`" + `account` + "`" + `: The entitled account.
+  """
   hasAccountWith: [AccountWhereInput!]
   """
-  contract edge predicates
+  ` + "`" + `true` + "`" + `: matches the entitlements that have a ` + "`" + `contract` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `contract` + "`" + `: The contract that grants the entitlement.
   """
   hasContract: Boolean
+  """
+  Matches the entitlements whose ` + "`" + `contract` + "`" + ` (a contract) matches every one of the given filters. ` + "`" + `contract` + "`" + `: The contract that grants the entitlement.
+  """
   hasContractWith: [ContractWhereInput!]
   """
-  product edge predicates
+  ` + "`" + `true` + "`" + `: matches the entitlements that have a ` + "`" + `product` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `product` + "`" + `: The entitled product.
   """
   hasProduct: Boolean
+  """
+  Matches the entitlements whose ` + "`" + `product` + "`" + ` (a product) matches every one of the given filters. ` + "`" + `product` + "`" + `: The entitled product.
+  """
   hasProductWith: [ProductWhereInput!]
   """
-  source_order_line edge predicates
+  ` + "`" + `true` + "`" + `: matches the entitlements that have a ` + "`" + `sourceOrderLine` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `sourceOrderLine` + "`" + `: The order line whose fulfilment created or last changed the entitlement.
   """
   hasSourceOrderLine: Boolean
+  """
+  Matches the entitlements whose ` + "`" + `sourceOrderLine` + "`" + ` (an order line) matches every one of the given filters. ` + "`" + `sourceOrderLine` + "`" + `: The order line whose fulfilment created or last changed the entitlement.
+  """
   hasSourceOrderLineWith: [OrderLineWhereInput!]
 }
+"""
+One computation of an account's health by the health model: every rescoring writes a new score, so an account's scores are its health history, and Account.health points at the latest.
+"""
 type HealthScore implements Node {
+  """
+  Opaque global ID of the health score, unique across the whole graph: node(id:) fetches the health score again.
+  """
   id: ID!
   """
   When the record was created.
@@ -6508,195 +8168,443 @@ type HealthScore implements Node {
   account: Account!
 }
 """
-HealthScoreBand is enum for the field band
+Health band of a score, by the thresholds of the health model that computed it.
 """
 enum HealthScoreBand @goModel(model: "github.com/opsgraph/opsgraph/ent/healthscore.Band") {
+  """
+  Healthy: the score is at or above the health model's greenFrom (70 in the built-in model).
+  """
   GREEN
+  """
+  Needs attention: the score is at or above the health model's yellowFrom (40 in the built-in model) and below greenFrom.
+  """
   YELLOW
+  """
+  At risk: the score is below the health model's yellowFrom (40 in the built-in model).
+  """
   RED
 }
 """
-A connection to a list of items.
+A page of health scores, as a Relay connection.
 """
 type HealthScoreConnection {
   """
-  A list of edges.
+  The health scores of the page, each with its cursor, in the requested order.
   """
   edges: [HealthScoreEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many health scores match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One health score in a connection, with its cursor.
 """
 type HealthScoreEdge {
   """
-  The item at the end of the edge.
+  The health score.
   """
   node: HealthScore
   """
-  A cursor for use in pagination.
+  Position of this health score in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-Ordering options for HealthScore connections
+One sort key of HealthScore connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: health scores sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input HealthScoreOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order HealthScores.
+  The field to sort health scores by.
   """
   field: HealthScoreOrderField!
 }
 """
-Properties by which HealthScore connections can be ordered.
+The fields HealthScore connections can be sorted by.
 """
 enum HealthScoreOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `score` + "`" + ` (ascending: smallest first). ` + "`" + `score` + "`" + `: Score from 0 (worst) to 100 (best).
+  """
   SCORE
+  """
+  Sorts by ` + "`" + `band` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `band` + "`" + `: Band the score falls in.
+  """
   BAND
+  """
+  Sorts by ` + "`" + `computedAt` + "`" + ` (ascending: earliest first). ` + "`" + `computedAt` + "`" + `: When the score was computed.
+  """
   COMPUTED_AT
 }
 """
-HealthScorePreviousBand is enum for the field previous_band
+Health band of the account's score before this one, by the thresholds of the health model that computed that score.
 """
 enum HealthScorePreviousBand @goModel(model: "github.com/opsgraph/opsgraph/ent/healthscore.PreviousBand") {
+  """
+  Healthy: the score is at or above the health model's greenFrom (70 in the built-in model).
+  """
   GREEN
+  """
+  Needs attention: the score is at or above the health model's yellowFrom (40 in the built-in model) and below greenFrom.
+  """
   YELLOW
+  """
+  At risk: the score is below the health model's yellowFrom (40 in the built-in model).
+  """
   RED
 }
 """
-HealthScoreWhereInput is used for filtering HealthScore objects.
-Input was generated by ent.
+Filters health scores. A health score matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input HealthScoreWhereInput {
+  """
+  Matches the health scores that the given filter does not match.
+  """
   not: HealthScoreWhereInput
+  """
+  Matches the health scores that every one of the given filters matches.
+  """
   and: [HealthScoreWhereInput!]
+  """
+  Matches the health scores that at least one of the given filters matches.
+  """
   or: [HealthScoreWhereInput!]
   """
-  id field predicates
+  Matches the health scores whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the health scores whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the health scores whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the health scores whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the health scores whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the health scores whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the health scores whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the health scores whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the health scores whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the health scores whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the health scores whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the health scores whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the health scores whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the health scores whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the health scores whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the health scores whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the health scores whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the health scores whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the health scores whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the health scores whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the health scores whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the health scores whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the health scores whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the health scores whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  score field predicates
+  Matches the health scores whose ` + "`" + `score` + "`" + ` is the given value. ` + "`" + `score` + "`" + `: Score from 0 (worst) to 100 (best).
   """
   score: Float
+  """
+  Matches the health scores whose ` + "`" + `score` + "`" + ` is not the given value. ` + "`" + `score` + "`" + `: Score from 0 (worst) to 100 (best).
+  """
   scoreNEQ: Float
+  """
+  Matches the health scores whose ` + "`" + `score` + "`" + ` is one of the given values. ` + "`" + `score` + "`" + `: Score from 0 (worst) to 100 (best).
+  """
   scoreIn: [Float!]
+  """
+  Matches the health scores whose ` + "`" + `score` + "`" + ` is none of the given values. ` + "`" + `score` + "`" + `: Score from 0 (worst) to 100 (best).
+  """
   scoreNotIn: [Float!]
+  """
+  Matches the health scores whose ` + "`" + `score` + "`" + ` is greater than the given value. ` + "`" + `score` + "`" + `: Score from 0 (worst) to 100 (best).
+  """
   scoreGT: Float
+  """
+  Matches the health scores whose ` + "`" + `score` + "`" + ` is at least the given value. ` + "`" + `score` + "`" + `: Score from 0 (worst) to 100 (best).
+  """
   scoreGTE: Float
+  """
+  Matches the health scores whose ` + "`" + `score` + "`" + ` is less than the given value. ` + "`" + `score` + "`" + `: Score from 0 (worst) to 100 (best).
+  """
   scoreLT: Float
+  """
+  Matches the health scores whose ` + "`" + `score` + "`" + ` is at most the given value. ` + "`" + `score` + "`" + `: Score from 0 (worst) to 100 (best).
+  """
   scoreLTE: Float
   """
-  band field predicates
+  Matches the health scores whose ` + "`" + `band` + "`" + ` is the given value. ` + "`" + `band` + "`" + `: Band the score falls in.
   """
   band: HealthScoreBand
+  """
+  Matches the health scores whose ` + "`" + `band` + "`" + ` is not the given value. ` + "`" + `band` + "`" + `: Band the score falls in.
+  """
   bandNEQ: HealthScoreBand
+  """
+  Matches the health scores whose ` + "`" + `band` + "`" + ` is one of the given values. ` + "`" + `band` + "`" + `: Band the score falls in.
+  """
   bandIn: [HealthScoreBand!]
+  """
+  Matches the health scores whose ` + "`" + `band` + "`" + ` is none of the given values. ` + "`" + `band` + "`" + `: Band the score falls in.
+  """
   bandNotIn: [HealthScoreBand!]
   """
-  coverage field predicates
+  Matches the health scores whose ` + "`" + `coverage` + "`" + ` is the given value. ` + "`" + `coverage` + "`" + `: Share of the model's weight backed by fresh signals (0–1).
   """
   coverage: Float
+  """
+  Matches the health scores whose ` + "`" + `coverage` + "`" + ` is not the given value. ` + "`" + `coverage` + "`" + `: Share of the model's weight backed by fresh signals (0–1).
+  """
   coverageNEQ: Float
+  """
+  Matches the health scores whose ` + "`" + `coverage` + "`" + ` is one of the given values. ` + "`" + `coverage` + "`" + `: Share of the model's weight backed by fresh signals (0–1).
+  """
   coverageIn: [Float!]
+  """
+  Matches the health scores whose ` + "`" + `coverage` + "`" + ` is none of the given values. ` + "`" + `coverage` + "`" + `: Share of the model's weight backed by fresh signals (0–1).
+  """
   coverageNotIn: [Float!]
+  """
+  Matches the health scores whose ` + "`" + `coverage` + "`" + ` is greater than the given value. ` + "`" + `coverage` + "`" + `: Share of the model's weight backed by fresh signals (0–1).
+  """
   coverageGT: Float
+  """
+  Matches the health scores whose ` + "`" + `coverage` + "`" + ` is at least the given value. ` + "`" + `coverage` + "`" + `: Share of the model's weight backed by fresh signals (0–1).
+  """
   coverageGTE: Float
+  """
+  Matches the health scores whose ` + "`" + `coverage` + "`" + ` is less than the given value. ` + "`" + `coverage` + "`" + `: Share of the model's weight backed by fresh signals (0–1).
+  """
   coverageLT: Float
+  """
+  Matches the health scores whose ` + "`" + `coverage` + "`" + ` is at most the given value. ` + "`" + `coverage` + "`" + `: Share of the model's weight backed by fresh signals (0–1).
+  """
   coverageLTE: Float
   """
-  model_version field predicates
+  Matches the health scores whose ` + "`" + `modelVersion` + "`" + ` is the given value. ` + "`" + `modelVersion` + "`" + `: Version of the health model that computed the score.
   """
   modelVersion: Int
+  """
+  Matches the health scores whose ` + "`" + `modelVersion` + "`" + ` is not the given value. ` + "`" + `modelVersion` + "`" + `: Version of the health model that computed the score.
+  """
   modelVersionNEQ: Int
+  """
+  Matches the health scores whose ` + "`" + `modelVersion` + "`" + ` is one of the given values. ` + "`" + `modelVersion` + "`" + `: Version of the health model that computed the score.
+  """
   modelVersionIn: [Int!]
+  """
+  Matches the health scores whose ` + "`" + `modelVersion` + "`" + ` is none of the given values. ` + "`" + `modelVersion` + "`" + `: Version of the health model that computed the score.
+  """
   modelVersionNotIn: [Int!]
+  """
+  Matches the health scores whose ` + "`" + `modelVersion` + "`" + ` is greater than the given value. ` + "`" + `modelVersion` + "`" + `: Version of the health model that computed the score.
+  """
   modelVersionGT: Int
+  """
+  Matches the health scores whose ` + "`" + `modelVersion` + "`" + ` is at least the given value. ` + "`" + `modelVersion` + "`" + `: Version of the health model that computed the score.
+  """
   modelVersionGTE: Int
+  """
+  Matches the health scores whose ` + "`" + `modelVersion` + "`" + ` is less than the given value. ` + "`" + `modelVersion` + "`" + `: Version of the health model that computed the score.
+  """
   modelVersionLT: Int
+  """
+  Matches the health scores whose ` + "`" + `modelVersion` + "`" + ` is at most the given value. ` + "`" + `modelVersion` + "`" + `: Version of the health model that computed the score.
+  """
   modelVersionLTE: Int
   """
-  previous_score field predicates
+  Matches the health scores whose ` + "`" + `previousScore` + "`" + ` is the given value. ` + "`" + `previousScore` + "`" + `: Score of the account's computation before this one; null for the first.
   """
   previousScore: Float
+  """
+  Matches the health scores whose ` + "`" + `previousScore` + "`" + ` is not the given value. A null ` + "`" + `previousScore` + "`" + ` matches no comparison: use ` + "`" + `previousScoreIsNil` + "`" + `. ` + "`" + `previousScore` + "`" + `: Score of the account's computation before this one; null for the first.
+  """
   previousScoreNEQ: Float
+  """
+  Matches the health scores whose ` + "`" + `previousScore` + "`" + ` is one of the given values. ` + "`" + `previousScore` + "`" + `: Score of the account's computation before this one; null for the first.
+  """
   previousScoreIn: [Float!]
+  """
+  Matches the health scores whose ` + "`" + `previousScore` + "`" + ` is none of the given values. A null ` + "`" + `previousScore` + "`" + ` matches no comparison: use ` + "`" + `previousScoreIsNil` + "`" + `. ` + "`" + `previousScore` + "`" + `: Score of the account's computation before this one; null for the first.
+  """
   previousScoreNotIn: [Float!]
+  """
+  Matches the health scores whose ` + "`" + `previousScore` + "`" + ` is greater than the given value. ` + "`" + `previousScore` + "`" + `: Score of the account's computation before this one; null for the first.
+  """
   previousScoreGT: Float
+  """
+  Matches the health scores whose ` + "`" + `previousScore` + "`" + ` is at least the given value. ` + "`" + `previousScore` + "`" + `: Score of the account's computation before this one; null for the first.
+  """
   previousScoreGTE: Float
+  """
+  Matches the health scores whose ` + "`" + `previousScore` + "`" + ` is less than the given value. ` + "`" + `previousScore` + "`" + `: Score of the account's computation before this one; null for the first.
+  """
   previousScoreLT: Float
+  """
+  Matches the health scores whose ` + "`" + `previousScore` + "`" + ` is at most the given value. ` + "`" + `previousScore` + "`" + `: Score of the account's computation before this one; null for the first.
+  """
   previousScoreLTE: Float
+  """
+  ` + "`" + `true` + "`" + `: matches the health scores whose ` + "`" + `previousScore` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `previousScore` + "`" + `: Score of the account's computation before this one; null for the first.
+  """
   previousScoreIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the health scores whose ` + "`" + `previousScore` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `previousScore` + "`" + `: Score of the account's computation before this one; null for the first.
+  """
   previousScoreNotNil: Boolean
   """
-  previous_band field predicates
+  Matches the health scores whose ` + "`" + `previousBand` + "`" + ` is the given value. ` + "`" + `previousBand` + "`" + `: Band of the account's computation before this one; null for the first.
   """
   previousBand: HealthScorePreviousBand
+  """
+  Matches the health scores whose ` + "`" + `previousBand` + "`" + ` is not the given value. A null ` + "`" + `previousBand` + "`" + ` matches no comparison: use ` + "`" + `previousBandIsNil` + "`" + `. ` + "`" + `previousBand` + "`" + `: Band of the account's computation before this one; null for the first.
+  """
   previousBandNEQ: HealthScorePreviousBand
+  """
+  Matches the health scores whose ` + "`" + `previousBand` + "`" + ` is one of the given values. ` + "`" + `previousBand` + "`" + `: Band of the account's computation before this one; null for the first.
+  """
   previousBandIn: [HealthScorePreviousBand!]
+  """
+  Matches the health scores whose ` + "`" + `previousBand` + "`" + ` is none of the given values. A null ` + "`" + `previousBand` + "`" + ` matches no comparison: use ` + "`" + `previousBandIsNil` + "`" + `. ` + "`" + `previousBand` + "`" + `: Band of the account's computation before this one; null for the first.
+  """
   previousBandNotIn: [HealthScorePreviousBand!]
+  """
+  ` + "`" + `true` + "`" + `: matches the health scores whose ` + "`" + `previousBand` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `previousBand` + "`" + `: Band of the account's computation before this one; null for the first.
+  """
   previousBandIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the health scores whose ` + "`" + `previousBand` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `previousBand` + "`" + `: Band of the account's computation before this one; null for the first.
+  """
   previousBandNotNil: Boolean
   """
-  computed_at field predicates
+  Matches the health scores whose ` + "`" + `computedAt` + "`" + ` is the given instant. ` + "`" + `computedAt` + "`" + `: When the score was computed.
   """
   computedAt: Time
+  """
+  Matches the health scores whose ` + "`" + `computedAt` + "`" + ` is not the given instant. ` + "`" + `computedAt` + "`" + `: When the score was computed.
+  """
   computedAtNEQ: Time
+  """
+  Matches the health scores whose ` + "`" + `computedAt` + "`" + ` is one of the given instants. ` + "`" + `computedAt` + "`" + `: When the score was computed.
+  """
   computedAtIn: [Time!]
+  """
+  Matches the health scores whose ` + "`" + `computedAt` + "`" + ` is none of the given instants. ` + "`" + `computedAt` + "`" + `: When the score was computed.
+  """
   computedAtNotIn: [Time!]
+  """
+  Matches the health scores whose ` + "`" + `computedAt` + "`" + ` is after the given instant. ` + "`" + `computedAt` + "`" + `: When the score was computed.
+  """
   computedAtGT: Time
+  """
+  Matches the health scores whose ` + "`" + `computedAt` + "`" + ` is at or after the given instant. ` + "`" + `computedAt` + "`" + `: When the score was computed.
+  """
   computedAtGTE: Time
+  """
+  Matches the health scores whose ` + "`" + `computedAt` + "`" + ` is before the given instant. ` + "`" + `computedAt` + "`" + `: When the score was computed.
+  """
   computedAtLT: Time
+  """
+  Matches the health scores whose ` + "`" + `computedAt` + "`" + ` is at or before the given instant. ` + "`" + `computedAt` + "`" + `: When the score was computed.
+  """
   computedAtLTE: Time
   """
-  account edge predicates
+  ` + "`" + `true` + "`" + `: matches the health scores that have an ` + "`" + `account` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `account` + "`" + `: The scored account.
   """
   hasAccount: Boolean
+  """
+  Matches the health scores whose ` + "`" + `account` + "`" + ` (an account) matches every one of the given filters. ` + "`" + `account` + "`" + `: The scored account.
+  """
   hasAccountWith: [AccountWhereInput!]
 }
+"""
+One observation of an account's health, ingested with healthSignalsIngest (a signal with the same account, kind, source and observation time is stored once). The health model scores the freshest signal of each kind.
+"""
 type HealthSignal implements Node {
+  """
+  Opaque global ID of the health signal, unique across the whole graph: node(id:) fetches the health signal again.
+  """
   id: ID!
   """
   When the record was created.
@@ -6732,184 +8640,407 @@ type HealthSignal implements Node {
   account: Account!
 }
 """
-A connection to a list of items.
+A page of health signals, as a Relay connection.
 """
 type HealthSignalConnection {
   """
-  A list of edges.
+  The health signals of the page, each with its cursor, in the requested order.
   """
   edges: [HealthSignalEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many health signals match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One health signal in a connection, with its cursor.
 """
 type HealthSignalEdge {
   """
-  The item at the end of the edge.
+  The health signal.
   """
   node: HealthSignal
   """
-  A cursor for use in pagination.
+  Position of this health signal in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-HealthSignalKind is enum for the field kind
+What a health signal measures. The health model has one measure per kind; the weights, directions, normalisations and freshness windows given here are the built-in model's (healthModel shows the one in force).
 """
 enum HealthSignalKind @goModel(model: "github.com/opsgraph/opsgraph/ent/healthsignal.Kind") {
+  """
+  Share of the licensed usage consumed, in percent (0–100). Higher is better; weight 30; fresh for 7 days.
+  """
   PRODUCT_USAGE
+  """
+  Share of the licensed seats in active use, in percent (0–100). Higher is better; weight 20; fresh for 7 days.
+  """
   ACTIVE_USERS
+  """
+  Number of open support tickets (0 scores 100, 20 or more score 0). Lower is better; weight 15; fresh for 24 hours.
+  """
   SUPPORT_TICKETS
+  """
+  Net Promoter Score, −100 to 100. Higher is better; weight 15; fresh for 180 days.
+  """
   NPS
+  """
+  Customer satisfaction score, 1 to 5. Higher is better; weight 10; fresh for 90 days.
+  """
   CSAT
+  """
+  Service uptime in percent, at most 100: at least 99.9 scores 100, at least 99.5 scores 75, at least 99 scores 40, below scores 0. Weight 10; fresh for 24 hours.
+  """
   TELEMETRY_UPTIME
 }
 """
-Ordering options for HealthSignal connections
+One sort key of HealthSignal connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: health signals sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input HealthSignalOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order HealthSignals.
+  The field to sort health signals by.
   """
   field: HealthSignalOrderField!
 }
 """
-Properties by which HealthSignal connections can be ordered.
+The fields HealthSignal connections can be sorted by.
 """
 enum HealthSignalOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `kind` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `kind` + "`" + `: What was measured.
+  """
   KIND
+  """
+  Sorts by ` + "`" + `value` + "`" + ` (ascending: smallest first). ` + "`" + `value` + "`" + `: The measured value.
+  """
   VALUE
+  """
+  Sorts by ` + "`" + `observedAt` + "`" + ` (ascending: earliest first). ` + "`" + `observedAt` + "`" + `: When the value was measured at the source.
+  """
   OBSERVED_AT
+  """
+  Sorts by ` + "`" + `ingestedAt` + "`" + ` (ascending: earliest first). ` + "`" + `ingestedAt` + "`" + `: When OpsGraph received the signal.
+  """
   INGESTED_AT
 }
 """
-HealthSignalWhereInput is used for filtering HealthSignal objects.
-Input was generated by ent.
+Filters health signals. A health signal matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input HealthSignalWhereInput {
+  """
+  Matches the health signals that the given filter does not match.
+  """
   not: HealthSignalWhereInput
+  """
+  Matches the health signals that every one of the given filters matches.
+  """
   and: [HealthSignalWhereInput!]
+  """
+  Matches the health signals that at least one of the given filters matches.
+  """
   or: [HealthSignalWhereInput!]
   """
-  id field predicates
+  Matches the health signals whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the health signals whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the health signals whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the health signals whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the health signals whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the health signals whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the health signals whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the health signals whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the health signals whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the health signals whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the health signals whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the health signals whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the health signals whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the health signals whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the health signals whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the health signals whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the health signals whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the health signals whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the health signals whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the health signals whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the health signals whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the health signals whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the health signals whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the health signals whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  kind field predicates
+  Matches the health signals whose ` + "`" + `kind` + "`" + ` is the given value. ` + "`" + `kind` + "`" + `: What was measured.
   """
   kind: HealthSignalKind
+  """
+  Matches the health signals whose ` + "`" + `kind` + "`" + ` is not the given value. ` + "`" + `kind` + "`" + `: What was measured.
+  """
   kindNEQ: HealthSignalKind
+  """
+  Matches the health signals whose ` + "`" + `kind` + "`" + ` is one of the given values. ` + "`" + `kind` + "`" + `: What was measured.
+  """
   kindIn: [HealthSignalKind!]
+  """
+  Matches the health signals whose ` + "`" + `kind` + "`" + ` is none of the given values. ` + "`" + `kind` + "`" + `: What was measured.
+  """
   kindNotIn: [HealthSignalKind!]
   """
-  value field predicates
+  Matches the health signals whose ` + "`" + `value` + "`" + ` is the given value. ` + "`" + `value` + "`" + `: The measured value.
   """
   value: Float
+  """
+  Matches the health signals whose ` + "`" + `value` + "`" + ` is not the given value. ` + "`" + `value` + "`" + `: The measured value.
+  """
   valueNEQ: Float
+  """
+  Matches the health signals whose ` + "`" + `value` + "`" + ` is one of the given values. ` + "`" + `value` + "`" + `: The measured value.
+  """
   valueIn: [Float!]
+  """
+  Matches the health signals whose ` + "`" + `value` + "`" + ` is none of the given values. ` + "`" + `value` + "`" + `: The measured value.
+  """
   valueNotIn: [Float!]
+  """
+  Matches the health signals whose ` + "`" + `value` + "`" + ` is greater than the given value. ` + "`" + `value` + "`" + `: The measured value.
+  """
   valueGT: Float
+  """
+  Matches the health signals whose ` + "`" + `value` + "`" + ` is at least the given value. ` + "`" + `value` + "`" + `: The measured value.
+  """
   valueGTE: Float
+  """
+  Matches the health signals whose ` + "`" + `value` + "`" + ` is less than the given value. ` + "`" + `value` + "`" + `: The measured value.
+  """
   valueLT: Float
+  """
+  Matches the health signals whose ` + "`" + `value` + "`" + ` is at most the given value. ` + "`" + `value` + "`" + `: The measured value.
+  """
   valueLTE: Float
   """
-  observed_at field predicates
+  Matches the health signals whose ` + "`" + `observedAt` + "`" + ` is the given instant. ` + "`" + `observedAt` + "`" + `: When the value was measured at the source.
   """
   observedAt: Time
+  """
+  Matches the health signals whose ` + "`" + `observedAt` + "`" + ` is not the given instant. ` + "`" + `observedAt` + "`" + `: When the value was measured at the source.
+  """
   observedAtNEQ: Time
+  """
+  Matches the health signals whose ` + "`" + `observedAt` + "`" + ` is one of the given instants. ` + "`" + `observedAt` + "`" + `: When the value was measured at the source.
+  """
   observedAtIn: [Time!]
+  """
+  Matches the health signals whose ` + "`" + `observedAt` + "`" + ` is none of the given instants. ` + "`" + `observedAt` + "`" + `: When the value was measured at the source.
+  """
   observedAtNotIn: [Time!]
+  """
+  Matches the health signals whose ` + "`" + `observedAt` + "`" + ` is after the given instant. ` + "`" + `observedAt` + "`" + `: When the value was measured at the source.
+  """
   observedAtGT: Time
+  """
+  Matches the health signals whose ` + "`" + `observedAt` + "`" + ` is at or after the given instant. ` + "`" + `observedAt` + "`" + `: When the value was measured at the source.
+  """
   observedAtGTE: Time
+  """
+  Matches the health signals whose ` + "`" + `observedAt` + "`" + ` is before the given instant. ` + "`" + `observedAt` + "`" + `: When the value was measured at the source.
+  """
   observedAtLT: Time
+  """
+  Matches the health signals whose ` + "`" + `observedAt` + "`" + ` is at or before the given instant. ` + "`" + `observedAt` + "`" + `: When the value was measured at the source.
+  """
   observedAtLTE: Time
   """
-  source field predicates
+  Matches the health signals whose ` + "`" + `source` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `source` + "`" + `: System the signal came from.
   """
   source: String
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` is not the given value. ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceNEQ: String
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` is one of the given values. ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceIn: [String!]
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` is none of the given values. ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceNotIn: [String!]
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceGT: String
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceGTE: String
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceLT: String
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceLTE: String
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceContains: String
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceHasPrefix: String
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceHasSuffix: String
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` equals the given value, ignoring case. ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceEqualFold: String
+  """
+  Matches the health signals whose ` + "`" + `source` + "`" + ` contains the given substring, ignoring case. ` + "`" + `source` + "`" + `: System the signal came from.
+  """
   sourceContainsFold: String
   """
-  ingested_at field predicates
+  Matches the health signals whose ` + "`" + `ingestedAt` + "`" + ` is the given instant. ` + "`" + `ingestedAt` + "`" + `: When OpsGraph received the signal.
   """
   ingestedAt: Time
+  """
+  Matches the health signals whose ` + "`" + `ingestedAt` + "`" + ` is not the given instant. ` + "`" + `ingestedAt` + "`" + `: When OpsGraph received the signal.
+  """
   ingestedAtNEQ: Time
+  """
+  Matches the health signals whose ` + "`" + `ingestedAt` + "`" + ` is one of the given instants. ` + "`" + `ingestedAt` + "`" + `: When OpsGraph received the signal.
+  """
   ingestedAtIn: [Time!]
+  """
+  Matches the health signals whose ` + "`" + `ingestedAt` + "`" + ` is none of the given instants. ` + "`" + `ingestedAt` + "`" + `: When OpsGraph received the signal.
+  """
   ingestedAtNotIn: [Time!]
+  """
+  Matches the health signals whose ` + "`" + `ingestedAt` + "`" + ` is after the given instant. ` + "`" + `ingestedAt` + "`" + `: When OpsGraph received the signal.
+  """
   ingestedAtGT: Time
+  """
+  Matches the health signals whose ` + "`" + `ingestedAt` + "`" + ` is at or after the given instant. ` + "`" + `ingestedAt` + "`" + `: When OpsGraph received the signal.
+  """
   ingestedAtGTE: Time
+  """
+  Matches the health signals whose ` + "`" + `ingestedAt` + "`" + ` is before the given instant. ` + "`" + `ingestedAt` + "`" + `: When OpsGraph received the signal.
+  """
   ingestedAtLT: Time
+  """
+  Matches the health signals whose ` + "`" + `ingestedAt` + "`" + ` is at or before the given instant. ` + "`" + `ingestedAt` + "`" + `: When OpsGraph received the signal.
+  """
   ingestedAtLTE: Time
   """
-  account edge predicates
+  ` + "`" + `true` + "`" + `: matches the health signals that have an ` + "`" + `account` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `account` + "`" + `: The observed account.
   """
   hasAccount: Boolean
+  """
+  Matches the health signals whose ` + "`" + `account` + "`" + ` (an account) matches every one of the given filters. ` + "`" + `account` + "`" + `: The observed account.
+  """
   hasAccountWith: [AccountWhereInput!]
 }
 """
-An object with an ID.
-Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+An object with an opaque global ID. Every entity type implements it; node(id:) and nodes(ids:) fetch any of them by ID.
 """
 interface Node @goModel(model: "github.com/opsgraph/opsgraph/ent.Noder") {
   """
-  The id of the object.
+  Opaque global ID: unique across the whole graph and stable. Treat it as a string; do not parse it.
   """
   id: ID!
 }
+"""
+A request to add, change, remove or renew an account's entitlements under a contract, one line per product. Its status moves DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED (or to REJECTED or CANCELLED on the way), each transition stamped and recorded in its events; allowedActions lists what the current status allows.
+"""
 type Order implements Node {
+  """
+  Opaque global ID of the order, unique across the whole graph: node(id:) fetches the order again.
+  """
   id: ID!
   """
   When the record was created.
@@ -6993,32 +9124,41 @@ type Order implements Node {
   events: [OrderEvent!]
 }
 """
-OrderBillingStatus is enum for the field billing_status
+Whether finance has invoiced an order; kept apart from the order's status.
 """
 enum OrderBillingStatus @goModel(model: "github.com/opsgraph/opsgraph/ent/order.BillingStatus") {
+  """
+  Not invoiced yet; every new order's billing status.
+  """
   NOT_BILLED
+  """
+  Invoiced, recorded with orderMarkInvoiced on a FULFILLED order; invoiceReference names the invoice.
+  """
   INVOICED
+  """
+  Not to be invoiced. No OpsGraph action sets it: it comes from records imported from the systems OpsGraph replaced.
+  """
   NOT_BILLABLE
 }
 """
-A connection to a list of items.
+A page of orders, as a Relay connection.
 """
 type OrderConnection {
   """
-  A list of edges.
+  The orders of the page, each with its cursor, in the requested order.
   """
   edges: [OrderEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many orders match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-Possible directions in which to order a list of items when provided an ` + "`" + `orderBy` + "`" + ` argument.
+Direction of a sort key in an ` + "`" + `orderBy` + "`" + ` argument.
 """
 enum OrderDirection {
   """
@@ -7031,19 +9171,25 @@ enum OrderDirection {
   DESC
 }
 """
-An edge in a connection.
+One order in a connection, with its cursor.
 """
 type OrderEdge {
   """
-  The item at the end of the edge.
+  The order.
   """
   node: Order
   """
-  A cursor for use in pagination.
+  Position of this order in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
+"""
+One state transition of an order, with who made it and when; an order's events, oldest first, are its fulfilment timeline, starting with its creation (from null to DRAFT).
+"""
 type OrderEvent implements Node {
+  """
+  Opaque global ID of the order event, unique across the whole graph: node(id:) fetches the order event again.
+  """
   id: ID!
   """
   When the record was created.
@@ -7079,165 +9225,377 @@ type OrderEvent implements Node {
   order: Order!
 }
 """
-A connection to a list of items.
+A page of order events, as a Relay connection.
 """
 type OrderEventConnection {
   """
-  A list of edges.
+  The order events of the page, each with its cursor, in the requested order.
   """
   edges: [OrderEventEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many order events match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One order event in a connection, with its cursor.
 """
 type OrderEventEdge {
   """
-  The item at the end of the edge.
+  The order event.
   """
   node: OrderEvent
   """
-  A cursor for use in pagination.
+  Position of this order event in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-Ordering options for OrderEvent connections
+One sort key of OrderEvent connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: order events sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input OrderEventOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order OrderEvents.
+  The field to sort order events by.
   """
   field: OrderEventOrderField!
 }
 """
-Properties by which OrderEvent connections can be ordered.
+The fields OrderEvent connections can be sorted by.
 """
 enum OrderEventOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `at` + "`" + ` (ascending: earliest first). ` + "`" + `at` + "`" + `: When the transition happened.
+  """
   AT
 }
 """
-OrderEventWhereInput is used for filtering OrderEvent objects.
-Input was generated by ent.
+Filters order events. An order event matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input OrderEventWhereInput {
+  """
+  Matches the order events that the given filter does not match.
+  """
   not: OrderEventWhereInput
+  """
+  Matches the order events that every one of the given filters matches.
+  """
   and: [OrderEventWhereInput!]
+  """
+  Matches the order events that at least one of the given filters matches.
+  """
   or: [OrderEventWhereInput!]
   """
-  id field predicates
+  Matches the order events whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the order events whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the order events whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the order events whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the order events whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the order events whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the order events whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the order events whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the order events whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the order events whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the order events whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the order events whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the order events whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the order events whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the order events whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the order events whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the order events whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the order events whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the order events whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the order events whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the order events whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the order events whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the order events whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the order events whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  from_status field predicates
+  Matches the order events whose ` + "`" + `fromStatus` + "`" + ` is the given value. ` + "`" + `fromStatus` + "`" + `: State before the transition; null for the order's creation.
   """
   fromStatus: OrderStatus
+  """
+  Matches the order events whose ` + "`" + `fromStatus` + "`" + ` is not the given value. A null ` + "`" + `fromStatus` + "`" + ` matches no comparison: use ` + "`" + `fromStatusIsNil` + "`" + `. ` + "`" + `fromStatus` + "`" + `: State before the transition; null for the order's creation.
+  """
   fromStatusNEQ: OrderStatus
+  """
+  Matches the order events whose ` + "`" + `fromStatus` + "`" + ` is one of the given values. ` + "`" + `fromStatus` + "`" + `: State before the transition; null for the order's creation.
+  """
   fromStatusIn: [OrderStatus!]
+  """
+  Matches the order events whose ` + "`" + `fromStatus` + "`" + ` is none of the given values. A null ` + "`" + `fromStatus` + "`" + ` matches no comparison: use ` + "`" + `fromStatusIsNil` + "`" + `. ` + "`" + `fromStatus` + "`" + `: State before the transition; null for the order's creation.
+  """
   fromStatusNotIn: [OrderStatus!]
+  """
+  ` + "`" + `true` + "`" + `: matches the order events whose ` + "`" + `fromStatus` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `fromStatus` + "`" + `: State before the transition; null for the order's creation.
+  """
   fromStatusIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the order events whose ` + "`" + `fromStatus` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `fromStatus` + "`" + `: State before the transition; null for the order's creation.
+  """
   fromStatusNotNil: Boolean
   """
-  to_status field predicates
+  Matches the order events whose ` + "`" + `toStatus` + "`" + ` is the given value. ` + "`" + `toStatus` + "`" + `: State after the transition.
   """
   toStatus: OrderStatus
+  """
+  Matches the order events whose ` + "`" + `toStatus` + "`" + ` is not the given value. ` + "`" + `toStatus` + "`" + `: State after the transition.
+  """
   toStatusNEQ: OrderStatus
+  """
+  Matches the order events whose ` + "`" + `toStatus` + "`" + ` is one of the given values. ` + "`" + `toStatus` + "`" + `: State after the transition.
+  """
   toStatusIn: [OrderStatus!]
+  """
+  Matches the order events whose ` + "`" + `toStatus` + "`" + ` is none of the given values. ` + "`" + `toStatus` + "`" + `: State after the transition.
+  """
   toStatusNotIn: [OrderStatus!]
   """
-  actor field predicates
+  Matches the order events whose ` + "`" + `actor` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
   """
   actor: String
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` is not the given value. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorNEQ: String
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` is one of the given values. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorIn: [String!]
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` is none of the given values. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorNotIn: [String!]
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorGT: String
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorGTE: String
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorLT: String
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorLTE: String
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorContains: String
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorHasPrefix: String
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorHasSuffix: String
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` equals the given value, ignoring case. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorEqualFold: String
+  """
+  Matches the order events whose ` + "`" + `actor` + "`" + ` contains the given substring, ignoring case. ` + "`" + `actor` + "`" + `: Subject (user email or service id) that made the transition.
+  """
   actorContainsFold: String
   """
-  note field predicates
+  Matches the order events whose ` + "`" + `note` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `note` + "`" + `: Note given with the transition.
   """
   note: String
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` is not the given value. A null ` + "`" + `note` + "`" + ` matches no comparison: use ` + "`" + `noteIsNil` + "`" + `. ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteNEQ: String
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` is one of the given values. ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteIn: [String!]
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` is none of the given values. A null ` + "`" + `note` + "`" + ` matches no comparison: use ` + "`" + `noteIsNil` + "`" + `. ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteNotIn: [String!]
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteGT: String
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteGTE: String
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteLT: String
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteLTE: String
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteContains: String
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteHasPrefix: String
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the order events whose ` + "`" + `note` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the order events whose ` + "`" + `note` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteNotNil: Boolean
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` equals the given value, ignoring case. ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteEqualFold: String
+  """
+  Matches the order events whose ` + "`" + `note` + "`" + ` contains the given substring, ignoring case. ` + "`" + `note` + "`" + `: Note given with the transition.
+  """
   noteContainsFold: String
   """
-  at field predicates
+  Matches the order events whose ` + "`" + `at` + "`" + ` is the given instant. ` + "`" + `at` + "`" + `: When the transition happened.
   """
   at: Time
+  """
+  Matches the order events whose ` + "`" + `at` + "`" + ` is not the given instant. ` + "`" + `at` + "`" + `: When the transition happened.
+  """
   atNEQ: Time
+  """
+  Matches the order events whose ` + "`" + `at` + "`" + ` is one of the given instants. ` + "`" + `at` + "`" + `: When the transition happened.
+  """
   atIn: [Time!]
+  """
+  Matches the order events whose ` + "`" + `at` + "`" + ` is none of the given instants. ` + "`" + `at` + "`" + `: When the transition happened.
+  """
   atNotIn: [Time!]
+  """
+  Matches the order events whose ` + "`" + `at` + "`" + ` is after the given instant. ` + "`" + `at` + "`" + `: When the transition happened.
+  """
   atGT: Time
+  """
+  Matches the order events whose ` + "`" + `at` + "`" + ` is at or after the given instant. ` + "`" + `at` + "`" + `: When the transition happened.
+  """
   atGTE: Time
+  """
+  Matches the order events whose ` + "`" + `at` + "`" + ` is before the given instant. ` + "`" + `at` + "`" + `: When the transition happened.
+  """
   atLT: Time
+  """
+  Matches the order events whose ` + "`" + `at` + "`" + ` is at or before the given instant. ` + "`" + `at` + "`" + `: When the transition happened.
+  """
   atLTE: Time
   """
-  order edge predicates
+  ` + "`" + `true` + "`" + `: matches the order events that have an ` + "`" + `order` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `order` + "`" + `: The order that changed state.
   """
   hasOrder: Boolean
+  """
+  Matches the order events whose ` + "`" + `order` + "`" + ` (an order) matches every one of the given filters. ` + "`" + `order` + "`" + `: The order that changed state.
+  """
   hasOrderWith: [OrderWhereInput!]
 }
+"""
+One action of an order on one product: add, change, remove or renew the account's entitlement to it, with the quantity and tier requested.
+"""
 type OrderLine implements Node {
+  """
+  Opaque global ID of the order line, unique across the whole graph: node(id:) fetches the order line again.
+  """
   id: ID!
   """
   When the record was created.
@@ -7273,457 +9631,1135 @@ type OrderLine implements Node {
   entitlements: [Entitlement!]
 }
 """
-OrderLineAction is enum for the field action
+What an order line does, when the order is fulfilled, to the account's entitlement to the line's product.
 """
 enum OrderLineAction @goModel(model: "github.com/opsgraph/opsgraph/ent/orderline.Action") {
+  """
+  Grants a new ACTIVE entitlement, active from fulfilment to the contract's end date; the account must have no live (ACTIVE or SUSPENDED, window not ended) entitlement to the product.
+  """
   ADD
+  """
+  Changes the limit (and the tier, when given) of the account's live entitlement to the product.
+  """
   CHANGE
+  """
+  Revokes the account's live entitlement to the product.
+  """
   REMOVE
+  """
+  Moves the account's entitlement to the product (possibly EXPIRED) to the order's contract and extends its window to the contract's end date; an EXPIRED one becomes ACTIVE again.
+  """
   RENEW
 }
 """
-A connection to a list of items.
+A page of order lines, as a Relay connection.
 """
 type OrderLineConnection {
   """
-  A list of edges.
+  The order lines of the page, each with its cursor, in the requested order.
   """
   edges: [OrderLineEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many order lines match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One order line in a connection, with its cursor.
 """
 type OrderLineEdge {
   """
-  The item at the end of the edge.
+  The order line.
   """
   node: OrderLine
   """
-  A cursor for use in pagination.
+  Position of this order line in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-Ordering options for OrderLine connections
+One sort key of OrderLine connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: order lines sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input OrderLineOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order OrderLines.
+  The field to sort order lines by.
   """
   field: OrderLineOrderField!
 }
 """
-Properties by which OrderLine connections can be ordered.
+The fields OrderLine connections can be sorted by.
 """
 enum OrderLineOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
 }
 """
-OrderLineWhereInput is used for filtering OrderLine objects.
-Input was generated by ent.
+Filters order lines. An order line matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input OrderLineWhereInput {
+  """
+  Matches the order lines that the given filter does not match.
+  """
   not: OrderLineWhereInput
+  """
+  Matches the order lines that every one of the given filters matches.
+  """
   and: [OrderLineWhereInput!]
+  """
+  Matches the order lines that at least one of the given filters matches.
+  """
   or: [OrderLineWhereInput!]
   """
-  id field predicates
+  Matches the order lines whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the order lines whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the order lines whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the order lines whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the order lines whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the order lines whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the order lines whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the order lines whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the order lines whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the order lines whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the order lines whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the order lines whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the order lines whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the order lines whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the order lines whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the order lines whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the order lines whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the order lines whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the order lines whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the order lines whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the order lines whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the order lines whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the order lines whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the order lines whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  action field predicates
+  Matches the order lines whose ` + "`" + `action` + "`" + ` is the given value. ` + "`" + `action` + "`" + `: What the line does to the account's entitlement.
   """
   action: OrderLineAction
+  """
+  Matches the order lines whose ` + "`" + `action` + "`" + ` is not the given value. ` + "`" + `action` + "`" + `: What the line does to the account's entitlement.
+  """
   actionNEQ: OrderLineAction
+  """
+  Matches the order lines whose ` + "`" + `action` + "`" + ` is one of the given values. ` + "`" + `action` + "`" + `: What the line does to the account's entitlement.
+  """
   actionIn: [OrderLineAction!]
+  """
+  Matches the order lines whose ` + "`" + `action` + "`" + ` is none of the given values. ` + "`" + `action` + "`" + `: What the line does to the account's entitlement.
+  """
   actionNotIn: [OrderLineAction!]
   """
-  quantity field predicates
+  Matches the order lines whose ` + "`" + `quantity` + "`" + ` is the given value. ` + "`" + `quantity` + "`" + `: Quantity or limit requested.
   """
   quantity: Int64
+  """
+  Matches the order lines whose ` + "`" + `quantity` + "`" + ` is not the given value. ` + "`" + `quantity` + "`" + `: Quantity or limit requested.
+  """
   quantityNEQ: Int64
+  """
+  Matches the order lines whose ` + "`" + `quantity` + "`" + ` is one of the given values. ` + "`" + `quantity` + "`" + `: Quantity or limit requested.
+  """
   quantityIn: [Int64!]
+  """
+  Matches the order lines whose ` + "`" + `quantity` + "`" + ` is none of the given values. ` + "`" + `quantity` + "`" + `: Quantity or limit requested.
+  """
   quantityNotIn: [Int64!]
+  """
+  Matches the order lines whose ` + "`" + `quantity` + "`" + ` is greater than the given value. ` + "`" + `quantity` + "`" + `: Quantity or limit requested.
+  """
   quantityGT: Int64
+  """
+  Matches the order lines whose ` + "`" + `quantity` + "`" + ` is at least the given value. ` + "`" + `quantity` + "`" + `: Quantity or limit requested.
+  """
   quantityGTE: Int64
+  """
+  Matches the order lines whose ` + "`" + `quantity` + "`" + ` is less than the given value. ` + "`" + `quantity` + "`" + `: Quantity or limit requested.
+  """
   quantityLT: Int64
+  """
+  Matches the order lines whose ` + "`" + `quantity` + "`" + ` is at most the given value. ` + "`" + `quantity` + "`" + `: Quantity or limit requested.
+  """
   quantityLTE: Int64
   """
-  tier field predicates
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `tier` + "`" + `: Service tier requested.
   """
   tier: String
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` is not the given value. A null ` + "`" + `tier` + "`" + ` matches no comparison: use ` + "`" + `tierIsNil` + "`" + `. ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierNEQ: String
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` is one of the given values. ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierIn: [String!]
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` is none of the given values. A null ` + "`" + `tier` + "`" + ` matches no comparison: use ` + "`" + `tierIsNil` + "`" + `. ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierNotIn: [String!]
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierGT: String
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierGTE: String
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierLT: String
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierLTE: String
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierContains: String
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierHasPrefix: String
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the order lines whose ` + "`" + `tier` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the order lines whose ` + "`" + `tier` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierNotNil: Boolean
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` equals the given value, ignoring case. ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierEqualFold: String
+  """
+  Matches the order lines whose ` + "`" + `tier` + "`" + ` contains the given substring, ignoring case. ` + "`" + `tier` + "`" + `: Service tier requested.
+  """
   tierContainsFold: String
   """
-  order edge predicates
+  ` + "`" + `true` + "`" + `: matches the order lines that have an ` + "`" + `order` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `order` + "`" + `: The order the line belongs to.
   """
   hasOrder: Boolean
+  """
+  Matches the order lines whose ` + "`" + `order` + "`" + ` (an order) matches every one of the given filters. ` + "`" + `order` + "`" + `: The order the line belongs to.
+  """
   hasOrderWith: [OrderWhereInput!]
   """
-  product edge predicates
+  ` + "`" + `true` + "`" + `: matches the order lines that have a ` + "`" + `product` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `product` + "`" + `: The product the line is about.
   """
   hasProduct: Boolean
+  """
+  Matches the order lines whose ` + "`" + `product` + "`" + ` (a product) matches every one of the given filters. ` + "`" + `product` + "`" + `: The product the line is about.
+  """
   hasProductWith: [ProductWhereInput!]
   """
-  entitlements edge predicates
+  ` + "`" + `true` + "`" + `: matches the order lines with at least one entitlement in ` + "`" + `entitlements` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `entitlements` + "`" + `: Entitlements the line created or changed when the order was fulfilled.
   """
   hasEntitlements: Boolean
+  """
+  Matches the order lines with at least one entitlement in ` + "`" + `entitlements` + "`" + ` that matches every one of the given filters. ` + "`" + `entitlements` + "`" + `: Entitlements the line created or changed when the order was fulfilled.
+  """
   hasEntitlementsWith: [EntitlementWhereInput!]
 }
 """
-Ordering options for Order connections
+One sort key of Order connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: orders sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input OrderOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order Orders.
+  The field to sort orders by.
   """
   field: OrderOrderField!
 }
 """
-Properties by which Order connections can be ordered.
+The fields Order connections can be sorted by.
 """
 enum OrderOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `number` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   NUMBER
+  """
+  Sorts by ` + "`" + `status` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `status` + "`" + `: Where the order is in its lifecycle.
+  """
   STATUS
+  """
+  Sorts by ` + "`" + `billingStatus` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `billingStatus` + "`" + `: Whether finance has invoiced the order.
+  """
   BILLING_STATUS
 }
 """
-OrderStatus is enum for the field status
+State of an order in its lifecycle: DRAFT → SUBMITTED → VALIDATED → PROVISIONING → FULFILLED, or REJECTED / CANCELLED on the way. FULFILLED, REJECTED and CANCELLED are final.
 """
 enum OrderStatus @goModel(model: "github.com/opsgraph/opsgraph/ent/schema/schematype.OrderStatus") {
+  """
+  Being prepared: orderUpdate may still change its contract and lines. Every order starts here.
+  """
   DRAFT
+  """
+  Submitted by orderSubmit (submittedAt), waiting for orderValidate.
+  """
   SUBMITTED
+  """
+  Passed validation against its contract and the product catalog (validatedAt); next: orderStartProvisioning.
+  """
   VALIDATED
+  """
+  Being provisioned (provisioningAt); next: orderFulfill, which applies its lines to the account's entitlements.
+  """
   PROVISIONING
+  """
+  Fulfilled (fulfilledAt): each line created, changed, revoked or renewed an entitlement. Final; billing continues with orderMarkInvoiced.
+  """
   FULFILLED
+  """
+  Rejected (rejectedAt) by orderReject, or by orderValidate with rejectOnFailure (reason VALIDATION_FAILED); see rejectionReason and rejectionNote. Final.
+  """
   REJECTED
+  """
+  Cancelled by orderCancel before it was fulfilled (cancelledAt). Final.
+  """
   CANCELLED
 }
 """
-OrderWhereInput is used for filtering Order objects.
-Input was generated by ent.
+Filters orders. An order matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input OrderWhereInput {
+  """
+  Matches the orders that the given filter does not match.
+  """
   not: OrderWhereInput
+  """
+  Matches the orders that every one of the given filters matches.
+  """
   and: [OrderWhereInput!]
+  """
+  Matches the orders that at least one of the given filters matches.
+  """
   or: [OrderWhereInput!]
   """
-  id field predicates
+  Matches the orders whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the orders whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the orders whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the orders whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the orders whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the orders whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the orders whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the orders whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the orders whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the orders whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the orders whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the orders whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the orders whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the orders whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the orders whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the orders whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the orders whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the orders whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the orders whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the orders whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  number field predicates
+  Matches the orders whose ` + "`" + `number` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `number` + "`" + `: Order number; unique.
   """
   number: String
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` is not the given value. ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberNEQ: String
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` is one of the given values. ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberIn: [String!]
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` is none of the given values. ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberNotIn: [String!]
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberGT: String
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberGTE: String
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberLT: String
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberLTE: String
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberContains: String
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberHasPrefix: String
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberHasSuffix: String
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` equals the given value, ignoring case. ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberEqualFold: String
+  """
+  Matches the orders whose ` + "`" + `number` + "`" + ` contains the given substring, ignoring case. ` + "`" + `number` + "`" + `: Order number; unique.
+  """
   numberContainsFold: String
   """
-  status field predicates
+  Matches the orders whose ` + "`" + `status` + "`" + ` is the given value. ` + "`" + `status` + "`" + `: Where the order is in its lifecycle.
   """
   status: OrderStatus
+  """
+  Matches the orders whose ` + "`" + `status` + "`" + ` is not the given value. ` + "`" + `status` + "`" + `: Where the order is in its lifecycle.
+  """
   statusNEQ: OrderStatus
+  """
+  Matches the orders whose ` + "`" + `status` + "`" + ` is one of the given values. ` + "`" + `status` + "`" + `: Where the order is in its lifecycle.
+  """
   statusIn: [OrderStatus!]
+  """
+  Matches the orders whose ` + "`" + `status` + "`" + ` is none of the given values. ` + "`" + `status` + "`" + `: Where the order is in its lifecycle.
+  """
   statusNotIn: [OrderStatus!]
   """
-  idempotency_key field predicates
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
   """
   idempotencyKey: String
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` is not the given value. A null ` + "`" + `idempotencyKey` + "`" + ` matches no comparison: use ` + "`" + `idempotencyKeyIsNil` + "`" + `. ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyNEQ: String
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` is one of the given values. ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyIn: [String!]
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` is none of the given values. A null ` + "`" + `idempotencyKey` + "`" + ` matches no comparison: use ` + "`" + `idempotencyKeyIsNil` + "`" + `. ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyNotIn: [String!]
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyGT: String
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyGTE: String
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyLT: String
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyLTE: String
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyContains: String
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyHasPrefix: String
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyNotNil: Boolean
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` equals the given value, ignoring case. ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyEqualFold: String
+  """
+  Matches the orders whose ` + "`" + `idempotencyKey` + "`" + ` contains the given substring, ignoring case. ` + "`" + `idempotencyKey` + "`" + `: Client-chosen key that makes a retried submission return the original order; unique per account.
+  """
   idempotencyKeyContainsFold: String
   """
-  submitted_at field predicates
+  Matches the orders whose ` + "`" + `submittedAt` + "`" + ` is the given instant. ` + "`" + `submittedAt` + "`" + `: When the order was submitted.
   """
   submittedAt: Time
+  """
+  Matches the orders whose ` + "`" + `submittedAt` + "`" + ` is not the given instant. A null ` + "`" + `submittedAt` + "`" + ` matches no comparison: use ` + "`" + `submittedAtIsNil` + "`" + `. ` + "`" + `submittedAt` + "`" + `: When the order was submitted.
+  """
   submittedAtNEQ: Time
+  """
+  Matches the orders whose ` + "`" + `submittedAt` + "`" + ` is one of the given instants. ` + "`" + `submittedAt` + "`" + `: When the order was submitted.
+  """
   submittedAtIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `submittedAt` + "`" + ` is none of the given instants. A null ` + "`" + `submittedAt` + "`" + ` matches no comparison: use ` + "`" + `submittedAtIsNil` + "`" + `. ` + "`" + `submittedAt` + "`" + `: When the order was submitted.
+  """
   submittedAtNotIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `submittedAt` + "`" + ` is after the given instant. ` + "`" + `submittedAt` + "`" + `: When the order was submitted.
+  """
   submittedAtGT: Time
+  """
+  Matches the orders whose ` + "`" + `submittedAt` + "`" + ` is at or after the given instant. ` + "`" + `submittedAt` + "`" + `: When the order was submitted.
+  """
   submittedAtGTE: Time
+  """
+  Matches the orders whose ` + "`" + `submittedAt` + "`" + ` is before the given instant. ` + "`" + `submittedAt` + "`" + `: When the order was submitted.
+  """
   submittedAtLT: Time
+  """
+  Matches the orders whose ` + "`" + `submittedAt` + "`" + ` is at or before the given instant. ` + "`" + `submittedAt` + "`" + `: When the order was submitted.
+  """
   submittedAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `submittedAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `submittedAt` + "`" + `: When the order was submitted.
+  """
   submittedAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `submittedAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `submittedAt` + "`" + `: When the order was submitted.
+  """
   submittedAtNotNil: Boolean
   """
-  validated_at field predicates
+  Matches the orders whose ` + "`" + `validatedAt` + "`" + ` is the given instant. ` + "`" + `validatedAt` + "`" + `: When the order passed validation.
   """
   validatedAt: Time
+  """
+  Matches the orders whose ` + "`" + `validatedAt` + "`" + ` is not the given instant. A null ` + "`" + `validatedAt` + "`" + ` matches no comparison: use ` + "`" + `validatedAtIsNil` + "`" + `. ` + "`" + `validatedAt` + "`" + `: When the order passed validation.
+  """
   validatedAtNEQ: Time
+  """
+  Matches the orders whose ` + "`" + `validatedAt` + "`" + ` is one of the given instants. ` + "`" + `validatedAt` + "`" + `: When the order passed validation.
+  """
   validatedAtIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `validatedAt` + "`" + ` is none of the given instants. A null ` + "`" + `validatedAt` + "`" + ` matches no comparison: use ` + "`" + `validatedAtIsNil` + "`" + `. ` + "`" + `validatedAt` + "`" + `: When the order passed validation.
+  """
   validatedAtNotIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `validatedAt` + "`" + ` is after the given instant. ` + "`" + `validatedAt` + "`" + `: When the order passed validation.
+  """
   validatedAtGT: Time
+  """
+  Matches the orders whose ` + "`" + `validatedAt` + "`" + ` is at or after the given instant. ` + "`" + `validatedAt` + "`" + `: When the order passed validation.
+  """
   validatedAtGTE: Time
+  """
+  Matches the orders whose ` + "`" + `validatedAt` + "`" + ` is before the given instant. ` + "`" + `validatedAt` + "`" + `: When the order passed validation.
+  """
   validatedAtLT: Time
+  """
+  Matches the orders whose ` + "`" + `validatedAt` + "`" + ` is at or before the given instant. ` + "`" + `validatedAt` + "`" + `: When the order passed validation.
+  """
   validatedAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `validatedAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `validatedAt` + "`" + `: When the order passed validation.
+  """
   validatedAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `validatedAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `validatedAt` + "`" + `: When the order passed validation.
+  """
   validatedAtNotNil: Boolean
   """
-  provisioning_at field predicates
+  Matches the orders whose ` + "`" + `provisioningAt` + "`" + ` is the given instant. ` + "`" + `provisioningAt` + "`" + `: When provisioning started.
   """
   provisioningAt: Time
+  """
+  Matches the orders whose ` + "`" + `provisioningAt` + "`" + ` is not the given instant. A null ` + "`" + `provisioningAt` + "`" + ` matches no comparison: use ` + "`" + `provisioningAtIsNil` + "`" + `. ` + "`" + `provisioningAt` + "`" + `: When provisioning started.
+  """
   provisioningAtNEQ: Time
+  """
+  Matches the orders whose ` + "`" + `provisioningAt` + "`" + ` is one of the given instants. ` + "`" + `provisioningAt` + "`" + `: When provisioning started.
+  """
   provisioningAtIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `provisioningAt` + "`" + ` is none of the given instants. A null ` + "`" + `provisioningAt` + "`" + ` matches no comparison: use ` + "`" + `provisioningAtIsNil` + "`" + `. ` + "`" + `provisioningAt` + "`" + `: When provisioning started.
+  """
   provisioningAtNotIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `provisioningAt` + "`" + ` is after the given instant. ` + "`" + `provisioningAt` + "`" + `: When provisioning started.
+  """
   provisioningAtGT: Time
+  """
+  Matches the orders whose ` + "`" + `provisioningAt` + "`" + ` is at or after the given instant. ` + "`" + `provisioningAt` + "`" + `: When provisioning started.
+  """
   provisioningAtGTE: Time
+  """
+  Matches the orders whose ` + "`" + `provisioningAt` + "`" + ` is before the given instant. ` + "`" + `provisioningAt` + "`" + `: When provisioning started.
+  """
   provisioningAtLT: Time
+  """
+  Matches the orders whose ` + "`" + `provisioningAt` + "`" + ` is at or before the given instant. ` + "`" + `provisioningAt` + "`" + `: When provisioning started.
+  """
   provisioningAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `provisioningAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `provisioningAt` + "`" + `: When provisioning started.
+  """
   provisioningAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `provisioningAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `provisioningAt` + "`" + `: When provisioning started.
+  """
   provisioningAtNotNil: Boolean
   """
-  fulfilled_at field predicates
+  Matches the orders whose ` + "`" + `fulfilledAt` + "`" + ` is the given instant. ` + "`" + `fulfilledAt` + "`" + `: When the order was fulfilled.
   """
   fulfilledAt: Time
+  """
+  Matches the orders whose ` + "`" + `fulfilledAt` + "`" + ` is not the given instant. A null ` + "`" + `fulfilledAt` + "`" + ` matches no comparison: use ` + "`" + `fulfilledAtIsNil` + "`" + `. ` + "`" + `fulfilledAt` + "`" + `: When the order was fulfilled.
+  """
   fulfilledAtNEQ: Time
+  """
+  Matches the orders whose ` + "`" + `fulfilledAt` + "`" + ` is one of the given instants. ` + "`" + `fulfilledAt` + "`" + `: When the order was fulfilled.
+  """
   fulfilledAtIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `fulfilledAt` + "`" + ` is none of the given instants. A null ` + "`" + `fulfilledAt` + "`" + ` matches no comparison: use ` + "`" + `fulfilledAtIsNil` + "`" + `. ` + "`" + `fulfilledAt` + "`" + `: When the order was fulfilled.
+  """
   fulfilledAtNotIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `fulfilledAt` + "`" + ` is after the given instant. ` + "`" + `fulfilledAt` + "`" + `: When the order was fulfilled.
+  """
   fulfilledAtGT: Time
+  """
+  Matches the orders whose ` + "`" + `fulfilledAt` + "`" + ` is at or after the given instant. ` + "`" + `fulfilledAt` + "`" + `: When the order was fulfilled.
+  """
   fulfilledAtGTE: Time
+  """
+  Matches the orders whose ` + "`" + `fulfilledAt` + "`" + ` is before the given instant. ` + "`" + `fulfilledAt` + "`" + `: When the order was fulfilled.
+  """
   fulfilledAtLT: Time
+  """
+  Matches the orders whose ` + "`" + `fulfilledAt` + "`" + ` is at or before the given instant. ` + "`" + `fulfilledAt` + "`" + `: When the order was fulfilled.
+  """
   fulfilledAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `fulfilledAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `fulfilledAt` + "`" + `: When the order was fulfilled.
+  """
   fulfilledAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `fulfilledAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `fulfilledAt` + "`" + `: When the order was fulfilled.
+  """
   fulfilledAtNotNil: Boolean
   """
-  rejected_at field predicates
+  Matches the orders whose ` + "`" + `rejectedAt` + "`" + ` is the given instant. ` + "`" + `rejectedAt` + "`" + `: When the order was rejected.
   """
   rejectedAt: Time
+  """
+  Matches the orders whose ` + "`" + `rejectedAt` + "`" + ` is not the given instant. A null ` + "`" + `rejectedAt` + "`" + ` matches no comparison: use ` + "`" + `rejectedAtIsNil` + "`" + `. ` + "`" + `rejectedAt` + "`" + `: When the order was rejected.
+  """
   rejectedAtNEQ: Time
+  """
+  Matches the orders whose ` + "`" + `rejectedAt` + "`" + ` is one of the given instants. ` + "`" + `rejectedAt` + "`" + `: When the order was rejected.
+  """
   rejectedAtIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `rejectedAt` + "`" + ` is none of the given instants. A null ` + "`" + `rejectedAt` + "`" + ` matches no comparison: use ` + "`" + `rejectedAtIsNil` + "`" + `. ` + "`" + `rejectedAt` + "`" + `: When the order was rejected.
+  """
   rejectedAtNotIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `rejectedAt` + "`" + ` is after the given instant. ` + "`" + `rejectedAt` + "`" + `: When the order was rejected.
+  """
   rejectedAtGT: Time
+  """
+  Matches the orders whose ` + "`" + `rejectedAt` + "`" + ` is at or after the given instant. ` + "`" + `rejectedAt` + "`" + `: When the order was rejected.
+  """
   rejectedAtGTE: Time
+  """
+  Matches the orders whose ` + "`" + `rejectedAt` + "`" + ` is before the given instant. ` + "`" + `rejectedAt` + "`" + `: When the order was rejected.
+  """
   rejectedAtLT: Time
+  """
+  Matches the orders whose ` + "`" + `rejectedAt` + "`" + ` is at or before the given instant. ` + "`" + `rejectedAt` + "`" + `: When the order was rejected.
+  """
   rejectedAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `rejectedAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `rejectedAt` + "`" + `: When the order was rejected.
+  """
   rejectedAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `rejectedAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `rejectedAt` + "`" + `: When the order was rejected.
+  """
   rejectedAtNotNil: Boolean
   """
-  cancelled_at field predicates
+  Matches the orders whose ` + "`" + `cancelledAt` + "`" + ` is the given instant. ` + "`" + `cancelledAt` + "`" + `: When the order was cancelled.
   """
   cancelledAt: Time
+  """
+  Matches the orders whose ` + "`" + `cancelledAt` + "`" + ` is not the given instant. A null ` + "`" + `cancelledAt` + "`" + ` matches no comparison: use ` + "`" + `cancelledAtIsNil` + "`" + `. ` + "`" + `cancelledAt` + "`" + `: When the order was cancelled.
+  """
   cancelledAtNEQ: Time
+  """
+  Matches the orders whose ` + "`" + `cancelledAt` + "`" + ` is one of the given instants. ` + "`" + `cancelledAt` + "`" + `: When the order was cancelled.
+  """
   cancelledAtIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `cancelledAt` + "`" + ` is none of the given instants. A null ` + "`" + `cancelledAt` + "`" + ` matches no comparison: use ` + "`" + `cancelledAtIsNil` + "`" + `. ` + "`" + `cancelledAt` + "`" + `: When the order was cancelled.
+  """
   cancelledAtNotIn: [Time!]
+  """
+  Matches the orders whose ` + "`" + `cancelledAt` + "`" + ` is after the given instant. ` + "`" + `cancelledAt` + "`" + `: When the order was cancelled.
+  """
   cancelledAtGT: Time
+  """
+  Matches the orders whose ` + "`" + `cancelledAt` + "`" + ` is at or after the given instant. ` + "`" + `cancelledAt` + "`" + `: When the order was cancelled.
+  """
   cancelledAtGTE: Time
+  """
+  Matches the orders whose ` + "`" + `cancelledAt` + "`" + ` is before the given instant. ` + "`" + `cancelledAt` + "`" + `: When the order was cancelled.
+  """
   cancelledAtLT: Time
+  """
+  Matches the orders whose ` + "`" + `cancelledAt` + "`" + ` is at or before the given instant. ` + "`" + `cancelledAt` + "`" + `: When the order was cancelled.
+  """
   cancelledAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `cancelledAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `cancelledAt` + "`" + `: When the order was cancelled.
+  """
   cancelledAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `cancelledAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `cancelledAt` + "`" + `: When the order was cancelled.
+  """
   cancelledAtNotNil: Boolean
   """
-  rejection_reason field predicates
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
   """
   rejectionReason: String
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` is not the given value. A null ` + "`" + `rejectionReason` + "`" + ` matches no comparison: use ` + "`" + `rejectionReasonIsNil` + "`" + `. ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonNEQ: String
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` is one of the given values. ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonIn: [String!]
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` is none of the given values. A null ` + "`" + `rejectionReason` + "`" + ` matches no comparison: use ` + "`" + `rejectionReasonIsNil` + "`" + `. ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonNotIn: [String!]
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonGT: String
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonGTE: String
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonLT: String
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonLTE: String
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonContains: String
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonHasPrefix: String
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `rejectionReason` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `rejectionReason` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonNotNil: Boolean
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` equals the given value, ignoring case. ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonEqualFold: String
+  """
+  Matches the orders whose ` + "`" + `rejectionReason` + "`" + ` contains the given substring, ignoring case. ` + "`" + `rejectionReason` + "`" + `: Reason code given when the order was rejected.
+  """
   rejectionReasonContainsFold: String
   """
-  rejection_note field predicates
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
   """
   rejectionNote: String
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` is not the given value. A null ` + "`" + `rejectionNote` + "`" + ` matches no comparison: use ` + "`" + `rejectionNoteIsNil` + "`" + `. ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteNEQ: String
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` is one of the given values. ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteIn: [String!]
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` is none of the given values. A null ` + "`" + `rejectionNote` + "`" + ` matches no comparison: use ` + "`" + `rejectionNoteIsNil` + "`" + `. ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteNotIn: [String!]
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteGT: String
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteGTE: String
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteLT: String
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteLTE: String
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteContains: String
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteHasPrefix: String
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `rejectionNote` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `rejectionNote` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteNotNil: Boolean
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` equals the given value, ignoring case. ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteEqualFold: String
+  """
+  Matches the orders whose ` + "`" + `rejectionNote` + "`" + ` contains the given substring, ignoring case. ` + "`" + `rejectionNote` + "`" + `: Free-text note given when the order was rejected.
+  """
   rejectionNoteContainsFold: String
   """
-  billing_status field predicates
+  Matches the orders whose ` + "`" + `billingStatus` + "`" + ` is the given value. ` + "`" + `billingStatus` + "`" + `: Whether finance has invoiced the order.
   """
   billingStatus: OrderBillingStatus
+  """
+  Matches the orders whose ` + "`" + `billingStatus` + "`" + ` is not the given value. ` + "`" + `billingStatus` + "`" + `: Whether finance has invoiced the order.
+  """
   billingStatusNEQ: OrderBillingStatus
+  """
+  Matches the orders whose ` + "`" + `billingStatus` + "`" + ` is one of the given values. ` + "`" + `billingStatus` + "`" + `: Whether finance has invoiced the order.
+  """
   billingStatusIn: [OrderBillingStatus!]
+  """
+  Matches the orders whose ` + "`" + `billingStatus` + "`" + ` is none of the given values. ` + "`" + `billingStatus` + "`" + `: Whether finance has invoiced the order.
+  """
   billingStatusNotIn: [OrderBillingStatus!]
   """
-  invoice_reference field predicates
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
   """
   invoiceReference: String
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` is not the given value. A null ` + "`" + `invoiceReference` + "`" + ` matches no comparison: use ` + "`" + `invoiceReferenceIsNil` + "`" + `. ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceNEQ: String
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` is one of the given values. ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceIn: [String!]
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` is none of the given values. A null ` + "`" + `invoiceReference` + "`" + ` matches no comparison: use ` + "`" + `invoiceReferenceIsNil` + "`" + `. ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceNotIn: [String!]
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceGT: String
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceGTE: String
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceLT: String
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceLTE: String
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceContains: String
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceHasPrefix: String
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `invoiceReference` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the orders whose ` + "`" + `invoiceReference` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceNotNil: Boolean
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` equals the given value, ignoring case. ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceEqualFold: String
+  """
+  Matches the orders whose ` + "`" + `invoiceReference` + "`" + ` contains the given substring, ignoring case. ` + "`" + `invoiceReference` + "`" + `: Reference of the invoice that billed the order (financial).
+  """
   invoiceReferenceContainsFold: String
   """
-  account edge predicates
+  ` + "`" + `true` + "`" + `: matches the orders that have an ` + "`" + `account` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `account` + "`" + `: The account the order is for.
   """
   hasAccount: Boolean
+  """
+  Matches the orders whose ` + "`" + `account` + "`" + ` (an account) matches every one of the given filters. ` + "`" + `account` + "`" + `: The account the order is for.
+  """
   hasAccountWith: [AccountWhereInput!]
   """
-  contract edge predicates
+  ` + "`" + `true` + "`" + `: matches the orders that have a ` + "`" + `contract` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `contract` + "`" + `: The contract the order is placed under.
   """
   hasContract: Boolean
+  """
+  Matches the orders whose ` + "`" + `contract` + "`" + ` (a contract) matches every one of the given filters. ` + "`" + `contract` + "`" + `: The contract the order is placed under.
+  """
   hasContractWith: [ContractWhereInput!]
   """
-  lines edge predicates
+  ` + "`" + `true` + "`" + `: matches the orders with at least one order line in ` + "`" + `lines` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `lines` + "`" + `: What the order adds, changes, removes or renews.
   """
   hasLines: Boolean
+  """
+  Matches the orders with at least one order line in ` + "`" + `lines` + "`" + ` that matches every one of the given filters. ` + "`" + `lines` + "`" + `: What the order adds, changes, removes or renews.
+  """
   hasLinesWith: [OrderLineWhereInput!]
   """
-  events edge predicates
+  ` + "`" + `true` + "`" + `: matches the orders with at least one order event in ` + "`" + `events` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `events` + "`" + `: The order's state transitions, oldest first: its fulfilment timeline.
   """
   hasEvents: Boolean
+  """
+  Matches the orders with at least one order event in ` + "`" + `events` + "`" + ` that matches every one of the given filters. ` + "`" + `events` + "`" + `: The order's state transitions, oldest first: its fulfilment timeline.
+  """
   hasEventsWith: [OrderEventWhereInput!]
 }
 """
-Information about pagination in a connection.
-https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+Where a connection's page lies: whether items exist before and after it, and the cursors to fetch them.
 """
 type PageInfo {
   """
-  When paginating forwards, are there more items?
+  Whether items follow the page: known when paging forward with ` + "`" + `first` + "`" + `; always true when ` + "`" + `before` + "`" + ` was given.
   """
   hasNextPage: Boolean!
   """
-  When paginating backwards, are there more items?
+  Whether items precede the page: known when paging backward with ` + "`" + `last` + "`" + `; always true when ` + "`" + `after` + "`" + ` was given.
   """
   hasPreviousPage: Boolean!
   """
-  When paginating backwards, the cursor to continue.
+  Cursor of the page's first edge, to pass as ` + "`" + `before` + "`" + ` for the previous page; null when the page is empty.
   """
   startCursor: Cursor
   """
-  When paginating forwards, the cursor to continue.
+  Cursor of the page's last edge, to pass as ` + "`" + `after` + "`" + ` for the next page; null when the page is empty.
   """
   endCursor: Cursor
 }
+"""
+An item of the catalog that contracts and orders refer to: what the service checks (featureKey), how it is entitled and in which tiers it is offered.
+"""
 type Product implements Node {
+  """
+  Opaque global ID of the product, unique across the whole graph: node(id:) fetches the product again.
+  """
   id: ID!
   """
   When the record was created.
@@ -7763,193 +10799,441 @@ type Product implements Node {
   active: Boolean!
 }
 """
-A connection to a list of items.
+A page of products, as a Relay connection.
 """
 type ProductConnection {
   """
-  A list of edges.
+  The products of the page, each with its cursor, in the requested order.
   """
   edges: [ProductEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many products match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One product in a connection, with its cursor.
 """
 type ProductEdge {
   """
-  The item at the end of the edge.
+  The product.
   """
   node: Product
   """
-  A cursor for use in pagination.
+  Position of this product in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-Ordering options for Product connections
+One sort key of Product connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: products sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input ProductOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order Products.
+  The field to sort products by.
   """
   field: ProductOrderField!
 }
 """
-Properties by which Product connections can be ordered.
+The fields Product connections can be sorted by.
 """
 enum ProductOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `sku` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   SKU
+  """
+  Sorts by ` + "`" + `name` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Display name.
+  """
   NAME
 }
 """
-ProductWhereInput is used for filtering Product objects.
-Input was generated by ent.
+Filters products. A product matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input ProductWhereInput {
+  """
+  Matches the products that the given filter does not match.
+  """
   not: ProductWhereInput
+  """
+  Matches the products that every one of the given filters matches.
+  """
   and: [ProductWhereInput!]
+  """
+  Matches the products that at least one of the given filters matches.
+  """
   or: [ProductWhereInput!]
   """
-  id field predicates
+  Matches the products whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the products whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the products whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the products whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the products whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the products whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the products whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the products whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the products whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the products whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the products whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the products whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the products whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the products whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the products whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the products whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the products whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the products whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the products whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the products whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the products whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the products whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the products whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the products whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  sku field predicates
+  Matches the products whose ` + "`" + `sku` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
   """
   sku: String
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` is not the given value. ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuNEQ: String
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` is one of the given values. ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuIn: [String!]
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` is none of the given values. ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuNotIn: [String!]
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuGT: String
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuGTE: String
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuLT: String
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuLTE: String
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuContains: String
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuHasPrefix: String
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuHasSuffix: String
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` equals the given value, ignoring case. ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuEqualFold: String
+  """
+  Matches the products whose ` + "`" + `sku` + "`" + ` contains the given substring, ignoring case. ` + "`" + `sku` + "`" + `: Stock keeping unit; unique.
+  """
   skuContainsFold: String
   """
-  name field predicates
+  Matches the products whose ` + "`" + `name` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `name` + "`" + `: Display name.
   """
   name: String
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` is not the given value. ` + "`" + `name` + "`" + `: Display name.
+  """
   nameNEQ: String
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` is one of the given values. ` + "`" + `name` + "`" + `: Display name.
+  """
   nameIn: [String!]
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` is none of the given values. ` + "`" + `name` + "`" + `: Display name.
+  """
   nameNotIn: [String!]
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Display name.
+  """
   nameGT: String
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Display name.
+  """
   nameGTE: String
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Display name.
+  """
   nameLT: String
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Display name.
+  """
   nameLTE: String
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `name` + "`" + `: Display name.
+  """
   nameContains: String
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `name` + "`" + `: Display name.
+  """
   nameHasPrefix: String
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `name` + "`" + `: Display name.
+  """
   nameHasSuffix: String
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` equals the given value, ignoring case. ` + "`" + `name` + "`" + `: Display name.
+  """
   nameEqualFold: String
+  """
+  Matches the products whose ` + "`" + `name` + "`" + ` contains the given substring, ignoring case. ` + "`" + `name` + "`" + `: Display name.
+  """
   nameContainsFold: String
   """
-  feature_key field predicates
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
   """
   featureKey: String
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` is not the given value. ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyNEQ: String
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` is one of the given values. ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyIn: [String!]
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` is none of the given values. ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyNotIn: [String!]
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyGT: String
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyGTE: String
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyLT: String
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyLTE: String
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyContains: String
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyHasPrefix: String
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyHasSuffix: String
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` equals the given value, ignoring case. ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyEqualFold: String
+  """
+  Matches the products whose ` + "`" + `featureKey` + "`" + ` contains the given substring, ignoring case. ` + "`" + `featureKey` + "`" + `: Key the product's feature is checked by in the service.
+  """
   featureKeyContainsFold: String
   """
-  entitlement_kind field predicates
+  Matches the products whose ` + "`" + `entitlementKind` + "`" + ` is the given value. ` + "`" + `entitlementKind` + "`" + `: How the product is entitled: flag, quantity or metered limit.
   """
   entitlementKind: EntitlementKind
+  """
+  Matches the products whose ` + "`" + `entitlementKind` + "`" + ` is not the given value. ` + "`" + `entitlementKind` + "`" + `: How the product is entitled: flag, quantity or metered limit.
+  """
   entitlementKindNEQ: EntitlementKind
+  """
+  Matches the products whose ` + "`" + `entitlementKind` + "`" + ` is one of the given values. ` + "`" + `entitlementKind` + "`" + `: How the product is entitled: flag, quantity or metered limit.
+  """
   entitlementKindIn: [EntitlementKind!]
+  """
+  Matches the products whose ` + "`" + `entitlementKind` + "`" + ` is none of the given values. ` + "`" + `entitlementKind` + "`" + `: How the product is entitled: flag, quantity or metered limit.
+  """
   entitlementKindNotIn: [EntitlementKind!]
   """
-  unit field predicates
+  Matches the products whose ` + "`" + `unit` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
   """
   unit: String
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` is not the given value. A null ` + "`" + `unit` + "`" + ` matches no comparison: use ` + "`" + `unitIsNil` + "`" + `. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitNEQ: String
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` is one of the given values. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitIn: [String!]
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` is none of the given values. A null ` + "`" + `unit` + "`" + ` matches no comparison: use ` + "`" + `unitIsNil` + "`" + `. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitNotIn: [String!]
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitGT: String
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitGTE: String
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitLT: String
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitLTE: String
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitContains: String
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitHasPrefix: String
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the products whose ` + "`" + `unit` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the products whose ` + "`" + `unit` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitNotNil: Boolean
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` equals the given value, ignoring case. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitEqualFold: String
+  """
+  Matches the products whose ` + "`" + `unit` + "`" + ` contains the given substring, ignoring case. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   unitContainsFold: String
   """
-  active field predicates
+  Matches the products whose ` + "`" + `active` + "`" + ` is the given value. ` + "`" + `active` + "`" + `: Whether the product can be ordered.
   """
   active: Boolean
+  """
+  Matches the products whose ` + "`" + `active` + "`" + ` is not the given value. ` + "`" + `active` + "`" + `: Whether the product can be ordered.
+  """
   activeNEQ: Boolean
 }
+"""
+The entry points for reading: any entity by its ID (node, nodes), a Relay connection of every entity type, the health model and the analyst reports. Every read is filtered by the viewer's row rules and field authorization.
+"""
 type Query {
   """
-  Fetches an object given its ID.
+  The object with this ID, of any type; null when no object has it or the viewer may not see it (the two look the same). A malformed ID is refused with BAD_USER_INPUT.
   """
   node(
     """
-    ID of the object.
+    Global ID of the object.
     """
     id: ID!
   ): Node
   """
-  Lookup nodes by a list of IDs.
+  The objects with these IDs, of any types, in the order of the IDs; null in place of each ID that names no object the viewer may see.
   """
   nodes(
     """
-    The list of node IDs.
+    Global IDs of the objects.
     """
     ids: [ID!]!
   ): [Node]!
@@ -7958,7 +11242,7 @@ type Query {
   """
   accounts(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -7968,7 +11252,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -7978,12 +11262,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for Accounts returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [AccountOrder!]
 
     """
-    Filtering options for Accounts returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: AccountWhereInput
   ): AccountConnection!
@@ -7992,7 +11276,7 @@ type Query {
   """
   auditEvents(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8002,7 +11286,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8012,12 +11296,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for AuditEvents returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [AuditEventOrder!]
 
     """
-    Filtering options for AuditEvents returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: AuditEventWhereInput
   ): AuditEventConnection!
@@ -8026,7 +11310,7 @@ type Query {
   """
   contracts(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8036,7 +11320,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8046,12 +11330,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for Contracts returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [ContractOrder!]
 
     """
-    Filtering options for Contracts returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: ContractWhereInput
   ): ContractConnection!
@@ -8060,7 +11344,7 @@ type Query {
   """
   contractItems(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8070,7 +11354,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8080,12 +11364,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for ContractItems returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [ContractItemOrder!]
 
     """
-    Filtering options for ContractItems returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: ContractItemWhereInput
   ): ContractItemConnection!
@@ -8094,7 +11378,7 @@ type Query {
   """
   entitlements(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8104,7 +11388,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8114,12 +11398,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for Entitlements returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [EntitlementOrder!]
 
     """
-    Filtering options for Entitlements returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: EntitlementWhereInput
   ): EntitlementConnection!
@@ -8128,7 +11412,7 @@ type Query {
   """
   healthScores(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8138,7 +11422,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8148,12 +11432,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for HealthScores returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [HealthScoreOrder!]
 
     """
-    Filtering options for HealthScores returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: HealthScoreWhereInput
   ): HealthScoreConnection!
@@ -8162,7 +11446,7 @@ type Query {
   """
   healthSignals(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8172,7 +11456,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8182,12 +11466,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for HealthSignals returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [HealthSignalOrder!]
 
     """
-    Filtering options for HealthSignals returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: HealthSignalWhereInput
   ): HealthSignalConnection!
@@ -8196,7 +11480,7 @@ type Query {
   """
   orders(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8206,7 +11490,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8216,12 +11500,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for Orders returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [OrderOrder!]
 
     """
-    Filtering options for Orders returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: OrderWhereInput
   ): OrderConnection!
@@ -8230,7 +11514,7 @@ type Query {
   """
   orderEvents(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8240,7 +11524,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8250,12 +11534,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for OrderEvents returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [OrderEventOrder!]
 
     """
-    Filtering options for OrderEvents returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: OrderEventWhereInput
   ): OrderEventConnection!
@@ -8264,7 +11548,7 @@ type Query {
   """
   orderLines(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8274,7 +11558,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8284,12 +11568,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for OrderLines returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [OrderLineOrder!]
 
     """
-    Filtering options for OrderLines returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: OrderLineWhereInput
   ): OrderLineConnection!
@@ -8298,7 +11582,7 @@ type Query {
   """
   products(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8308,7 +11592,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8318,12 +11602,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for Products returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [ProductOrder!]
 
     """
-    Filtering options for Products returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: ProductWhereInput
   ): ProductConnection!
@@ -8332,7 +11616,7 @@ type Query {
   """
   requests(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8342,7 +11626,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8352,12 +11636,12 @@ type Query {
     last: Int
 
     """
-    Ordering options for Requests returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [RequestOrder!]
 
     """
-    Filtering options for Requests returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: RequestWhereInput
   ): RequestConnection!
@@ -8366,7 +11650,7 @@ type Query {
   """
   users(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -8376,7 +11660,7 @@ type Query {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -8386,26 +11670,44 @@ type Query {
     last: Int
 
     """
-    Ordering options for Users returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [UserOrder!]
 
     """
-    Filtering options for Users returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: UserWhereInput
   ): UserConnection!
 }
 """
-Region is enum for the field region
+Sales and operations region of an account or a user.
 """
 enum Region @goModel(model: "github.com/opsgraph/opsgraph/ent/schema/schematype.Region") {
+  """
+  North America.
+  """
   NA
+  """
+  Europe, the Middle East and Africa.
+  """
   EMEA
+  """
+  Asia-Pacific.
+  """
   APAC
+  """
+  Latin America.
+  """
   LATAM
 }
+"""
+An item of the CS Ops request queue: what is needed, about which account or order, who raised it and who works on it, under per-priority SLA targets for the first response and the resolution.
+"""
 type Request implements Node {
+  """
+  Opaque global ID of the request, unique across the whole graph: node(id:) fetches the request again.
+  """
   id: ID!
   """
   When the record was created.
@@ -8481,302 +11783,747 @@ type Request implements Node {
   order: Order
 }
 """
-RequestCategory is enum for the field category
+Kind of work a request asks for.
 """
 enum RequestCategory @goModel(model: "github.com/opsgraph/opsgraph/ent/request.Category") {
+  """
+  Correct wrong or missing data.
+  """
   DATA_FIX
+  """
+  Produce a report or an extract.
+  """
   REPORT
+  """
+  Grant, change or remove someone's access.
+  """
   ACCESS
+  """
+  An entitlement disagrees with the contract, an order or billing.
+  """
   ENTITLEMENT_DISCREPANCY
+  """
+  A problem with an order.
+  """
   ORDER_ISSUE
+  """
+  Help with a contract renewal.
+  """
   RENEWAL
+  """
+  Anything else; a new request's category unless another is given.
+  """
   OTHER
 }
 """
-A connection to a list of items.
+A page of requests, as a Relay connection.
 """
 type RequestConnection {
   """
-  A list of edges.
+  The requests of the page, each with its cursor, in the requested order.
   """
   edges: [RequestEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many requests match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One request in a connection, with its cursor.
 """
 type RequestEdge {
   """
-  The item at the end of the edge.
+  The request.
   """
   node: Request
   """
-  A cursor for use in pagination.
+  Position of this request in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-Ordering options for Request connections
+One sort key of Request connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: requests sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input RequestOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order Requests.
+  The field to sort requests by.
   """
   field: RequestOrderField!
 }
 """
-Properties by which Request connections can be ordered.
+The fields Request connections can be sorted by.
 """
 enum RequestOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `number` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   NUMBER
+  """
+  Sorts by ` + "`" + `priority` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `priority` + "`" + `: Urgency; sets the SLA targets.
+  """
   PRIORITY
+  """
+  Sorts by ` + "`" + `status` + "`" + ` in alphabetical order of the value names, not the order the enum lists them in. ` + "`" + `status` + "`" + `: Where the request is in the queue.
+  """
   STATUS
+  """
+  Sorts by ` + "`" + `responseDueAt` + "`" + ` (ascending: earliest first). Nulls sort last ascending on PostgreSQL, first on SQLite. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
+  """
   RESPONSE_DUE_AT
+  """
+  Sorts by ` + "`" + `resolutionDueAt` + "`" + ` (ascending: earliest first). Nulls sort last ascending on PostgreSQL, first on SQLite. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
+  """
   RESOLUTION_DUE_AT
 }
 """
-RequestPriority is enum for the field priority
+Urgency of a request; it sets the request's SLA targets. The targets given here are the defaults, in SLA time (around the clock unless the server's SLA policy sets a business-hours calendar); the server's --sla-policy may set others.
 """
 enum RequestPriority @goModel(model: "github.com/opsgraph/opsgraph/ent/request.Priority") {
+  """
+  Most urgent: first response within 1 hour, resolution within 8 hours.
+  """
   P1
+  """
+  First response within 4 hours, resolution within 24 hours.
+  """
   P2
+  """
+  First response within 8 hours, resolution within 72 hours; a new request's priority unless another is given.
+  """
   P3
+  """
+  Least urgent: first response within 24 hours, resolution within 120 hours.
+  """
   P4
 }
 """
-RequestStatus is enum for the field status
+Where a request is in the queue. NEW, TRIAGED, IN_PROGRESS and WAITING_ON_REQUESTER are open.
 """
 enum RequestStatus @goModel(model: "github.com/opsgraph/opsgraph/ent/request.Status") {
+  """
+  Raised and not yet triaged; every request starts here.
+  """
   NEW
+  """
+  Category and priority set (requestTriage); not yet being worked on.
+  """
   TRIAGED
+  """
+  Being worked on.
+  """
   IN_PROGRESS
+  """
+  Waiting for the requester; both SLA clocks are paused.
+  """
   WAITING_ON_REQUESTER
+  """
+  Resolved with resolution notes (requestResolve); the resolution clock stopped. requestReopen makes it IN_PROGRESS again, requestClose closes it.
+  """
   RESOLVED
+  """
+  Closed for good (requestClose).
+  """
   CLOSED
 }
 """
-RequestWhereInput is used for filtering Request objects.
-Input was generated by ent.
+Filters requests. A request matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input RequestWhereInput {
+  """
+  Matches the requests that the given filter does not match.
+  """
   not: RequestWhereInput
+  """
+  Matches the requests that every one of the given filters matches.
+  """
   and: [RequestWhereInput!]
+  """
+  Matches the requests that at least one of the given filters matches.
+  """
   or: [RequestWhereInput!]
   """
-  id field predicates
+  Matches the requests whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the requests whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the requests whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the requests whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the requests whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the requests whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the requests whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the requests whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the requests whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the requests whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the requests whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the requests whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the requests whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the requests whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the requests whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the requests whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the requests whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the requests whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the requests whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the requests whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  number field predicates
+  Matches the requests whose ` + "`" + `number` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `number` + "`" + `: Request number; unique.
   """
   number: String
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` is not the given value. ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberNEQ: String
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` is one of the given values. ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberIn: [String!]
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` is none of the given values. ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberNotIn: [String!]
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberGT: String
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberGTE: String
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberLT: String
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberLTE: String
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberContains: String
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberHasPrefix: String
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberHasSuffix: String
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` equals the given value, ignoring case. ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberEqualFold: String
+  """
+  Matches the requests whose ` + "`" + `number` + "`" + ` contains the given substring, ignoring case. ` + "`" + `number` + "`" + `: Request number; unique.
+  """
   numberContainsFold: String
   """
-  title field predicates
+  Matches the requests whose ` + "`" + `title` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `title` + "`" + `: One-line summary.
   """
   title: String
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` is not the given value. ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleNEQ: String
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` is one of the given values. ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleIn: [String!]
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` is none of the given values. ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleNotIn: [String!]
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleGT: String
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleGTE: String
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleLT: String
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleLTE: String
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleContains: String
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleHasPrefix: String
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleHasSuffix: String
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` equals the given value, ignoring case. ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleEqualFold: String
+  """
+  Matches the requests whose ` + "`" + `title` + "`" + ` contains the given substring, ignoring case. ` + "`" + `title` + "`" + `: One-line summary.
+  """
   titleContainsFold: String
   """
-  description field predicates
+  Matches the requests whose ` + "`" + `description` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `description` + "`" + `: What is needed and why (internal).
   """
   description: String
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` is not the given value. A null ` + "`" + `description` + "`" + ` matches no comparison: use ` + "`" + `descriptionIsNil` + "`" + `. ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionNEQ: String
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` is one of the given values. ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionIn: [String!]
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` is none of the given values. A null ` + "`" + `description` + "`" + ` matches no comparison: use ` + "`" + `descriptionIsNil` + "`" + `. ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionNotIn: [String!]
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionGT: String
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionGTE: String
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionLT: String
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionLTE: String
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionContains: String
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionHasPrefix: String
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `description` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `description` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionNotNil: Boolean
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` equals the given value, ignoring case. ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionEqualFold: String
+  """
+  Matches the requests whose ` + "`" + `description` + "`" + ` contains the given substring, ignoring case. ` + "`" + `description` + "`" + `: What is needed and why (internal).
+  """
   descriptionContainsFold: String
   """
-  category field predicates
+  Matches the requests whose ` + "`" + `category` + "`" + ` is the given value. ` + "`" + `category` + "`" + `: Kind of work requested.
   """
   category: RequestCategory
+  """
+  Matches the requests whose ` + "`" + `category` + "`" + ` is not the given value. ` + "`" + `category` + "`" + `: Kind of work requested.
+  """
   categoryNEQ: RequestCategory
+  """
+  Matches the requests whose ` + "`" + `category` + "`" + ` is one of the given values. ` + "`" + `category` + "`" + `: Kind of work requested.
+  """
   categoryIn: [RequestCategory!]
+  """
+  Matches the requests whose ` + "`" + `category` + "`" + ` is none of the given values. ` + "`" + `category` + "`" + `: Kind of work requested.
+  """
   categoryNotIn: [RequestCategory!]
   """
-  priority field predicates
+  Matches the requests whose ` + "`" + `priority` + "`" + ` is the given value. ` + "`" + `priority` + "`" + `: Urgency; sets the SLA targets.
   """
   priority: RequestPriority
+  """
+  Matches the requests whose ` + "`" + `priority` + "`" + ` is not the given value. ` + "`" + `priority` + "`" + `: Urgency; sets the SLA targets.
+  """
   priorityNEQ: RequestPriority
+  """
+  Matches the requests whose ` + "`" + `priority` + "`" + ` is one of the given values. ` + "`" + `priority` + "`" + `: Urgency; sets the SLA targets.
+  """
   priorityIn: [RequestPriority!]
+  """
+  Matches the requests whose ` + "`" + `priority` + "`" + ` is none of the given values. ` + "`" + `priority` + "`" + `: Urgency; sets the SLA targets.
+  """
   priorityNotIn: [RequestPriority!]
   """
-  status field predicates
+  Matches the requests whose ` + "`" + `status` + "`" + ` is the given value. ` + "`" + `status` + "`" + `: Where the request is in the queue.
   """
   status: RequestStatus
+  """
+  Matches the requests whose ` + "`" + `status` + "`" + ` is not the given value. ` + "`" + `status` + "`" + `: Where the request is in the queue.
+  """
   statusNEQ: RequestStatus
+  """
+  Matches the requests whose ` + "`" + `status` + "`" + ` is one of the given values. ` + "`" + `status` + "`" + `: Where the request is in the queue.
+  """
   statusIn: [RequestStatus!]
+  """
+  Matches the requests whose ` + "`" + `status` + "`" + ` is none of the given values. ` + "`" + `status` + "`" + `: Where the request is in the queue.
+  """
   statusNotIn: [RequestStatus!]
   """
-  first_response_at field predicates
+  Matches the requests whose ` + "`" + `firstResponseAt` + "`" + ` is the given instant. ` + "`" + `firstResponseAt` + "`" + `: When the request first got a response.
   """
   firstResponseAt: Time
+  """
+  Matches the requests whose ` + "`" + `firstResponseAt` + "`" + ` is not the given instant. A null ` + "`" + `firstResponseAt` + "`" + ` matches no comparison: use ` + "`" + `firstResponseAtIsNil` + "`" + `. ` + "`" + `firstResponseAt` + "`" + `: When the request first got a response.
+  """
   firstResponseAtNEQ: Time
+  """
+  Matches the requests whose ` + "`" + `firstResponseAt` + "`" + ` is one of the given instants. ` + "`" + `firstResponseAt` + "`" + `: When the request first got a response.
+  """
   firstResponseAtIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `firstResponseAt` + "`" + ` is none of the given instants. A null ` + "`" + `firstResponseAt` + "`" + ` matches no comparison: use ` + "`" + `firstResponseAtIsNil` + "`" + `. ` + "`" + `firstResponseAt` + "`" + `: When the request first got a response.
+  """
   firstResponseAtNotIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `firstResponseAt` + "`" + ` is after the given instant. ` + "`" + `firstResponseAt` + "`" + `: When the request first got a response.
+  """
   firstResponseAtGT: Time
+  """
+  Matches the requests whose ` + "`" + `firstResponseAt` + "`" + ` is at or after the given instant. ` + "`" + `firstResponseAt` + "`" + `: When the request first got a response.
+  """
   firstResponseAtGTE: Time
+  """
+  Matches the requests whose ` + "`" + `firstResponseAt` + "`" + ` is before the given instant. ` + "`" + `firstResponseAt` + "`" + `: When the request first got a response.
+  """
   firstResponseAtLT: Time
+  """
+  Matches the requests whose ` + "`" + `firstResponseAt` + "`" + ` is at or before the given instant. ` + "`" + `firstResponseAt` + "`" + `: When the request first got a response.
+  """
   firstResponseAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `firstResponseAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `firstResponseAt` + "`" + `: When the request first got a response.
+  """
   firstResponseAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `firstResponseAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `firstResponseAt` + "`" + `: When the request first got a response.
+  """
   firstResponseAtNotNil: Boolean
   """
-  response_due_at field predicates
+  Matches the requests whose ` + "`" + `responseDueAt` + "`" + ` is the given instant. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
   """
   responseDueAt: Time
+  """
+  Matches the requests whose ` + "`" + `responseDueAt` + "`" + ` is not the given instant. A null ` + "`" + `responseDueAt` + "`" + ` matches no comparison: use ` + "`" + `responseDueAtIsNil` + "`" + `. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
+  """
   responseDueAtNEQ: Time
+  """
+  Matches the requests whose ` + "`" + `responseDueAt` + "`" + ` is one of the given instants. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
+  """
   responseDueAtIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `responseDueAt` + "`" + ` is none of the given instants. A null ` + "`" + `responseDueAt` + "`" + ` matches no comparison: use ` + "`" + `responseDueAtIsNil` + "`" + `. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
+  """
   responseDueAtNotIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `responseDueAt` + "`" + ` is after the given instant. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
+  """
   responseDueAtGT: Time
+  """
+  Matches the requests whose ` + "`" + `responseDueAt` + "`" + ` is at or after the given instant. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
+  """
   responseDueAtGTE: Time
+  """
+  Matches the requests whose ` + "`" + `responseDueAt` + "`" + ` is before the given instant. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
+  """
   responseDueAtLT: Time
+  """
+  Matches the requests whose ` + "`" + `responseDueAt` + "`" + ` is at or before the given instant. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
+  """
   responseDueAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `responseDueAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
+  """
   responseDueAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `responseDueAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `responseDueAt` + "`" + `: When a first response is due under the SLA.
+  """
   responseDueAtNotNil: Boolean
   """
-  resolution_due_at field predicates
+  Matches the requests whose ` + "`" + `resolutionDueAt` + "`" + ` is the given instant. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
   """
   resolutionDueAt: Time
+  """
+  Matches the requests whose ` + "`" + `resolutionDueAt` + "`" + ` is not the given instant. A null ` + "`" + `resolutionDueAt` + "`" + ` matches no comparison: use ` + "`" + `resolutionDueAtIsNil` + "`" + `. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
+  """
   resolutionDueAtNEQ: Time
+  """
+  Matches the requests whose ` + "`" + `resolutionDueAt` + "`" + ` is one of the given instants. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
+  """
   resolutionDueAtIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `resolutionDueAt` + "`" + ` is none of the given instants. A null ` + "`" + `resolutionDueAt` + "`" + ` matches no comparison: use ` + "`" + `resolutionDueAtIsNil` + "`" + `. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
+  """
   resolutionDueAtNotIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `resolutionDueAt` + "`" + ` is after the given instant. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
+  """
   resolutionDueAtGT: Time
+  """
+  Matches the requests whose ` + "`" + `resolutionDueAt` + "`" + ` is at or after the given instant. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
+  """
   resolutionDueAtGTE: Time
+  """
+  Matches the requests whose ` + "`" + `resolutionDueAt` + "`" + ` is before the given instant. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
+  """
   resolutionDueAtLT: Time
+  """
+  Matches the requests whose ` + "`" + `resolutionDueAt` + "`" + ` is at or before the given instant. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
+  """
   resolutionDueAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `resolutionDueAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
+  """
   resolutionDueAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `resolutionDueAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `resolutionDueAt` + "`" + `: When resolution is due under the SLA.
+  """
   resolutionDueAtNotNil: Boolean
   """
-  resolved_at field predicates
+  Matches the requests whose ` + "`" + `resolvedAt` + "`" + ` is the given instant. ` + "`" + `resolvedAt` + "`" + `: When the request was resolved.
   """
   resolvedAt: Time
+  """
+  Matches the requests whose ` + "`" + `resolvedAt` + "`" + ` is not the given instant. A null ` + "`" + `resolvedAt` + "`" + ` matches no comparison: use ` + "`" + `resolvedAtIsNil` + "`" + `. ` + "`" + `resolvedAt` + "`" + `: When the request was resolved.
+  """
   resolvedAtNEQ: Time
+  """
+  Matches the requests whose ` + "`" + `resolvedAt` + "`" + ` is one of the given instants. ` + "`" + `resolvedAt` + "`" + `: When the request was resolved.
+  """
   resolvedAtIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `resolvedAt` + "`" + ` is none of the given instants. A null ` + "`" + `resolvedAt` + "`" + ` matches no comparison: use ` + "`" + `resolvedAtIsNil` + "`" + `. ` + "`" + `resolvedAt` + "`" + `: When the request was resolved.
+  """
   resolvedAtNotIn: [Time!]
+  """
+  Matches the requests whose ` + "`" + `resolvedAt` + "`" + ` is after the given instant. ` + "`" + `resolvedAt` + "`" + `: When the request was resolved.
+  """
   resolvedAtGT: Time
+  """
+  Matches the requests whose ` + "`" + `resolvedAt` + "`" + ` is at or after the given instant. ` + "`" + `resolvedAt` + "`" + `: When the request was resolved.
+  """
   resolvedAtGTE: Time
+  """
+  Matches the requests whose ` + "`" + `resolvedAt` + "`" + ` is before the given instant. ` + "`" + `resolvedAt` + "`" + `: When the request was resolved.
+  """
   resolvedAtLT: Time
+  """
+  Matches the requests whose ` + "`" + `resolvedAt` + "`" + ` is at or before the given instant. ` + "`" + `resolvedAt` + "`" + `: When the request was resolved.
+  """
   resolvedAtLTE: Time
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `resolvedAt` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `resolvedAt` + "`" + `: When the request was resolved.
+  """
   resolvedAtIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `resolvedAt` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `resolvedAt` + "`" + `: When the request was resolved.
+  """
   resolvedAtNotNil: Boolean
   """
-  resolution_notes field predicates
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
   """
   resolutionNotes: String
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` is not the given value. A null ` + "`" + `resolutionNotes` + "`" + ` matches no comparison: use ` + "`" + `resolutionNotesIsNil` + "`" + `. ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesNEQ: String
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` is one of the given values. ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesIn: [String!]
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` is none of the given values. A null ` + "`" + `resolutionNotes` + "`" + ` matches no comparison: use ` + "`" + `resolutionNotesIsNil` + "`" + `. ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesNotIn: [String!]
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesGT: String
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesGTE: String
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesLT: String
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesLTE: String
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesContains: String
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesHasPrefix: String
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesNotNil: Boolean
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` equals the given value, ignoring case. ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesEqualFold: String
+  """
+  Matches the requests whose ` + "`" + `resolutionNotes` + "`" + ` contains the given substring, ignoring case. ` + "`" + `resolutionNotes` + "`" + `: How the request was resolved (internal).
+  """
   resolutionNotesContainsFold: String
   """
-  requester edge predicates
+  ` + "`" + `true` + "`" + `: matches the requests that have a ` + "`" + `requester` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `requester` + "`" + `: Who raised the request.
   """
   hasRequester: Boolean
+  """
+  Matches the requests whose ` + "`" + `requester` + "`" + ` (a user) matches every one of the given filters. ` + "`" + `requester` + "`" + `: Who raised the request.
+  """
   hasRequesterWith: [UserWhereInput!]
   """
-  assignee edge predicates
+  ` + "`" + `true` + "`" + `: matches the requests that have an ` + "`" + `assignee` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `assignee` + "`" + `: Who works on the request.
   """
   hasAssignee: Boolean
+  """
+  Matches the requests whose ` + "`" + `assignee` + "`" + ` (a user) matches every one of the given filters. ` + "`" + `assignee` + "`" + `: Who works on the request.
+  """
   hasAssigneeWith: [UserWhereInput!]
   """
-  account edge predicates
+  ` + "`" + `true` + "`" + `: matches the requests that have an ` + "`" + `account` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `account` + "`" + `: The account the request is about.
   """
   hasAccount: Boolean
+  """
+  Matches the requests whose ` + "`" + `account` + "`" + ` (an account) matches every one of the given filters. ` + "`" + `account` + "`" + `: The account the request is about.
+  """
   hasAccountWith: [AccountWhereInput!]
   """
-  order edge predicates
+  ` + "`" + `true` + "`" + `: matches the requests that have an ` + "`" + `order` + "`" + `; ` + "`" + `false` + "`" + `: those that have none. ` + "`" + `order` + "`" + `: The order the request is about.
   """
   hasOrder: Boolean
+  """
+  Matches the requests whose ` + "`" + `order` + "`" + ` (an order) matches every one of the given filters. ` + "`" + `order` + "`" + `: The order the request is about.
+  """
   hasOrderWith: [OrderWhereInput!]
 }
 """
-The builtin Time type
+An instant, as an RFC 3339 string with a zone offset and optional fractional seconds, e.g. 2026-11-01T12:00:00Z. Inputs also accept ` + "`" + `2026-11-01 12:00:00` + "`" + `, read as UTC.
 """
 scalar Time
 """
-UpdateAccountInput is used for update Account object.
-Input was generated by ent.
+Input of accountUpdate: the changes to the account. A field left out or null keeps its value; a ` + "`" + `clear…` + "`" + ` field sets an optional value to null.
 """
 input UpdateAccountInput {
   """
@@ -8787,6 +12534,9 @@ input UpdateAccountInput {
   Primary web domain, e.g. example.com.
   """
   domain: String
+  """
+  ` + "`" + `true` + "`" + ` sets ` + "`" + `domain` + "`" + ` to null; when ` + "`" + `domain` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `domain` + "`" + `: Primary web domain, e.g. example.com.
+  """
   clearDomain: Boolean
   """
   Customer segment.
@@ -8800,6 +12550,9 @@ input UpdateAccountInput {
   Industry the customer works in.
   """
   industry: String
+  """
+  ` + "`" + `true` + "`" + ` sets ` + "`" + `industry` + "`" + ` to null; when ` + "`" + `industry` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `industry` + "`" + `: Industry the customer works in.
+  """
   clearIndustry: Boolean
   """
   Where the customer is in its lifecycle.
@@ -8809,25 +12562,45 @@ input UpdateAccountInput {
   Identifier of the account in the CRM.
   """
   externalCrmID: String
+  """
+  ` + "`" + `true` + "`" + ` sets ` + "`" + `externalCrmID` + "`" + ` to null; when ` + "`" + `externalCrmID` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `externalCrmID` + "`" + `: Identifier of the account in the CRM.
+  """
   clearExternalCrmID: Boolean
   """
   Name of the billing contact (PII).
   """
   billingContactName: String
+  """
+  ` + "`" + `true` + "`" + ` sets ` + "`" + `billingContactName` + "`" + ` to null; when ` + "`" + `billingContactName` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `billingContactName` + "`" + `: Name of the billing contact (PII).
+  """
   clearBillingContactName: Boolean
   """
   Email of the billing contact (PII).
   """
   billingContactEmail: String
+  """
+  ` + "`" + `true` + "`" + ` sets ` + "`" + `billingContactEmail` + "`" + ` to null; when ` + "`" + `billingContactEmail` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `billingContactEmail` + "`" + `: Email of the billing contact (PII).
+  """
   clearBillingContactEmail: Boolean
+  """
+  The CSM who owns the account. Takes a User ID (an ID of another type is refused with WRONG_TYPE).
+  """
   ownerID: ID
+  """
+  ` + "`" + `true` + "`" + ` unlinks ` + "`" + `owner` + "`" + ` (sets it to null); when ` + "`" + `ownerID` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `owner` + "`" + `: The CSM who owns the account.
+  """
   clearOwner: Boolean
+  """
+  The account directly above this one in the hierarchy. Takes an Account ID (an ID of another type is refused with WRONG_TYPE).
+  """
   parentID: ID
+  """
+  ` + "`" + `true` + "`" + ` unlinks ` + "`" + `parent` + "`" + ` (sets it to null); when ` + "`" + `parentID` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `parent` + "`" + `: The account directly above this one in the hierarchy.
+  """
   clearParent: Boolean
 }
 """
-UpdateContractInput is used for update Contract object.
-Input was generated by ent.
+Input of contractUpdate: the changes to the contract. A field left out or null keeps its value; a ` + "`" + `clear…` + "`" + ` field sets an optional value to null.
 """
 input UpdateContractInput {
   """
@@ -8850,6 +12623,9 @@ input UpdateContractInput {
   When the contract is due to renew; null when unknown.
   """
   renewalDate: Time
+  """
+  ` + "`" + `true` + "`" + ` sets ` + "`" + `renewalDate` + "`" + ` to null; when ` + "`" + `renewalDate` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `renewalDate` + "`" + `: When the contract is due to renew; null when unknown.
+  """
   clearRenewalDate: Boolean
   """
   Annual recurring revenue in minor units of currency (financial).
@@ -8863,13 +12639,21 @@ input UpdateContractInput {
   Whether the contract renews automatically.
   """
   autoRenew: Boolean
+  """
+  The account that signed the contract. Takes an Account ID (an ID of another type is refused with WRONG_TYPE).
+  """
   accountID: ID
+  """
+  The user who owns the renewal. Takes a User ID (an ID of another type is refused with WRONG_TYPE).
+  """
   renewalOwnerID: ID
+  """
+  ` + "`" + `true` + "`" + ` unlinks ` + "`" + `renewalOwner` + "`" + ` (sets it to null); when ` + "`" + `renewalOwnerID` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `renewalOwner` + "`" + `: The user who owns the renewal.
+  """
   clearRenewalOwner: Boolean
 }
 """
-UpdateContractItemInput is used for update ContractItem object.
-Input was generated by ent.
+Input of contractItemUpdate: the changes to the contract item. A field left out or null keeps its value; a ` + "`" + `clear…` + "`" + ` field sets an optional value to null.
 """
 input UpdateContractItemInput {
   """
@@ -8880,17 +12664,25 @@ input UpdateContractItemInput {
   Service tier contracted.
   """
   tier: String
+  """
+  ` + "`" + `true` + "`" + ` sets ` + "`" + `tier` + "`" + ` to null; when ` + "`" + `tier` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `tier` + "`" + `: Service tier contracted.
+  """
   clearTier: Boolean
   """
   Unit price in minor units of the contract's currency (financial).
   """
   unitPriceMinor: Int64
+  """
+  The contract the item belongs to. Takes a Contract ID (an ID of another type is refused with WRONG_TYPE).
+  """
   contractID: ID
+  """
+  The contracted product. Takes a Product ID (an ID of another type is refused with WRONG_TYPE).
+  """
   productID: ID
 }
 """
-UpdateProductInput is used for update Product object.
-Input was generated by ent.
+Input of productUpdate: the changes to the product. A field left out or null keeps its value; a ` + "`" + `clear…` + "`" + ` field sets an optional value to null.
 """
 input UpdateProductInput {
   """
@@ -8913,11 +12705,17 @@ input UpdateProductInput {
   Unit of quantity or usage, e.g. seats or GB.
   """
   unit: String
+  """
+  ` + "`" + `true` + "`" + ` sets ` + "`" + `unit` + "`" + ` to null; when ` + "`" + `unit` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `unit` + "`" + `: Unit of quantity or usage, e.g. seats or GB.
+  """
   clearUnit: Boolean
   """
   Service tiers the product is offered in.
   """
   tiers: [String!]
+  """
+  Values to add after the current ` + "`" + `tiers` + "`" + ` (after the new ones when ` + "`" + `tiers` + "`" + ` is given too). ` + "`" + `tiers` + "`" + `: Service tiers the product is offered in.
+  """
   appendTiers: [String!]
   """
   Whether the product can be ordered.
@@ -8925,8 +12723,7 @@ input UpdateProductInput {
   active: Boolean
 }
 """
-UpdateUserInput is used for update User object.
-Input was generated by ent.
+Input of userUpdate: the changes to the user. A field left out or null keeps its value; a ` + "`" + `clear…` + "`" + ` field sets an optional value to null.
 """
 input UpdateUserInput {
   """
@@ -8941,23 +12738,38 @@ input UpdateUserInput {
   Role names granted to the user (ADMIN, OPS_MANAGER, CSM, ...).
   """
   roles: [String!]
+  """
+  Values to add after the current ` + "`" + `roles` + "`" + ` (after the new ones when ` + "`" + `roles` + "`" + ` is given too). ` + "`" + `roles` + "`" + `: Role names granted to the user (ADMIN, OPS_MANAGER, CSM, ...).
+  """
   appendRoles: [String!]
   """
   Team the user belongs to.
   """
   team: String
+  """
+  ` + "`" + `true` + "`" + ` sets ` + "`" + `team` + "`" + ` to null; when ` + "`" + `team` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   clearTeam: Boolean
   """
   Region the user works in.
   """
   region: Region
+  """
+  ` + "`" + `true` + "`" + ` sets ` + "`" + `region` + "`" + ` to null; when ` + "`" + `region` + "`" + ` is given in the same input too, it is applied after the clear and wins. ` + "`" + `false` + "`" + ` changes nothing. ` + "`" + `region` + "`" + `: Region the user works in.
+  """
   clearRegion: Boolean
   """
   Whether the user can still own work.
   """
   active: Boolean
 }
+"""
+A person at the company: owns accounts (as their CSM), contract renewals and requests, raises and works on requests. A token whose subject is the user's email acts as this user.
+"""
 type User implements Node {
+  """
+  Opaque global ID of the user, unique across the whole graph: node(id:) fetches the user again.
+  """
   id: ID!
   """
   When the record was created.
@@ -8991,9 +12803,12 @@ type User implements Node {
   Whether the user can still own work.
   """
   active: Boolean!
+  """
+  Accounts this user owns as CSM.
+  """
   ownedAccounts(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -9003,7 +12818,7 @@ type User implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -9013,18 +12828,21 @@ type User implements Node {
     last: Int
 
     """
-    Ordering options for Accounts returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [AccountOrder!]
 
     """
-    Filtering options for Accounts returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: AccountWhereInput
   ): AccountConnection!
+  """
+  Contracts whose renewal this user owns.
+  """
   renewalContracts(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -9034,7 +12852,7 @@ type User implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -9044,18 +12862,21 @@ type User implements Node {
     last: Int
 
     """
-    Ordering options for Contracts returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [ContractOrder!]
 
     """
-    Filtering options for Contracts returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: ContractWhereInput
   ): ContractConnection!
+  """
+  Ops requests this user raised.
+  """
   requestedRequests(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -9065,7 +12886,7 @@ type User implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -9075,18 +12896,21 @@ type User implements Node {
     last: Int
 
     """
-    Ordering options for Requests returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [RequestOrder!]
 
     """
-    Filtering options for Requests returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: RequestWhereInput
   ): RequestConnection!
+  """
+  Ops requests assigned to this user.
+  """
   assignedRequests(
     """
-    Returns the elements in the list that come after the specified cursor.
+    Returns the elements after this cursor (an edge's cursor, or pageInfo.endCursor of the previous page).
     """
     after: Cursor
 
@@ -9096,7 +12920,7 @@ type User implements Node {
     first: Int
 
     """
-    Returns the elements in the list that come before the specified cursor.
+    Returns the elements before this cursor (an edge's cursor, or pageInfo.startCursor of the next page).
     """
     before: Cursor
 
@@ -9106,192 +12930,419 @@ type User implements Node {
     last: Int
 
     """
-    Ordering options for Requests returned from the connection.
+    Sort keys, applied in order; ties, and the order without orderBy, are by id ascending.
     """
     orderBy: [RequestOrder!]
 
     """
-    Filtering options for Requests returned from the connection.
+    Filter: only the elements it matches are returned and counted in totalCount.
     """
     where: RequestWhereInput
   ): RequestConnection!
 }
 """
-A connection to a list of items.
+A page of users, as a Relay connection.
 """
 type UserConnection {
   """
-  A list of edges.
+  The users of the page, each with its cursor, in the requested order.
   """
   edges: [UserEdge]
   """
-  Information to aid in pagination.
+  Whether items exist before and after the page, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  How many users match the connection's filter (where) for this viewer, on all pages together.
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One user in a connection, with its cursor.
 """
 type UserEdge {
   """
-  The item at the end of the edge.
+  The user.
   """
   node: User
   """
-  A cursor for use in pagination.
+  Position of this user in the connection: pass it as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `), with the same orderBy, to page on from here.
   """
   cursor: Cursor!
 }
 """
-Ordering options for User connections
+One sort key of User connections. ` + "`" + `orderBy` + "`" + ` takes a list of keys: users sort by the first key, ties by the next, and finally by id ascending (without orderBy, by id alone). Sorting on a field the viewer may not read is refused with FORBIDDEN.
 """
 input UserOrder {
   """
-  The ordering direction.
+  ASC (the default) or DESC.
   """
   direction: OrderDirection! = ASC
   """
-  The field by which to order Users.
+  The field to sort users by.
   """
   field: UserOrderField!
 }
 """
-Properties by which User connections can be ordered.
+The fields User connections can be sorted by.
 """
 enum UserOrderField {
+  """
+  Sorts by ` + "`" + `createdAt` + "`" + ` (ascending: earliest first). ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   CREATED_AT
+  """
+  Sorts by ` + "`" + `updatedAt` + "`" + ` (ascending: earliest first). ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   UPDATED_AT
+  """
+  Sorts by ` + "`" + `email` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   EMAIL
+  """
+  Sorts by ` + "`" + `name` + "`" + ` in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Full name.
+  """
   NAME
 }
 """
-UserWhereInput is used for filtering User objects.
-Input was generated by ent.
+Filters users. A user matches when it satisfies every predicate set in the input (a predicate left out or null does not filter); ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + ` combine inputs. Filtering on a field the viewer may not read is refused with FORBIDDEN.
 """
 input UserWhereInput {
+  """
+  Matches the users that the given filter does not match.
+  """
   not: UserWhereInput
+  """
+  Matches the users that every one of the given filters matches.
+  """
   and: [UserWhereInput!]
+  """
+  Matches the users that at least one of the given filters matches.
+  """
   or: [UserWhereInput!]
   """
-  id field predicates
+  Matches the users whose ` + "`" + `id` + "`" + ` is the given ID.
   """
   id: ID
+  """
+  Matches the users whose ` + "`" + `id` + "`" + ` is not the given ID.
+  """
   idNEQ: ID
+  """
+  Matches the users whose ` + "`" + `id` + "`" + ` is one of the given IDs.
+  """
   idIn: [ID!]
+  """
+  Matches the users whose ` + "`" + `id` + "`" + ` is none of the given IDs.
+  """
   idNotIn: [ID!]
+  """
+  Matches the users whose ` + "`" + `id` + "`" + ` is greater than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGT: ID
+  """
+  Matches the users whose ` + "`" + `id` + "`" + ` is at least the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idGTE: ID
+  """
+  Matches the users whose ` + "`" + `id` + "`" + ` is less than the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLT: ID
+  """
+  Matches the users whose ` + "`" + `id` + "`" + ` is at most the given ID. IDs compare as the integers they encode; the ids of one type are assigned in increasing order.
+  """
   idLTE: ID
   """
-  created_at field predicates
+  Matches the users whose ` + "`" + `createdAt` + "`" + ` is the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
   """
   createdAt: Time
+  """
+  Matches the users whose ` + "`" + `createdAt` + "`" + ` is not the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNEQ: Time
+  """
+  Matches the users whose ` + "`" + `createdAt` + "`" + ` is one of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtIn: [Time!]
+  """
+  Matches the users whose ` + "`" + `createdAt` + "`" + ` is none of the given instants. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtNotIn: [Time!]
+  """
+  Matches the users whose ` + "`" + `createdAt` + "`" + ` is after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGT: Time
+  """
+  Matches the users whose ` + "`" + `createdAt` + "`" + ` is at or after the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtGTE: Time
+  """
+  Matches the users whose ` + "`" + `createdAt` + "`" + ` is before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLT: Time
+  """
+  Matches the users whose ` + "`" + `createdAt` + "`" + ` is at or before the given instant. ` + "`" + `createdAt` + "`" + `: When the record was created.
+  """
   createdAtLTE: Time
   """
-  updated_at field predicates
+  Matches the users whose ` + "`" + `updatedAt` + "`" + ` is the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
   """
   updatedAt: Time
+  """
+  Matches the users whose ` + "`" + `updatedAt` + "`" + ` is not the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNEQ: Time
+  """
+  Matches the users whose ` + "`" + `updatedAt` + "`" + ` is one of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtIn: [Time!]
+  """
+  Matches the users whose ` + "`" + `updatedAt` + "`" + ` is none of the given instants. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtNotIn: [Time!]
+  """
+  Matches the users whose ` + "`" + `updatedAt` + "`" + ` is after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGT: Time
+  """
+  Matches the users whose ` + "`" + `updatedAt` + "`" + ` is at or after the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtGTE: Time
+  """
+  Matches the users whose ` + "`" + `updatedAt` + "`" + ` is before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLT: Time
+  """
+  Matches the users whose ` + "`" + `updatedAt` + "`" + ` is at or before the given instant. ` + "`" + `updatedAt` + "`" + `: When the record was last changed.
+  """
   updatedAtLTE: Time
   """
-  email field predicates
+  Matches the users whose ` + "`" + `email` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `email` + "`" + `: Sign-in email address; unique.
   """
   email: String
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` is not the given value. ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailNEQ: String
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` is one of the given values. ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailIn: [String!]
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` is none of the given values. ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailNotIn: [String!]
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailGT: String
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailGTE: String
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailLT: String
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailLTE: String
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailContains: String
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailHasPrefix: String
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailHasSuffix: String
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` equals the given value, ignoring case. ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailEqualFold: String
+  """
+  Matches the users whose ` + "`" + `email` + "`" + ` contains the given substring, ignoring case. ` + "`" + `email` + "`" + `: Sign-in email address; unique.
+  """
   emailContainsFold: String
   """
-  name field predicates
+  Matches the users whose ` + "`" + `name` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `name` + "`" + `: Full name.
   """
   name: String
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` is not the given value. ` + "`" + `name` + "`" + `: Full name.
+  """
   nameNEQ: String
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` is one of the given values. ` + "`" + `name` + "`" + `: Full name.
+  """
   nameIn: [String!]
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` is none of the given values. ` + "`" + `name` + "`" + `: Full name.
+  """
   nameNotIn: [String!]
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Full name.
+  """
   nameGT: String
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Full name.
+  """
   nameGTE: String
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Full name.
+  """
   nameLT: String
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `name` + "`" + `: Full name.
+  """
   nameLTE: String
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `name` + "`" + `: Full name.
+  """
   nameContains: String
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `name` + "`" + `: Full name.
+  """
   nameHasPrefix: String
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `name` + "`" + `: Full name.
+  """
   nameHasSuffix: String
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` equals the given value, ignoring case. ` + "`" + `name` + "`" + `: Full name.
+  """
   nameEqualFold: String
+  """
+  Matches the users whose ` + "`" + `name` + "`" + ` contains the given substring, ignoring case. ` + "`" + `name` + "`" + `: Full name.
+  """
   nameContainsFold: String
   """
-  team field predicates
+  Matches the users whose ` + "`" + `team` + "`" + ` equals the given value exactly (case-sensitive). ` + "`" + `team` + "`" + `: Team the user belongs to.
   """
   team: String
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` is not the given value. A null ` + "`" + `team` + "`" + ` matches no comparison: use ` + "`" + `teamIsNil` + "`" + `. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamNEQ: String
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` is one of the given values. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamIn: [String!]
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` is none of the given values. A null ` + "`" + `team` + "`" + ` matches no comparison: use ` + "`" + `teamIsNil` + "`" + `. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamNotIn: [String!]
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` sorts after the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamGT: String
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` sorts after or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamGTE: String
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` sorts before the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamLT: String
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` sorts before or equals the given value in the database's string order (its collation on PostgreSQL, byte order on SQLite). ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamLTE: String
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` contains the given substring. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamContains: String
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` starts with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamHasPrefix: String
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` ends with the given value. Case-sensitive on PostgreSQL; on SQLite, ASCII letters match in either case. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamHasSuffix: String
+  """
+  ` + "`" + `true` + "`" + `: matches the users whose ` + "`" + `team` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the users whose ` + "`" + `team` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamNotNil: Boolean
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` equals the given value, ignoring case. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamEqualFold: String
+  """
+  Matches the users whose ` + "`" + `team` + "`" + ` contains the given substring, ignoring case. ` + "`" + `team` + "`" + `: Team the user belongs to.
+  """
   teamContainsFold: String
   """
-  region field predicates
+  Matches the users whose ` + "`" + `region` + "`" + ` is the given value. ` + "`" + `region` + "`" + `: Region the user works in.
   """
   region: Region
+  """
+  Matches the users whose ` + "`" + `region` + "`" + ` is not the given value. A null ` + "`" + `region` + "`" + ` matches no comparison: use ` + "`" + `regionIsNil` + "`" + `. ` + "`" + `region` + "`" + `: Region the user works in.
+  """
   regionNEQ: Region
+  """
+  Matches the users whose ` + "`" + `region` + "`" + ` is one of the given values. ` + "`" + `region` + "`" + `: Region the user works in.
+  """
   regionIn: [Region!]
+  """
+  Matches the users whose ` + "`" + `region` + "`" + ` is none of the given values. A null ` + "`" + `region` + "`" + ` matches no comparison: use ` + "`" + `regionIsNil` + "`" + `. ` + "`" + `region` + "`" + `: Region the user works in.
+  """
   regionNotIn: [Region!]
+  """
+  ` + "`" + `true` + "`" + `: matches the users whose ` + "`" + `region` + "`" + ` is null (not set); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `region` + "`" + `: Region the user works in.
+  """
   regionIsNil: Boolean
+  """
+  ` + "`" + `true` + "`" + `: matches the users whose ` + "`" + `region` + "`" + ` is set (not null); ` + "`" + `false` + "`" + ` does not filter. ` + "`" + `region` + "`" + `: Region the user works in.
+  """
   regionNotNil: Boolean
   """
-  active field predicates
+  Matches the users whose ` + "`" + `active` + "`" + ` is the given value. ` + "`" + `active` + "`" + `: Whether the user can still own work.
   """
   active: Boolean
+  """
+  Matches the users whose ` + "`" + `active` + "`" + ` is not the given value. ` + "`" + `active` + "`" + `: Whether the user can still own work.
+  """
   activeNEQ: Boolean
   """
-  owned_accounts edge predicates
+  ` + "`" + `true` + "`" + `: matches the users with at least one account in ` + "`" + `ownedAccounts` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `ownedAccounts` + "`" + `: Accounts this user owns as CSM.
   """
   hasOwnedAccounts: Boolean
+  """
+  Matches the users with at least one account in ` + "`" + `ownedAccounts` + "`" + ` that matches every one of the given filters. ` + "`" + `ownedAccounts` + "`" + `: Accounts this user owns as CSM.
+  """
   hasOwnedAccountsWith: [AccountWhereInput!]
   """
-  renewal_contracts edge predicates
+  ` + "`" + `true` + "`" + `: matches the users with at least one contract in ` + "`" + `renewalContracts` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `renewalContracts` + "`" + `: Contracts whose renewal this user owns.
   """
   hasRenewalContracts: Boolean
+  """
+  Matches the users with at least one contract in ` + "`" + `renewalContracts` + "`" + ` that matches every one of the given filters. ` + "`" + `renewalContracts` + "`" + `: Contracts whose renewal this user owns.
+  """
   hasRenewalContractsWith: [ContractWhereInput!]
   """
-  requested_requests edge predicates
+  ` + "`" + `true` + "`" + `: matches the users with at least one request in ` + "`" + `requestedRequests` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `requestedRequests` + "`" + `: Ops requests this user raised.
   """
   hasRequestedRequests: Boolean
+  """
+  Matches the users with at least one request in ` + "`" + `requestedRequests` + "`" + ` that matches every one of the given filters. ` + "`" + `requestedRequests` + "`" + `: Ops requests this user raised.
+  """
   hasRequestedRequestsWith: [RequestWhereInput!]
   """
-  assigned_requests edge predicates
+  ` + "`" + `true` + "`" + `: matches the users with at least one request in ` + "`" + `assignedRequests` + "`" + `; ` + "`" + `false` + "`" + `: those with none. ` + "`" + `assignedRequests` + "`" + `: Ops requests assigned to this user.
   """
   hasAssignedRequests: Boolean
+  """
+  Matches the users with at least one request in ` + "`" + `assignedRequests` + "`" + ` that matches every one of the given filters. ` + "`" + `assignedRequests` + "`" + `: Ops requests assigned to this user.
+  """
   hasAssignedRequestsWith: [RequestWhereInput!]
 }
 `, BuiltIn: false},
@@ -9304,9 +13355,15 @@ extend type Mutation {
   batch is safe. Each account the batch touches is rescored once, writing a
   new HealthScore (its history).
   """
-  healthSignalsIngest(input: HealthSignalsIngestInput!): HealthSignalsIngestPayload!
+  healthSignalsIngest(
+    "The signals to store, 1 to 1,000."
+    input: HealthSignalsIngestInput!
+  ): HealthSignalsIngestPayload!
   "Recomputes the health score of one account, or of every account when accountID is absent."
-  healthScoreRecompute(input: HealthScoreRecomputeInput!): HealthScoreRecomputePayload!
+  healthScoreRecompute(
+    "The account to rescore; every account when accountID is absent."
+    input: HealthScoreRecomputeInput!
+  ): HealthScoreRecomputePayload!
 }
 
 "One observation of an account's health."
@@ -9371,11 +13428,11 @@ enum HealthTrendDirection {
 type HealthTrend {
   "Score minus the previous score, rounded to 0.1."
   change: Float!
-  "UP, DOWN or FLAT."
+  "Whether the score went up, went down or stayed the same."
   direction: HealthTrendDirection!
-  "The previous score."
+  "The account's score before this one, 0–100."
   previousScore: Float!
-  "The previous band."
+  "The band of the score before this one."
   previousBand: HealthScoreBand!
   "Whether the band differs from the previous one."
   bandChanged: Boolean!
@@ -9416,7 +13473,7 @@ type HealthModel {
   version: Int!
   "Content hash of the definition."
   fingerprint: String!
-  "The measures."
+  "The measures, one per signal kind the model reads."
   measures: [HealthMeasure!]!
   "Lowest score (inclusive) that is GREEN."
   greenFrom: Float!
@@ -9567,7 +13624,12 @@ type Mutation {
     idempotencyKey: String
   ): UserPayload!
   "Updates a user."
-  userUpdate(id: ID!, input: UpdateUserInput!): UserPayload!
+  userUpdate(
+    "ID of the user to change."
+    id: ID!
+    "The changes: fields left out keep their values."
+    input: UpdateUserInput!
+  ): UserPayload!
   "Creates an account."
   accountCreate(
     "The new account."
@@ -9582,7 +13644,12 @@ type Mutation {
     idempotencyKey: String
   ): AccountPayload!
   "Updates an account. Moving it under a parent that is one of its descendants is refused (HIERARCHY_CYCLE)."
-  accountUpdate(id: ID!, input: UpdateAccountInput!): AccountPayload!
+  accountUpdate(
+    "ID of the account to change."
+    id: ID!
+    "The changes: fields left out keep their values."
+    input: UpdateAccountInput!
+  ): AccountPayload!
   "Creates a catalog product."
   productCreate(
     "The new product."
@@ -9597,7 +13664,12 @@ type Mutation {
     idempotencyKey: String
   ): ProductPayload!
   "Updates a catalog product."
-  productUpdate(id: ID!, input: UpdateProductInput!): ProductPayload!
+  productUpdate(
+    "ID of the product to change."
+    id: ID!
+    "The changes: fields left out keep their values."
+    input: UpdateProductInput!
+  ): ProductPayload!
   "Creates a contract for an account."
   contractCreate(
     "The new contract."
@@ -9612,10 +13684,15 @@ type Mutation {
     idempotencyKey: String
   ): ContractPayload!
   "Updates a contract."
-  contractUpdate(id: ID!, input: UpdateContractInput!): ContractPayload!
+  contractUpdate(
+    "ID of the contract to change."
+    id: ID!
+    "The changes: fields left out keep their values."
+    input: UpdateContractInput!
+  ): ContractPayload!
   "Adds a product to a contract."
   contractItemCreate(
-    "The new contractItem."
+    "The new contract item."
     input: CreateContractItemInput!
     """
     Makes the creation safe to retry: a request repeated with the same key and
@@ -9627,17 +13704,37 @@ type Mutation {
     idempotencyKey: String
   ): ContractItemPayload!
   "Updates a contract item."
-  contractItemUpdate(id: ID!, input: UpdateContractItemInput!): ContractItemPayload!
+  contractItemUpdate(
+    "ID of the contract item to change."
+    id: ID!
+    "The changes: fields left out keep their values."
+    input: UpdateContractItemInput!
+  ): ContractItemPayload!
   "Records an entitlement's absolute usage as observed at a time. A report older than the latest one applied is ignored (applied: false), so late or repeated reports are safe."
-  entitlementReportUsage(input: EntitlementReportUsageInput!): EntitlementUsagePayload!
+  entitlementReportUsage(
+    "The entitlement, its absolute usage and when that usage was observed."
+    input: EntitlementReportUsageInput!
+  ): EntitlementUsagePayload!
   "Sets a temporary limit that replaces the entitlement's limit until it expires."
-  entitlementOverride(input: EntitlementOverrideInput!): EntitlementPayload!
+  entitlementOverride(
+    "The entitlement, the temporary limit, why it is granted and when it expires."
+    input: EntitlementOverrideInput!
+  ): EntitlementPayload!
   "Suspends an ACTIVE entitlement. Suspending a suspended one changes nothing."
-  entitlementSuspend(input: EntitlementStatusInput!): EntitlementPayload!
+  entitlementSuspend(
+    "The entitlement to suspend."
+    input: EntitlementStatusInput!
+  ): EntitlementPayload!
   "Resumes a SUSPENDED entitlement whose active window has not ended. Resuming an active one changes nothing."
-  entitlementResume(input: EntitlementStatusInput!): EntitlementPayload!
+  entitlementResume(
+    "The entitlement to resume."
+    input: EntitlementStatusInput!
+  ): EntitlementPayload!
   "Revokes an entitlement for good. Revoking a revoked one changes nothing."
-  entitlementRevoke(input: EntitlementStatusInput!): EntitlementPayload!
+  entitlementRevoke(
+    "The entitlement to revoke."
+    input: EntitlementStatusInput!
+  ): EntitlementPayload!
 }
 
 "Input of entitlementReportUsage."
@@ -9756,7 +13853,10 @@ extend type Mutation {
     idempotencyKey: String
   ): OrderPayload!
   "Changes a DRAFT order: its contract and, when lines are given, replaces all its lines."
-  orderUpdate(input: OrderUpdateInput!): OrderPayload!
+  orderUpdate(
+    "The DRAFT order, and its new contract and lines."
+    input: OrderUpdateInput!
+  ): OrderPayload!
   """
   Submits an order: either an existing DRAFT (orderID) or a new order created
   and submitted in one step (order). With an idempotency key, a retried
@@ -9781,32 +13881,50 @@ extend type Mutation {
   SUBMITTED, or becomes REJECTED (reason VALIDATION_FAILED) with
   rejectOnFailure. Either way the returned order carries the recorded errors.
   """
-  orderValidate(input: OrderValidateInput!): OrderPayload!
+  orderValidate(
+    "The SUBMITTED order, and whether a failed validation rejects it."
+    input: OrderValidateInput!
+  ): OrderPayload!
   "Starts provisioning a VALIDATED order."
-  orderStartProvisioning(input: OrderTransitionInput!): OrderPayload!
+  orderStartProvisioning(
+    "The VALIDATED order, and a note for its timeline."
+    input: OrderTransitionInput!
+  ): OrderPayload!
   """
   Fulfils a PROVISIONING order: in the same transaction each line creates,
   changes, revokes or renews the account's entitlement to its product, linked
   to the line. An order is fulfilled once; a second attempt gets
   INVALID_TRANSITION.
   """
-  orderFulfill(input: OrderTransitionInput!): OrderPayload!
+  orderFulfill(
+    "The PROVISIONING order, and a note for its timeline."
+    input: OrderTransitionInput!
+  ): OrderPayload!
   "Rejects a SUBMITTED, VALIDATED or PROVISIONING order with a reason code and a note."
-  orderReject(input: OrderRejectInput!): OrderPayload!
+  orderReject(
+    "The order, the reason code and a note."
+    input: OrderRejectInput!
+  ): OrderPayload!
   "Cancels an order that is not yet FULFILLED (nor already REJECTED or CANCELLED)."
-  orderCancel(input: OrderTransitionInput!): OrderPayload!
+  orderCancel(
+    "The order, and a note for its timeline."
+    input: OrderTransitionInput!
+  ): OrderPayload!
   """
   Records that finance invoiced a FULFILLED order (billing status INVOICED).
   Repeating it with the same invoice reference changes nothing.
   """
-  orderMarkInvoiced(input: OrderMarkInvoicedInput!): OrderPayload!
+  orderMarkInvoiced(
+    "The FULFILLED order and the invoice's reference."
+    input: OrderMarkInvoicedInput!
+  ): OrderPayload!
 }
 
 "One line of a new or updated order."
 input OrderLineInput {
   "What the line does to the account's entitlement to the product."
   action: OrderLineAction!
-  "The product."
+  "The product the line is about; one line per product."
   productID: ID!
   """
   Licensed quantity or usage limit requested, zero or more. ADD without a
@@ -9836,7 +13954,7 @@ input OrderCreateInput {
 input OrderUpdateInput {
   "The DRAFT order to change."
   orderID: ID!
-  "The new contract."
+  "The new contract the order is placed under; left out: unchanged."
   contractID: ID
   "When given, replaces all the order's lines."
   lines: [OrderLineInput!]
@@ -9864,7 +13982,7 @@ input OrderValidateInput {
 
 "Input of orderStartProvisioning, orderFulfill and orderCancel."
 input OrderTransitionInput {
-  "The order to act on."
+  "The order to move on (or cancel)."
   orderID: ID!
   "Note kept with the transition."
   note: String
@@ -9876,7 +13994,7 @@ input OrderRejectInput {
   orderID: ID!
   "Machine-readable reason code, upper case with underscores (e.g. CREDIT_HOLD)."
   reason: String!
-  "Why, for a person."
+  "Why the order is rejected, for a person; kept as the order's rejectionNote."
   note: String!
 }
 
@@ -9902,19 +14020,19 @@ type OrderPayload {
 
 "An action that can be taken on an order."
 enum OrderAction {
-  "orderUpdate"
+  "orderUpdate: change the contract and lines of a DRAFT order."
   UPDATE
-  "orderSubmit"
+  "orderSubmit: submit a DRAFT order."
   SUBMIT
-  "orderValidate"
+  "orderValidate: validate a SUBMITTED order against its contract and the catalog."
   VALIDATE
-  "orderStartProvisioning"
+  "orderStartProvisioning: start provisioning a VALIDATED order."
   START_PROVISIONING
-  "orderFulfill"
+  "orderFulfill: fulfil a PROVISIONING order, applying its lines to the account's entitlements."
   FULFILL
-  "orderReject"
+  "orderReject: reject a SUBMITTED, VALIDATED or PROVISIONING order."
   REJECT
-  "orderCancel"
+  "orderCancel: cancel an order that is not FULFILLED, REJECTED or CANCELLED."
   CANCEL
 }
 
@@ -10017,7 +14135,7 @@ type Renewal {
 type RenewalEdge {
   "The renewal."
   node: Renewal!
-  "Its cursor."
+  "Position of this renewal: pass it as ` + "`" + `after` + "`" + ` for the renewals that follow."
   cursor: Cursor!
 }
 
@@ -10025,7 +14143,7 @@ type RenewalEdge {
 type RenewalConnection {
   "The renewals of the page."
   edges: [RenewalEdge!]!
-  "Paging information."
+  "Whether more items follow the page, and the cursor to fetch them."
   pageInfo: PageInfo!
   "Renewals in the horizon, all pages."
   totalCount: Int!
@@ -10059,7 +14177,7 @@ enum RenewalHygieneKind {
 
 "One renewal data problem of a contract."
 type RenewalHygieneException {
-  "The kind."
+  "What is wrong with the contract's renewal data."
   kind: RenewalHygieneKind!
   "The contract."
   contract: Contract!
@@ -10073,7 +14191,7 @@ type RenewalHygieneException {
 type RenewalHygieneEdge {
   "The exception."
   node: RenewalHygieneException!
-  "Its cursor."
+  "Position of this exception: pass it as ` + "`" + `after` + "`" + ` for the exceptions that follow."
   cursor: Cursor!
 }
 
@@ -10081,7 +14199,7 @@ type RenewalHygieneEdge {
 type RenewalHygieneConnection {
   "The exceptions of the page."
   edges: [RenewalHygieneEdge!]!
-  "Paging information."
+  "Whether more items follow the page, and the cursor to fetch them."
   pageInfo: PageInfo!
   "Exceptions of the kinds asked for, all pages."
   totalCount: Int!
@@ -10093,9 +14211,9 @@ type RenewalHygieneConnection {
 
 "Exceptions of one kind."
 type RenewalHygieneCount {
-  "The kind."
+  "The kind of problem."
   kind: RenewalHygieneKind!
-  "How many."
+  "How many exceptions of the kind there are, on all pages."
   count: Int!
 }
 
@@ -10117,7 +14235,7 @@ type DataQualityReport {
 type FieldCompleteness {
   "Entity type, e.g. Account."
   entity: String!
-  "Field, e.g. domain."
+  "The tracked field, e.g. domain."
   field: String!
   "Which rows count, e.g. all accounts, ACTIVE contracts."
   scope: String!
@@ -10196,7 +14314,7 @@ type HealthBandCount {
 
 "Freshness of one signal kind across the non-churned accounts."
 type SignalFreshness {
-  "The kind."
+  "The signal kind."
   kind: HealthSignalKind!
   "Accounts whose latest signal of the kind is at least the kind's freshness old (as in scoring, a signal exactly that old is stale)."
   stale: Int!
@@ -10208,9 +14326,9 @@ type SignalFreshness {
 type HealthMover {
   "The account."
   account: Account!
-  "The score before."
+  "The account's score before its latest one."
   previousScore: Float!
-  "The latest score."
+  "The account's latest score."
   score: Float!
   "score − previousScore, rounded to 0.1 like the health trend (negative: a drop)."
   change: Float!
@@ -10242,9 +14360,9 @@ type RequestQueueReport {
 type RequestCount {
   "The priority."
   priority: RequestPriority!
-  "The status."
+  "The open status."
   status: RequestStatus!
-  "How many."
+  "How many open requests have this priority and status (zero included)."
   count: Int!
 }
 
@@ -10361,11 +14479,11 @@ type OrderStageStats {
 type StuckOrder {
   "The order."
   order: Order!
-  "Its status."
+  "Its current status: SUBMITTED, VALIDATED or PROVISIONING."
   status: OrderStatus!
   "When it last changed state."
   lastTransitionAt: Time!
-  "Seconds since then."
+  "Seconds from lastTransitionAt to now."
   stuckSeconds: Float!
 }
 
@@ -10387,7 +14505,7 @@ enum DiscrepancyKind {
 
 "One discrepancy."
 type Discrepancy {
-  "Its kind."
+  "What kind of discrepancy it is; docs/reports.md gives each kind's exact rule."
   kind: DiscrepancyKind!
   "The account concerned."
   account: Account!
@@ -10409,7 +14527,7 @@ type Discrepancy {
 type DiscrepancyEdge {
   "The record."
   node: Discrepancy!
-  "Cursor of the record."
+  "Position of this record: pass it as ` + "`" + `after` + "`" + ` for the records that follow."
   cursor: Cursor!
 }
 
@@ -10417,7 +14535,7 @@ type DiscrepancyEdge {
 type DiscrepancyConnection {
   "The records of the page."
   edges: [DiscrepancyEdge!]!
-  "Paging information."
+  "Whether more records follow the page, and the cursor to fetch them."
   pageInfo: PageInfo!
   "Records of the kinds asked for, all pages."
   totalCount: Int!
@@ -10427,9 +14545,9 @@ type DiscrepancyConnection {
 
 "Discrepancies of one kind."
 type DiscrepancyCount {
-  "The kind."
+  "The kind of discrepancy."
   kind: DiscrepancyKind!
-  "How many."
+  "How many records of the kind there are, on all pages."
   count: Int!
 }
 
@@ -10477,19 +14595,40 @@ extend type Mutation {
     idempotencyKey: String
   ): RequestPayload!
   "Sets a request's category and priority (a NEW request becomes TRIAGED). A priority change moves the SLA targets."
-  requestTriage(input: RequestTriageInput!): RequestPayload!
+  requestTriage(
+    "The request, its category and priority, and a note."
+    input: RequestTriageInput!
+  ): RequestPayload!
   "Assigns an open request to a user."
-  requestAssign(input: RequestAssignInput!): RequestPayload!
+  requestAssign(
+    "The request, the user who will work on it, and a note."
+    input: RequestAssignInput!
+  ): RequestPayload!
   "Records a response to the requester; the first one stops the response SLA clock."
-  requestRespond(input: RequestRespondInput!): RequestPayload!
+  requestRespond(
+    "The request and the response."
+    input: RequestRespondInput!
+  ): RequestPayload!
   "Moves an open request to TRIAGED, IN_PROGRESS or WAITING_ON_REQUESTER. Time spent WAITING_ON_REQUESTER pauses the SLA clocks."
-  requestSetStatus(input: RequestSetStatusInput!): RequestPayload!
+  requestSetStatus(
+    "The request, its new status and a note."
+    input: RequestSetStatusInput!
+  ): RequestPayload!
   "Resolves an open request; resolution notes are required. Stops the resolution SLA clock."
-  requestResolve(input: RequestResolveInput!): RequestPayload!
+  requestResolve(
+    "The request and how it was resolved."
+    input: RequestResolveInput!
+  ): RequestPayload!
   "Reopens a RESOLVED request (IN_PROGRESS); its resolution clock runs again from now."
-  requestReopen(input: RequestActionInput!): RequestPayload!
+  requestReopen(
+    "The RESOLVED request, and a note."
+    input: RequestActionInput!
+  ): RequestPayload!
   "Closes a RESOLVED request for good."
-  requestClose(input: RequestActionInput!): RequestPayload!
+  requestClose(
+    "The RESOLVED request, and a note."
+    input: RequestActionInput!
+  ): RequestPayload!
 }
 
 "Input of requestCreate."
@@ -10512,9 +14651,9 @@ input RequestCreateInput {
 
 "Input of requestTriage."
 input RequestTriageInput {
-  "The request."
+  "The open request to triage."
   requestID: ID!
-  "Kind of work."
+  "Kind of work requested."
   category: RequestCategory!
   "Urgency; sets the SLA targets."
   priority: RequestPriority!
@@ -10524,7 +14663,7 @@ input RequestTriageInput {
 
 "Input of requestAssign."
 input RequestAssignInput {
-  "The request."
+  "The open request to assign."
   requestID: ID!
   "The user who will work on it."
   assigneeID: ID!
@@ -10534,7 +14673,7 @@ input RequestAssignInput {
 
 "Input of requestRespond."
 input RequestRespondInput {
-  "The request."
+  "The open request to respond to."
   requestID: ID!
   "The response sent to the requester."
   message: String!
@@ -10542,7 +14681,7 @@ input RequestRespondInput {
 
 "Input of requestSetStatus."
 input RequestSetStatusInput {
-  "The request."
+  "The open request whose status changes."
   requestID: ID!
   "TRIAGED, IN_PROGRESS or WAITING_ON_REQUESTER."
   status: RequestStatus!
@@ -10552,7 +14691,7 @@ input RequestSetStatusInput {
 
 "Input of requestResolve."
 input RequestResolveInput {
-  "The request."
+  "The open request to resolve."
   requestID: ID!
   "How the request was resolved."
   resolutionNotes: String!
@@ -10560,7 +14699,7 @@ input RequestResolveInput {
 
 "Input of requestReopen and requestClose."
 input RequestActionInput {
-  "The request."
+  "The RESOLVED request to reopen or close."
   requestID: ID!
   "Note kept in the request's history."
   note: String

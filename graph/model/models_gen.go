@@ -153,11 +153,11 @@ type HealthSignalsIngestPayload struct {
 type HealthTrend struct {
 	// Score minus the previous score, rounded to 0.1.
 	Change float64 `json:"change"`
-	// UP, DOWN or FLAT.
+	// Whether the score went up, went down or stayed the same.
 	Direction HealthTrendDirection `json:"direction"`
-	// The previous score.
+	// The account's score before this one, 0–100.
 	PreviousScore float64 `json:"previousScore"`
-	// The previous band.
+	// The band of the score before this one.
 	PreviousBand healthscore.Band `json:"previousBand"`
 	// Whether the band differs from the previous one.
 	BandChanged bool `json:"bandChanged"`
@@ -179,7 +179,7 @@ type OrderCreateInput struct {
 type OrderLineInput struct {
 	// What the line does to the account's entitlement to the product.
 	Action orderline.Action `json:"action"`
-	// The product.
+	// The product the line is about; one line per product.
 	ProductID int `json:"productID"`
 	// Licensed quantity or usage limit requested, zero or more. ADD without a
 	// quantity (or 0) takes the contract item's quantity; CHANGE needs one above
@@ -215,7 +215,7 @@ type OrderRejectInput struct {
 	OrderID int `json:"orderID"`
 	// Machine-readable reason code, upper case with underscores (e.g. CREDIT_HOLD).
 	Reason string `json:"reason"`
-	// Why, for a person.
+	// Why the order is rejected, for a person; kept as the order's rejectionNote.
 	Note string `json:"note"`
 }
 
@@ -231,7 +231,7 @@ type OrderSubmitInput struct {
 
 // Input of orderStartProvisioning, orderFulfill and orderCancel.
 type OrderTransitionInput struct {
-	// The order to act on.
+	// The order to move on (or cancel).
 	OrderID int `json:"orderID"`
 	// Note kept with the transition.
 	Note *string `json:"note,omitempty"`
@@ -241,7 +241,7 @@ type OrderTransitionInput struct {
 type OrderUpdateInput struct {
 	// The DRAFT order to change.
 	OrderID int `json:"orderID"`
-	// The new contract.
+	// The new contract the order is placed under; left out: unchanged.
 	ContractID *int `json:"contractID,omitempty"`
 	// When given, replaces all the order's lines.
 	Lines []*OrderLineInput `json:"lines,omitempty"`
@@ -267,7 +267,7 @@ type ProductPayload struct {
 
 // Input of requestReopen and requestClose.
 type RequestActionInput struct {
-	// The request.
+	// The RESOLVED request to reopen or close.
 	RequestID int `json:"requestID"`
 	// Note kept in the request's history.
 	Note *string `json:"note,omitempty"`
@@ -275,7 +275,7 @@ type RequestActionInput struct {
 
 // Input of requestAssign.
 type RequestAssignInput struct {
-	// The request.
+	// The open request to assign.
 	RequestID int `json:"requestID"`
 	// The user who will work on it.
 	AssigneeID int `json:"assigneeID"`
@@ -311,7 +311,7 @@ type RequestPayload struct {
 
 // Input of requestResolve.
 type RequestResolveInput struct {
-	// The request.
+	// The open request to resolve.
 	RequestID int `json:"requestID"`
 	// How the request was resolved.
 	ResolutionNotes string `json:"resolutionNotes"`
@@ -319,7 +319,7 @@ type RequestResolveInput struct {
 
 // Input of requestRespond.
 type RequestRespondInput struct {
-	// The request.
+	// The open request to respond to.
 	RequestID int `json:"requestID"`
 	// The response sent to the requester.
 	Message string `json:"message"`
@@ -327,7 +327,7 @@ type RequestRespondInput struct {
 
 // Input of requestSetStatus.
 type RequestSetStatusInput struct {
-	// The request.
+	// The open request whose status changes.
 	RequestID int `json:"requestID"`
 	// TRIAGED, IN_PROGRESS or WAITING_ON_REQUESTER.
 	Status request.Status `json:"status"`
@@ -337,9 +337,9 @@ type RequestSetStatusInput struct {
 
 // Input of requestTriage.
 type RequestTriageInput struct {
-	// The request.
+	// The open request to triage.
 	RequestID int `json:"requestID"`
-	// Kind of work.
+	// Kind of work requested.
 	Category request.Category `json:"category"`
 	// Urgency; sets the SLA targets.
 	Priority request.Priority `json:"priority"`
@@ -420,19 +420,19 @@ func (e HealthTrendDirection) MarshalJSON() ([]byte, error) {
 type OrderAction string
 
 const (
-	// orderUpdate
+	// orderUpdate: change the contract and lines of a DRAFT order.
 	OrderActionUpdate OrderAction = "UPDATE"
-	// orderSubmit
+	// orderSubmit: submit a DRAFT order.
 	OrderActionSubmit OrderAction = "SUBMIT"
-	// orderValidate
+	// orderValidate: validate a SUBMITTED order against its contract and the catalog.
 	OrderActionValidate OrderAction = "VALIDATE"
-	// orderStartProvisioning
+	// orderStartProvisioning: start provisioning a VALIDATED order.
 	OrderActionStartProvisioning OrderAction = "START_PROVISIONING"
-	// orderFulfill
+	// orderFulfill: fulfil a PROVISIONING order, applying its lines to the account's entitlements.
 	OrderActionFulfill OrderAction = "FULFILL"
-	// orderReject
+	// orderReject: reject a SUBMITTED, VALIDATED or PROVISIONING order.
 	OrderActionReject OrderAction = "REJECT"
-	// orderCancel
+	// orderCancel: cancel an order that is not FULFILLED, REJECTED or CANCELLED.
 	OrderActionCancel OrderAction = "CANCEL"
 )
 
