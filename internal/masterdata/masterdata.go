@@ -8,6 +8,7 @@ package masterdata
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,6 +136,22 @@ func (s *Service) UpdateUser(ctx context.Context, id int, in ent.UpdateUserInput
 		}
 		if !c.errs.Empty() {
 			return nil, c.errs, nil
+		}
+		// appendRoles adds to the roles after the update's own (or the stored
+		// ones); roles are a set, so one already held is not added twice.
+		// (The generated SetInput would append the value of roles instead.)
+		if len(in.AppendRoles) > 0 {
+			roles, err := appended(in.Roles, in.AppendRoles, func() ([]string, error) {
+				u, err := tx.User.Get(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				return u.Roles, nil
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			in.Roles, in.AppendRoles = dedupe(roles), nil
 		}
 		return saved(tx.User.UpdateOneID(id).SetInput(in).Save(ctx))
 	})
@@ -281,6 +298,29 @@ func (s *Service) UpdateAccount(ctx context.Context, id int, in ent.UpdateAccoun
 
 // ---- products --------------------------------------------------------------
 
+// appended is set (or, when nil, what stored returns) followed by add.
+func appended(set, add []string, stored func() ([]string, error)) ([]string, error) {
+	base := set
+	if base == nil {
+		var err error
+		if base, err = stored(); err != nil {
+			return nil, err
+		}
+	}
+	return append(slices.Clone(base), add...), nil
+}
+
+// dedupe drops repeated values, keeping the first of each.
+func dedupe(xs []string) []string {
+	out := xs[:0:0]
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 func checkTiers(c *check, tiers []string, field string) {
 	seen := map[string]bool{}
 	for _, t := range tiers {
@@ -331,9 +371,29 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ent.UpdateProduc
 		if ok, err := tx.Product.Query().Where(product.ID(id)).Exist(ctx); err != nil || !ok {
 			return nil, notFoundIf(ok, "product"), err
 		}
-		errs, err := s.checkProduct(ctx, tx, id, in.Sku, in.Name, in.FeatureKey, in.Unit, append(in.Tiers, in.AppendTiers...))
+		// appendTiers adds tiers after the update's own (or the stored ones);
+		// the result is checked whole, so a tier already offered is refused.
+		// (The generated SetInput would append the value of tiers instead.)
+		tiers := in.Tiers
+		if len(in.AppendTiers) > 0 {
+			var err error
+			tiers, err = appended(in.Tiers, in.AppendTiers, func() ([]string, error) {
+				p, err := tx.Product.Get(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				return p.Tiers, nil
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+		errs, err := s.checkProduct(ctx, tx, id, in.Sku, in.Name, in.FeatureKey, in.Unit, tiers)
 		if err != nil || !errs.Empty() {
 			return nil, errs, err
+		}
+		if len(in.AppendTiers) > 0 {
+			in.Tiers, in.AppendTiers = tiers, nil
 		}
 		return saved(tx.Product.UpdateOneID(id).SetInput(in).Save(ctx))
 	})

@@ -2,6 +2,7 @@ package masterdata
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -107,5 +108,44 @@ func TestWouldCycle(t *testing.T) {
 	a, _, err = svc.UpdateAccount(ctx, chain[1].ID, ent.UpdateAccountInput{LifecycleStage: &stage})
 	if err != nil || !a.LifecycleStageChangedAt.Equal(clock) {
 		t.Fatalf("stage change: %v %v", a, err)
+	}
+}
+
+// appendTiers and appendRoles add to what is stored (or to the update's own
+// list); a tier already offered is refused, a role already held is kept once.
+func TestAppendFields(t *testing.T) {
+	db := testdb.Open(t, dialect.SQLite)
+	ctx := viewer.System(context.Background(), "test")
+	svc := New(db.Client, time.Now)
+	p, errs, err := svc.CreateProduct(ctx, ent.CreateProductInput{Sku: "APP-1", Name: "App", FeatureKey: "app", EntitlementKind: "QUANTITY", Tiers: []string{"STANDARD"}}, nil)
+	if err != nil || !errs.Empty() {
+		t.Fatal(errs, err)
+	}
+	for _, tc := range []struct {
+		in   ent.UpdateProductInput
+		want []string
+		code usererr.Code
+	}{
+		{ent.UpdateProductInput{AppendTiers: []string{"PREMIUM"}}, []string{"STANDARD", "PREMIUM"}, ""},
+		{ent.UpdateProductInput{AppendTiers: []string{"PREMIUM"}}, []string{"STANDARD", "PREMIUM"}, usererr.InvalidValue},
+		{ent.UpdateProductInput{Tiers: []string{"BASIC"}, AppendTiers: []string{"PRO"}}, []string{"BASIC", "PRO"}, ""},
+	} {
+		_, errs, err := svc.UpdateProduct(ctx, p.ID, tc.in)
+		if err != nil || (tc.code == "") != errs.Empty() || (tc.code != "" && !errs.Has(tc.code)) {
+			t.Fatalf("%+v: %v %v", tc.in, errs, err)
+		}
+		if got := db.Client.Product.GetX(ctx, p.ID).Tiers; !slices.Equal(got, tc.want) {
+			t.Fatalf("%+v: tiers %v, want %v", tc.in, got, tc.want)
+		}
+	}
+	u, errs, err := svc.CreateUser(ctx, ent.CreateUserInput{Email: "append@opsgraph.example", Name: "A", Roles: []string{viewer.RoleCSM}}, nil)
+	if err != nil || !errs.Empty() {
+		t.Fatal(errs, err)
+	}
+	if _, errs, err := svc.UpdateUser(ctx, u.ID, ent.UpdateUserInput{AppendRoles: []string{viewer.RoleSales, viewer.RoleCSM}}); err != nil || !errs.Empty() {
+		t.Fatal(errs, err)
+	}
+	if got := db.Client.User.GetX(ctx, u.ID).Roles; !slices.Equal(got, []string{viewer.RoleCSM, viewer.RoleSales}) {
+		t.Fatalf("roles %v", got)
 	}
 }
