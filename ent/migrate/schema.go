@@ -681,6 +681,22 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[9]},
 			},
+			{
+				Name:    "order_fulfilled_not_billed",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'FULFILLED' AND billing_status = 'NOT_BILLED'",
+				},
+			},
+			{
+				Name:    "order_invoiced_not_fulfilled",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[1]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "billing_status = 'INVOICED' AND status <> 'FULFILLED'",
+				},
+			},
 		},
 	}
 	// OrderEventsColumns holds the columns for the "order_events" table.
