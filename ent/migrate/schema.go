@@ -672,30 +672,19 @@ var (
 				Columns: []*schema.Column{OrdersColumns[4]},
 			},
 			{
-				Name:    "order_billing_status",
-				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[15]},
-			},
-			{
 				Name:    "order_fulfilled_at",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[9]},
 			},
 			{
-				Name:    "order_fulfilled_not_billed",
+				Name:    "order_billing_status_status_fulfilled_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[9]},
-				Annotation: &entsql.IndexAnnotation{
-					Where: "status = 'FULFILLED' AND billing_status = 'NOT_BILLED'",
-				},
+				Columns: []*schema.Column{OrdersColumns[15], OrdersColumns[4], OrdersColumns[9]},
 			},
 			{
-				Name:    "order_invoiced_not_fulfilled",
+				Name:    "order_billing_status_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[1]},
-				Annotation: &entsql.IndexAnnotation{
-					Where: "billing_status = 'INVOICED' AND status <> 'FULFILLED'",
-				},
+				Columns: []*schema.Column{OrdersColumns[15], OrdersColumns[1]},
 			},
 		},
 	}
