@@ -17,6 +17,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/config"
 	"github.com/opsgraph/opsgraph/internal/entitlements"
+	"github.com/opsgraph/opsgraph/internal/explorer"
 	"github.com/opsgraph/opsgraph/internal/migrate"
 	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/server"
@@ -224,7 +225,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.SweepInterval > 0 {
 		background.Go(func() { entitlements.NewSweeper(db.Client, db.Dialect, nil).RunSweeps(bgCtx, cfg.SweepInterval, log) })
 	}
-	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection, SLAPolicy: slaPolicy, HealthModel: healthModel})
+	// The explorer's development role switcher: only on the embedded default
+	// (SQLite, a generated secret) bound to a loopback address.
+	var devTokens *explorer.DevTokens
+	if devSecret != nil && cfg.DatabaseURL == "" && server.IsLoopback(ln.Addr().String()) {
+		devTokens = &explorer.DevTokens{Auth: authConfig(cfg, devSecret, nil), TTL: time.Hour}
+	}
+	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection, SLAPolicy: slaPolicy, HealthModel: healthModel,
+		DevTokens: devTokens})
 	err = server.Serve(ctx, ln, h, cfg.ShutdownGrace, log)
 	stopBackground()
 	background.Wait() // let a running sweep finish before the database closes
@@ -257,7 +265,7 @@ func banner(w io.Writer, base, token string) {
 	fmt.Fprintf(w, `
 OpsGraph is running (embedded SQLite, development secret).
 
-  Explorer:  %[1]s/
+  Explorer:  %[1]s/   (signed in with a development token; switch roles at the top)
   GraphQL:   %[1]s/graphql
 
   ADMIN token for admin@opsgraph.example, valid 24h (send as "Authorization: Bearer <token>"):

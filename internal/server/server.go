@@ -14,11 +14,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/opsgraph/opsgraph/graph"
 	"github.com/opsgraph/opsgraph/internal/auth"
+	"github.com/opsgraph/opsgraph/internal/explorer"
 	"github.com/opsgraph/opsgraph/internal/export"
 	"github.com/opsgraph/opsgraph/internal/health"
 	"github.com/opsgraph/opsgraph/internal/sla"
@@ -38,6 +38,10 @@ type Options struct {
 	SLAPolicy *sla.Policy
 	// HealthModel is the account health model (nil: health.DefaultModel()).
 	HealthModel *health.Model
+	// DevTokens, when set, lets the explorer mint development tokens per
+	// role (GET /explorer/dev-token); only the embedded default on loopback
+	// sets it (internal/cli).
+	DevTokens *explorer.DevTokens
 }
 
 // Handler returns the HTTP handler of the whole server.
@@ -51,7 +55,9 @@ func Handler(opts Options) http.Handler {
 	gql := GraphQL(schema, log, opts.Introspection)
 	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(gql)))
 	mux.Handle("GET /export/{file}", auth.Middleware(opts.Verifier, subject(export.Handler(schema.Schema(), gql))))
-	mux.Handle("GET /{$}", playground.Handler("OpsGraph explorer", "/graphql"))
+	ex := explorer.Handler(explorer.Options{Schema: schema.Schema(), DevTokens: opts.DevTokens, Logger: log})
+	mux.Handle("GET /{$}", ex)
+	mux.Handle("GET /explorer/", ex)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
