@@ -12,12 +12,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/testdb"
@@ -25,26 +25,8 @@ import (
 
 const testSecret = "cli-test-secret-cli-test-secret-0123456789"
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitFor polls buf until re matches, returning the first submatch.
-func waitFor(t *testing.T, buf *syncBuffer, re *regexp.Regexp, done <-chan int) string {
+func waitFor(t *testing.T, buf *apitest.SyncBuffer, re *regexp.Regexp, done <-chan int) string {
 	t.Helper()
 	deadline := time.After(2 * time.Minute)
 	for {
@@ -91,7 +73,7 @@ func TestServeEmbeddedDefault(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr apitest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--sqlite-path", filepath.Join(dir, "opsgraph.db")}, &stdout, &stderr)
@@ -126,7 +108,7 @@ func TestServeEmbeddedDefault(t *testing.T) {
 	// A second start reuses the data and the secret: the old token still works.
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
-	var stdout2, stderr2 syncBuffer
+	var stdout2, stderr2 apitest.SyncBuffer
 	done2 := make(chan int, 1)
 	go func() {
 		done2 <- Run(ctx2, []string{"--addr", "127.0.0.1:0", "--sqlite-path", filepath.Join(dir, "opsgraph.db")}, &stdout2, &stderr2)
@@ -144,7 +126,7 @@ func TestServePostgres(t *testing.T) {
 	url := testdb.CreateDatabase(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr apitest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database-url", url, "--jwt-secret", testSecret}, &stdout, &stderr)
@@ -352,7 +334,7 @@ func TestServePostgresJWKS(t *testing.T) {
 	jwks, priv := jwksFile(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr apitest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database-url", url, "--jwks-file", jwks, "--seed=false",

@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/cli"
 	"github.com/opsgraph/opsgraph/internal/explorer"
@@ -42,31 +43,13 @@ func requireChromium(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's log writer and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serve runs `opsgraph serve args…` in process, as the binary does, until
 // the test ends, and returns its base URL once it listens (after migrating
 // and seeding).
 func serve(t *testing.T, args ...string) (base string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr apitest.SyncBuffer
 	done := make(chan int, 1)
 	go func() { done <- cli.Run(ctx, append([]string{"serve"}, args...), &stdout, &stderr) }()
 	stopped := false
