@@ -62,15 +62,19 @@ func Load(sdkDir string) (*ast.Schema, []Operation, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", SchemaFile, err)
 	}
-	written, err := readSources(filepath.Join(sdkDir, HandWrittenDir))
+	written, err := readDocuments(filepath.Join(sdkDir, HandWrittenDir))
 	if err != nil {
 		return nil, nil, err
 	}
-	gen, err := os.ReadFile(filepath.Join(sdkDir, OperationsFile))
+	src, err := os.ReadFile(filepath.Join(sdkDir, OperationsFile))
 	if err != nil {
 		return nil, nil, err
 	}
-	ops, err := parseOperations(schema, written, []*ast.Source{{Name: OperationsFile, Input: string(gen)}})
+	gen, err := parse(&ast.Source{Name: OperationsFile, Input: string(src)})
+	if err != nil {
+		return nil, nil, err
+	}
+	ops, err := parseOperations(schema, written, []*ast.QueryDocument{gen})
 	return schema, ops, err
 }
 
@@ -81,15 +85,12 @@ func Prepare(sdkDir, sdl string) error {
 	if err != nil {
 		return fmt.Errorf("schema: %w", err)
 	}
-	written, err := readSources(filepath.Join(sdkDir, HandWrittenDir))
+	written, err := readDocuments(filepath.Join(sdkDir, HandWrittenDir))
 	if err != nil {
 		return err
 	}
 	sel := newSelector(schema)
-	covered, err := coveredFields(written)
-	if err != nil {
-		return err
-	}
+	covered := coveredFields(written)
 	var ops []string
 	for _, root := range []struct {
 		kind ast.Operation
@@ -111,7 +112,7 @@ func Prepare(sdkDir, sdl string) error {
 	}
 	if schema.Query != nil && schema.Query.Fields.ForName("node") != nil {
 		for _, d := range schema.GetPossibleTypes(schema.Types["Node"]) {
-			if covered["query."+d.Name+"ByID"] {
+			if covered["operation."+d.Name+"ByID"] {
 				continue
 			}
 			op, err := sel.byIDOperation(d)
@@ -139,8 +140,11 @@ func Prepare(sdkDir, sdl string) error {
 		doc.WriteString(sel.fragments[n] + "\n")
 	}
 	doc.WriteString(strings.Join(ops, "\n"))
-	generated := &ast.Source{Name: OperationsFile, Input: doc.String()}
-	if _, err := parseOperations(schema, written, []*ast.Source{generated}); err != nil {
+	generated, err := parse(&ast.Source{Name: OperationsFile, Input: doc.String()})
+	if err != nil {
+		return err
+	}
+	if _, err := parseOperations(schema, written, []*ast.QueryDocument{generated}); err != nil {
 		return err
 	}
 	types, err := goTypes(schema)
@@ -169,29 +173,35 @@ func writeFiles(dir string, files map[string][]byte) error {
 	return nil
 }
 
-// coveredFields lists the root fields ("query.accounts") the hand-written
-// operations select.
-func coveredFields(written []*ast.Source) (map[string]bool, error) {
+// coveredFields lists what the hand-written operations provide: the root
+// fields they select ("query.accounts") and their names ("operation.X").
+func coveredFields(written []*ast.QueryDocument) map[string]bool {
 	covered := map[string]bool{}
-	for _, src := range written {
-		d, err := parser.ParseQuery(src)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", src.Name, err)
-		}
+	for _, d := range written {
 		for _, op := range d.Operations {
-			for _, s := range op.SelectionSet {
-				if f, ok := s.(*ast.Field); ok {
-					covered[string(op.Operation)+"."+f.Name] = true
-				}
+			covered["operation."+op.Name] = true
+			for _, f := range rootFields(op) {
+				covered[string(op.Operation)+"."+f] = true
 			}
 		}
 	}
-	return covered, nil
+	return covered
+}
+
+// rootFields are the root fields op selects directly.
+func rootFields(op *ast.OperationDefinition) []string {
+	var out []string
+	for _, s := range op.SelectionSet {
+		if f, ok := s.(*ast.Field); ok && !strings.HasPrefix(f.Name, "__") {
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }
 
 // spreadFragments lists the fragments the hand-written operations spread
 // without defining them.
-func spreadFragments(written []*ast.Source) []string {
+func spreadFragments(written []*ast.QueryDocument) []string {
 	defined, used := map[string]bool{}, map[string]bool{}
 	var walk func(ast.SelectionSet)
 	walk = func(set ast.SelectionSet) {
@@ -206,11 +216,7 @@ func spreadFragments(written []*ast.Source) []string {
 			}
 		}
 	}
-	for _, src := range written {
-		d, err := parser.ParseQuery(src)
-		if err != nil {
-			continue // reported by coveredFields
-		}
+	for _, d := range written {
 		for _, op := range d.Operations {
 			walk(op.SelectionSet)
 		}
@@ -229,47 +235,57 @@ func spreadFragments(written []*ast.Source) []string {
 	return out
 }
 
-// readSources reads the .graphql files of dir.
-func readSources(dir string) ([]*ast.Source, error) {
+// parse parses one operations file.
+func parse(src *ast.Source) (*ast.QueryDocument, error) {
+	d, err := parser.ParseQuery(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src.Name, err)
+	}
+	return d, nil
+}
+
+// readDocuments reads and parses the .graphql files of dir.
+func readDocuments(dir string) ([]*ast.QueryDocument, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.graphql"))
 	if err != nil {
 		return nil, err
 	}
 	slices.Sort(paths)
-	var out []*ast.Source
+	var out []*ast.QueryDocument
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &ast.Source{Name: filepath.ToSlash(filepath.Join(HandWrittenDir, filepath.Base(p))), Input: string(b)})
+		d, err := parse(&ast.Source{Name: filepath.ToSlash(filepath.Join(HandWrittenDir, filepath.Base(p))), Input: string(b)})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
 	}
 	return out, nil
 }
 
-// parseOperations parses and validates the hand-written and generated
-// sources as one document and lists its operations.
-func parseOperations(schema *ast.Schema, written, generated []*ast.Source) ([]Operation, error) {
+// parseOperations validates the hand-written and generated documents as
+// one document and lists its operations.
+func parseOperations(schema *ast.Schema, written, generated []*ast.QueryDocument) ([]Operation, error) {
 	doc := &ast.QueryDocument{}
 	writtenOps := map[*ast.OperationDefinition]bool{}
-	for i, src := range append(slices.Clone(written), generated...) {
-		d, err := parser.ParseQuery(src)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", src.Name, err)
-		}
+	for i, d := range append(slices.Clone(written), generated...) {
 		for _, op := range d.Operations {
+			src := op.Position.Src.Name
 			if op.Name == "" {
-				return nil, fmt.Errorf("%s: every SDK operation needs a name", src.Name)
+				return nil, fmt.Errorf("%s: every SDK operation needs a name", src)
 			}
 			if doc.Operations.ForName(op.Name) != nil {
-				return nil, fmt.Errorf("%s: operation %s is defined twice", src.Name, op.Name)
+				return nil, fmt.Errorf("%s: operation %s is defined twice", src, op.Name)
 			}
 			if op.Operation == ast.Subscription {
-				return nil, fmt.Errorf("%s: subscriptions are not supported by the SDK yet", src.Name)
+				return nil, fmt.Errorf("%s: subscriptions are not supported by the SDK yet", src)
 			}
 			writtenOps[op] = i < len(written)
+			doc.Operations = append(doc.Operations, op)
 		}
-		doc.Operations = append(doc.Operations, d.Operations...)
 		doc.Fragments = append(doc.Fragments, d.Fragments...)
 	}
 	if errs := validator.Validate(schema, doc); len(errs) > 0 {
@@ -277,12 +293,7 @@ func parseOperations(schema *ast.Schema, written, generated []*ast.Source) ([]Op
 	}
 	var ops []Operation
 	for _, op := range doc.Operations {
-		o := Operation{Name: op.Name, Kind: op.Operation, Variables: op.VariableDefinitions, Written: writtenOps[op]}
-		for _, s := range op.SelectionSet {
-			if f, ok := s.(*ast.Field); ok && !strings.HasPrefix(f.Name, "__") {
-				o.Fields = append(o.Fields, f.Name)
-			}
-		}
+		o := Operation{Name: op.Name, Kind: op.Operation, Variables: op.VariableDefinitions, Written: writtenOps[op], Fields: rootFields(op)}
 		if len(o.Fields) == 0 {
 			return nil, fmt.Errorf("operation %s selects no root field directly", op.Name)
 		}
