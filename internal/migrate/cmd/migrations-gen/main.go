@@ -16,6 +16,11 @@
 // afterwards. SQLite diffs use a scratch file in a temporary directory.
 //
 // When the schema has not changed for a dialect nothing is written for it.
+//
+// A statement ent cannot express (a backfill, a trigger) is appended by hand
+// to the migration that needs it; then recompute atlas.sum with
+//
+//	go run ./internal/migrate/cmd/migrations-gen -rehash
 package main
 
 import (
@@ -62,8 +67,12 @@ func main() {
 		dir     = flag.String("dir", "", "migrations directory (default: migrations/ at the module root)")
 		only    = flag.String("dialect", "all", `dialect to generate: "all", "postgres" or "sqlite3"`)
 		timeout = flag.Duration("timeout", 2*time.Minute, "overall time limit")
+		rehash  = flag.Bool("rehash", false, "only recompute atlas.sum of each dialect's directory, after a migration was edited by hand")
 	)
 	flag.Parse()
+	if *rehash {
+		*name = "rehash"
+	}
 	if !validName.MatchString(*name) {
 		log.Fatalf("-name is required and must match %s (got %q)", validName, *name)
 	}
@@ -96,6 +105,15 @@ func main() {
 	failed := false
 	for _, d := range dialects {
 		path := filepath.Join(*dir, subdirs[d])
+		if *rehash {
+			if err := writeSum(path); err != nil {
+				log.Printf("%s: %v", d, err)
+				failed = true
+				continue
+			}
+			log.Printf("%s: updated %s", d, filepath.Join(path, atlas.HashFileName))
+			continue
+		}
 		written, err := generate(ctx, d, path, *name, *devURL)
 		switch {
 		case err != nil:
@@ -218,6 +236,15 @@ func quoteSequenceNames(dir *atlas.LocalDir, written []string) error {
 	}
 	if !changed {
 		return nil
+	}
+	return writeSum(dir.Path())
+}
+
+// writeSum recomputes the atlas.sum of the migration directory at path.
+func writeSum(path string) error {
+	dir, err := atlas.NewLocalDir(path)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", path, err)
 	}
 	files, err := dir.Files()
 	if err != nil {
