@@ -301,13 +301,14 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "OrderLine",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			orderline.FieldCreatedAt: {Type: field.TypeTime, Column: orderline.FieldCreatedAt},
-			orderline.FieldUpdatedAt: {Type: field.TypeTime, Column: orderline.FieldUpdatedAt},
-			orderline.FieldOrderID:   {Type: field.TypeInt, Column: orderline.FieldOrderID},
-			orderline.FieldAction:    {Type: field.TypeEnum, Column: orderline.FieldAction},
-			orderline.FieldProductID: {Type: field.TypeInt, Column: orderline.FieldProductID},
-			orderline.FieldQuantity:  {Type: field.TypeInt64, Column: orderline.FieldQuantity},
-			orderline.FieldTier:      {Type: field.TypeString, Column: orderline.FieldTier},
+			orderline.FieldCreatedAt:      {Type: field.TypeTime, Column: orderline.FieldCreatedAt},
+			orderline.FieldUpdatedAt:      {Type: field.TypeTime, Column: orderline.FieldUpdatedAt},
+			orderline.FieldOrderID:        {Type: field.TypeInt, Column: orderline.FieldOrderID},
+			orderline.FieldAction:         {Type: field.TypeEnum, Column: orderline.FieldAction},
+			orderline.FieldProductID:      {Type: field.TypeInt, Column: orderline.FieldProductID},
+			orderline.FieldQuantity:       {Type: field.TypeInt64, Column: orderline.FieldQuantity},
+			orderline.FieldTier:           {Type: field.TypeString, Column: orderline.FieldTier},
+			orderline.FieldEntitlementGap: {Type: field.TypeBool, Column: orderline.FieldEntitlementGap},
 		},
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
@@ -2360,6 +2361,11 @@ func (f *OrderLineFilter) WhereQuantity(p entql.Int64P) {
 // WhereTier applies the entql string predicate on the tier field.
 func (f *OrderLineFilter) WhereTier(p entql.StringP) {
 	f.Where(p.Field(orderline.FieldTier))
+}
+
+// WhereEntitlementGap applies the entql bool predicate on the entitlement_gap field.
+func (f *OrderLineFilter) WhereEntitlementGap(p entql.BoolP) {
+	f.Where(p.Field(orderline.FieldEntitlementGap))
 }
 
 // WhereHasOrder applies a predicate to check if query has an edge order.

@@ -12542,6 +12542,7 @@ type OrderLineMutation struct {
 	quantity            *int64
 	addquantity         *int64
 	tier                *string
+	entitlement_gap     *bool
 	clearedFields       map[string]struct{}
 	_order              *int
 	cleared_order       bool
@@ -12938,6 +12939,42 @@ func (m *OrderLineMutation) ResetTier() {
 	delete(m.clearedFields, orderline.FieldTier)
 }
 
+// SetEntitlementGap sets the "entitlement_gap" field.
+func (m *OrderLineMutation) SetEntitlementGap(b bool) {
+	m.entitlement_gap = &b
+}
+
+// EntitlementGap returns the value of the "entitlement_gap" field in the mutation.
+func (m *OrderLineMutation) EntitlementGap() (r bool, exists bool) {
+	v := m.entitlement_gap
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntitlementGap returns the old "entitlement_gap" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldEntitlementGap(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntitlementGap is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntitlementGap requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntitlementGap: %w", err)
+	}
+	return oldValue.EntitlementGap, nil
+}
+
+// ResetEntitlementGap resets all changes to the "entitlement_gap" field.
+func (m *OrderLineMutation) ResetEntitlementGap() {
+	m.entitlement_gap = nil
+}
+
 // ClearOrder clears the "order" edge to the Order entity.
 func (m *OrderLineMutation) ClearOrder() {
 	m.cleared_order = true
@@ -13080,7 +13117,7 @@ func (m *OrderLineMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderLineMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, orderline.FieldCreatedAt)
 	}
@@ -13101,6 +13138,9 @@ func (m *OrderLineMutation) Fields() []string {
 	}
 	if m.tier != nil {
 		fields = append(fields, orderline.FieldTier)
+	}
+	if m.entitlement_gap != nil {
+		fields = append(fields, orderline.FieldEntitlementGap)
 	}
 	return fields
 }
@@ -13124,6 +13164,8 @@ func (m *OrderLineMutation) Field(name string) (ent.Value, bool) {
 		return m.Quantity()
 	case orderline.FieldTier:
 		return m.Tier()
+	case orderline.FieldEntitlementGap:
+		return m.EntitlementGap()
 	}
 	return nil, false
 }
@@ -13147,6 +13189,8 @@ func (m *OrderLineMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldQuantity(ctx)
 	case orderline.FieldTier:
 		return m.OldTier(ctx)
+	case orderline.FieldEntitlementGap:
+		return m.OldEntitlementGap(ctx)
 	}
 	return nil, fmt.Errorf("unknown OrderLine field %s", name)
 }
@@ -13204,6 +13248,13 @@ func (m *OrderLineMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTier(v)
+		return nil
+	case orderline.FieldEntitlementGap:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntitlementGap(v)
 		return nil
 	}
 	return fmt.Errorf("unknown OrderLine field %s", name)
@@ -13298,6 +13349,9 @@ func (m *OrderLineMutation) ResetField(name string) error {
 		return nil
 	case orderline.FieldTier:
 		m.ResetTier()
+		return nil
+	case orderline.FieldEntitlementGap:
+		m.ResetEntitlementGap()
 		return nil
 	}
 	return fmt.Errorf("unknown OrderLine field %s", name)

@@ -33,6 +33,8 @@ type OrderLine struct {
 	Quantity int64 `json:"quantity,omitempty"`
 	// Service tier requested.
 	Tier string `json:"tier,omitempty"`
+	// The line is FULFILLED_WITHOUT_ENTITLEMENT (see docs/reports.md): an ADD, CHANGE or RENEW line of a FULFILLED order that no entitlement is linked to, and whose entitlement no later fulfilment took over. Kept by the database: triggers on orders, order_lines and entitlements recompute it for the (account, product) a write touches (migration entitlement_gaps).
+	EntitlementGap bool `json:"entitlement_gap,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderLineQuery when eager-loading is set.
 	Edges        OrderLineEdges `json:"edges"`
@@ -92,6 +94,8 @@ func (*OrderLine) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case orderline.FieldEntitlementGap:
+			values[i] = new(sql.NullBool)
 		case orderline.FieldID, orderline.FieldOrderID, orderline.FieldProductID, orderline.FieldQuantity:
 			values[i] = new(sql.NullInt64)
 		case orderline.FieldAction, orderline.FieldTier:
@@ -160,6 +164,12 @@ func (_m *OrderLine) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field tier", values[i])
 			} else if value.Valid {
 				_m.Tier = value.String
+			}
+		case orderline.FieldEntitlementGap:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field entitlement_gap", values[i])
+			} else if value.Valid {
+				_m.EntitlementGap = value.Bool
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -232,6 +242,9 @@ func (_m *OrderLine) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("tier=")
 	builder.WriteString(_m.Tier)
+	builder.WriteString(", ")
+	builder.WriteString("entitlement_gap=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EntitlementGap))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -99,6 +99,20 @@ func (_c *OrderLineCreate) SetNillableTier(v *string) *OrderLineCreate {
 	return _c
 }
 
+// SetEntitlementGap sets the "entitlement_gap" field.
+func (_c *OrderLineCreate) SetEntitlementGap(v bool) *OrderLineCreate {
+	_c.mutation.SetEntitlementGap(v)
+	return _c
+}
+
+// SetNillableEntitlementGap sets the "entitlement_gap" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillableEntitlementGap(v *bool) *OrderLineCreate {
+	if v != nil {
+		_c.SetEntitlementGap(*v)
+	}
+	return _c
+}
+
 // SetOrder sets the "order" edge to the Order entity.
 func (_c *OrderLineCreate) SetOrder(v *Order) *OrderLineCreate {
 	return _c.SetOrderID(v.ID)
@@ -179,6 +193,10 @@ func (_c *OrderLineCreate) defaults() error {
 		v := orderline.DefaultQuantity
 		_c.mutation.SetQuantity(v)
 	}
+	if _, ok := _c.mutation.EntitlementGap(); !ok {
+		v := orderline.DefaultEntitlementGap
+		_c.mutation.SetEntitlementGap(v)
+	}
 	return nil
 }
 
@@ -211,6 +229,9 @@ func (_c *OrderLineCreate) check() error {
 		if err := orderline.TierValidator(v); err != nil {
 			return &ValidationError{Name: "tier", err: fmt.Errorf(`ent: validator failed for field "OrderLine.tier": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.EntitlementGap(); !ok {
+		return &ValidationError{Name: "entitlement_gap", err: errors.New(`ent: missing required field "OrderLine.entitlement_gap"`)}
 	}
 	if len(_c.mutation.OrderIDs()) == 0 {
 		return &ValidationError{Name: "order", err: errors.New(`ent: missing required edge "OrderLine.order"`)}
@@ -264,6 +285,10 @@ func (_c *OrderLineCreate) createSpec() (*OrderLine, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Tier(); ok {
 		_spec.SetField(orderline.FieldTier, field.TypeString, value)
 		_node.Tier = value
+	}
+	if value, ok := _c.mutation.EntitlementGap(); ok {
+		_spec.SetField(orderline.FieldEntitlementGap, field.TypeBool, value)
+		_node.EntitlementGap = value
 	}
 	if nodes := _c.mutation.OrderIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -451,6 +476,18 @@ func (u *OrderLineUpsert) ClearTier() *OrderLineUpsert {
 	return u
 }
 
+// SetEntitlementGap sets the "entitlement_gap" field.
+func (u *OrderLineUpsert) SetEntitlementGap(v bool) *OrderLineUpsert {
+	u.Set(orderline.FieldEntitlementGap, v)
+	return u
+}
+
+// UpdateEntitlementGap sets the "entitlement_gap" field to the value that was provided on create.
+func (u *OrderLineUpsert) UpdateEntitlementGap() *OrderLineUpsert {
+	u.SetExcluded(orderline.FieldEntitlementGap)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -591,6 +628,20 @@ func (u *OrderLineUpsertOne) UpdateTier() *OrderLineUpsertOne {
 func (u *OrderLineUpsertOne) ClearTier() *OrderLineUpsertOne {
 	return u.Update(func(s *OrderLineUpsert) {
 		s.ClearTier()
+	})
+}
+
+// SetEntitlementGap sets the "entitlement_gap" field.
+func (u *OrderLineUpsertOne) SetEntitlementGap(v bool) *OrderLineUpsertOne {
+	return u.Update(func(s *OrderLineUpsert) {
+		s.SetEntitlementGap(v)
+	})
+}
+
+// UpdateEntitlementGap sets the "entitlement_gap" field to the value that was provided on create.
+func (u *OrderLineUpsertOne) UpdateEntitlementGap() *OrderLineUpsertOne {
+	return u.Update(func(s *OrderLineUpsert) {
+		s.UpdateEntitlementGap()
 	})
 }
 
@@ -900,6 +951,20 @@ func (u *OrderLineUpsertBulk) UpdateTier() *OrderLineUpsertBulk {
 func (u *OrderLineUpsertBulk) ClearTier() *OrderLineUpsertBulk {
 	return u.Update(func(s *OrderLineUpsert) {
 		s.ClearTier()
+	})
+}
+
+// SetEntitlementGap sets the "entitlement_gap" field.
+func (u *OrderLineUpsertBulk) SetEntitlementGap(v bool) *OrderLineUpsertBulk {
+	return u.Update(func(s *OrderLineUpsert) {
+		s.SetEntitlementGap(v)
+	})
+}
+
+// UpdateEntitlementGap sets the "entitlement_gap" field to the value that was provided on create.
+func (u *OrderLineUpsertBulk) UpdateEntitlementGap() *OrderLineUpsertBulk {
+	return u.Update(func(s *OrderLineUpsert) {
+		s.UpdateEntitlementGap()
 	})
 }
 

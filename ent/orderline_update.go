@@ -121,6 +121,20 @@ func (_u *OrderLineUpdate) ClearTier() *OrderLineUpdate {
 	return _u
 }
 
+// SetEntitlementGap sets the "entitlement_gap" field.
+func (_u *OrderLineUpdate) SetEntitlementGap(v bool) *OrderLineUpdate {
+	_u.mutation.SetEntitlementGap(v)
+	return _u
+}
+
+// SetNillableEntitlementGap sets the "entitlement_gap" field if the given value is not nil.
+func (_u *OrderLineUpdate) SetNillableEntitlementGap(v *bool) *OrderLineUpdate {
+	if v != nil {
+		_u.SetEntitlementGap(*v)
+	}
+	return _u
+}
+
 // SetOrder sets the "order" edge to the Order entity.
 func (_u *OrderLineUpdate) SetOrder(v *Order) *OrderLineUpdate {
 	return _u.SetOrderID(v.ID)
@@ -282,6 +296,9 @@ func (_u *OrderLineUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.TierCleared() {
 		_spec.ClearField(orderline.FieldTier, field.TypeString)
+	}
+	if value, ok := _u.mutation.EntitlementGap(); ok {
+		_spec.SetField(orderline.FieldEntitlementGap, field.TypeBool, value)
 	}
 	if _u.mutation.OrderCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -497,6 +514,20 @@ func (_u *OrderLineUpdateOne) ClearTier() *OrderLineUpdateOne {
 	return _u
 }
 
+// SetEntitlementGap sets the "entitlement_gap" field.
+func (_u *OrderLineUpdateOne) SetEntitlementGap(v bool) *OrderLineUpdateOne {
+	_u.mutation.SetEntitlementGap(v)
+	return _u
+}
+
+// SetNillableEntitlementGap sets the "entitlement_gap" field if the given value is not nil.
+func (_u *OrderLineUpdateOne) SetNillableEntitlementGap(v *bool) *OrderLineUpdateOne {
+	if v != nil {
+		_u.SetEntitlementGap(*v)
+	}
+	return _u
+}
+
 // SetOrder sets the "order" edge to the Order entity.
 func (_u *OrderLineUpdateOne) SetOrder(v *Order) *OrderLineUpdateOne {
 	return _u.SetOrderID(v.ID)
@@ -688,6 +719,9 @@ func (_u *OrderLineUpdateOne) sqlSave(ctx context.Context) (_node *OrderLine, er
 	}
 	if _u.mutation.TierCleared() {
 		_spec.ClearField(orderline.FieldTier, field.TypeString)
+	}
+	if value, ok := _u.mutation.EntitlementGap(); ok {
+		_spec.SetField(orderline.FieldEntitlementGap, field.TypeBool, value)
 	}
 	if _u.mutation.OrderCleared() {
 		edge := &sqlgraph.EdgeSpec{

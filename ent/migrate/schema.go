@@ -680,11 +680,25 @@ var (
 				Name:    "order_billing_status_status_fulfilled_at",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[15], OrdersColumns[4], OrdersColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						OrdersColumns[18].Name,
+
+						OrdersColumns[17].Name,
+					},
+				},
 			},
 			{
 				Name:    "order_billing_status_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[15], OrdersColumns[1]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						OrdersColumns[4].Name,
+
+						OrdersColumns[17].Name,
+					},
+				},
 			},
 		},
 	}
@@ -744,6 +758,7 @@ var (
 		{Name: "action", Type: field.TypeEnum, Enums: []string{"ADD", "CHANGE", "REMOVE", "RENEW"}},
 		{Name: "quantity", Type: field.TypeInt64, Default: 0},
 		{Name: "tier", Type: field.TypeString, Nullable: true, Size: 50},
+		{Name: "entitlement_gap", Type: field.TypeBool, Default: false},
 		{Name: "order_id", Type: field.TypeInt},
 		{Name: "product_id", Type: field.TypeInt},
 	}
@@ -755,13 +770,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "order_lines_orders_lines",
-				Columns:    []*schema.Column{OrderLinesColumns[6]},
+				Columns:    []*schema.Column{OrderLinesColumns[7]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "order_lines_products_product",
-				Columns:    []*schema.Column{OrderLinesColumns[7]},
+				Columns:    []*schema.Column{OrderLinesColumns[8]},
 				RefColumns: []*schema.Column{ProductsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -780,12 +795,17 @@ var (
 			{
 				Name:    "orderline_order_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[6]},
+				Columns: []*schema.Column{OrderLinesColumns[7]},
 			},
 			{
 				Name:    "orderline_product_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[7]},
+				Columns: []*schema.Column{OrderLinesColumns[8]},
+			},
+			{
+				Name:    "orderline_entitlement_gap_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrderLinesColumns[6], OrderLinesColumns[0]},
 			},
 		},
 	}

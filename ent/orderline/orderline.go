@@ -32,6 +32,8 @@ const (
 	FieldQuantity = "quantity"
 	// FieldTier holds the string denoting the tier field in the database.
 	FieldTier = "tier"
+	// FieldEntitlementGap holds the string denoting the entitlement_gap field in the database.
+	FieldEntitlementGap = "entitlement_gap"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
 	EdgeOrder = "order"
 	// EdgeProduct holds the string denoting the product edge name in mutations.
@@ -73,6 +75,7 @@ var Columns = []string{
 	FieldProductID,
 	FieldQuantity,
 	FieldTier,
+	FieldEntitlementGap,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -103,6 +106,8 @@ var (
 	DefaultQuantity int64
 	// TierValidator is a validator for the "tier" field. It is called by the builders before save.
 	TierValidator func(string) error
+	// DefaultEntitlementGap holds the default value on creation for the "entitlement_gap" field.
+	DefaultEntitlementGap bool
 )
 
 // Action defines the type for the "action" enum field.
@@ -171,6 +176,11 @@ func ByQuantity(opts ...sql.OrderTermOption) OrderOption {
 // ByTier orders the results by the tier field.
 func ByTier(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTier, opts...).ToFunc()
+}
+
+// ByEntitlementGap orders the results by the entitlement_gap field.
+func ByEntitlementGap(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEntitlementGap, opts...).ToFunc()
 }
 
 // ByOrderField orders the results by order field.

@@ -85,6 +85,11 @@ func Tier(v string) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldTier, v))
 }
 
+// EntitlementGap applies equality check predicate on the "entitlement_gap" field. It's identical to EntitlementGapEQ.
+func EntitlementGap(v bool) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldEntitlementGap, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldCreatedAt, v))
@@ -338,6 +343,16 @@ func TierEqualFold(v string) predicate.OrderLine {
 // TierContainsFold applies the ContainsFold predicate on the "tier" field.
 func TierContainsFold(v string) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldContainsFold(FieldTier, v))
+}
+
+// EntitlementGapEQ applies the EQ predicate on the "entitlement_gap" field.
+func EntitlementGapEQ(v bool) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldEntitlementGap, v))
+}
+
+// EntitlementGapNEQ applies the NEQ predicate on the "entitlement_gap" field.
+func EntitlementGapNEQ(v bool) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldEntitlementGap, v))
 }
 
 // HasOrder applies the HasEdge predicate on the "order" edge.

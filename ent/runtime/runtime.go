@@ -577,6 +577,10 @@ func init() {
 	orderlineDescTier := orderlineFields[4].Descriptor()
 	// orderline.TierValidator is a validator for the "tier" field. It is called by the builders before save.
 	orderline.TierValidator = orderlineDescTier.Validators[0].(func(string) error)
+	// orderlineDescEntitlementGap is the schema descriptor for entitlement_gap field.
+	orderlineDescEntitlementGap := orderlineFields[5].Descriptor()
+	// orderline.DefaultEntitlementGap holds the default value on creation for the entitlement_gap field.
+	orderline.DefaultEntitlementGap = orderlineDescEntitlementGap.Default.(bool)
 	productMixin := schema.Product{}.Mixin()
 	product.Policy = privacy.NewPolicies(productMixin[1], schema.Product{})
 	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {

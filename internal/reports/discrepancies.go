@@ -452,23 +452,14 @@ func (c *DiscrepancyConnection) entitlementRule(kind DiscrepancyKind) predicate.
 // no later fulfilment took over: fulfilment links the entitlement a line
 // creates or changes to the line, and a later line acting on the same
 // entitlement (the account's, to the product) moves the link to itself.
+//
+// The rule reads every fulfilled line against the account's entitlements
+// (seconds at 100k accounts), so the database keeps its answer on the line:
+// order_lines.entitlement_gap, recomputed by triggers for the (account,
+// product) of every write to entitlements, orders and order lines (the
+// rule's SQL is in migrations/*/…_entitlement_gaps.sql).
 func fulfilledWithoutEntitlement() []predicate.OrderLine {
-	return []predicate.OrderLine{
-		orderline.ActionIn(orderline.ActionADD, orderline.ActionCHANGE, orderline.ActionRENEW),
-		orderline.HasOrderWith(order.StatusEQ(schematype.OrderStatusFulfilled)),
-		func(s *entsql.Selector) {
-			s.Where(entsql.P(func(b *entsql.Builder) {
-				b.WriteString("NOT EXISTS (SELECT 1 FROM " + entitlement.Table + " e WHERE e." + entitlement.FieldSourceOrderLineID + " = " + s.C(orderline.FieldID) + ")" +
-					" AND NOT EXISTS (SELECT 1 FROM " + order.Table + " o" +
-					" JOIN " + entitlement.Table + " e ON e." + entitlement.FieldAccountID + " = o." + order.FieldAccountID +
-					" JOIN " + orderline.Table + " l2 ON l2." + orderline.FieldID + " = e." + entitlement.FieldSourceOrderLineID +
-					" JOIN " + order.Table + " o2 ON o2." + order.FieldID + " = l2." + orderline.FieldOrderID +
-					" WHERE o." + order.FieldID + " = " + s.C(orderline.FieldOrderID) +
-					" AND e." + entitlement.FieldProductID + " = " + s.C(orderline.FieldProductID) +
-					" AND o2." + order.FieldFulfilledAt + " >= o." + order.FieldFulfilledAt + ")")
-			}))
-		},
-	}
+	return []predicate.OrderLine{orderline.EntitlementGap(true)}
 }
 
 // fulfilledNotInvoiced selects the FULFILLED orders not billed that were
