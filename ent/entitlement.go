@@ -58,6 +58,10 @@ type Entitlement struct {
 	OverrideReason string `json:"override_reason,omitempty"`
 	// When the override stops applying.
 	OverrideExpiresAt *time.Time `json:"override_expires_at,omitempty"`
+	// Usage is above the limit or above the override limit (whether or not the override has expired): the candidates for OVER_LIMIT. Kept by a trigger on the row.
+	OverLimitCandidate bool `json:"over_limit_candidate,omitempty"`
+	// The end date of the entitlement's contract while that contract is ACTIVE; null without a contract or when it is not ACTIVE: NO_ACTIVE_CONTRACT is this being null or past. Kept by triggers on entitlements and contracts.
+	ContractInForceUntil *time.Time `json:"contract_in_force_until,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EntitlementQuery when eager-loading is set.
 	Edges        EntitlementEdges `json:"edges"`
@@ -130,13 +134,13 @@ func (*Entitlement) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case entitlement.FieldSoftLimit:
+		case entitlement.FieldSoftLimit, entitlement.FieldOverLimitCandidate:
 			values[i] = new(sql.NullBool)
 		case entitlement.FieldID, entitlement.FieldAccountID, entitlement.FieldContractID, entitlement.FieldProductID, entitlement.FieldSourceOrderLineID, entitlement.FieldLimit, entitlement.FieldUsage, entitlement.FieldOverrideLimit:
 			values[i] = new(sql.NullInt64)
 		case entitlement.FieldKind, entitlement.FieldTier, entitlement.FieldStatus, entitlement.FieldOverrideReason:
 			values[i] = new(sql.NullString)
-		case entitlement.FieldCreatedAt, entitlement.FieldUpdatedAt, entitlement.FieldUsageUpdatedAt, entitlement.FieldActiveFrom, entitlement.FieldActiveTo, entitlement.FieldOverrideExpiresAt:
+		case entitlement.FieldCreatedAt, entitlement.FieldUpdatedAt, entitlement.FieldUsageUpdatedAt, entitlement.FieldActiveFrom, entitlement.FieldActiveTo, entitlement.FieldOverrideExpiresAt, entitlement.FieldContractInForceUntil:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -274,6 +278,19 @@ func (_m *Entitlement) assignValues(columns []string, values []any) error {
 				_m.OverrideExpiresAt = new(time.Time)
 				*_m.OverrideExpiresAt = value.Time
 			}
+		case entitlement.FieldOverLimitCandidate:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field over_limit_candidate", values[i])
+			} else if value.Valid {
+				_m.OverLimitCandidate = value.Bool
+			}
+		case entitlement.FieldContractInForceUntil:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field contract_in_force_until", values[i])
+			} else if value.Valid {
+				_m.ContractInForceUntil = new(time.Time)
+				*_m.ContractInForceUntil = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -395,6 +412,14 @@ func (_m *Entitlement) String() string {
 	builder.WriteString(", ")
 	if v := _m.OverrideExpiresAt; v != nil {
 		builder.WriteString("override_expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("over_limit_candidate=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OverLimitCandidate))
+	builder.WriteString(", ")
+	if v := _m.ContractInForceUntil; v != nil {
+		builder.WriteString("contract_in_force_until=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

@@ -247,6 +247,34 @@ func (_c *EntitlementCreate) SetNillableOverrideExpiresAt(v *time.Time) *Entitle
 	return _c
 }
 
+// SetOverLimitCandidate sets the "over_limit_candidate" field.
+func (_c *EntitlementCreate) SetOverLimitCandidate(v bool) *EntitlementCreate {
+	_c.mutation.SetOverLimitCandidate(v)
+	return _c
+}
+
+// SetNillableOverLimitCandidate sets the "over_limit_candidate" field if the given value is not nil.
+func (_c *EntitlementCreate) SetNillableOverLimitCandidate(v *bool) *EntitlementCreate {
+	if v != nil {
+		_c.SetOverLimitCandidate(*v)
+	}
+	return _c
+}
+
+// SetContractInForceUntil sets the "contract_in_force_until" field.
+func (_c *EntitlementCreate) SetContractInForceUntil(v time.Time) *EntitlementCreate {
+	_c.mutation.SetContractInForceUntil(v)
+	return _c
+}
+
+// SetNillableContractInForceUntil sets the "contract_in_force_until" field if the given value is not nil.
+func (_c *EntitlementCreate) SetNillableContractInForceUntil(v *time.Time) *EntitlementCreate {
+	if v != nil {
+		_c.SetContractInForceUntil(*v)
+	}
+	return _c
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_c *EntitlementCreate) SetAccount(v *Account) *EntitlementCreate {
 	return _c.SetAccountID(v.ID)
@@ -330,6 +358,10 @@ func (_c *EntitlementCreate) defaults() error {
 		v := entitlement.DefaultSoftLimit
 		_c.mutation.SetSoftLimit(v)
 	}
+	if _, ok := _c.mutation.OverLimitCandidate(); !ok {
+		v := entitlement.DefaultOverLimitCandidate
+		_c.mutation.SetOverLimitCandidate(v)
+	}
 	return nil
 }
 
@@ -381,6 +413,9 @@ func (_c *EntitlementCreate) check() error {
 		if err := entitlement.OverrideReasonValidator(v); err != nil {
 			return &ValidationError{Name: "override_reason", err: fmt.Errorf(`ent: validator failed for field "Entitlement.override_reason": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.OverLimitCandidate(); !ok {
+		return &ValidationError{Name: "over_limit_candidate", err: errors.New(`ent: missing required field "Entitlement.over_limit_candidate"`)}
 	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "Entitlement.account"`)}
@@ -470,6 +505,14 @@ func (_c *EntitlementCreate) createSpec() (*Entitlement, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.OverrideExpiresAt(); ok {
 		_spec.SetField(entitlement.FieldOverrideExpiresAt, field.TypeTime, value)
 		_node.OverrideExpiresAt = &value
+	}
+	if value, ok := _c.mutation.OverLimitCandidate(); ok {
+		_spec.SetField(entitlement.FieldOverLimitCandidate, field.TypeBool, value)
+		_node.OverLimitCandidate = value
+	}
+	if value, ok := _c.mutation.ContractInForceUntil(); ok {
+		_spec.SetField(entitlement.FieldContractInForceUntil, field.TypeTime, value)
+		_node.ContractInForceUntil = &value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -880,6 +923,12 @@ func (u *EntitlementUpsertOne) UpdateNewValues() *EntitlementUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(entitlement.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OverLimitCandidate(); exists {
+			s.SetIgnore(entitlement.FieldOverLimitCandidate)
+		}
+		if _, exists := u.create.mutation.ContractInForceUntil(); exists {
+			s.SetIgnore(entitlement.FieldContractInForceUntil)
 		}
 	}))
 	return u
@@ -1412,6 +1461,12 @@ func (u *EntitlementUpsertBulk) UpdateNewValues() *EntitlementUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(entitlement.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OverLimitCandidate(); exists {
+				s.SetIgnore(entitlement.FieldOverLimitCandidate)
+			}
+			if _, exists := b.mutation.ContractInForceUntil(); exists {
+				s.SetIgnore(entitlement.FieldContractInForceUntil)
 			}
 		}
 	}))

@@ -548,6 +548,9 @@ func (_u *EntitlementUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if _u.mutation.OverrideExpiresAtCleared() {
 		_spec.ClearField(entitlement.FieldOverrideExpiresAt, field.TypeTime)
 	}
+	if _u.mutation.ContractInForceUntilCleared() {
+		_spec.ClearField(entitlement.FieldContractInForceUntil, field.TypeTime)
+	}
 	if _u.mutation.AccountCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1229,6 +1232,9 @@ func (_u *EntitlementUpdateOne) sqlSave(ctx context.Context) (_node *Entitlement
 	}
 	if _u.mutation.OverrideExpiresAtCleared() {
 		_spec.ClearField(entitlement.FieldOverrideExpiresAt, field.TypeTime)
+	}
+	if _u.mutation.ContractInForceUntilCleared() {
+		_spec.ClearField(entitlement.FieldContractInForceUntil, field.TypeTime)
 	}
 	if _u.mutation.AccountCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -134,24 +134,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Entitlement",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			entitlement.FieldCreatedAt:         {Type: field.TypeTime, Column: entitlement.FieldCreatedAt},
-			entitlement.FieldUpdatedAt:         {Type: field.TypeTime, Column: entitlement.FieldUpdatedAt},
-			entitlement.FieldAccountID:         {Type: field.TypeInt, Column: entitlement.FieldAccountID},
-			entitlement.FieldContractID:        {Type: field.TypeInt, Column: entitlement.FieldContractID},
-			entitlement.FieldProductID:         {Type: field.TypeInt, Column: entitlement.FieldProductID},
-			entitlement.FieldSourceOrderLineID: {Type: field.TypeInt, Column: entitlement.FieldSourceOrderLineID},
-			entitlement.FieldKind:              {Type: field.TypeEnum, Column: entitlement.FieldKind},
-			entitlement.FieldLimit:             {Type: field.TypeInt64, Column: entitlement.FieldLimit},
-			entitlement.FieldUsage:             {Type: field.TypeInt64, Column: entitlement.FieldUsage},
-			entitlement.FieldUsageUpdatedAt:    {Type: field.TypeTime, Column: entitlement.FieldUsageUpdatedAt},
-			entitlement.FieldTier:              {Type: field.TypeString, Column: entitlement.FieldTier},
-			entitlement.FieldActiveFrom:        {Type: field.TypeTime, Column: entitlement.FieldActiveFrom},
-			entitlement.FieldActiveTo:          {Type: field.TypeTime, Column: entitlement.FieldActiveTo},
-			entitlement.FieldStatus:            {Type: field.TypeEnum, Column: entitlement.FieldStatus},
-			entitlement.FieldSoftLimit:         {Type: field.TypeBool, Column: entitlement.FieldSoftLimit},
-			entitlement.FieldOverrideLimit:     {Type: field.TypeInt64, Column: entitlement.FieldOverrideLimit},
-			entitlement.FieldOverrideReason:    {Type: field.TypeString, Column: entitlement.FieldOverrideReason},
-			entitlement.FieldOverrideExpiresAt: {Type: field.TypeTime, Column: entitlement.FieldOverrideExpiresAt},
+			entitlement.FieldCreatedAt:            {Type: field.TypeTime, Column: entitlement.FieldCreatedAt},
+			entitlement.FieldUpdatedAt:            {Type: field.TypeTime, Column: entitlement.FieldUpdatedAt},
+			entitlement.FieldAccountID:            {Type: field.TypeInt, Column: entitlement.FieldAccountID},
+			entitlement.FieldContractID:           {Type: field.TypeInt, Column: entitlement.FieldContractID},
+			entitlement.FieldProductID:            {Type: field.TypeInt, Column: entitlement.FieldProductID},
+			entitlement.FieldSourceOrderLineID:    {Type: field.TypeInt, Column: entitlement.FieldSourceOrderLineID},
+			entitlement.FieldKind:                 {Type: field.TypeEnum, Column: entitlement.FieldKind},
+			entitlement.FieldLimit:                {Type: field.TypeInt64, Column: entitlement.FieldLimit},
+			entitlement.FieldUsage:                {Type: field.TypeInt64, Column: entitlement.FieldUsage},
+			entitlement.FieldUsageUpdatedAt:       {Type: field.TypeTime, Column: entitlement.FieldUsageUpdatedAt},
+			entitlement.FieldTier:                 {Type: field.TypeString, Column: entitlement.FieldTier},
+			entitlement.FieldActiveFrom:           {Type: field.TypeTime, Column: entitlement.FieldActiveFrom},
+			entitlement.FieldActiveTo:             {Type: field.TypeTime, Column: entitlement.FieldActiveTo},
+			entitlement.FieldStatus:               {Type: field.TypeEnum, Column: entitlement.FieldStatus},
+			entitlement.FieldSoftLimit:            {Type: field.TypeBool, Column: entitlement.FieldSoftLimit},
+			entitlement.FieldOverrideLimit:        {Type: field.TypeInt64, Column: entitlement.FieldOverrideLimit},
+			entitlement.FieldOverrideReason:       {Type: field.TypeString, Column: entitlement.FieldOverrideReason},
+			entitlement.FieldOverrideExpiresAt:    {Type: field.TypeTime, Column: entitlement.FieldOverrideExpiresAt},
+			entitlement.FieldOverLimitCandidate:   {Type: field.TypeBool, Column: entitlement.FieldOverLimitCandidate},
+			entitlement.FieldContractInForceUntil: {Type: field.TypeTime, Column: entitlement.FieldContractInForceUntil},
 		},
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
@@ -1602,6 +1604,16 @@ func (f *EntitlementFilter) WhereOverrideReason(p entql.StringP) {
 // WhereOverrideExpiresAt applies the entql time.Time predicate on the override_expires_at field.
 func (f *EntitlementFilter) WhereOverrideExpiresAt(p entql.TimeP) {
 	f.Where(p.Field(entitlement.FieldOverrideExpiresAt))
+}
+
+// WhereOverLimitCandidate applies the entql bool predicate on the over_limit_candidate field.
+func (f *EntitlementFilter) WhereOverLimitCandidate(p entql.BoolP) {
+	f.Where(p.Field(entitlement.FieldOverLimitCandidate))
+}
+
+// WhereContractInForceUntil applies the entql time.Time predicate on the contract_in_force_until field.
+func (f *EntitlementFilter) WhereContractInForceUntil(p entql.TimeP) {
+	f.Where(p.Field(entitlement.FieldContractInForceUntil))
 }
 
 // WhereHasAccount applies a predicate to check if query has an edge account.

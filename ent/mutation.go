@@ -5029,6 +5029,8 @@ type EntitlementMutation struct {
 	addoverride_limit        *int64
 	override_reason          *string
 	override_expires_at      *time.Time
+	over_limit_candidate     *bool
+	contract_in_force_until  *time.Time
 	clearedFields            map[string]struct{}
 	account                  *int
 	clearedaccount           bool
@@ -5968,6 +5970,91 @@ func (m *EntitlementMutation) ResetOverrideExpiresAt() {
 	delete(m.clearedFields, entitlement.FieldOverrideExpiresAt)
 }
 
+// SetOverLimitCandidate sets the "over_limit_candidate" field.
+func (m *EntitlementMutation) SetOverLimitCandidate(b bool) {
+	m.over_limit_candidate = &b
+}
+
+// OverLimitCandidate returns the value of the "over_limit_candidate" field in the mutation.
+func (m *EntitlementMutation) OverLimitCandidate() (r bool, exists bool) {
+	v := m.over_limit_candidate
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOverLimitCandidate returns the old "over_limit_candidate" field's value of the Entitlement entity.
+// If the Entitlement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EntitlementMutation) OldOverLimitCandidate(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOverLimitCandidate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOverLimitCandidate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOverLimitCandidate: %w", err)
+	}
+	return oldValue.OverLimitCandidate, nil
+}
+
+// ResetOverLimitCandidate resets all changes to the "over_limit_candidate" field.
+func (m *EntitlementMutation) ResetOverLimitCandidate() {
+	m.over_limit_candidate = nil
+}
+
+// SetContractInForceUntil sets the "contract_in_force_until" field.
+func (m *EntitlementMutation) SetContractInForceUntil(t time.Time) {
+	m.contract_in_force_until = &t
+}
+
+// ContractInForceUntil returns the value of the "contract_in_force_until" field in the mutation.
+func (m *EntitlementMutation) ContractInForceUntil() (r time.Time, exists bool) {
+	v := m.contract_in_force_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContractInForceUntil returns the old "contract_in_force_until" field's value of the Entitlement entity.
+// If the Entitlement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EntitlementMutation) OldContractInForceUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContractInForceUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContractInForceUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContractInForceUntil: %w", err)
+	}
+	return oldValue.ContractInForceUntil, nil
+}
+
+// ClearContractInForceUntil clears the value of the "contract_in_force_until" field.
+func (m *EntitlementMutation) ClearContractInForceUntil() {
+	m.contract_in_force_until = nil
+	m.clearedFields[entitlement.FieldContractInForceUntil] = struct{}{}
+}
+
+// ContractInForceUntilCleared returns if the "contract_in_force_until" field was cleared in this mutation.
+func (m *EntitlementMutation) ContractInForceUntilCleared() bool {
+	_, ok := m.clearedFields[entitlement.FieldContractInForceUntil]
+	return ok
+}
+
+// ResetContractInForceUntil resets all changes to the "contract_in_force_until" field.
+func (m *EntitlementMutation) ResetContractInForceUntil() {
+	m.contract_in_force_until = nil
+	delete(m.clearedFields, entitlement.FieldContractInForceUntil)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *EntitlementMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -6110,7 +6197,7 @@ func (m *EntitlementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EntitlementMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, entitlement.FieldCreatedAt)
 	}
@@ -6165,6 +6252,12 @@ func (m *EntitlementMutation) Fields() []string {
 	if m.override_expires_at != nil {
 		fields = append(fields, entitlement.FieldOverrideExpiresAt)
 	}
+	if m.over_limit_candidate != nil {
+		fields = append(fields, entitlement.FieldOverLimitCandidate)
+	}
+	if m.contract_in_force_until != nil {
+		fields = append(fields, entitlement.FieldContractInForceUntil)
+	}
 	return fields
 }
 
@@ -6209,6 +6302,10 @@ func (m *EntitlementMutation) Field(name string) (ent.Value, bool) {
 		return m.OverrideReason()
 	case entitlement.FieldOverrideExpiresAt:
 		return m.OverrideExpiresAt()
+	case entitlement.FieldOverLimitCandidate:
+		return m.OverLimitCandidate()
+	case entitlement.FieldContractInForceUntil:
+		return m.ContractInForceUntil()
 	}
 	return nil, false
 }
@@ -6254,6 +6351,10 @@ func (m *EntitlementMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldOverrideReason(ctx)
 	case entitlement.FieldOverrideExpiresAt:
 		return m.OldOverrideExpiresAt(ctx)
+	case entitlement.FieldOverLimitCandidate:
+		return m.OldOverLimitCandidate(ctx)
+	case entitlement.FieldContractInForceUntil:
+		return m.OldContractInForceUntil(ctx)
 	}
 	return nil, fmt.Errorf("unknown Entitlement field %s", name)
 }
@@ -6389,6 +6490,20 @@ func (m *EntitlementMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOverrideExpiresAt(v)
 		return nil
+	case entitlement.FieldOverLimitCandidate:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOverLimitCandidate(v)
+		return nil
+	case entitlement.FieldContractInForceUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContractInForceUntil(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Entitlement field %s", name)
 }
@@ -6485,6 +6600,9 @@ func (m *EntitlementMutation) ClearedFields() []string {
 	if m.FieldCleared(entitlement.FieldOverrideExpiresAt) {
 		fields = append(fields, entitlement.FieldOverrideExpiresAt)
 	}
+	if m.FieldCleared(entitlement.FieldContractInForceUntil) {
+		fields = append(fields, entitlement.FieldContractInForceUntil)
+	}
 	return fields
 }
 
@@ -6525,6 +6643,9 @@ func (m *EntitlementMutation) ClearField(name string) error {
 		return nil
 	case entitlement.FieldOverrideExpiresAt:
 		m.ClearOverrideExpiresAt()
+		return nil
+	case entitlement.FieldContractInForceUntil:
+		m.ClearContractInForceUntil()
 		return nil
 	}
 	return fmt.Errorf("unknown Entitlement nullable field %s", name)
@@ -6587,6 +6708,12 @@ func (m *EntitlementMutation) ResetField(name string) error {
 		return nil
 	case entitlement.FieldOverrideExpiresAt:
 		m.ResetOverrideExpiresAt()
+		return nil
+	case entitlement.FieldOverLimitCandidate:
+		m.ResetOverLimitCandidate()
+		return nil
+	case entitlement.FieldContractInForceUntil:
+		m.ResetContractInForceUntil()
 		return nil
 	}
 	return fmt.Errorf("unknown Entitlement field %s", name)

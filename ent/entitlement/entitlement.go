@@ -56,6 +56,10 @@ const (
 	FieldOverrideReason = "override_reason"
 	// FieldOverrideExpiresAt holds the string denoting the override_expires_at field in the database.
 	FieldOverrideExpiresAt = "override_expires_at"
+	// FieldOverLimitCandidate holds the string denoting the over_limit_candidate field in the database.
+	FieldOverLimitCandidate = "over_limit_candidate"
+	// FieldContractInForceUntil holds the string denoting the contract_in_force_until field in the database.
+	FieldContractInForceUntil = "contract_in_force_until"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeContract holds the string denoting the contract edge name in mutations.
@@ -117,6 +121,8 @@ var Columns = []string{
 	FieldOverrideLimit,
 	FieldOverrideReason,
 	FieldOverrideExpiresAt,
+	FieldOverLimitCandidate,
+	FieldContractInForceUntil,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -151,6 +157,8 @@ var (
 	DefaultSoftLimit bool
 	// OverrideReasonValidator is a validator for the "override_reason" field. It is called by the builders before save.
 	OverrideReasonValidator func(string) error
+	// DefaultOverLimitCandidate holds the default value on creation for the "over_limit_candidate" field.
+	DefaultOverLimitCandidate bool
 )
 
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
@@ -287,6 +295,16 @@ func ByOverrideReason(opts ...sql.OrderTermOption) OrderOption {
 // ByOverrideExpiresAt orders the results by the override_expires_at field.
 func ByOverrideExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOverrideExpiresAt, opts...).ToFunc()
+}
+
+// ByOverLimitCandidate orders the results by the over_limit_candidate field.
+func ByOverLimitCandidate(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOverLimitCandidate, opts...).ToFunc()
+}
+
+// ByContractInForceUntil orders the results by the contract_in_force_until field.
+func ByContractInForceUntil(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldContractInForceUntil, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

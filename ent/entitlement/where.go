@@ -136,6 +136,16 @@ func OverrideExpiresAt(v time.Time) predicate.Entitlement {
 	return predicate.Entitlement(sql.FieldEQ(FieldOverrideExpiresAt, v))
 }
 
+// OverLimitCandidate applies equality check predicate on the "over_limit_candidate" field. It's identical to OverLimitCandidateEQ.
+func OverLimitCandidate(v bool) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldEQ(FieldOverLimitCandidate, v))
+}
+
+// ContractInForceUntil applies equality check predicate on the "contract_in_force_until" field. It's identical to ContractInForceUntilEQ.
+func ContractInForceUntil(v time.Time) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldEQ(FieldContractInForceUntil, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Entitlement {
 	return predicate.Entitlement(sql.FieldEQ(FieldCreatedAt, v))
@@ -854,6 +864,66 @@ func OverrideExpiresAtIsNil() predicate.Entitlement {
 // OverrideExpiresAtNotNil applies the NotNil predicate on the "override_expires_at" field.
 func OverrideExpiresAtNotNil() predicate.Entitlement {
 	return predicate.Entitlement(sql.FieldNotNull(FieldOverrideExpiresAt))
+}
+
+// OverLimitCandidateEQ applies the EQ predicate on the "over_limit_candidate" field.
+func OverLimitCandidateEQ(v bool) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldEQ(FieldOverLimitCandidate, v))
+}
+
+// OverLimitCandidateNEQ applies the NEQ predicate on the "over_limit_candidate" field.
+func OverLimitCandidateNEQ(v bool) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldNEQ(FieldOverLimitCandidate, v))
+}
+
+// ContractInForceUntilEQ applies the EQ predicate on the "contract_in_force_until" field.
+func ContractInForceUntilEQ(v time.Time) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldEQ(FieldContractInForceUntil, v))
+}
+
+// ContractInForceUntilNEQ applies the NEQ predicate on the "contract_in_force_until" field.
+func ContractInForceUntilNEQ(v time.Time) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldNEQ(FieldContractInForceUntil, v))
+}
+
+// ContractInForceUntilIn applies the In predicate on the "contract_in_force_until" field.
+func ContractInForceUntilIn(vs ...time.Time) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldIn(FieldContractInForceUntil, vs...))
+}
+
+// ContractInForceUntilNotIn applies the NotIn predicate on the "contract_in_force_until" field.
+func ContractInForceUntilNotIn(vs ...time.Time) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldNotIn(FieldContractInForceUntil, vs...))
+}
+
+// ContractInForceUntilGT applies the GT predicate on the "contract_in_force_until" field.
+func ContractInForceUntilGT(v time.Time) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldGT(FieldContractInForceUntil, v))
+}
+
+// ContractInForceUntilGTE applies the GTE predicate on the "contract_in_force_until" field.
+func ContractInForceUntilGTE(v time.Time) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldGTE(FieldContractInForceUntil, v))
+}
+
+// ContractInForceUntilLT applies the LT predicate on the "contract_in_force_until" field.
+func ContractInForceUntilLT(v time.Time) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldLT(FieldContractInForceUntil, v))
+}
+
+// ContractInForceUntilLTE applies the LTE predicate on the "contract_in_force_until" field.
+func ContractInForceUntilLTE(v time.Time) predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldLTE(FieldContractInForceUntil, v))
+}
+
+// ContractInForceUntilIsNil applies the IsNil predicate on the "contract_in_force_until" field.
+func ContractInForceUntilIsNil() predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldIsNull(FieldContractInForceUntil))
+}
+
+// ContractInForceUntilNotNil applies the NotNil predicate on the "contract_in_force_until" field.
+func ContractInForceUntilNotNil() predicate.Entitlement {
+	return predicate.Entitlement(sql.FieldNotNull(FieldContractInForceUntil))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

@@ -314,6 +314,8 @@ var (
 		{Name: "override_limit", Type: field.TypeInt64, Nullable: true},
 		{Name: "override_reason", Type: field.TypeString, Nullable: true, Size: 500},
 		{Name: "override_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "over_limit_candidate", Type: field.TypeBool, Default: false},
+		{Name: "contract_in_force_until", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeInt},
 		{Name: "contract_id", Type: field.TypeInt, Nullable: true},
 		{Name: "product_id", Type: field.TypeInt},
@@ -327,25 +329,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "entitlements_accounts_entitlements",
-				Columns:    []*schema.Column{EntitlementsColumns[15]},
+				Columns:    []*schema.Column{EntitlementsColumns[17]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "entitlements_contracts_entitlements",
-				Columns:    []*schema.Column{EntitlementsColumns[16]},
+				Columns:    []*schema.Column{EntitlementsColumns[18]},
 				RefColumns: []*schema.Column{ContractsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "entitlements_products_product",
-				Columns:    []*schema.Column{EntitlementsColumns[17]},
+				Columns:    []*schema.Column{EntitlementsColumns[19]},
 				RefColumns: []*schema.Column{ProductsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "entitlements_order_lines_entitlements",
-				Columns:    []*schema.Column{EntitlementsColumns[18]},
+				Columns:    []*schema.Column{EntitlementsColumns[20]},
 				RefColumns: []*schema.Column{OrderLinesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -364,27 +366,42 @@ var (
 			{
 				Name:    "entitlement_account_id_product_id",
 				Unique:  false,
-				Columns: []*schema.Column{EntitlementsColumns[15], EntitlementsColumns[17]},
+				Columns: []*schema.Column{EntitlementsColumns[17], EntitlementsColumns[19]},
 			},
 			{
 				Name:    "entitlement_contract_id_product_id",
 				Unique:  false,
-				Columns: []*schema.Column{EntitlementsColumns[16], EntitlementsColumns[17]},
+				Columns: []*schema.Column{EntitlementsColumns[18], EntitlementsColumns[19]},
 			},
 			{
 				Name:    "entitlement_product_id",
 				Unique:  false,
-				Columns: []*schema.Column{EntitlementsColumns[17]},
+				Columns: []*schema.Column{EntitlementsColumns[19]},
 			},
 			{
 				Name:    "entitlement_source_order_line_id",
 				Unique:  false,
-				Columns: []*schema.Column{EntitlementsColumns[18]},
+				Columns: []*schema.Column{EntitlementsColumns[20]},
 			},
 			{
 				Name:    "entitlement_status",
 				Unique:  false,
 				Columns: []*schema.Column{EntitlementsColumns[10]},
+			},
+			{
+				Name:    "entitlement_status_over_limit_candidate",
+				Unique:  false,
+				Columns: []*schema.Column{EntitlementsColumns[10], EntitlementsColumns[15]},
+			},
+			{
+				Name:    "entitlement_status_contract_in_force_until",
+				Unique:  false,
+				Columns: []*schema.Column{EntitlementsColumns[10], EntitlementsColumns[16]},
+			},
+			{
+				Name:    "entitlement_status_active_to",
+				Unique:  false,
+				Columns: []*schema.Column{EntitlementsColumns[10], EntitlementsColumns[9]},
 			},
 			{
 				Name:    "entitlement_active_to",

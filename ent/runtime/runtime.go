@@ -271,6 +271,10 @@ func init() {
 	entitlementDescOverrideReason := entitlementFields[14].Descriptor()
 	// entitlement.OverrideReasonValidator is a validator for the "override_reason" field. It is called by the builders before save.
 	entitlement.OverrideReasonValidator = entitlementDescOverrideReason.Validators[0].(func(string) error)
+	// entitlementDescOverLimitCandidate is the schema descriptor for over_limit_candidate field.
+	entitlementDescOverLimitCandidate := entitlementFields[16].Descriptor()
+	// entitlement.DefaultOverLimitCandidate holds the default value on creation for the over_limit_candidate field.
+	entitlement.DefaultOverLimitCandidate = entitlementDescOverLimitCandidate.Default.(bool)
 	healthmodelMixin := schema.HealthModel{}.Mixin()
 	healthmodel.Policy = privacy.NewPolicies(healthmodelMixin[1], schema.HealthModel{})
 	healthmodel.Hooks[0] = func(next ent.Mutator) ent.Mutator {

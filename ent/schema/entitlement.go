@@ -93,6 +93,21 @@ func (Entitlement) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Comment("When the override stops applying."),
+		// Kept by the database (triggers of migration entitlement_rules), for
+		// the discrepancy report: a few candidates read through an index
+		// instead of every ACTIVE entitlement. Neither depends on the clock;
+		// the report applies its time conditions to the candidates.
+		field.Bool("over_limit_candidate").
+			Default(false).
+			Immutable().
+			Comment("Usage is above the limit or above the override limit (whether or not the override has expired): the candidates for OVER_LIMIT. Kept by a trigger on the row.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("contract_in_force_until").
+			Optional().
+			Nillable().
+			Immutable().
+			Comment("The end date of the entitlement's contract while that contract is ACTIVE; null without a contract or when it is not ACTIVE: NO_ACTIVE_CONTRACT is this being null or past. Kept by triggers on entitlements and contracts.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -131,6 +146,10 @@ func (Entitlement) Indexes() []ent.Index {
 		index.Fields("product_id"),
 		index.Fields("source_order_line_id"),
 		index.Fields("status"),
+		// The candidates of the discrepancy report's entitlement kinds.
+		index.Fields("status", "over_limit_candidate"),
+		index.Fields("status", "contract_in_force_until"),
+		index.Fields("status", "active_to"),
 		index.Fields("active_to"),
 		index.Fields("usage"),
 		index.Fields("active_from"),

@@ -400,51 +400,43 @@ func (c *DiscrepancyConnection) overrideActive(s *entsql.Selector) *entsql.Predi
 	)
 }
 
-// entitlementPredicate is the rule of an entitlement kind; k is the
-// contracts joined by joinContract (NO_ACTIVE_CONTRACT reads them).
-func (c *DiscrepancyConnection) entitlementPredicate(s *entsql.Selector, k *entsql.SelectTable, kind DiscrepancyKind) *entsql.Predicate {
+// candidates narrows an entitlement kind to the rows an index finds, from
+// the columns the database keeps without the clock (see
+// ent/schema/entitlement.go): usage above a limit or an override, the
+// contract not in force since its end date (or at all), the active window
+// ended. entitlementPredicate applies the full rule to them.
+func (c *DiscrepancyConnection) candidates(s *entsql.Selector, kind DiscrepancyKind) *entsql.Predicate {
+	switch kind {
+	case DiscrepancyOverLimit:
+		return entsql.EQ(s.C(entitlement.FieldOverLimitCandidate), true)
+	case DiscrepancyNoActiveContract:
+		return entsql.Or(entsql.IsNull(s.C(entitlement.FieldContractInForceUntil)), atOrBefore(s, s.C(entitlement.FieldContractInForceUntil), c.at.now))
+	default: // DiscrepancyExpiredButActive
+		return entsql.And(entsql.NotNull(s.C(entitlement.FieldActiveTo)), atOrBefore(s, s.C(entitlement.FieldActiveTo), c.at.now))
+	}
+}
+
+// entitlementPredicate is the rule of an entitlement kind.
+func (c *DiscrepancyConnection) entitlementPredicate(s *entsql.Selector, kind DiscrepancyKind) *entsql.Predicate {
 	switch kind {
 	case DiscrepancyOverLimit:
 		// usage > the effective limit: the unexpired override, else the limit.
-		return entsql.And(c.live(s), entsql.Or(
+		return entsql.And(c.candidates(s, kind), c.live(s), entsql.Or(
 			entsql.And(c.overrideActive(s), entsql.ColumnsGT(s.C(entitlement.FieldUsage), s.C(entitlement.FieldOverrideLimit))),
 			entsql.And(entsql.Not(c.overrideActive(s)), entsql.NotNull(s.C(entitlement.FieldLimit)),
 				entsql.ColumnsGT(s.C(entitlement.FieldUsage), s.C(entitlement.FieldLimit))),
 		))
 	case DiscrepancyNoActiveContract:
 		// No contract, or one that is not ACTIVE or has ended (end ≤ now).
-		return entsql.And(c.live(s), entsql.Or(
-			entsql.IsNull(k.C(contract.FieldID)),
-			entsql.NEQ(k.C(contract.FieldStatus), string(contract.StatusACTIVE)),
-			atOrBefore(s, k.C(contract.FieldEndDate), c.at.now),
-		))
+		return entsql.And(c.live(s), c.candidates(s, kind))
 	default: // DiscrepancyExpiredButActive
-		return entsql.And(
-			entsql.EQ(s.C(entitlement.FieldStatus), string(entitlement.StatusACTIVE)),
-			entsql.NotNull(s.C(entitlement.FieldActiveTo)),
-			atOrBefore(s, s.C(entitlement.FieldActiveTo), c.at.now),
-		)
+		return entsql.And(entsql.EQ(s.C(entitlement.FieldStatus), string(entitlement.StatusACTIVE)), c.candidates(s, kind))
 	}
-}
-
-// joinContract left-joins each entitlement's contract, as c. The contract
-// is only compared with (status, end date), never returned: the row rules
-// apply to the entitlements.
-func joinContract(s *entsql.Selector) *entsql.SelectTable {
-	k := entsql.Table(contract.Table).As("c")
-	s.LeftJoin(k).On(s.C(entitlement.FieldContractID), k.C(contract.FieldID))
-	return k
 }
 
 // entitlementRule selects the entitlements with a discrepancy of kind.
 func (c *DiscrepancyConnection) entitlementRule(kind DiscrepancyKind) predicate.Entitlement {
-	return func(s *entsql.Selector) {
-		var k *entsql.SelectTable
-		if kind == DiscrepancyNoActiveContract {
-			k = joinContract(s)
-		}
-		s.Where(c.entitlementPredicate(s, k, kind))
-	}
+	return func(s *entsql.Selector) { s.Where(c.entitlementPredicate(s, kind)) }
 }
 
 // fulfilledWithoutEntitlement selects the ADD, CHANGE and RENEW lines of
@@ -534,12 +526,15 @@ func (c *DiscrepancyConnection) countsByKind(ctx context.Context) (map[Discrepan
 				NoContract int `sql:"no_contract"`
 				Expired    int `sql:"expired"`
 			}
+			// One statement over the ACTIVE entitlements that are a
+			// candidate of some kind (an index read of each kind's
+			// candidates), counting each kind's rule.
 			err := c.s.client.Entitlement.Query().Where(entitlement.StatusEQ(entitlement.StatusACTIVE)).Modify(func(s *entsql.Selector) {
-				k := joinContract(s)
-				s.Select().
-					AppendSelectExprAs(sumIf(c.entitlementPredicate(s, k, DiscrepancyOverLimit)), "over_limit").
-					AppendSelectExprAs(sumIf(c.entitlementPredicate(s, k, DiscrepancyNoActiveContract)), "no_contract").
-					AppendSelectExprAs(sumIf(c.entitlementPredicate(s, k, DiscrepancyExpiredButActive)), "expired")
+				s.Where(entsql.Or(c.candidates(s, DiscrepancyOverLimit), c.candidates(s, DiscrepancyNoActiveContract), c.candidates(s, DiscrepancyExpiredButActive))).
+					Select().
+					AppendSelectExprAs(sumIf(c.entitlementPredicate(s, DiscrepancyOverLimit)), "over_limit").
+					AppendSelectExprAs(sumIf(c.entitlementPredicate(s, DiscrepancyNoActiveContract)), "no_contract").
+					AppendSelectExprAs(sumIf(c.entitlementPredicate(s, DiscrepancyExpiredButActive)), "expired")
 			}).Scan(ctx, &rows)
 			if err != nil {
 				return nil, fmt.Errorf("reports: counting entitlement discrepancies: %w", err)

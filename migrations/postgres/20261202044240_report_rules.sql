@@ -1,3 +1,11 @@
+-- Modify "entitlements" table
+ALTER TABLE "entitlements" ADD COLUMN "over_limit_candidate" boolean NOT NULL DEFAULT false, ADD COLUMN "contract_in_force_until" timestamptz NULL;
+-- Create index "entitlement_status_active_to" to table: "entitlements"
+CREATE INDEX "entitlement_status_active_to" ON "entitlements" ("status", "active_to");
+-- Create index "entitlement_status_contract_in_force_until" to table: "entitlements"
+CREATE INDEX "entitlement_status_contract_in_force_until" ON "entitlements" ("status", "contract_in_force_until");
+-- Create index "entitlement_status_over_limit_candidate" to table: "entitlements"
+CREATE INDEX "entitlement_status_over_limit_candidate" ON "entitlements" ("status", "over_limit_candidate");
 -- Modify "order_lines" table
 ALTER TABLE "order_lines" ADD COLUMN "entitlement_gap" boolean NOT NULL DEFAULT false;
 -- Create index "orderline_entitlement_gap_id" to table: "order_lines"
@@ -99,3 +107,27 @@ WHERE order_lines.action IN ('ADD', 'CHANGE', 'RENEW') AND EXISTS (
         JOIN order_lines l2 ON l2.id = e.source_order_line_id
         JOIN orders o2 ON o2.id = l2.order_id
         WHERE e.account_id = o.account_id AND e.product_id = order_lines.product_id AND o2.fulfilled_at >= o.fulfilled_at));
+-- Backfill "entitlements"."over_limit_candidate" and "contract_in_force_until"
+UPDATE entitlements SET over_limit_candidate = (COALESCE(usage > limit_value, false) OR COALESCE(usage > override_limit, false)),
+  contract_in_force_until = (SELECT c.end_date FROM contracts c WHERE c.id = entitlements.contract_id AND c.status = 'ACTIVE');
+-- Create function "opsgraph_entitlement_rule_columns": the row's over_limit_candidate and contract_in_force_until, before every write
+CREATE FUNCTION "opsgraph_entitlement_rule_columns"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.over_limit_candidate := COALESCE(NEW.usage > NEW.limit_value, false) OR COALESCE(NEW.usage > NEW.override_limit, false);
+  NEW.contract_in_force_until := (SELECT c.end_date FROM contracts c WHERE c.id = NEW.contract_id AND c.status = 'ACTIVE');
+  RETURN NEW;
+END;
+$$;
+-- Create trigger "entitlements_rule_columns" on table: "entitlements"
+CREATE TRIGGER "entitlements_rule_columns" BEFORE INSERT OR UPDATE ON "entitlements" FOR EACH ROW EXECUTE FUNCTION opsgraph_entitlement_rule_columns();
+-- Create function "opsgraph_contract_in_force": a contract's status or end date changed; its entitlements' contract_in_force_until follows
+CREATE FUNCTION "opsgraph_contract_in_force"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE entitlements SET contract_in_force_until = CASE WHEN NEW.status = 'ACTIVE' THEN NEW.end_date END WHERE contract_id = NEW.id;
+  RETURN NULL;
+END;
+$$;
+-- Create trigger "contracts_in_force" on table: "contracts"
+CREATE TRIGGER "contracts_in_force" AFTER UPDATE OF status, end_date ON "contracts" FOR EACH ROW
+  WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.end_date IS DISTINCT FROM NEW.end_date)
+  EXECUTE FUNCTION opsgraph_contract_in_force();
