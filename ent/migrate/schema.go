@@ -392,16 +392,43 @@ var (
 				Name:    "entitlement_status_over_limit_candidate",
 				Unique:  false,
 				Columns: []*schema.Column{EntitlementsColumns[10], EntitlementsColumns[15]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						EntitlementsColumns[17].Name,
+
+						EntitlementsColumns[9].Name,
+
+						EntitlementsColumns[5].Name,
+
+						EntitlementsColumns[4].Name,
+
+						EntitlementsColumns[12].Name,
+
+						EntitlementsColumns[14].Name,
+					},
+				},
 			},
 			{
 				Name:    "entitlement_status_contract_in_force_until",
 				Unique:  false,
 				Columns: []*schema.Column{EntitlementsColumns[10], EntitlementsColumns[16]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						EntitlementsColumns[17].Name,
+
+						EntitlementsColumns[9].Name,
+					},
+				},
 			},
 			{
 				Name:    "entitlement_status_active_to",
 				Unique:  false,
 				Columns: []*schema.Column{EntitlementsColumns[10], EntitlementsColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						EntitlementsColumns[17].Name,
+					},
+				},
 			},
 			{
 				Name:    "entitlement_active_to",

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -146,10 +147,15 @@ func (Entitlement) Indexes() []ent.Index {
 		index.Fields("product_id"),
 		index.Fields("source_order_line_id"),
 		index.Fields("status"),
-		// The candidates of the discrepancy report's entitlement kinds.
-		index.Fields("status", "over_limit_candidate"),
-		index.Fields("status", "contract_in_force_until"),
-		index.Fields("status", "active_to"),
+		// The candidates of the discrepancy report's entitlement kinds, with
+		// the columns their rules (and a CSM's book) read, so each kind is
+		// counted from its index alone.
+		index.Fields("status", "over_limit_candidate").
+			Annotations(entsql.IncludeColumns("account_id", "active_to", "usage", "limit_value", "override_limit", "override_expires_at")),
+		index.Fields("status", "contract_in_force_until").
+			Annotations(entsql.IncludeColumns("account_id", "active_to")),
+		index.Fields("status", "active_to").
+			Annotations(entsql.IncludeColumns("account_id")),
 		index.Fields("active_to"),
 		index.Fields("usage"),
 		index.Fields("active_from"),

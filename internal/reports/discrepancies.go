@@ -2,11 +2,13 @@ package reports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -403,40 +405,56 @@ func (c *DiscrepancyConnection) overrideActive(s *entsql.Selector) *entsql.Predi
 // candidates narrows an entitlement kind to the rows an index finds, from
 // the columns the database keeps without the clock (see
 // ent/schema/entitlement.go): usage above a limit or an override, the
-// contract not in force since its end date (or at all), the active window
-// ended. entitlementPredicate applies the full rule to them.
-func (c *DiscrepancyConnection) candidates(s *entsql.Selector, kind DiscrepancyKind) *entsql.Predicate {
+// contract not in force (no end date: not ACTIVE or none; or its end date
+// passed), the active window ended. Each alternative is one index range,
+// disjoint from the others; entitlementPredicate applies the full rule.
+func (c *DiscrepancyConnection) candidates(s *entsql.Selector, kind DiscrepancyKind) []*entsql.Predicate {
 	switch kind {
 	case DiscrepancyOverLimit:
-		return entsql.EQ(s.C(entitlement.FieldOverLimitCandidate), true)
+		return []*entsql.Predicate{entsql.EQ(s.C(entitlement.FieldOverLimitCandidate), true)}
 	case DiscrepancyNoActiveContract:
-		return entsql.Or(entsql.IsNull(s.C(entitlement.FieldContractInForceUntil)), atOrBefore(s, s.C(entitlement.FieldContractInForceUntil), c.at.now))
+		return []*entsql.Predicate{
+			entsql.IsNull(s.C(entitlement.FieldContractInForceUntil)),
+			atOrBefore(s, s.C(entitlement.FieldContractInForceUntil), c.at.now),
+		}
 	default: // DiscrepancyExpiredButActive
-		return entsql.And(entsql.NotNull(s.C(entitlement.FieldActiveTo)), atOrBefore(s, s.C(entitlement.FieldActiveTo), c.at.now))
+		return []*entsql.Predicate{entsql.And(entsql.NotNull(s.C(entitlement.FieldActiveTo)), atOrBefore(s, s.C(entitlement.FieldActiveTo), c.at.now))}
 	}
 }
 
-// entitlementPredicate is the rule of an entitlement kind.
-func (c *DiscrepancyConnection) entitlementPredicate(s *entsql.Selector, kind DiscrepancyKind) *entsql.Predicate {
+// entitlementPredicate is the rule of an entitlement kind, over its
+// candidates (all alternatives when alt < 0, else alternative alt).
+func (c *DiscrepancyConnection) entitlementPredicate(s *entsql.Selector, kind DiscrepancyKind, alt int) *entsql.Predicate {
+	cand := c.candidates(s, kind)
+	if alt >= 0 {
+		cand = cand[alt : alt+1]
+	}
+	among := entsql.Or(cand...)
 	switch kind {
 	case DiscrepancyOverLimit:
 		// usage > the effective limit: the unexpired override, else the limit.
-		return entsql.And(c.candidates(s, kind), c.live(s), entsql.Or(
+		return entsql.And(among, c.live(s), entsql.Or(
 			entsql.And(c.overrideActive(s), entsql.ColumnsGT(s.C(entitlement.FieldUsage), s.C(entitlement.FieldOverrideLimit))),
 			entsql.And(entsql.Not(c.overrideActive(s)), entsql.NotNull(s.C(entitlement.FieldLimit)),
 				entsql.ColumnsGT(s.C(entitlement.FieldUsage), s.C(entitlement.FieldLimit))),
 		))
 	case DiscrepancyNoActiveContract:
 		// No contract, or one that is not ACTIVE or has ended (end ≤ now).
-		return entsql.And(c.live(s), c.candidates(s, kind))
+		return entsql.And(c.live(s), among)
 	default: // DiscrepancyExpiredButActive
-		return entsql.And(entsql.EQ(s.C(entitlement.FieldStatus), string(entitlement.StatusACTIVE)), c.candidates(s, kind))
+		return entsql.And(entsql.EQ(s.C(entitlement.FieldStatus), string(entitlement.StatusACTIVE)), among)
 	}
 }
 
 // entitlementRule selects the entitlements with a discrepancy of kind.
 func (c *DiscrepancyConnection) entitlementRule(kind DiscrepancyKind) predicate.Entitlement {
-	return func(s *entsql.Selector) { s.Where(c.entitlementPredicate(s, kind)) }
+	return c.entitlementRuleAlt(kind, -1)
+}
+
+// entitlementRuleAlt selects the entitlements with a discrepancy of kind
+// among one alternative of its candidates (alt < 0: all).
+func (c *DiscrepancyConnection) entitlementRuleAlt(kind DiscrepancyKind, alt int) predicate.Entitlement {
+	return func(s *entsql.Selector) { s.Where(c.entitlementPredicate(s, kind, alt)) }
 }
 
 // fulfilledWithoutEntitlement selects the ADD, CHANGE and RENEW lines of
@@ -511,76 +529,78 @@ func (c *DiscrepancyConnection) exceeding(ctx context.Context, from *position, l
 	return rows, err
 }
 
-// countsByKind counts the records of every kind asked for: the entitlement
-// kinds in one aggregate query, each other kind in one more.
+// countsByKind counts the records of every kind asked for, in one COUNT
+// statement per kind (per alternative of an entitlement kind's
+// candidates, so each is an index-only read), run concurrently.
 func (c *DiscrepancyConnection) countsByKind(ctx context.Context) (map[DiscrepancyKind]int, error) {
 	return c.counts.get(ctx, func(ctx context.Context) (map[DiscrepancyKind]int, error) {
+		type job struct {
+			kind  DiscrepancyKind
+			what  string
+			count func(context.Context) (int, error)
+		}
+		var jobs []job
+		for _, kind := range c.kinds {
+			switch kind {
+			case DiscrepancyOverLimit, DiscrepancyNoActiveContract, DiscrepancyExpiredButActive:
+				for alt := range c.candidates(entsql.Select().From(entsql.Table(entitlement.Table)), kind) {
+					jobs = append(jobs, job{kind, "entitlement discrepancies", func(ctx context.Context) (int, error) {
+						return countAll(ctx, c.s.client.Entitlement.Query().Where(c.entitlementRuleAlt(kind, alt)))
+					}})
+				}
+			case DiscrepancyFulfilledWithoutEntitlement:
+				jobs = append(jobs, job{kind, "lines without entitlement", func(ctx context.Context) (int, error) {
+					return countAll(ctx, c.s.client.OrderLine.Query().Where(fulfilledWithoutEntitlement()...))
+				}})
+			case DiscrepancyExceedsContract:
+				jobs = append(jobs, job{kind, "entitlements beyond contracts", c.countExceeding})
+			case DiscrepancyFulfilledNotInvoiced:
+				jobs = append(jobs, job{kind, "orders not invoiced", func(ctx context.Context) (int, error) {
+					return countAll(ctx, c.s.client.Order.Query().Where(c.fulfilledNotInvoiced()))
+				}})
+			}
+		}
+		counts := make([]int, len(jobs))
+		errs := make([]error, len(jobs))
+		var wg sync.WaitGroup
+		for i, j := range jobs {
+			wg.Go(func() {
+				if counts[i], errs[i] = j.count(ctx); errs[i] != nil {
+					errs[i] = fmt.Errorf("reports: counting %s: %w", j.what, errs[i])
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
 		out := map[DiscrepancyKind]int{}
-		asked := func(ks ...DiscrepancyKind) bool {
-			return slices.ContainsFunc(ks, func(k DiscrepancyKind) bool { return slices.Contains(c.kinds, k) })
-		}
-		perEntitlement := []DiscrepancyKind{DiscrepancyOverLimit, DiscrepancyNoActiveContract, DiscrepancyExpiredButActive}
-		if asked(perEntitlement...) {
-			var rows []struct {
-				OverLimit  int `sql:"over_limit"`
-				NoContract int `sql:"no_contract"`
-				Expired    int `sql:"expired"`
-			}
-			// One statement over the ACTIVE entitlements that are a
-			// candidate of some kind (an index read of each kind's
-			// candidates), counting each kind's rule.
-			err := c.s.client.Entitlement.Query().Where(entitlement.StatusEQ(entitlement.StatusACTIVE)).Modify(func(s *entsql.Selector) {
-				s.Where(entsql.Or(c.candidates(s, DiscrepancyOverLimit), c.candidates(s, DiscrepancyNoActiveContract), c.candidates(s, DiscrepancyExpiredButActive))).
-					Select().
-					AppendSelectExprAs(sumIf(c.entitlementPredicate(s, DiscrepancyOverLimit)), "over_limit").
-					AppendSelectExprAs(sumIf(c.entitlementPredicate(s, DiscrepancyNoActiveContract)), "no_contract").
-					AppendSelectExprAs(sumIf(c.entitlementPredicate(s, DiscrepancyExpiredButActive)), "expired")
-			}).Scan(ctx, &rows)
-			if err != nil {
-				return nil, fmt.Errorf("reports: counting entitlement discrepancies: %w", err)
-			}
-			if len(rows) == 1 {
-				out[DiscrepancyOverLimit], out[DiscrepancyNoActiveContract], out[DiscrepancyExpiredButActive] = rows[0].OverLimit, rows[0].NoContract, rows[0].Expired
-			}
-		}
-		if asked(DiscrepancyFulfilledWithoutEntitlement) {
-			n, err := c.s.client.OrderLine.Query().Where(fulfilledWithoutEntitlement()...).Count(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("reports: counting lines without entitlement: %w", err)
-			}
-			out[DiscrepancyFulfilledWithoutEntitlement] = n
-		}
-		if asked(DiscrepancyExceedsContract) {
-			// The number of groups: COUNT(*) over the grouped query. (Not
-			// COUNT(*) OVER () with LIMIT 1, which PostgreSQL may plan as if
-			// it could stop early.)
-			var rows []struct {
-				N int `sql:"n"`
-			}
-			err := c.s.client.Entitlement.Query().
-				Order(afterPredicates(func(t *entsql.Selector) *entsql.Selector {
-					return entsql.Dialect(t.Dialect()).Select().From(t.As("t")).AppendSelectExprAs(entsql.Expr("COUNT(*)"), "n")
-				})).
-				Modify(func(s *entsql.Selector) {
-					c.exceedsContract(s)
-					s.Select(s.C(entitlement.FieldContractID))
-				}).Scan(ctx, &rows)
-			if err != nil {
-				return nil, fmt.Errorf("reports: counting entitlements beyond contracts: %w", err)
-			}
-			if len(rows) == 1 {
-				out[DiscrepancyExceedsContract] = rows[0].N
-			}
-		}
-		if asked(DiscrepancyFulfilledNotInvoiced) {
-			n, err := c.s.client.Order.Query().Where(c.fulfilledNotInvoiced()).Count(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("reports: counting orders not invoiced: %w", err)
-			}
-			out[DiscrepancyFulfilledNotInvoiced] = n
+		for i, j := range jobs {
+			out[j.kind] += counts[i]
 		}
 		return out, nil
 	})
+}
+
+// countExceeding is the number of EXCEEDS_CONTRACT groups: COUNT(*) over
+// the grouped query. (Not COUNT(*) OVER () with LIMIT 1, which PostgreSQL
+// may plan as if it could stop early.)
+func (c *DiscrepancyConnection) countExceeding(ctx context.Context) (int, error) {
+	var rows []struct {
+		N int `sql:"n"`
+	}
+	err := c.s.client.Entitlement.Query().
+		Order(afterPredicates(func(t *entsql.Selector) *entsql.Selector {
+			return entsql.Dialect(t.Dialect()).Select().From(t.As("t")).AppendSelectExprAs(entsql.Expr("COUNT(*)"), "n")
+		})).
+		Modify(func(s *entsql.Selector) {
+			c.exceedsContract(s)
+			s.Select(s.C(entitlement.FieldContractID))
+		}).Scan(ctx, &rows)
+	if err != nil || len(rows) != 1 {
+		return 0, err
+	}
+	return rows[0].N, nil
 }
 
 // TotalCount is the number of records of the kinds asked for, all pages.

@@ -5,6 +5,7 @@ package reports
 // parameters compared exactly on both databases.
 
 import (
+	"context"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -17,6 +18,27 @@ func sumIf(p *entsql.Predicate) entsql.Querier {
 	return entsql.ExprFunc(func(b *entsql.Builder) {
 		b.WriteString("COALESCE(SUM(CASE WHEN ").Join(p).WriteString(" THEN 1 ELSE 0 END), 0)")
 	})
+}
+
+// scanner is an ent select builder (what Modify returns).
+type scanner interface {
+	Scan(ctx context.Context, v any) error
+}
+
+// countAll is "SELECT COUNT(*)" over ent query q, its interceptors and row
+// rules applied. Unlike q.Count, which counts the id column, it lets
+// PostgreSQL count from an index that does not hold the id.
+func countAll[S scanner, Q interface {
+	Modify(...func(*entsql.Selector)) S
+}](ctx context.Context, q Q) (int, error) {
+	var rows []struct {
+		N int `sql:"n"`
+	}
+	err := q.Modify(func(s *entsql.Selector) { s.Select().AppendSelectExprAs(entsql.Expr("COUNT(*)"), "n") }).Scan(ctx, &rows)
+	if err != nil || len(rows) != 1 {
+		return 0, err
+	}
+	return rows[0].N, nil
 }
 
 // Comparisons of a stored time with a bound instant. The instant is bound in

@@ -1,11 +1,11 @@
 -- Modify "entitlements" table
 ALTER TABLE "entitlements" ADD COLUMN "over_limit_candidate" boolean NOT NULL DEFAULT false, ADD COLUMN "contract_in_force_until" timestamptz NULL;
 -- Create index "entitlement_status_active_to" to table: "entitlements"
-CREATE INDEX "entitlement_status_active_to" ON "entitlements" ("status", "active_to");
+CREATE INDEX "entitlement_status_active_to" ON "entitlements" ("status", "active_to") INCLUDE ("account_id");
 -- Create index "entitlement_status_contract_in_force_until" to table: "entitlements"
-CREATE INDEX "entitlement_status_contract_in_force_until" ON "entitlements" ("status", "contract_in_force_until");
+CREATE INDEX "entitlement_status_contract_in_force_until" ON "entitlements" ("status", "contract_in_force_until") INCLUDE ("account_id", "active_to");
 -- Create index "entitlement_status_over_limit_candidate" to table: "entitlements"
-CREATE INDEX "entitlement_status_over_limit_candidate" ON "entitlements" ("status", "over_limit_candidate");
+CREATE INDEX "entitlement_status_over_limit_candidate" ON "entitlements" ("status", "over_limit_candidate") INCLUDE ("account_id", "active_to", "usage", "limit_value", "override_limit", "override_expires_at");
 -- Modify "order_lines" table
 ALTER TABLE "order_lines" ADD COLUMN "entitlement_gap" boolean NOT NULL DEFAULT false;
 -- Create index "orderline_entitlement_gap_id" to table: "order_lines"
