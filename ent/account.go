@@ -50,6 +50,10 @@ type Account struct {
 	BillingContactEmail string `json:"billing_contact_email,omitempty"`
 	// The account's latest health score.
 	HealthScoreID *int `json:"health_score_id,omitempty"`
+	// The normalised name the dataQuality report groups duplicates by; written by a database trigger.
+	NameKey *string `json:"name_key,omitempty"`
+	// The normalised domain the dataQuality report groups duplicates by, null when the domain is; written by a database trigger.
+	DomainKey *string `json:"domain_key,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AccountQuery when eager-loading is set.
 	Edges        AccountEdges `json:"edges"`
@@ -196,7 +200,7 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case account.FieldID, account.FieldOwnerID, account.FieldParentID, account.FieldHealthScoreID:
 			values[i] = new(sql.NullInt64)
-		case account.FieldName, account.FieldDomain, account.FieldSegment, account.FieldRegion, account.FieldIndustry, account.FieldLifecycleStage, account.FieldExternalCrmID, account.FieldBillingContactName, account.FieldBillingContactEmail:
+		case account.FieldName, account.FieldDomain, account.FieldSegment, account.FieldRegion, account.FieldIndustry, account.FieldLifecycleStage, account.FieldExternalCrmID, account.FieldBillingContactName, account.FieldBillingContactEmail, account.FieldNameKey, account.FieldDomainKey:
 			values[i] = new(sql.NullString)
 		case account.FieldCreatedAt, account.FieldUpdatedAt, account.FieldLifecycleStageChangedAt:
 			values[i] = new(sql.NullTime)
@@ -312,6 +316,20 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.HealthScoreID = new(int)
 				*_m.HealthScoreID = int(value.Int64)
+			}
+		case account.FieldNameKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field name_key", values[i])
+			} else if value.Valid {
+				_m.NameKey = new(string)
+				*_m.NameKey = value.String
+			}
+		case account.FieldDomainKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field domain_key", values[i])
+			} else if value.Valid {
+				_m.DomainKey = new(string)
+				*_m.DomainKey = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -446,6 +464,16 @@ func (_m *Account) String() string {
 	if v := _m.HealthScoreID; v != nil {
 		builder.WriteString("health_score_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.NameKey; v != nil {
+		builder.WriteString("name_key=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.DomainKey; v != nil {
+		builder.WriteString("domain_key=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -216,6 +216,34 @@ func (_c *AccountCreate) SetNillableHealthScoreID(v *int) *AccountCreate {
 	return _c
 }
 
+// SetNameKey sets the "name_key" field.
+func (_c *AccountCreate) SetNameKey(v string) *AccountCreate {
+	_c.mutation.SetNameKey(v)
+	return _c
+}
+
+// SetNillableNameKey sets the "name_key" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableNameKey(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetNameKey(*v)
+	}
+	return _c
+}
+
+// SetDomainKey sets the "domain_key" field.
+func (_c *AccountCreate) SetDomainKey(v string) *AccountCreate {
+	_c.mutation.SetDomainKey(v)
+	return _c
+}
+
+// SetNillableDomainKey sets the "domain_key" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableDomainKey(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetDomainKey(*v)
+	}
+	return _c
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_c *AccountCreate) SetOwner(v *User) *AccountCreate {
 	return _c.SetOwnerID(v.ID)
@@ -557,6 +585,14 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.BillingContactEmail(); ok {
 		_spec.SetField(account.FieldBillingContactEmail, field.TypeString, value)
 		_node.BillingContactEmail = value
+	}
+	if value, ok := _c.mutation.NameKey(); ok {
+		_spec.SetField(account.FieldNameKey, field.TypeString, value)
+		_node.NameKey = &value
+	}
+	if value, ok := _c.mutation.DomainKey(); ok {
+		_spec.SetField(account.FieldDomainKey, field.TypeString, value)
+		_node.DomainKey = &value
 	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1002,6 +1038,12 @@ func (u *AccountUpsertOne) UpdateNewValues() *AccountUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(account.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.NameKey(); exists {
+			s.SetIgnore(account.FieldNameKey)
+		}
+		if _, exists := u.create.mutation.DomainKey(); exists {
+			s.SetIgnore(account.FieldDomainKey)
 		}
 	}))
 	return u
@@ -1464,6 +1506,12 @@ func (u *AccountUpsertBulk) UpdateNewValues() *AccountUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(account.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.NameKey(); exists {
+				s.SetIgnore(account.FieldNameKey)
+			}
+			if _, exists := b.mutation.DomainKey(); exists {
+				s.SetIgnore(account.FieldDomainKey)
 			}
 		}
 	}))

@@ -735,6 +735,12 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.BillingContactEmailCleared() {
 		_spec.ClearField(account.FieldBillingContactEmail, field.TypeString)
 	}
+	if _u.mutation.NameKeyCleared() {
+		_spec.ClearField(account.FieldNameKey, field.TypeString)
+	}
+	if _u.mutation.DomainKeyCleared() {
+		_spec.ClearField(account.FieldDomainKey, field.TypeString)
+	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1886,6 +1892,12 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if _u.mutation.BillingContactEmailCleared() {
 		_spec.ClearField(account.FieldBillingContactEmail, field.TypeString)
+	}
+	if _u.mutation.NameKeyCleared() {
+		_spec.ClearField(account.FieldNameKey, field.TypeString)
+	}
+	if _u.mutation.DomainKeyCleared() {
+		_spec.ClearField(account.FieldDomainKey, field.TypeString)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -55,6 +55,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			account.FieldBillingContactName:      {Type: field.TypeString, Column: account.FieldBillingContactName},
 			account.FieldBillingContactEmail:     {Type: field.TypeString, Column: account.FieldBillingContactEmail},
 			account.FieldHealthScoreID:           {Type: field.TypeInt, Column: account.FieldHealthScoreID},
+			account.FieldNameKey:                 {Type: field.TypeString, Column: account.FieldNameKey},
+			account.FieldDomainKey:               {Type: field.TypeString, Column: account.FieldDomainKey},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -981,6 +983,16 @@ func (f *AccountFilter) WhereBillingContactEmail(p entql.StringP) {
 // WhereHealthScoreID applies the entql int predicate on the health_score_id field.
 func (f *AccountFilter) WhereHealthScoreID(p entql.IntP) {
 	f.Where(p.Field(account.FieldHealthScoreID))
+}
+
+// WhereNameKey applies the entql string predicate on the name_key field.
+func (f *AccountFilter) WhereNameKey(p entql.StringP) {
+	f.Where(p.Field(account.FieldNameKey))
+}
+
+// WhereDomainKey applies the entql string predicate on the domain_key field.
+func (f *AccountFilter) WhereDomainKey(p entql.StringP) {
+	f.Where(p.Field(account.FieldDomainKey))
 }
 
 // WhereHasOwner applies a predicate to check if query has an edge owner.

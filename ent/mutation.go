@@ -74,6 +74,8 @@ type AccountMutation struct {
 	external_crm_id            *string
 	billing_contact_name       *string
 	billing_contact_email      *string
+	name_key                   *string
+	domain_key                 *string
 	clearedFields              map[string]struct{}
 	owner                      *int
 	clearedowner               bool
@@ -849,6 +851,104 @@ func (m *AccountMutation) ResetHealthScoreID() {
 	delete(m.clearedFields, account.FieldHealthScoreID)
 }
 
+// SetNameKey sets the "name_key" field.
+func (m *AccountMutation) SetNameKey(s string) {
+	m.name_key = &s
+}
+
+// NameKey returns the value of the "name_key" field in the mutation.
+func (m *AccountMutation) NameKey() (r string, exists bool) {
+	v := m.name_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameKey returns the old "name_key" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldNameKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameKey: %w", err)
+	}
+	return oldValue.NameKey, nil
+}
+
+// ClearNameKey clears the value of the "name_key" field.
+func (m *AccountMutation) ClearNameKey() {
+	m.name_key = nil
+	m.clearedFields[account.FieldNameKey] = struct{}{}
+}
+
+// NameKeyCleared returns if the "name_key" field was cleared in this mutation.
+func (m *AccountMutation) NameKeyCleared() bool {
+	_, ok := m.clearedFields[account.FieldNameKey]
+	return ok
+}
+
+// ResetNameKey resets all changes to the "name_key" field.
+func (m *AccountMutation) ResetNameKey() {
+	m.name_key = nil
+	delete(m.clearedFields, account.FieldNameKey)
+}
+
+// SetDomainKey sets the "domain_key" field.
+func (m *AccountMutation) SetDomainKey(s string) {
+	m.domain_key = &s
+}
+
+// DomainKey returns the value of the "domain_key" field in the mutation.
+func (m *AccountMutation) DomainKey() (r string, exists bool) {
+	v := m.domain_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDomainKey returns the old "domain_key" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldDomainKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDomainKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDomainKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDomainKey: %w", err)
+	}
+	return oldValue.DomainKey, nil
+}
+
+// ClearDomainKey clears the value of the "domain_key" field.
+func (m *AccountMutation) ClearDomainKey() {
+	m.domain_key = nil
+	m.clearedFields[account.FieldDomainKey] = struct{}{}
+}
+
+// DomainKeyCleared returns if the "domain_key" field was cleared in this mutation.
+func (m *AccountMutation) DomainKeyCleared() bool {
+	_, ok := m.clearedFields[account.FieldDomainKey]
+	return ok
+}
+
+// ResetDomainKey resets all changes to the "domain_key" field.
+func (m *AccountMutation) ResetDomainKey() {
+	m.domain_key = nil
+	delete(m.clearedFields, account.FieldDomainKey)
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *AccountMutation) ClearOwner() {
 	m.clearedowner = true
@@ -1355,7 +1455,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -1401,6 +1501,12 @@ func (m *AccountMutation) Fields() []string {
 	if m.health != nil {
 		fields = append(fields, account.FieldHealthScoreID)
 	}
+	if m.name_key != nil {
+		fields = append(fields, account.FieldNameKey)
+	}
+	if m.domain_key != nil {
+		fields = append(fields, account.FieldDomainKey)
+	}
 	return fields
 }
 
@@ -1439,6 +1545,10 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.BillingContactEmail()
 	case account.FieldHealthScoreID:
 		return m.HealthScoreID()
+	case account.FieldNameKey:
+		return m.NameKey()
+	case account.FieldDomainKey:
+		return m.DomainKey()
 	}
 	return nil, false
 }
@@ -1478,6 +1588,10 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBillingContactEmail(ctx)
 	case account.FieldHealthScoreID:
 		return m.OldHealthScoreID(ctx)
+	case account.FieldNameKey:
+		return m.OldNameKey(ctx)
+	case account.FieldDomainKey:
+		return m.OldDomainKey(ctx)
 	}
 	return nil, fmt.Errorf("unknown Account field %s", name)
 }
@@ -1592,6 +1706,20 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetHealthScoreID(v)
 		return nil
+	case account.FieldNameKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameKey(v)
+		return nil
+	case account.FieldDomainKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDomainKey(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
@@ -1649,6 +1777,12 @@ func (m *AccountMutation) ClearedFields() []string {
 	if m.FieldCleared(account.FieldHealthScoreID) {
 		fields = append(fields, account.FieldHealthScoreID)
 	}
+	if m.FieldCleared(account.FieldNameKey) {
+		fields = append(fields, account.FieldNameKey)
+	}
+	if m.FieldCleared(account.FieldDomainKey) {
+		fields = append(fields, account.FieldDomainKey)
+	}
 	return fields
 }
 
@@ -1686,6 +1820,12 @@ func (m *AccountMutation) ClearField(name string) error {
 		return nil
 	case account.FieldHealthScoreID:
 		m.ClearHealthScoreID()
+		return nil
+	case account.FieldNameKey:
+		m.ClearNameKey()
+		return nil
+	case account.FieldDomainKey:
+		m.ClearDomainKey()
 		return nil
 	}
 	return fmt.Errorf("unknown Account nullable field %s", name)
@@ -1739,6 +1879,12 @@ func (m *AccountMutation) ResetField(name string) error {
 		return nil
 	case account.FieldHealthScoreID:
 		m.ResetHealthScoreID()
+		return nil
+	case account.FieldNameKey:
+		m.ResetNameKey()
+		return nil
+	case account.FieldDomainKey:
+		m.ResetDomainKey()
 		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)

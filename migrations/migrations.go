@@ -14,7 +14,9 @@
 //	go run ./internal/migrate/cmd/migrations-gen -name <what_changed>
 //
 // which diffs the directories against the ent schema and adds a new file to
-// each. Never edit a migration that has been released; add a new one.
+// each. A statement ent cannot express (a trigger, a backfill) is appended by
+// hand to the new file, and atlas.sum recomputed with migrations-gen
+// -rehash. Never edit a migration that has been released; add a new one.
 package migrations
 
 import "embed"

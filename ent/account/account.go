@@ -50,6 +50,10 @@ const (
 	FieldBillingContactEmail = "billing_contact_email"
 	// FieldHealthScoreID holds the string denoting the health_score_id field in the database.
 	FieldHealthScoreID = "health_score_id"
+	// FieldNameKey holds the string denoting the name_key field in the database.
+	FieldNameKey = "name_key"
+	// FieldDomainKey holds the string denoting the domain_key field in the database.
+	FieldDomainKey = "domain_key"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
 	EdgeOwner = "owner"
 	// EdgeParent holds the string denoting the parent edge name in mutations.
@@ -156,6 +160,8 @@ var Columns = []string{
 	FieldBillingContactName,
 	FieldBillingContactEmail,
 	FieldHealthScoreID,
+	FieldNameKey,
+	FieldDomainKey,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -343,6 +349,16 @@ func ByBillingContactEmail(opts ...sql.OrderTermOption) OrderOption {
 // ByHealthScoreID orders the results by the health_score_id field.
 func ByHealthScoreID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldHealthScoreID, opts...).ToFunc()
+}
+
+// ByNameKey orders the results by the name_key field.
+func ByNameKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNameKey, opts...).ToFunc()
+}
+
+// ByDomainKey orders the results by the domain_key field.
+func ByDomainKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDomainKey, opts...).ToFunc()
 }
 
 // ByOwnerField orders the results by owner field.

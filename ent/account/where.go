@@ -116,6 +116,16 @@ func HealthScoreID(v int) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldHealthScoreID, v))
 }
 
+// NameKey applies equality check predicate on the "name_key" field. It's identical to NameKeyEQ.
+func NameKey(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldNameKey, v))
+}
+
+// DomainKey applies equality check predicate on the "domain_key" field. It's identical to DomainKeyEQ.
+func DomainKey(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldDomainKey, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldCreatedAt, v))
@@ -834,6 +844,156 @@ func HealthScoreIDIsNil() predicate.Account {
 // HealthScoreIDNotNil applies the NotNil predicate on the "health_score_id" field.
 func HealthScoreIDNotNil() predicate.Account {
 	return predicate.Account(sql.FieldNotNull(FieldHealthScoreID))
+}
+
+// NameKeyEQ applies the EQ predicate on the "name_key" field.
+func NameKeyEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldNameKey, v))
+}
+
+// NameKeyNEQ applies the NEQ predicate on the "name_key" field.
+func NameKeyNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldNameKey, v))
+}
+
+// NameKeyIn applies the In predicate on the "name_key" field.
+func NameKeyIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldNameKey, vs...))
+}
+
+// NameKeyNotIn applies the NotIn predicate on the "name_key" field.
+func NameKeyNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldNameKey, vs...))
+}
+
+// NameKeyGT applies the GT predicate on the "name_key" field.
+func NameKeyGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldNameKey, v))
+}
+
+// NameKeyGTE applies the GTE predicate on the "name_key" field.
+func NameKeyGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldNameKey, v))
+}
+
+// NameKeyLT applies the LT predicate on the "name_key" field.
+func NameKeyLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldNameKey, v))
+}
+
+// NameKeyLTE applies the LTE predicate on the "name_key" field.
+func NameKeyLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldNameKey, v))
+}
+
+// NameKeyContains applies the Contains predicate on the "name_key" field.
+func NameKeyContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldNameKey, v))
+}
+
+// NameKeyHasPrefix applies the HasPrefix predicate on the "name_key" field.
+func NameKeyHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldNameKey, v))
+}
+
+// NameKeyHasSuffix applies the HasSuffix predicate on the "name_key" field.
+func NameKeyHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldNameKey, v))
+}
+
+// NameKeyIsNil applies the IsNil predicate on the "name_key" field.
+func NameKeyIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldNameKey))
+}
+
+// NameKeyNotNil applies the NotNil predicate on the "name_key" field.
+func NameKeyNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldNameKey))
+}
+
+// NameKeyEqualFold applies the EqualFold predicate on the "name_key" field.
+func NameKeyEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldNameKey, v))
+}
+
+// NameKeyContainsFold applies the ContainsFold predicate on the "name_key" field.
+func NameKeyContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldNameKey, v))
+}
+
+// DomainKeyEQ applies the EQ predicate on the "domain_key" field.
+func DomainKeyEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldDomainKey, v))
+}
+
+// DomainKeyNEQ applies the NEQ predicate on the "domain_key" field.
+func DomainKeyNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldDomainKey, v))
+}
+
+// DomainKeyIn applies the In predicate on the "domain_key" field.
+func DomainKeyIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldDomainKey, vs...))
+}
+
+// DomainKeyNotIn applies the NotIn predicate on the "domain_key" field.
+func DomainKeyNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldDomainKey, vs...))
+}
+
+// DomainKeyGT applies the GT predicate on the "domain_key" field.
+func DomainKeyGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldDomainKey, v))
+}
+
+// DomainKeyGTE applies the GTE predicate on the "domain_key" field.
+func DomainKeyGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldDomainKey, v))
+}
+
+// DomainKeyLT applies the LT predicate on the "domain_key" field.
+func DomainKeyLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldDomainKey, v))
+}
+
+// DomainKeyLTE applies the LTE predicate on the "domain_key" field.
+func DomainKeyLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldDomainKey, v))
+}
+
+// DomainKeyContains applies the Contains predicate on the "domain_key" field.
+func DomainKeyContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldDomainKey, v))
+}
+
+// DomainKeyHasPrefix applies the HasPrefix predicate on the "domain_key" field.
+func DomainKeyHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldDomainKey, v))
+}
+
+// DomainKeyHasSuffix applies the HasSuffix predicate on the "domain_key" field.
+func DomainKeyHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldDomainKey, v))
+}
+
+// DomainKeyIsNil applies the IsNil predicate on the "domain_key" field.
+func DomainKeyIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldDomainKey))
+}
+
+// DomainKeyNotNil applies the NotNil predicate on the "domain_key" field.
+func DomainKeyNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldDomainKey))
+}
+
+// DomainKeyEqualFold applies the EqualFold predicate on the "domain_key" field.
+func DomainKeyEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldDomainKey, v))
+}
+
+// DomainKeyContainsFold applies the ContainsFold predicate on the "domain_key" field.
+func DomainKeyContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldDomainKey, v))
 }
 
 // HasOwner applies the HasEdge predicate on the "owner" edge.

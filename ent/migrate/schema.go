@@ -24,6 +24,8 @@ var (
 		{Name: "external_crm_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 100},
 		{Name: "billing_contact_name", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "billing_contact_email", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "name_key", Type: field.TypeString, Nullable: true},
+		{Name: "domain_key", Type: field.TypeString, Nullable: true},
 		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
 		{Name: "health_score_id", Type: field.TypeInt, Nullable: true},
 		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
@@ -36,19 +38,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "accounts_accounts_children",
-				Columns:    []*schema.Column{AccountsColumns[13]},
+				Columns:    []*schema.Column{AccountsColumns[15]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_health_scores_health",
-				Columns:    []*schema.Column{AccountsColumns[14]},
+				Columns:    []*schema.Column{AccountsColumns[16]},
 				RefColumns: []*schema.Column{HealthScoresColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_users_owned_accounts",
-				Columns:    []*schema.Column{AccountsColumns[15]},
+				Columns:    []*schema.Column{AccountsColumns[17]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -67,17 +69,17 @@ var (
 			{
 				Name:    "account_owner_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[15]},
+				Columns: []*schema.Column{AccountsColumns[17]},
 			},
 			{
 				Name:    "account_health_score_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[14]},
+				Columns: []*schema.Column{AccountsColumns[16]},
 			},
 			{
 				Name:    "account_parent_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[13]},
+				Columns: []*schema.Column{AccountsColumns[15]},
 			},
 			{
 				Name:    "account_name",
@@ -103,6 +105,16 @@ var (
 				Name:    "account_lifecycle_stage",
 				Unique:  false,
 				Columns: []*schema.Column{AccountsColumns[8]},
+			},
+			{
+				Name:    "account_name_key_id",
+				Unique:  false,
+				Columns: []*schema.Column{AccountsColumns[13], AccountsColumns[0]},
+			},
+			{
+				Name:    "account_domain_key_id",
+				Unique:  false,
+				Columns: []*schema.Column{AccountsColumns[14], AccountsColumns[0]},
 			},
 		},
 	}

@@ -96,6 +96,24 @@ func (Account) Fields() []ent.Field {
 			Nillable().
 			Comment("The account's latest health score.").
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// The duplicate keys of the dataQuality report, stored so that its
+		// groups are an index scan. The database writes them: a trigger on
+		// insert and on an update of name or domain sets them with the
+		// report's own SQL expressions (internal/reports, nameKeyExpr and
+		// domainKeyExpr; the triggers are in the account_keys migration).
+		// Immutable: OpsGraph never updates them itself.
+		field.String("name_key").
+			Optional().
+			Nillable().
+			Immutable().
+			Comment("The normalised name the dataQuality report groups duplicates by; written by a database trigger.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("domain_key").
+			Optional().
+			Nillable().
+			Immutable().
+			Comment("The normalised domain the dataQuality report groups duplicates by, null when the domain is; written by a database trigger.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -151,6 +169,10 @@ func (Account) Indexes() []ent.Index {
 		index.Fields("segment"),
 		index.Fields("region"),
 		index.Fields("lifecycle_stage"),
+		// The dataQuality duplicate groups: one index scan per key, the
+		// member ids read from the index.
+		index.Fields("name_key", "id"),
+		index.Fields("domain_key", "id"),
 	}
 }
 

@@ -305,34 +305,33 @@ type groupAccounts struct {
 // reason with their member ids, and the number of its groups (a window
 // count over the groups), in one grouping query.
 //
-// The key is computed once per account: no condition on it is evaluated
-// before grouping (PostgreSQL would move a HAVING condition on the key into
-// WHERE and compute the key twice). The group of empty and null keys is
-// sorted first instead, and dropped here.
+// The keys are the stored columns accounts.name_key and domain_key (see
+// accountKeysSQL), read in key order from their (key, id) indexes; accounts
+// with a null or empty key are not grouped.
 func (r *DataQualityReport) duplicateGroups(ctx context.Context, reason DuplicateReason) ([]*DuplicateGroup, int, error) {
 	var rows []struct {
-		Key    *string `sql:"k"`
-		N      int     `sql:"n"`
-		Groups int     `sql:"ngroups"`
-		IDs    string  `sql:"ids"`
+		Key    string `sql:"k"`
+		N      int    `sql:"n"`
+		Groups int    `sql:"ngroups"`
+		IDs    string `sql:"ids"`
 	}
 	err := r.s.client.Account.Query().Modify(func(s *entsql.Selector) {
-		key := domainKey(s)
+		key := s.C(account.FieldDomainKey)
 		if reason == DuplicateName {
-			key = nameKey(s)
+			key = s.C(account.FieldNameKey)
 		}
 		id := s.C(account.FieldID)
 		ids, byKey := "group_concat("+id+", ',')", key
 		if s.Dialect() == dialect.Postgres {
 			// Keys in byte order, as SQLite sorts; ids are sorted below.
-			// Hash grouping: an ordered string_agg would sort the rows.
 			ids, byKey = "string_agg(CAST("+id+" AS text), ',')", key+` COLLATE "C"`
 		}
 		s.Select(key+" AS k", "COUNT(*) AS n", "COUNT(*) OVER () AS ngroups", ids+" AS ids").
+			Where(entsql.NEQ(key, "")). // not null either
 			GroupBy(key).
 			Having(entsql.ExprP("COUNT(*) > 1")).
-			OrderExpr(entsql.Expr("(COALESCE(" + key + ", '') = '') DESC, n DESC, " + byKey)).
-			Limit(DuplicateGroupLimit + 1)
+			OrderExpr(entsql.Expr("n DESC, " + byKey)).
+			Limit(DuplicateGroupLimit)
 	}).Scan(ctx, &rows)
 	if err != nil {
 		return nil, 0, fmt.Errorf("reports: duplicate %s groups: %w", strings.ToLower(string(reason)), err)
@@ -345,11 +344,7 @@ func (r *DataQualityReport) duplicateGroups(ctx context.Context, reason Duplicat
 		total = rows[0].Groups
 	}
 	for _, row := range rows {
-		if row.Key == nil || *row.Key == "" {
-			total-- // no key: not a group
-			continue
-		}
-		g := &DuplicateGroup{Reason: reason, Key: *row.Key}
+		g := &DuplicateGroup{Reason: reason, Key: row.Key}
 		for _, f := range strings.Split(row.IDs, ",") {
 			id, err := strconv.Atoi(f)
 			if err != nil {
@@ -363,26 +358,75 @@ func (r *DataQualityReport) duplicateGroups(ctx context.Context, reason Duplicat
 	return groups, total, nil
 }
 
-// domainKey is the SQL expression of an account's normalised domain:
-// lower-cased, spaces trimmed, one leading "www." removed. A null domain
-// has a null key.
-func domainKey(s *entsql.Selector) string {
-	x := "TRIM(lower(" + s.C(account.FieldDomain) + "))"
-	if s.Dialect() == dialect.Postgres {
+// accountKeysSQL is the SQL, in dialect dia, that keeps the stored keys
+// accounts.name_key and domain_key equal to nameKeyExpr and domainKeyExpr
+// of the account's name and domain: triggers on insert and on an update of
+// name or domain, and an update setting the keys of the rows already there.
+// It is appended by hand to the migration that introduces or changes the
+// keys (so far account_keys), each statement after a comment line as in
+// the generated statements; TestAccountKeysMigrated checks the newest
+// migration defining the triggers holds exactly this text.
+//
+// The database computes the keys, not OpsGraph, so that they are always
+// its own lower() and string functions' results, whichever way a row is
+// written. A SQLite migration that rebuilds accounts (a new table, rows
+// copied, the old one dropped) drops its triggers with it: such a migration
+// must append this again.
+func accountKeysSQL(dia string) string {
+	var b strings.Builder
+	if dia == dialect.Postgres {
+		fmt.Fprintf(&b, `-- Create trigger function "accounts_set_keys" computing the duplicate keys (internal/reports, accountKeysSQL)
+CREATE OR REPLACE FUNCTION "accounts_set_keys"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW."name_key" := %s;
+  NEW."domain_key" := %s;
+  RETURN NEW;
+END
+$$;
+-- Create trigger "accounts_keys" to table: "accounts"
+CREATE TRIGGER "accounts_keys" BEFORE INSERT OR UPDATE OF "name", "domain" ON "accounts" FOR EACH ROW EXECUTE FUNCTION "accounts_set_keys"();
+-- Set the keys of the existing rows of table: "accounts"
+UPDATE "accounts" SET "name_key" = %s, "domain_key" = %s;
+`, nameKeyExpr(dia, `NEW."name"`), domainKeyExpr(dia, `NEW."domain"`),
+			nameKeyExpr(dia, `"name"`), domainKeyExpr(dia, `"domain"`))
+		return b.String()
+	}
+	set := func(name, domain string) string {
+		return "UPDATE `accounts` SET `name_key` = " + nameKeyExpr(dia, name) + ", `domain_key` = " + domainKeyExpr(dia, domain)
+	}
+	for _, t := range []struct{ name, event string }{
+		{"accounts_keys_insert", "INSERT"},
+		{"accounts_keys_update", "UPDATE OF `name`, `domain`"},
+	} {
+		fmt.Fprintf(&b, "-- Create trigger %q to table: \"accounts\"\n", t.name)
+		fmt.Fprintf(&b, "CREATE TRIGGER `%s` AFTER %s ON `accounts` FOR EACH ROW BEGIN\n  %s WHERE `id` = NEW.`id`;\nEND;\n",
+			t.name, t.event, set("NEW.`name`", "NEW.`domain`"))
+	}
+	b.WriteString("-- Set the keys of the existing rows of table: \"accounts\"\n")
+	b.WriteString(set("`name`", "`domain`") + ";\n")
+	return b.String()
+}
+
+// domainKeyExpr is the SQL expression, in dialect dia, of the normalised
+// domain of col, an account's domain: lower-cased, spaces trimmed, one
+// leading "www." removed. A null domain has a null key.
+func domainKeyExpr(dia, col string) string {
+	x := "TRIM(lower(" + col + "))"
+	if dia == dialect.Postgres {
 		return "regexp_replace(" + x + ", '^www\\.', '')"
 	}
 	return "CASE WHEN " + x + " LIKE 'www.%' THEN SUBSTR(" + x + ", 5) ELSE " + x + " END"
 }
 
-// nameKey is the SQL expression of an account's normalised name:
-// lower-cased; nameDeleted characters deleted; nameSpaced characters and
-// runs of spaces made one space; trimmed; up to three trailing
-// LegalSuffixes words removed (the first word is always kept). lower() is
-// the database's: PostgreSQL lower-cases every letter its locale knows,
-// SQLite ASCII letters only.
-func nameKey(s *entsql.Selector) string {
-	x := "lower(" + s.C(account.FieldName) + ")"
-	if s.Dialect() == dialect.Postgres {
+// nameKeyExpr is the SQL expression, in dialect dia, of the normalised
+// name of col, an account's name: lower-cased; nameDeleted characters
+// deleted; nameSpaced characters and runs of spaces made one space;
+// trimmed; up to three trailing LegalSuffixes words removed (the first word
+// is always kept). lower() is the database's: PostgreSQL lower-cases every
+// letter its locale knows, SQLite ASCII letters only.
+func nameKeyExpr(dia, col string) string {
+	x := "lower(" + col + ")"
+	if dia == dialect.Postgres {
 		// Regular expressions: a few calls per row, where SQLite needs
 		// nested replace. The suffixes are removed from the reversed
 		// name by a pattern anchored at its start, which fails fast.
@@ -398,7 +442,11 @@ func nameKey(s *entsql.Selector) string {
 		x = "replace(" + x + ", " + quote(string(r)) + ", '')"
 	}
 	for _, r := range nameSpaced {
-		x = "replace(" + x + ", " + quote(string(r)) + ", ' ')"
+		c := quote(string(r))
+		if r < ' ' {
+			c = fmt.Sprintf("char(%d)", r) // no control characters in the SQL text
+		}
+		x = "replace(" + x + ", " + c + ", ' ')"
 	}
 	for range 8 { // runs of up to 256 spaces; names are at most 200 characters
 		x = "replace(" + x + ", '  ', ' ')"
@@ -434,6 +482,12 @@ func bracket(chars string) string {
 		case ']', '[', '-':
 		case '\\':
 			b.WriteString(`\\`)
+		case '\t':
+			b.WriteString(`\t`) // the escapes keep control characters out of the SQL text
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
 		default:
 			b.WriteRune(r)
 		}

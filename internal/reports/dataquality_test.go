@@ -442,3 +442,68 @@ func TestDataQualityEdges(t *testing.T) {
 		}
 	})
 }
+
+// The stored duplicate keys (accounts.name_key, domain_key) are written by
+// the database on every insert and on every update of the name or domain,
+// whichever way the row is written: one create, a bulk create, updates of
+// one account and of many, a cleared domain.
+func TestDataQualityKeysFollowWrites(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		f := newAccFixture(t, db)
+		check := func(what string, id int) {
+			t.Helper()
+			a := f.c.Account.GetX(f.ctx, id)
+			var wantDomain *string // null when the domain is (a.Domain is "" then)
+			if f.c.Account.Query().Where(account.ID(id), account.DomainNotNil()).ExistX(f.ctx) {
+				wantDomain = accPtr(dqDomain(a.Domain, db.Dialect))
+			}
+			if a.NameKey == nil || *a.NameKey != dqName(a.Name, db.Dialect) {
+				t.Errorf("%s: name %q has name_key %v, want %q", what, a.Name, deref(a.NameKey), dqName(a.Name, db.Dialect))
+			}
+			if fmt.Sprint(deref(a.DomainKey)) != fmt.Sprint(deref(wantDomain)) {
+				t.Errorf("%s: domain %q has domain_key %v, want %v", what, a.Domain, deref(a.DomainKey), deref(wantDomain))
+			}
+		}
+		a := f.account("Acme, Inc.", nil, func(q *ent.AccountCreate) { q.SetDomain(" WWW.Acme.com") })
+		check("created", a.ID)
+		if *f.c.Account.GetX(f.ctx, a.ID).NameKey != "acme" {
+			t.Fatal("the key of Acme, Inc. is not acme")
+		}
+		b := f.account("No Domain GmbH", nil)
+		check("created without a domain", b.ID)
+		bulk := f.c.Account.CreateBulk(
+			f.c.Account.Create().SetName("MÜLLER—Lüdenscheidt AG").SetSegment(account.SegmentSMB).SetRegion(schematype.RegionNA).SetDomain("www.example.org"),
+			f.c.Account.Create().SetName("O'Brien\tSons").SetSegment(account.SegmentSMB).SetRegion(schematype.RegionNA),
+		).SaveX(f.ctx)
+		for _, x := range bulk {
+			check("bulk created", x.ID)
+		}
+
+		f.c.Account.UpdateOneID(a.ID).SetName("Globex Corporation Ltd").SetDomain("globex.io").ExecX(f.ctx)
+		check("name and domain updated", a.ID)
+		f.c.Account.UpdateOneID(a.ID).SetName("Initech LLC").ExecX(f.ctx)
+		check("name updated", a.ID)
+		f.c.Account.UpdateOneID(a.ID).SetDomain("WWW.Initech.COM ").ExecX(f.ctx)
+		check("domain updated", a.ID)
+		f.c.Account.UpdateOneID(a.ID).ClearDomain().ExecX(f.ctx)
+		check("domain cleared", a.ID)
+		if f.c.Account.GetX(f.ctx, a.ID).DomainKey != nil {
+			t.Error("a cleared domain keeps a domain key")
+		}
+		f.c.Account.UpdateOneID(a.ID).SetIndustry("Software").ExecX(f.ctx)
+		check("another field updated", a.ID)
+		f.c.Account.UpdateOneID(b.ID).SetDomain("").ExecX(f.ctx)
+		check("domain set empty", b.ID)
+		f.c.Account.Update().Where(account.IDIn(bulk[0].ID, bulk[1].ID)).SetName("Hooli S.A.").SetDomain("hooli.xyz").ExecX(f.ctx)
+		for _, x := range bulk {
+			check("updated together", x.ID)
+		}
+	})
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
