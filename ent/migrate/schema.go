@@ -726,6 +726,21 @@ var (
 				Name:    "order_status",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						OrdersColumns[0].Name,
+
+						OrdersColumns[17].Name,
+
+						OrdersColumns[1].Name,
+
+						OrdersColumns[6].Name,
+
+						OrdersColumns[7].Name,
+
+						OrdersColumns[8].Name,
+					},
+				},
 			},
 			{
 				Name:    "order_fulfilled_at",

@@ -110,7 +110,11 @@ func (Order) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id", "idempotency_key").Unique(),
 		index.Fields("contract_id"),
-		index.Fields("status"),
+		// With what the order pipeline's stuck orders read to rank the
+		// candidates (a CSM's book by account), so the page is found from
+		// this index and the events' alone.
+		index.Fields("status").
+			Annotations(entsql.IncludeColumns("id", "account_id", "created_at", "submitted_at", "validated_at", "provisioning_at")),
 		index.Fields("fulfilled_at"),
 		// The billing reconciliation's two exceptions, small slices of all
 		// orders: FULFILLED but NOT_BILLED by fulfilment time, INVOICED but

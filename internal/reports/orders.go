@@ -94,6 +94,9 @@ func distributions(exprs ...func(s *entsql.Selector) string) (modify, wrap func(
 	}
 	wrap = afterPredicates(func(t *entsql.Selector) *entsql.Selector {
 		b := entsql.Dialect(t.Dialect())
+		if t.Dialect() == dialect.Postgres {
+			return percentileDisc(b, t, len(exprs))
+		}
 		var pick, keys strings.Builder
 		pick.WriteString("CASE m.k")
 		for i := range exprs {
@@ -128,6 +131,41 @@ func distributions(exprs ...func(s *entsql.Selector) string) (modify, wrap func(
 		).GroupBy("k")
 	})
 	return modify, wrap
+}
+
+// percentileDisc is distributions' outer query on PostgreSQL: its
+// ordered-set aggregates sort each expression's values once, where the
+// window functions rank four times as many rows. percentile_disc(f) is the
+// first value whose rank reaches f·n, rounded up: the nearest rank (0.9·n
+// is within half a unit in the last place of the exact product, so the
+// ceiling is exact whenever the product is a whole number). One row per
+// expression with at least one value, like the portable form.
+//
+//	SELECT x.k, x.n, x.p50, x.p90, x.max
+//	FROM (SELECT COUNT(t.d0) AS n0, percentile_disc(0.5) WITHIN GROUP (ORDER BY t.d0) AS p50_0, …
+//	      FROM (<the query>) t) a,
+//	     LATERAL (VALUES (0, a.n0, a.p50_0, a.p90_0, a.max0), …) AS x(k, n, p50, p90, max)
+//	WHERE x.n > 0
+func percentileDisc(b *entsql.DialectBuilder, t *entsql.Selector, n int) *entsql.Selector {
+	var cols []entsql.Querier
+	var values strings.Builder
+	for i := range n {
+		d := fmt.Sprintf("t.d%d", i)
+		cols = append(cols,
+			entsql.Expr(fmt.Sprintf("COUNT(%s) AS n%d", d, i)),
+			entsql.Expr(fmt.Sprintf("percentile_disc(0.5) WITHIN GROUP (ORDER BY %s) AS p50_%d", d, i)),
+			entsql.Expr(fmt.Sprintf("percentile_disc(0.9) WITHIN GROUP (ORDER BY %s) AS p90_%d", d, i)),
+			entsql.Expr(fmt.Sprintf("MAX(%s) AS max%d", d, i)))
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		fmt.Fprintf(&values, "(%d, a.n%d, a.p50_%d, a.p90_%d, a.max%d)", i, i, i, i, i)
+	}
+	agg := b.Select().From(t.As("t")).SelectExpr(cols...).As("a")
+	return b.Select().From(agg).
+		AppendFromExpr(entsql.Expr("LATERAL (VALUES "+values.String()+") AS x(k, n, p50, p90, max)")).
+		SelectExpr(entsql.Expr("x.k AS k"), entsql.Expr("x.n AS n"), entsql.Expr("x.p50 AS p50"), entsql.Expr("x.p90 AS p90"), entsql.Expr("x.max AS max")).
+		Where(entsql.ExprP("x.n > 0"))
 }
 
 // stats converts the distributions of n expressions to DurationStats, in

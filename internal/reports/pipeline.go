@@ -221,28 +221,43 @@ func (r *OrderPipelineReport) StuckOrders(ctx context.Context, olderThanHours *i
 		return nil, err
 	}
 	cutoff := r.now.Add(-time.Duration(hours) * time.Hour)
-	const lastCol = "last_transition_at"
-	orders, err := r.s.client.Order.Query().
+	// Two statements: the page's ids and last transitions from the orders'
+	// (status) index and the events' (order_id, at) index alone, then those
+	// orders' rows; one statement would read every candidate's row to sort.
+	var page []struct {
+		ID   int `sql:"id"`
+		Last any `sql:"last_transition_at"`
+	}
+	err = r.s.client.Order.Query().
 		Where(order.StatusIn(stuckStatuses...), func(s *entsql.Selector) {
 			s.Where(entsql.P(func(b *entsql.Builder) {
 				b.WriteString(lastTransition(s) + " < ").Arg(timeArg(s, cutoff, true))
 			}))
 		}).
 		Modify(func(s *entsql.Selector) {
-			s.AppendSelectExprAs(entsql.Expr(lastTransition(s)), lastCol).OrderBy(lastCol, s.C(order.FieldID))
+			s.Select(s.C(order.FieldID)).AppendSelectExprAs(entsql.Expr(lastTransition(s)), "last_transition_at").
+				OrderBy("last_transition_at", s.C(order.FieldID)).Limit(n)
 		}).
-		Limit(n).
-		All(ctx)
+		Scan(ctx, &page)
 	if err != nil {
 		return nil, fmt.Errorf("reports: stuck orders: %w", err)
 	}
-	out := make([]*StuckOrder, len(orders))
-	for i, o := range orders {
-		v, err := o.Value(lastCol)
-		if err != nil {
-			return nil, fmt.Errorf("reports: stuck orders: %w", err)
+	ids := make([]int, len(page))
+	for i, p := range page {
+		ids[i] = p.ID
+	}
+	rows, err := r.s.client.Order.Query().Where(order.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reports: stuck orders: %w", err)
+	}
+	orders := byID(rows, func(o *ent.Order) int { return o.ID })
+	out := make([]*StuckOrder, len(page))
+	for i, p := range page {
+		o, ok := orders[p.ID]
+		if !ok {
+			return nil, fmt.Errorf("reports: stuck order %d not found", p.ID)
 		}
-		at, err := dbTime(v)
+		at, err := dbTime(p.Last)
 		if err != nil {
 			return nil, err
 		}
