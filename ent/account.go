@@ -54,6 +54,14 @@ type Account struct {
 	NameKey *string `json:"name_key,omitempty"`
 	// The normalised domain the dataQuality report groups duplicates by, null when the domain is; written by a database trigger.
 	DomainKey *string `json:"domain_key,omitempty"`
+	// Band of the latest health score, copied by the database from health_score_id.
+	HealthBand *account.HealthBand `json:"health_band,omitempty"`
+	// Score of the latest health score, copied by the database from health_score_id.
+	HealthCurrentScore *float64 `json:"health_current_score,omitempty"`
+	// Previous score of the latest health score, copied by the database from health_score_id.
+	HealthPreviousScore *float64 `json:"health_previous_score,omitempty"`
+	// When the latest health score was computed, copied by the database from health_score_id.
+	HealthComputedAt *time.Time `json:"health_computed_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AccountQuery when eager-loading is set.
 	Edges        AccountEdges `json:"edges"`
@@ -78,23 +86,26 @@ type AccountEdges struct {
 	HealthSignals []*HealthSignal `json:"health_signals,omitempty"`
 	// Health scores computed for the account, one per computation.
 	HealthScores []*HealthScore `json:"health_scores,omitempty"`
+	// Observation time of the account's latest health signal per kind (internal; kept by the database, deleted with the account).
+	LatestHealthSignals []*LatestHealthSignal `json:"latest_health_signals,omitempty"`
 	// Ops requests about the account.
 	Requests []*Request `json:"requests,omitempty"`
 	// The latest health score, with its trend against the one before; null until the account is first scored.
 	Health *HealthScore `json:"health,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [10]bool
+	loadedTypes [11]bool
 	// totalCount holds the count of the edges above.
 	totalCount [10]map[string]int
 
-	namedChildren      map[string][]*Account
-	namedContracts     map[string][]*Contract
-	namedOrders        map[string][]*Order
-	namedEntitlements  map[string][]*Entitlement
-	namedHealthSignals map[string][]*HealthSignal
-	namedHealthScores  map[string][]*HealthScore
-	namedRequests      map[string][]*Request
+	namedChildren            map[string][]*Account
+	namedContracts           map[string][]*Contract
+	namedOrders              map[string][]*Order
+	namedEntitlements        map[string][]*Entitlement
+	namedHealthSignals       map[string][]*HealthSignal
+	namedHealthScores        map[string][]*HealthScore
+	namedLatestHealthSignals map[string][]*LatestHealthSignal
+	namedRequests            map[string][]*Request
 }
 
 // OwnerOrErr returns the Owner value or an error if the edge
@@ -173,10 +184,19 @@ func (e AccountEdges) HealthScoresOrErr() ([]*HealthScore, error) {
 	return nil, &NotLoadedError{edge: "health_scores"}
 }
 
+// LatestHealthSignalsOrErr returns the LatestHealthSignals value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) LatestHealthSignalsOrErr() ([]*LatestHealthSignal, error) {
+	if e.loadedTypes[8] {
+		return e.LatestHealthSignals, nil
+	}
+	return nil, &NotLoadedError{edge: "latest_health_signals"}
+}
+
 // RequestsOrErr returns the Requests value or an error if the edge
 // was not loaded in eager-loading.
 func (e AccountEdges) RequestsOrErr() ([]*Request, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[9] {
 		return e.Requests, nil
 	}
 	return nil, &NotLoadedError{edge: "requests"}
@@ -187,7 +207,7 @@ func (e AccountEdges) RequestsOrErr() ([]*Request, error) {
 func (e AccountEdges) HealthOrErr() (*HealthScore, error) {
 	if e.Health != nil {
 		return e.Health, nil
-	} else if e.loadedTypes[9] {
+	} else if e.loadedTypes[10] {
 		return nil, &NotFoundError{label: healthscore.Label}
 	}
 	return nil, &NotLoadedError{edge: "health"}
@@ -198,11 +218,13 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case account.FieldHealthCurrentScore, account.FieldHealthPreviousScore:
+			values[i] = new(sql.NullFloat64)
 		case account.FieldID, account.FieldOwnerID, account.FieldParentID, account.FieldHealthScoreID:
 			values[i] = new(sql.NullInt64)
-		case account.FieldName, account.FieldDomain, account.FieldSegment, account.FieldRegion, account.FieldIndustry, account.FieldLifecycleStage, account.FieldExternalCrmID, account.FieldBillingContactName, account.FieldBillingContactEmail, account.FieldNameKey, account.FieldDomainKey:
+		case account.FieldName, account.FieldDomain, account.FieldSegment, account.FieldRegion, account.FieldIndustry, account.FieldLifecycleStage, account.FieldExternalCrmID, account.FieldBillingContactName, account.FieldBillingContactEmail, account.FieldNameKey, account.FieldDomainKey, account.FieldHealthBand:
 			values[i] = new(sql.NullString)
-		case account.FieldCreatedAt, account.FieldUpdatedAt, account.FieldLifecycleStageChangedAt:
+		case account.FieldCreatedAt, account.FieldUpdatedAt, account.FieldLifecycleStageChangedAt, account.FieldHealthComputedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -331,6 +353,34 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 				_m.DomainKey = new(string)
 				*_m.DomainKey = value.String
 			}
+		case account.FieldHealthBand:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field health_band", values[i])
+			} else if value.Valid {
+				_m.HealthBand = new(account.HealthBand)
+				*_m.HealthBand = account.HealthBand(value.String)
+			}
+		case account.FieldHealthCurrentScore:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field health_current_score", values[i])
+			} else if value.Valid {
+				_m.HealthCurrentScore = new(float64)
+				*_m.HealthCurrentScore = value.Float64
+			}
+		case account.FieldHealthPreviousScore:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field health_previous_score", values[i])
+			} else if value.Valid {
+				_m.HealthPreviousScore = new(float64)
+				*_m.HealthPreviousScore = value.Float64
+			}
+		case account.FieldHealthComputedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field health_computed_at", values[i])
+			} else if value.Valid {
+				_m.HealthComputedAt = new(time.Time)
+				*_m.HealthComputedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -382,6 +432,11 @@ func (_m *Account) QueryHealthSignals() *HealthSignalQuery {
 // QueryHealthScores queries the "health_scores" edge of the Account entity.
 func (_m *Account) QueryHealthScores() *HealthScoreQuery {
 	return NewAccountClient(_m.config).QueryHealthScores(_m)
+}
+
+// QueryLatestHealthSignals queries the "latest_health_signals" edge of the Account entity.
+func (_m *Account) QueryLatestHealthSignals() *LatestHealthSignalQuery {
+	return NewAccountClient(_m.config).QueryLatestHealthSignals(_m)
 }
 
 // QueryRequests queries the "requests" edge of the Account entity.
@@ -474,6 +529,26 @@ func (_m *Account) String() string {
 	if v := _m.DomainKey; v != nil {
 		builder.WriteString("domain_key=")
 		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.HealthBand; v != nil {
+		builder.WriteString("health_band=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.HealthCurrentScore; v != nil {
+		builder.WriteString("health_current_score=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.HealthPreviousScore; v != nil {
+		builder.WriteString("health_previous_score=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.HealthComputedAt; v != nil {
+		builder.WriteString("health_computed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()
@@ -620,6 +695,30 @@ func (_m *Account) appendNamedHealthScores(name string, edges ...*HealthScore) {
 		_m.Edges.namedHealthScores[name] = []*HealthScore{}
 	} else {
 		_m.Edges.namedHealthScores[name] = append(_m.Edges.namedHealthScores[name], edges...)
+	}
+}
+
+// NamedLatestHealthSignals returns the LatestHealthSignals named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedLatestHealthSignals(name string) ([]*LatestHealthSignal, error) {
+	if _m.Edges.namedLatestHealthSignals == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedLatestHealthSignals[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedLatestHealthSignals(name string, edges ...*LatestHealthSignal) {
+	if _m.Edges.namedLatestHealthSignals == nil {
+		_m.Edges.namedLatestHealthSignals = make(map[string][]*LatestHealthSignal)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedLatestHealthSignals[name] = []*LatestHealthSignal{}
+	} else {
+		_m.Edges.namedLatestHealthSignals[name] = append(_m.Edges.namedLatestHealthSignals[name], edges...)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
+	"github.com/opsgraph/opsgraph/ent/latesthealthsignal"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/request"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
@@ -244,6 +245,62 @@ func (_c *AccountCreate) SetNillableDomainKey(v *string) *AccountCreate {
 	return _c
 }
 
+// SetHealthBand sets the "health_band" field.
+func (_c *AccountCreate) SetHealthBand(v account.HealthBand) *AccountCreate {
+	_c.mutation.SetHealthBand(v)
+	return _c
+}
+
+// SetNillableHealthBand sets the "health_band" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableHealthBand(v *account.HealthBand) *AccountCreate {
+	if v != nil {
+		_c.SetHealthBand(*v)
+	}
+	return _c
+}
+
+// SetHealthCurrentScore sets the "health_current_score" field.
+func (_c *AccountCreate) SetHealthCurrentScore(v float64) *AccountCreate {
+	_c.mutation.SetHealthCurrentScore(v)
+	return _c
+}
+
+// SetNillableHealthCurrentScore sets the "health_current_score" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableHealthCurrentScore(v *float64) *AccountCreate {
+	if v != nil {
+		_c.SetHealthCurrentScore(*v)
+	}
+	return _c
+}
+
+// SetHealthPreviousScore sets the "health_previous_score" field.
+func (_c *AccountCreate) SetHealthPreviousScore(v float64) *AccountCreate {
+	_c.mutation.SetHealthPreviousScore(v)
+	return _c
+}
+
+// SetNillableHealthPreviousScore sets the "health_previous_score" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableHealthPreviousScore(v *float64) *AccountCreate {
+	if v != nil {
+		_c.SetHealthPreviousScore(*v)
+	}
+	return _c
+}
+
+// SetHealthComputedAt sets the "health_computed_at" field.
+func (_c *AccountCreate) SetHealthComputedAt(v time.Time) *AccountCreate {
+	_c.mutation.SetHealthComputedAt(v)
+	return _c
+}
+
+// SetNillableHealthComputedAt sets the "health_computed_at" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableHealthComputedAt(v *time.Time) *AccountCreate {
+	if v != nil {
+		_c.SetHealthComputedAt(*v)
+	}
+	return _c
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_c *AccountCreate) SetOwner(v *User) *AccountCreate {
 	return _c.SetOwnerID(v.ID)
@@ -342,6 +399,21 @@ func (_c *AccountCreate) AddHealthScores(v ...*HealthScore) *AccountCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddHealthScoreIDs(ids...)
+}
+
+// AddLatestHealthSignalIDs adds the "latest_health_signals" edge to the LatestHealthSignal entity by IDs.
+func (_c *AccountCreate) AddLatestHealthSignalIDs(ids ...int) *AccountCreate {
+	_c.mutation.AddLatestHealthSignalIDs(ids...)
+	return _c
+}
+
+// AddLatestHealthSignals adds the "latest_health_signals" edges to the LatestHealthSignal entity.
+func (_c *AccountCreate) AddLatestHealthSignals(v ...*LatestHealthSignal) *AccountCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddLatestHealthSignalIDs(ids...)
 }
 
 // AddRequestIDs adds the "requests" edge to the Request entity by IDs.
@@ -511,6 +583,11 @@ func (_c *AccountCreate) check() error {
 			return &ValidationError{Name: "billing_contact_email", err: fmt.Errorf(`ent: validator failed for field "Account.billing_contact_email": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.HealthBand(); ok {
+		if err := account.HealthBandValidator(v); err != nil {
+			return &ValidationError{Name: "health_band", err: fmt.Errorf(`ent: validator failed for field "Account.health_band": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -593,6 +670,22 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DomainKey(); ok {
 		_spec.SetField(account.FieldDomainKey, field.TypeString, value)
 		_node.DomainKey = &value
+	}
+	if value, ok := _c.mutation.HealthBand(); ok {
+		_spec.SetField(account.FieldHealthBand, field.TypeEnum, value)
+		_node.HealthBand = &value
+	}
+	if value, ok := _c.mutation.HealthCurrentScore(); ok {
+		_spec.SetField(account.FieldHealthCurrentScore, field.TypeFloat64, value)
+		_node.HealthCurrentScore = &value
+	}
+	if value, ok := _c.mutation.HealthPreviousScore(); ok {
+		_spec.SetField(account.FieldHealthPreviousScore, field.TypeFloat64, value)
+		_node.HealthPreviousScore = &value
+	}
+	if value, ok := _c.mutation.HealthComputedAt(); ok {
+		_spec.SetField(account.FieldHealthComputedAt, field.TypeTime, value)
+		_node.HealthComputedAt = &value
 	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -717,6 +810,22 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(healthscore.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.LatestHealthSignalsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.LatestHealthSignalsTable,
+			Columns: []string{account.LatestHealthSignalsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(latesthealthsignal.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1044,6 +1153,18 @@ func (u *AccountUpsertOne) UpdateNewValues() *AccountUpsertOne {
 		}
 		if _, exists := u.create.mutation.DomainKey(); exists {
 			s.SetIgnore(account.FieldDomainKey)
+		}
+		if _, exists := u.create.mutation.HealthBand(); exists {
+			s.SetIgnore(account.FieldHealthBand)
+		}
+		if _, exists := u.create.mutation.HealthCurrentScore(); exists {
+			s.SetIgnore(account.FieldHealthCurrentScore)
+		}
+		if _, exists := u.create.mutation.HealthPreviousScore(); exists {
+			s.SetIgnore(account.FieldHealthPreviousScore)
+		}
+		if _, exists := u.create.mutation.HealthComputedAt(); exists {
+			s.SetIgnore(account.FieldHealthComputedAt)
 		}
 	}))
 	return u
@@ -1512,6 +1633,18 @@ func (u *AccountUpsertBulk) UpdateNewValues() *AccountUpsertBulk {
 			}
 			if _, exists := b.mutation.DomainKey(); exists {
 				s.SetIgnore(account.FieldDomainKey)
+			}
+			if _, exists := b.mutation.HealthBand(); exists {
+				s.SetIgnore(account.FieldHealthBand)
+			}
+			if _, exists := b.mutation.HealthCurrentScore(); exists {
+				s.SetIgnore(account.FieldHealthCurrentScore)
+			}
+			if _, exists := b.mutation.HealthPreviousScore(); exists {
+				s.SetIgnore(account.FieldHealthPreviousScore)
+			}
+			if _, exists := b.mutation.HealthComputedAt(); exists {
+				s.SetIgnore(account.FieldHealthComputedAt)
 			}
 		}
 	}))

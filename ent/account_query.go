@@ -19,6 +19,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
+	"github.com/opsgraph/opsgraph/ent/latesthealthsignal"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/predicate"
 	"github.com/opsgraph/opsgraph/ent/request"
@@ -28,29 +29,31 @@ import (
 // AccountQuery is the builder for querying Account entities.
 type AccountQuery struct {
 	config
-	ctx                    *QueryContext
-	order                  []account.OrderOption
-	inters                 []Interceptor
-	predicates             []predicate.Account
-	withOwner              *UserQuery
-	withParent             *AccountQuery
-	withChildren           *AccountQuery
-	withContracts          *ContractQuery
-	withOrders             *OrderQuery
-	withEntitlements       *EntitlementQuery
-	withHealthSignals      *HealthSignalQuery
-	withHealthScores       *HealthScoreQuery
-	withRequests           *RequestQuery
-	withHealth             *HealthScoreQuery
-	loadTotal              []func(context.Context, []*Account) error
-	modifiers              []func(*sql.Selector)
-	withNamedChildren      map[string]*AccountQuery
-	withNamedContracts     map[string]*ContractQuery
-	withNamedOrders        map[string]*OrderQuery
-	withNamedEntitlements  map[string]*EntitlementQuery
-	withNamedHealthSignals map[string]*HealthSignalQuery
-	withNamedHealthScores  map[string]*HealthScoreQuery
-	withNamedRequests      map[string]*RequestQuery
+	ctx                          *QueryContext
+	order                        []account.OrderOption
+	inters                       []Interceptor
+	predicates                   []predicate.Account
+	withOwner                    *UserQuery
+	withParent                   *AccountQuery
+	withChildren                 *AccountQuery
+	withContracts                *ContractQuery
+	withOrders                   *OrderQuery
+	withEntitlements             *EntitlementQuery
+	withHealthSignals            *HealthSignalQuery
+	withHealthScores             *HealthScoreQuery
+	withLatestHealthSignals      *LatestHealthSignalQuery
+	withRequests                 *RequestQuery
+	withHealth                   *HealthScoreQuery
+	loadTotal                    []func(context.Context, []*Account) error
+	modifiers                    []func(*sql.Selector)
+	withNamedChildren            map[string]*AccountQuery
+	withNamedContracts           map[string]*ContractQuery
+	withNamedOrders              map[string]*OrderQuery
+	withNamedEntitlements        map[string]*EntitlementQuery
+	withNamedHealthSignals       map[string]*HealthSignalQuery
+	withNamedHealthScores        map[string]*HealthScoreQuery
+	withNamedLatestHealthSignals map[string]*LatestHealthSignalQuery
+	withNamedRequests            map[string]*RequestQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -256,6 +259,28 @@ func (_q *AccountQuery) QueryHealthScores() *HealthScoreQuery {
 			sqlgraph.From(account.Table, account.FieldID, selector),
 			sqlgraph.To(healthscore.Table, healthscore.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, account.HealthScoresTable, account.HealthScoresColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryLatestHealthSignals chains the current query on the "latest_health_signals" edge.
+func (_q *AccountQuery) QueryLatestHealthSignals() *LatestHealthSignalQuery {
+	query := (&LatestHealthSignalClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(latesthealthsignal.Table, latesthealthsignal.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.LatestHealthSignalsTable, account.LatestHealthSignalsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -494,21 +519,22 @@ func (_q *AccountQuery) Clone() *AccountQuery {
 		return nil
 	}
 	return &AccountQuery{
-		config:            _q.config,
-		ctx:               _q.ctx.Clone(),
-		order:             append([]account.OrderOption{}, _q.order...),
-		inters:            append([]Interceptor{}, _q.inters...),
-		predicates:        append([]predicate.Account{}, _q.predicates...),
-		withOwner:         _q.withOwner.Clone(),
-		withParent:        _q.withParent.Clone(),
-		withChildren:      _q.withChildren.Clone(),
-		withContracts:     _q.withContracts.Clone(),
-		withOrders:        _q.withOrders.Clone(),
-		withEntitlements:  _q.withEntitlements.Clone(),
-		withHealthSignals: _q.withHealthSignals.Clone(),
-		withHealthScores:  _q.withHealthScores.Clone(),
-		withRequests:      _q.withRequests.Clone(),
-		withHealth:        _q.withHealth.Clone(),
+		config:                  _q.config,
+		ctx:                     _q.ctx.Clone(),
+		order:                   append([]account.OrderOption{}, _q.order...),
+		inters:                  append([]Interceptor{}, _q.inters...),
+		predicates:              append([]predicate.Account{}, _q.predicates...),
+		withOwner:               _q.withOwner.Clone(),
+		withParent:              _q.withParent.Clone(),
+		withChildren:            _q.withChildren.Clone(),
+		withContracts:           _q.withContracts.Clone(),
+		withOrders:              _q.withOrders.Clone(),
+		withEntitlements:        _q.withEntitlements.Clone(),
+		withHealthSignals:       _q.withHealthSignals.Clone(),
+		withHealthScores:        _q.withHealthScores.Clone(),
+		withLatestHealthSignals: _q.withLatestHealthSignals.Clone(),
+		withRequests:            _q.withRequests.Clone(),
+		withHealth:              _q.withHealth.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -601,6 +627,17 @@ func (_q *AccountQuery) WithHealthScores(opts ...func(*HealthScoreQuery)) *Accou
 		opt(query)
 	}
 	_q.withHealthScores = query
+	return _q
+}
+
+// WithLatestHealthSignals tells the query-builder to eager-load the nodes that are connected to
+// the "latest_health_signals" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithLatestHealthSignals(opts ...func(*LatestHealthSignalQuery)) *AccountQuery {
+	query := (&LatestHealthSignalClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withLatestHealthSignals = query
 	return _q
 }
 
@@ -710,7 +747,7 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 	var (
 		nodes       = []*Account{}
 		_spec       = _q.querySpec()
-		loadedTypes = [10]bool{
+		loadedTypes = [11]bool{
 			_q.withOwner != nil,
 			_q.withParent != nil,
 			_q.withChildren != nil,
@@ -719,6 +756,7 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			_q.withEntitlements != nil,
 			_q.withHealthSignals != nil,
 			_q.withHealthScores != nil,
+			_q.withLatestHealthSignals != nil,
 			_q.withRequests != nil,
 			_q.withHealth != nil,
 		}
@@ -798,6 +836,15 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			return nil, err
 		}
 	}
+	if query := _q.withLatestHealthSignals; query != nil {
+		if err := _q.loadLatestHealthSignals(ctx, query, nodes,
+			func(n *Account) { n.Edges.LatestHealthSignals = []*LatestHealthSignal{} },
+			func(n *Account, e *LatestHealthSignal) {
+				n.Edges.LatestHealthSignals = append(n.Edges.LatestHealthSignals, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withRequests; query != nil {
 		if err := _q.loadRequests(ctx, query, nodes,
 			func(n *Account) { n.Edges.Requests = []*Request{} },
@@ -850,6 +897,13 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 		if err := _q.loadHealthScores(ctx, query, nodes,
 			func(n *Account) { n.appendNamedHealthScores(name) },
 			func(n *Account, e *HealthScore) { n.appendNamedHealthScores(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedLatestHealthSignals {
+		if err := _q.loadLatestHealthSignals(ctx, query, nodes,
+			func(n *Account) { n.appendNamedLatestHealthSignals(name) },
+			func(n *Account, e *LatestHealthSignal) { n.appendNamedLatestHealthSignals(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1091,6 +1145,36 @@ func (_q *AccountQuery) loadHealthScores(ctx context.Context, query *HealthScore
 	}
 	query.Where(predicate.HealthScore(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(account.HealthScoresColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AccountID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AccountQuery) loadLatestHealthSignals(ctx context.Context, query *LatestHealthSignalQuery, nodes []*Account, init func(*Account), assign func(*Account, *LatestHealthSignal)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(latesthealthsignal.FieldAccountID)
+	}
+	query.Where(predicate.LatestHealthSignal(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.LatestHealthSignalsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1381,6 +1465,20 @@ func (_q *AccountQuery) WithNamedHealthScores(name string, opts ...func(*HealthS
 		_q.withNamedHealthScores = make(map[string]*HealthScoreQuery)
 	}
 	_q.withNamedHealthScores[name] = query
+	return _q
+}
+
+// WithNamedLatestHealthSignals tells the query-builder to eager-load the nodes that are connected to the "latest_health_signals"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedLatestHealthSignals(name string, opts ...func(*LatestHealthSignalQuery)) *AccountQuery {
+	query := (&LatestHealthSignalClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedLatestHealthSignals == nil {
+		_q.withNamedLatestHealthSignals = make(map[string]*LatestHealthSignalQuery)
+	}
+	_q.withNamedLatestHealthSignals[name] = query
 	return _q
 }
 

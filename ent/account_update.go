@@ -16,6 +16,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
+	"github.com/opsgraph/opsgraph/ent/latesthealthsignal"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/predicate"
 	"github.com/opsgraph/opsgraph/ent/request"
@@ -373,6 +374,21 @@ func (_u *AccountUpdate) AddHealthScores(v ...*HealthScore) *AccountUpdate {
 	return _u.AddHealthScoreIDs(ids...)
 }
 
+// AddLatestHealthSignalIDs adds the "latest_health_signals" edge to the LatestHealthSignal entity by IDs.
+func (_u *AccountUpdate) AddLatestHealthSignalIDs(ids ...int) *AccountUpdate {
+	_u.mutation.AddLatestHealthSignalIDs(ids...)
+	return _u
+}
+
+// AddLatestHealthSignals adds the "latest_health_signals" edges to the LatestHealthSignal entity.
+func (_u *AccountUpdate) AddLatestHealthSignals(v ...*LatestHealthSignal) *AccountUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddLatestHealthSignalIDs(ids...)
+}
+
 // AddRequestIDs adds the "requests" edge to the Request entity by IDs.
 func (_u *AccountUpdate) AddRequestIDs(ids ...int) *AccountUpdate {
 	_u.mutation.AddRequestIDs(ids...)
@@ -548,6 +564,27 @@ func (_u *AccountUpdate) RemoveHealthScores(v ...*HealthScore) *AccountUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveHealthScoreIDs(ids...)
+}
+
+// ClearLatestHealthSignals clears all "latest_health_signals" edges to the LatestHealthSignal entity.
+func (_u *AccountUpdate) ClearLatestHealthSignals() *AccountUpdate {
+	_u.mutation.ClearLatestHealthSignals()
+	return _u
+}
+
+// RemoveLatestHealthSignalIDs removes the "latest_health_signals" edge to LatestHealthSignal entities by IDs.
+func (_u *AccountUpdate) RemoveLatestHealthSignalIDs(ids ...int) *AccountUpdate {
+	_u.mutation.RemoveLatestHealthSignalIDs(ids...)
+	return _u
+}
+
+// RemoveLatestHealthSignals removes "latest_health_signals" edges to LatestHealthSignal entities.
+func (_u *AccountUpdate) RemoveLatestHealthSignals(v ...*LatestHealthSignal) *AccountUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveLatestHealthSignalIDs(ids...)
 }
 
 // ClearRequests clears all "requests" edges to the Request entity.
@@ -740,6 +777,18 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DomainKeyCleared() {
 		_spec.ClearField(account.FieldDomainKey, field.TypeString)
+	}
+	if _u.mutation.HealthBandCleared() {
+		_spec.ClearField(account.FieldHealthBand, field.TypeEnum)
+	}
+	if _u.mutation.HealthCurrentScoreCleared() {
+		_spec.ClearField(account.FieldHealthCurrentScore, field.TypeFloat64)
+	}
+	if _u.mutation.HealthPreviousScoreCleared() {
+		_spec.ClearField(account.FieldHealthPreviousScore, field.TypeFloat64)
+	}
+	if _u.mutation.HealthComputedAtCleared() {
+		_spec.ClearField(account.FieldHealthComputedAt, field.TypeTime)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1062,6 +1111,51 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(healthscore.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.LatestHealthSignalsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.LatestHealthSignalsTable,
+			Columns: []string{account.LatestHealthSignalsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(latesthealthsignal.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedLatestHealthSignalsIDs(); len(nodes) > 0 && !_u.mutation.LatestHealthSignalsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.LatestHealthSignalsTable,
+			Columns: []string{account.LatestHealthSignalsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(latesthealthsignal.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.LatestHealthSignalsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.LatestHealthSignalsTable,
+			Columns: []string{account.LatestHealthSignalsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(latesthealthsignal.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1501,6 +1595,21 @@ func (_u *AccountUpdateOne) AddHealthScores(v ...*HealthScore) *AccountUpdateOne
 	return _u.AddHealthScoreIDs(ids...)
 }
 
+// AddLatestHealthSignalIDs adds the "latest_health_signals" edge to the LatestHealthSignal entity by IDs.
+func (_u *AccountUpdateOne) AddLatestHealthSignalIDs(ids ...int) *AccountUpdateOne {
+	_u.mutation.AddLatestHealthSignalIDs(ids...)
+	return _u
+}
+
+// AddLatestHealthSignals adds the "latest_health_signals" edges to the LatestHealthSignal entity.
+func (_u *AccountUpdateOne) AddLatestHealthSignals(v ...*LatestHealthSignal) *AccountUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddLatestHealthSignalIDs(ids...)
+}
+
 // AddRequestIDs adds the "requests" edge to the Request entity by IDs.
 func (_u *AccountUpdateOne) AddRequestIDs(ids ...int) *AccountUpdateOne {
 	_u.mutation.AddRequestIDs(ids...)
@@ -1676,6 +1785,27 @@ func (_u *AccountUpdateOne) RemoveHealthScores(v ...*HealthScore) *AccountUpdate
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveHealthScoreIDs(ids...)
+}
+
+// ClearLatestHealthSignals clears all "latest_health_signals" edges to the LatestHealthSignal entity.
+func (_u *AccountUpdateOne) ClearLatestHealthSignals() *AccountUpdateOne {
+	_u.mutation.ClearLatestHealthSignals()
+	return _u
+}
+
+// RemoveLatestHealthSignalIDs removes the "latest_health_signals" edge to LatestHealthSignal entities by IDs.
+func (_u *AccountUpdateOne) RemoveLatestHealthSignalIDs(ids ...int) *AccountUpdateOne {
+	_u.mutation.RemoveLatestHealthSignalIDs(ids...)
+	return _u
+}
+
+// RemoveLatestHealthSignals removes "latest_health_signals" edges to LatestHealthSignal entities.
+func (_u *AccountUpdateOne) RemoveLatestHealthSignals(v ...*LatestHealthSignal) *AccountUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveLatestHealthSignalIDs(ids...)
 }
 
 // ClearRequests clears all "requests" edges to the Request entity.
@@ -1898,6 +2028,18 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if _u.mutation.DomainKeyCleared() {
 		_spec.ClearField(account.FieldDomainKey, field.TypeString)
+	}
+	if _u.mutation.HealthBandCleared() {
+		_spec.ClearField(account.FieldHealthBand, field.TypeEnum)
+	}
+	if _u.mutation.HealthCurrentScoreCleared() {
+		_spec.ClearField(account.FieldHealthCurrentScore, field.TypeFloat64)
+	}
+	if _u.mutation.HealthPreviousScoreCleared() {
+		_spec.ClearField(account.FieldHealthPreviousScore, field.TypeFloat64)
+	}
+	if _u.mutation.HealthComputedAtCleared() {
+		_spec.ClearField(account.FieldHealthComputedAt, field.TypeTime)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2220,6 +2362,51 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(healthscore.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.LatestHealthSignalsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.LatestHealthSignalsTable,
+			Columns: []string{account.LatestHealthSignalsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(latesthealthsignal.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedLatestHealthSignalsIDs(); len(nodes) > 0 && !_u.mutation.LatestHealthSignalsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.LatestHealthSignalsTable,
+			Columns: []string{account.LatestHealthSignalsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(latesthealthsignal.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.LatestHealthSignalsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.LatestHealthSignalsTable,
+			Columns: []string{account.LatestHealthSignalsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(latesthealthsignal.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

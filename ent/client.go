@@ -24,6 +24,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
+	"github.com/opsgraph/opsgraph/ent/latesthealthsignal"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/orderevent"
 	"github.com/opsgraph/opsgraph/ent/orderline"
@@ -57,6 +58,8 @@ type Client struct {
 	HealthSignal *HealthSignalClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// LatestHealthSignal is the client for interacting with the LatestHealthSignal builders.
+	LatestHealthSignal *LatestHealthSignalClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderEvent is the client for interacting with the OrderEvent builders.
@@ -89,6 +92,7 @@ func (c *Client) init() {
 	c.HealthScore = NewHealthScoreClient(c.config)
 	c.HealthSignal = NewHealthSignalClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
+	c.LatestHealthSignal = NewLatestHealthSignalClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.OrderEvent = NewOrderEventClient(c.config)
 	c.OrderLine = NewOrderLineClient(c.config)
@@ -185,23 +189,24 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		Account:        NewAccountClient(cfg),
-		AuditEvent:     NewAuditEventClient(cfg),
-		Contract:       NewContractClient(cfg),
-		ContractItem:   NewContractItemClient(cfg),
-		Entitlement:    NewEntitlementClient(cfg),
-		HealthModel:    NewHealthModelClient(cfg),
-		HealthScore:    NewHealthScoreClient(cfg),
-		HealthSignal:   NewHealthSignalClient(cfg),
-		IdempotencyKey: NewIdempotencyKeyClient(cfg),
-		Order:          NewOrderClient(cfg),
-		OrderEvent:     NewOrderEventClient(cfg),
-		OrderLine:      NewOrderLineClient(cfg),
-		Product:        NewProductClient(cfg),
-		Request:        NewRequestClient(cfg),
-		User:           NewUserClient(cfg),
+		ctx:                ctx,
+		config:             cfg,
+		Account:            NewAccountClient(cfg),
+		AuditEvent:         NewAuditEventClient(cfg),
+		Contract:           NewContractClient(cfg),
+		ContractItem:       NewContractItemClient(cfg),
+		Entitlement:        NewEntitlementClient(cfg),
+		HealthModel:        NewHealthModelClient(cfg),
+		HealthScore:        NewHealthScoreClient(cfg),
+		HealthSignal:       NewHealthSignalClient(cfg),
+		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
+		LatestHealthSignal: NewLatestHealthSignalClient(cfg),
+		Order:              NewOrderClient(cfg),
+		OrderEvent:         NewOrderEventClient(cfg),
+		OrderLine:          NewOrderLineClient(cfg),
+		Product:            NewProductClient(cfg),
+		Request:            NewRequestClient(cfg),
+		User:               NewUserClient(cfg),
 	}, nil
 }
 
@@ -219,23 +224,24 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		Account:        NewAccountClient(cfg),
-		AuditEvent:     NewAuditEventClient(cfg),
-		Contract:       NewContractClient(cfg),
-		ContractItem:   NewContractItemClient(cfg),
-		Entitlement:    NewEntitlementClient(cfg),
-		HealthModel:    NewHealthModelClient(cfg),
-		HealthScore:    NewHealthScoreClient(cfg),
-		HealthSignal:   NewHealthSignalClient(cfg),
-		IdempotencyKey: NewIdempotencyKeyClient(cfg),
-		Order:          NewOrderClient(cfg),
-		OrderEvent:     NewOrderEventClient(cfg),
-		OrderLine:      NewOrderLineClient(cfg),
-		Product:        NewProductClient(cfg),
-		Request:        NewRequestClient(cfg),
-		User:           NewUserClient(cfg),
+		ctx:                ctx,
+		config:             cfg,
+		Account:            NewAccountClient(cfg),
+		AuditEvent:         NewAuditEventClient(cfg),
+		Contract:           NewContractClient(cfg),
+		ContractItem:       NewContractItemClient(cfg),
+		Entitlement:        NewEntitlementClient(cfg),
+		HealthModel:        NewHealthModelClient(cfg),
+		HealthScore:        NewHealthScoreClient(cfg),
+		HealthSignal:       NewHealthSignalClient(cfg),
+		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
+		LatestHealthSignal: NewLatestHealthSignalClient(cfg),
+		Order:              NewOrderClient(cfg),
+		OrderEvent:         NewOrderEventClient(cfg),
+		OrderLine:          NewOrderLineClient(cfg),
+		Product:            NewProductClient(cfg),
+		Request:            NewRequestClient(cfg),
+		User:               NewUserClient(cfg),
 	}, nil
 }
 
@@ -266,8 +272,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.AuditEvent, c.Contract, c.ContractItem, c.Entitlement,
-		c.HealthModel, c.HealthScore, c.HealthSignal, c.IdempotencyKey, c.Order,
-		c.OrderEvent, c.OrderLine, c.Product, c.Request, c.User,
+		c.HealthModel, c.HealthScore, c.HealthSignal, c.IdempotencyKey,
+		c.LatestHealthSignal, c.Order, c.OrderEvent, c.OrderLine, c.Product, c.Request,
+		c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -278,8 +285,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.AuditEvent, c.Contract, c.ContractItem, c.Entitlement,
-		c.HealthModel, c.HealthScore, c.HealthSignal, c.IdempotencyKey, c.Order,
-		c.OrderEvent, c.OrderLine, c.Product, c.Request, c.User,
+		c.HealthModel, c.HealthScore, c.HealthSignal, c.IdempotencyKey,
+		c.LatestHealthSignal, c.Order, c.OrderEvent, c.OrderLine, c.Product, c.Request,
+		c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -306,6 +314,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.HealthSignal.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
+	case *LatestHealthSignalMutation:
+		return c.LatestHealthSignal.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
 	case *OrderEventMutation:
@@ -552,6 +562,22 @@ func (c *AccountClient) QueryHealthScores(_m *Account) *HealthScoreQuery {
 			sqlgraph.From(account.Table, account.FieldID, id),
 			sqlgraph.To(healthscore.Table, healthscore.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, account.HealthScoresTable, account.HealthScoresColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLatestHealthSignals queries the latest_health_signals edge of a Account.
+func (c *AccountClient) QueryLatestHealthSignals(_m *Account) *LatestHealthSignalQuery {
+	query := (&LatestHealthSignalClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(latesthealthsignal.Table, latesthealthsignal.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.LatestHealthSignalsTable, account.LatestHealthSignalsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1897,6 +1923,156 @@ func (c *IdempotencyKeyClient) mutate(ctx context.Context, m *IdempotencyKeyMuta
 	}
 }
 
+// LatestHealthSignalClient is a client for the LatestHealthSignal schema.
+type LatestHealthSignalClient struct {
+	config
+}
+
+// NewLatestHealthSignalClient returns a client for the LatestHealthSignal from the given config.
+func NewLatestHealthSignalClient(c config) *LatestHealthSignalClient {
+	return &LatestHealthSignalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `latesthealthsignal.Hooks(f(g(h())))`.
+func (c *LatestHealthSignalClient) Use(hooks ...Hook) {
+	c.hooks.LatestHealthSignal = append(c.hooks.LatestHealthSignal, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `latesthealthsignal.Intercept(f(g(h())))`.
+func (c *LatestHealthSignalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LatestHealthSignal = append(c.inters.LatestHealthSignal, interceptors...)
+}
+
+// Create returns a builder for creating a LatestHealthSignal entity.
+func (c *LatestHealthSignalClient) Create() *LatestHealthSignalCreate {
+	mutation := newLatestHealthSignalMutation(c.config, OpCreate)
+	return &LatestHealthSignalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LatestHealthSignal entities.
+func (c *LatestHealthSignalClient) CreateBulk(builders ...*LatestHealthSignalCreate) *LatestHealthSignalCreateBulk {
+	return &LatestHealthSignalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LatestHealthSignalClient) MapCreateBulk(slice any, setFunc func(*LatestHealthSignalCreate, int)) *LatestHealthSignalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LatestHealthSignalCreateBulk{err: fmt.Errorf("calling to LatestHealthSignalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LatestHealthSignalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LatestHealthSignalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LatestHealthSignal.
+func (c *LatestHealthSignalClient) Update() *LatestHealthSignalUpdate {
+	mutation := newLatestHealthSignalMutation(c.config, OpUpdate)
+	return &LatestHealthSignalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LatestHealthSignalClient) UpdateOne(_m *LatestHealthSignal) *LatestHealthSignalUpdateOne {
+	mutation := newLatestHealthSignalMutation(c.config, OpUpdateOne, withLatestHealthSignal(_m))
+	return &LatestHealthSignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LatestHealthSignalClient) UpdateOneID(id int) *LatestHealthSignalUpdateOne {
+	mutation := newLatestHealthSignalMutation(c.config, OpUpdateOne, withLatestHealthSignalID(id))
+	return &LatestHealthSignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LatestHealthSignal.
+func (c *LatestHealthSignalClient) Delete() *LatestHealthSignalDelete {
+	mutation := newLatestHealthSignalMutation(c.config, OpDelete)
+	return &LatestHealthSignalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LatestHealthSignalClient) DeleteOne(_m *LatestHealthSignal) *LatestHealthSignalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LatestHealthSignalClient) DeleteOneID(id int) *LatestHealthSignalDeleteOne {
+	builder := c.Delete().Where(latesthealthsignal.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LatestHealthSignalDeleteOne{builder}
+}
+
+// Query returns a query builder for LatestHealthSignal.
+func (c *LatestHealthSignalClient) Query() *LatestHealthSignalQuery {
+	return &LatestHealthSignalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLatestHealthSignal},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LatestHealthSignal entity by its id.
+func (c *LatestHealthSignalClient) Get(ctx context.Context, id int) (*LatestHealthSignal, error) {
+	return c.Query().Where(latesthealthsignal.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LatestHealthSignalClient) GetX(ctx context.Context, id int) *LatestHealthSignal {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a LatestHealthSignal.
+func (c *LatestHealthSignalClient) QueryAccount(_m *LatestHealthSignal) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(latesthealthsignal.Table, latesthealthsignal.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, latesthealthsignal.AccountTable, latesthealthsignal.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *LatestHealthSignalClient) Hooks() []Hook {
+	hooks := c.hooks.LatestHealthSignal
+	return append(hooks[:len(hooks):len(hooks)], latesthealthsignal.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *LatestHealthSignalClient) Interceptors() []Interceptor {
+	return c.inters.LatestHealthSignal
+}
+
+func (c *LatestHealthSignalClient) mutate(ctx context.Context, m *LatestHealthSignalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LatestHealthSignalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LatestHealthSignalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LatestHealthSignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LatestHealthSignalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LatestHealthSignal mutation op: %q", m.Op())
+	}
+}
+
 // OrderClient is a client for the Order schema.
 type OrderClient struct {
 	config
@@ -2961,13 +3137,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		Account, AuditEvent, Contract, ContractItem, Entitlement, HealthModel,
-		HealthScore, HealthSignal, IdempotencyKey, Order, OrderEvent, OrderLine,
-		Product, Request, User []ent.Hook
+		HealthScore, HealthSignal, IdempotencyKey, LatestHealthSignal, Order,
+		OrderEvent, OrderLine, Product, Request, User []ent.Hook
 	}
 	inters struct {
 		Account, AuditEvent, Contract, ContractItem, Entitlement, HealthModel,
-		HealthScore, HealthSignal, IdempotencyKey, Order, OrderEvent, OrderLine,
-		Product, Request, User []ent.Interceptor
+		HealthScore, HealthSignal, IdempotencyKey, LatestHealthSignal, Order,
+		OrderEvent, OrderLine, Product, Request, User []ent.Interceptor
 	}
 )
 

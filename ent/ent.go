@@ -21,6 +21,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
+	"github.com/opsgraph/opsgraph/ent/latesthealthsignal"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/orderevent"
 	"github.com/opsgraph/opsgraph/ent/orderline"
@@ -87,21 +88,22 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			account.Table:        account.ValidColumn,
-			auditevent.Table:     auditevent.ValidColumn,
-			contract.Table:       contract.ValidColumn,
-			contractitem.Table:   contractitem.ValidColumn,
-			entitlement.Table:    entitlement.ValidColumn,
-			healthmodel.Table:    healthmodel.ValidColumn,
-			healthscore.Table:    healthscore.ValidColumn,
-			healthsignal.Table:   healthsignal.ValidColumn,
-			idempotencykey.Table: idempotencykey.ValidColumn,
-			order.Table:          order.ValidColumn,
-			orderevent.Table:     orderevent.ValidColumn,
-			orderline.Table:      orderline.ValidColumn,
-			product.Table:        product.ValidColumn,
-			request.Table:        request.ValidColumn,
-			user.Table:           user.ValidColumn,
+			account.Table:            account.ValidColumn,
+			auditevent.Table:         auditevent.ValidColumn,
+			contract.Table:           contract.ValidColumn,
+			contractitem.Table:       contractitem.ValidColumn,
+			entitlement.Table:        entitlement.ValidColumn,
+			healthmodel.Table:        healthmodel.ValidColumn,
+			healthscore.Table:        healthscore.ValidColumn,
+			healthsignal.Table:       healthsignal.ValidColumn,
+			idempotencykey.Table:     idempotencykey.ValidColumn,
+			latesthealthsignal.Table: latesthealthsignal.ValidColumn,
+			order.Table:              order.ValidColumn,
+			orderevent.Table:         orderevent.ValidColumn,
+			orderline.Table:          orderline.ValidColumn,
+			product.Table:            product.ValidColumn,
+			request.Table:            request.ValidColumn,
+			user.Table:               user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -12,6 +12,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
+	"github.com/opsgraph/opsgraph/ent/latesthealthsignal"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/orderevent"
 	"github.com/opsgraph/opsgraph/ent/orderline"
@@ -28,7 +29,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 15)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -57,6 +58,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			account.FieldHealthScoreID:           {Type: field.TypeInt, Column: account.FieldHealthScoreID},
 			account.FieldNameKey:                 {Type: field.TypeString, Column: account.FieldNameKey},
 			account.FieldDomainKey:               {Type: field.TypeString, Column: account.FieldDomainKey},
+			account.FieldHealthBand:              {Type: field.TypeEnum, Column: account.FieldHealthBand},
+			account.FieldHealthCurrentScore:      {Type: field.TypeFloat64, Column: account.FieldHealthCurrentScore},
+			account.FieldHealthPreviousScore:     {Type: field.TypeFloat64, Column: account.FieldHealthPreviousScore},
+			account.FieldHealthComputedAt:        {Type: field.TypeTime, Column: account.FieldHealthComputedAt},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -244,6 +249,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   latesthealthsignal.Table,
+			Columns: latesthealthsignal.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: latesthealthsignal.FieldID,
+			},
+		},
+		Type: "LatestHealthSignal",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			latesthealthsignal.FieldAccountID:  {Type: field.TypeInt, Column: latesthealthsignal.FieldAccountID},
+			latesthealthsignal.FieldKind:       {Type: field.TypeEnum, Column: latesthealthsignal.FieldKind},
+			latesthealthsignal.FieldObservedAt: {Type: field.TypeTime, Column: latesthealthsignal.FieldObservedAt},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -273,7 +294,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldInvoiceReference: {Type: field.TypeString, Column: order.FieldInvoiceReference},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderevent.Table,
 			Columns: orderevent.Columns,
@@ -294,7 +315,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderevent.FieldAt:         {Type: field.TypeTime, Column: orderevent.FieldAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderline.Table,
 			Columns: orderline.Columns,
@@ -315,7 +336,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldEntitlementGap: {Type: field.TypeBool, Column: orderline.FieldEntitlementGap},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -337,7 +358,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldActive:          {Type: field.TypeBool, Column: product.FieldActive},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   request.Table,
 			Columns: request.Columns,
@@ -372,7 +393,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			request.FieldHistory:            {Type: field.TypeJSON, Column: request.FieldHistory},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -488,6 +509,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Account",
 		"HealthScore",
+	)
+	graph.MustAddE(
+		"latest_health_signals",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.LatestHealthSignalsTable,
+			Columns: []string{account.LatestHealthSignalsColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"LatestHealthSignal",
 	)
 	graph.MustAddE(
 		"requests",
@@ -667,6 +700,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"HealthSignal",
+		"Account",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   latesthealthsignal.AccountTable,
+			Columns: []string{latesthealthsignal.AccountColumn},
+			Bidi:    false,
+		},
+		"LatestHealthSignal",
 		"Account",
 	)
 	graph.MustAddE(
@@ -995,6 +1040,26 @@ func (f *AccountFilter) WhereDomainKey(p entql.StringP) {
 	f.Where(p.Field(account.FieldDomainKey))
 }
 
+// WhereHealthBand applies the entql string predicate on the health_band field.
+func (f *AccountFilter) WhereHealthBand(p entql.StringP) {
+	f.Where(p.Field(account.FieldHealthBand))
+}
+
+// WhereHealthCurrentScore applies the entql float64 predicate on the health_current_score field.
+func (f *AccountFilter) WhereHealthCurrentScore(p entql.Float64P) {
+	f.Where(p.Field(account.FieldHealthCurrentScore))
+}
+
+// WhereHealthPreviousScore applies the entql float64 predicate on the health_previous_score field.
+func (f *AccountFilter) WhereHealthPreviousScore(p entql.Float64P) {
+	f.Where(p.Field(account.FieldHealthPreviousScore))
+}
+
+// WhereHealthComputedAt applies the entql time.Time predicate on the health_computed_at field.
+func (f *AccountFilter) WhereHealthComputedAt(p entql.TimeP) {
+	f.Where(p.Field(account.FieldHealthComputedAt))
+}
+
 // WhereHasOwner applies a predicate to check if query has an edge owner.
 func (f *AccountFilter) WhereHasOwner() {
 	f.Where(entql.HasEdge("owner"))
@@ -1101,6 +1166,20 @@ func (f *AccountFilter) WhereHasHealthScores() {
 // WhereHasHealthScoresWith applies a predicate to check if query has an edge health_scores with a given conditions (other predicates).
 func (f *AccountFilter) WhereHasHealthScoresWith(preds ...predicate.HealthScore) {
 	f.Where(entql.HasEdgeWith("health_scores", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasLatestHealthSignals applies a predicate to check if query has an edge latest_health_signals.
+func (f *AccountFilter) WhereHasLatestHealthSignals() {
+	f.Where(entql.HasEdge("latest_health_signals"))
+}
+
+// WhereHasLatestHealthSignalsWith applies a predicate to check if query has an edge latest_health_signals with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasLatestHealthSignalsWith(preds ...predicate.LatestHealthSignal) {
+	f.Where(entql.HasEdgeWith("latest_health_signals", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2033,6 +2112,75 @@ func (f *IdempotencyKeyFilter) WhereEntityID(p entql.IntP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *LatestHealthSignalQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LatestHealthSignalQuery builder.
+func (_q *LatestHealthSignalQuery) Filter() *LatestHealthSignalFilter {
+	return &LatestHealthSignalFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LatestHealthSignalMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LatestHealthSignalMutation builder.
+func (m *LatestHealthSignalMutation) Filter() *LatestHealthSignalFilter {
+	return &LatestHealthSignalFilter{config: m.config, predicateAdder: m}
+}
+
+// LatestHealthSignalFilter provides a generic filtering capability at runtime for LatestHealthSignalQuery.
+type LatestHealthSignalFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LatestHealthSignalFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *LatestHealthSignalFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(latesthealthsignal.FieldID))
+}
+
+// WhereAccountID applies the entql int predicate on the account_id field.
+func (f *LatestHealthSignalFilter) WhereAccountID(p entql.IntP) {
+	f.Where(p.Field(latesthealthsignal.FieldAccountID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *LatestHealthSignalFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(latesthealthsignal.FieldKind))
+}
+
+// WhereObservedAt applies the entql time.Time predicate on the observed_at field.
+func (f *LatestHealthSignalFilter) WhereObservedAt(p entql.TimeP) {
+	f.Where(p.Field(latesthealthsignal.FieldObservedAt))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *LatestHealthSignalFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *LatestHealthSignalFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OrderQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2061,7 +2209,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2247,7 +2395,7 @@ type OrderEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2341,7 +2489,7 @@ type OrderLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2463,7 +2611,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2548,7 +2696,7 @@ type RequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2754,7 +2902,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

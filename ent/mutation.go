@@ -20,6 +20,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
+	"github.com/opsgraph/opsgraph/ent/latesthealthsignal"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/orderevent"
 	"github.com/opsgraph/opsgraph/ent/orderline"
@@ -39,74 +40,84 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAccount        = "Account"
-	TypeAuditEvent     = "AuditEvent"
-	TypeContract       = "Contract"
-	TypeContractItem   = "ContractItem"
-	TypeEntitlement    = "Entitlement"
-	TypeHealthModel    = "HealthModel"
-	TypeHealthScore    = "HealthScore"
-	TypeHealthSignal   = "HealthSignal"
-	TypeIdempotencyKey = "IdempotencyKey"
-	TypeOrder          = "Order"
-	TypeOrderEvent     = "OrderEvent"
-	TypeOrderLine      = "OrderLine"
-	TypeProduct        = "Product"
-	TypeRequest        = "Request"
-	TypeUser           = "User"
+	TypeAccount            = "Account"
+	TypeAuditEvent         = "AuditEvent"
+	TypeContract           = "Contract"
+	TypeContractItem       = "ContractItem"
+	TypeEntitlement        = "Entitlement"
+	TypeHealthModel        = "HealthModel"
+	TypeHealthScore        = "HealthScore"
+	TypeHealthSignal       = "HealthSignal"
+	TypeIdempotencyKey     = "IdempotencyKey"
+	TypeLatestHealthSignal = "LatestHealthSignal"
+	TypeOrder              = "Order"
+	TypeOrderEvent         = "OrderEvent"
+	TypeOrderLine          = "OrderLine"
+	TypeProduct            = "Product"
+	TypeRequest            = "Request"
+	TypeUser               = "User"
 )
 
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
 type AccountMutation struct {
 	config
-	op                         Op
-	typ                        string
-	id                         *int
-	created_at                 *time.Time
-	updated_at                 *time.Time
-	name                       *string
-	domain                     *string
-	segment                    *account.Segment
-	region                     *schematype.Region
-	industry                   *string
-	lifecycle_stage            *account.LifecycleStage
-	lifecycle_stage_changed_at *time.Time
-	external_crm_id            *string
-	billing_contact_name       *string
-	billing_contact_email      *string
-	name_key                   *string
-	domain_key                 *string
-	clearedFields              map[string]struct{}
-	owner                      *int
-	clearedowner               bool
-	parent                     *int
-	clearedparent              bool
-	children                   map[int]struct{}
-	removedchildren            map[int]struct{}
-	clearedchildren            bool
-	contracts                  map[int]struct{}
-	removedcontracts           map[int]struct{}
-	clearedcontracts           bool
-	orders                     map[int]struct{}
-	removedorders              map[int]struct{}
-	clearedorders              bool
-	entitlements               map[int]struct{}
-	removedentitlements        map[int]struct{}
-	clearedentitlements        bool
-	health_signals             map[int]struct{}
-	removedhealth_signals      map[int]struct{}
-	clearedhealth_signals      bool
-	health_scores              map[int]struct{}
-	removedhealth_scores       map[int]struct{}
-	clearedhealth_scores       bool
-	requests                   map[int]struct{}
-	removedrequests            map[int]struct{}
-	clearedrequests            bool
-	health                     *int
-	clearedhealth              bool
-	done                       bool
-	oldValue                   func(context.Context) (*Account, error)
-	predicates                 []predicate.Account
+	op                           Op
+	typ                          string
+	id                           *int
+	created_at                   *time.Time
+	updated_at                   *time.Time
+	name                         *string
+	domain                       *string
+	segment                      *account.Segment
+	region                       *schematype.Region
+	industry                     *string
+	lifecycle_stage              *account.LifecycleStage
+	lifecycle_stage_changed_at   *time.Time
+	external_crm_id              *string
+	billing_contact_name         *string
+	billing_contact_email        *string
+	name_key                     *string
+	domain_key                   *string
+	health_band                  *account.HealthBand
+	health_current_score         *float64
+	addhealth_current_score      *float64
+	health_previous_score        *float64
+	addhealth_previous_score     *float64
+	health_computed_at           *time.Time
+	clearedFields                map[string]struct{}
+	owner                        *int
+	clearedowner                 bool
+	parent                       *int
+	clearedparent                bool
+	children                     map[int]struct{}
+	removedchildren              map[int]struct{}
+	clearedchildren              bool
+	contracts                    map[int]struct{}
+	removedcontracts             map[int]struct{}
+	clearedcontracts             bool
+	orders                       map[int]struct{}
+	removedorders                map[int]struct{}
+	clearedorders                bool
+	entitlements                 map[int]struct{}
+	removedentitlements          map[int]struct{}
+	clearedentitlements          bool
+	health_signals               map[int]struct{}
+	removedhealth_signals        map[int]struct{}
+	clearedhealth_signals        bool
+	health_scores                map[int]struct{}
+	removedhealth_scores         map[int]struct{}
+	clearedhealth_scores         bool
+	latest_health_signals        map[int]struct{}
+	removedlatest_health_signals map[int]struct{}
+	clearedlatest_health_signals bool
+	requests                     map[int]struct{}
+	removedrequests              map[int]struct{}
+	clearedrequests              bool
+	health                       *int
+	clearedhealth                bool
+	done                         bool
+	oldValue                     func(context.Context) (*Account, error)
+	predicates                   []predicate.Account
 }
 
 var _ ent.Mutation = (*AccountMutation)(nil)
@@ -949,6 +960,244 @@ func (m *AccountMutation) ResetDomainKey() {
 	delete(m.clearedFields, account.FieldDomainKey)
 }
 
+// SetHealthBand sets the "health_band" field.
+func (m *AccountMutation) SetHealthBand(ab account.HealthBand) {
+	m.health_band = &ab
+}
+
+// HealthBand returns the value of the "health_band" field in the mutation.
+func (m *AccountMutation) HealthBand() (r account.HealthBand, exists bool) {
+	v := m.health_band
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHealthBand returns the old "health_band" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldHealthBand(ctx context.Context) (v *account.HealthBand, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHealthBand is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHealthBand requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHealthBand: %w", err)
+	}
+	return oldValue.HealthBand, nil
+}
+
+// ClearHealthBand clears the value of the "health_band" field.
+func (m *AccountMutation) ClearHealthBand() {
+	m.health_band = nil
+	m.clearedFields[account.FieldHealthBand] = struct{}{}
+}
+
+// HealthBandCleared returns if the "health_band" field was cleared in this mutation.
+func (m *AccountMutation) HealthBandCleared() bool {
+	_, ok := m.clearedFields[account.FieldHealthBand]
+	return ok
+}
+
+// ResetHealthBand resets all changes to the "health_band" field.
+func (m *AccountMutation) ResetHealthBand() {
+	m.health_band = nil
+	delete(m.clearedFields, account.FieldHealthBand)
+}
+
+// SetHealthCurrentScore sets the "health_current_score" field.
+func (m *AccountMutation) SetHealthCurrentScore(f float64) {
+	m.health_current_score = &f
+	m.addhealth_current_score = nil
+}
+
+// HealthCurrentScore returns the value of the "health_current_score" field in the mutation.
+func (m *AccountMutation) HealthCurrentScore() (r float64, exists bool) {
+	v := m.health_current_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHealthCurrentScore returns the old "health_current_score" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldHealthCurrentScore(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHealthCurrentScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHealthCurrentScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHealthCurrentScore: %w", err)
+	}
+	return oldValue.HealthCurrentScore, nil
+}
+
+// AddHealthCurrentScore adds f to the "health_current_score" field.
+func (m *AccountMutation) AddHealthCurrentScore(f float64) {
+	if m.addhealth_current_score != nil {
+		*m.addhealth_current_score += f
+	} else {
+		m.addhealth_current_score = &f
+	}
+}
+
+// AddedHealthCurrentScore returns the value that was added to the "health_current_score" field in this mutation.
+func (m *AccountMutation) AddedHealthCurrentScore() (r float64, exists bool) {
+	v := m.addhealth_current_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearHealthCurrentScore clears the value of the "health_current_score" field.
+func (m *AccountMutation) ClearHealthCurrentScore() {
+	m.health_current_score = nil
+	m.addhealth_current_score = nil
+	m.clearedFields[account.FieldHealthCurrentScore] = struct{}{}
+}
+
+// HealthCurrentScoreCleared returns if the "health_current_score" field was cleared in this mutation.
+func (m *AccountMutation) HealthCurrentScoreCleared() bool {
+	_, ok := m.clearedFields[account.FieldHealthCurrentScore]
+	return ok
+}
+
+// ResetHealthCurrentScore resets all changes to the "health_current_score" field.
+func (m *AccountMutation) ResetHealthCurrentScore() {
+	m.health_current_score = nil
+	m.addhealth_current_score = nil
+	delete(m.clearedFields, account.FieldHealthCurrentScore)
+}
+
+// SetHealthPreviousScore sets the "health_previous_score" field.
+func (m *AccountMutation) SetHealthPreviousScore(f float64) {
+	m.health_previous_score = &f
+	m.addhealth_previous_score = nil
+}
+
+// HealthPreviousScore returns the value of the "health_previous_score" field in the mutation.
+func (m *AccountMutation) HealthPreviousScore() (r float64, exists bool) {
+	v := m.health_previous_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHealthPreviousScore returns the old "health_previous_score" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldHealthPreviousScore(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHealthPreviousScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHealthPreviousScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHealthPreviousScore: %w", err)
+	}
+	return oldValue.HealthPreviousScore, nil
+}
+
+// AddHealthPreviousScore adds f to the "health_previous_score" field.
+func (m *AccountMutation) AddHealthPreviousScore(f float64) {
+	if m.addhealth_previous_score != nil {
+		*m.addhealth_previous_score += f
+	} else {
+		m.addhealth_previous_score = &f
+	}
+}
+
+// AddedHealthPreviousScore returns the value that was added to the "health_previous_score" field in this mutation.
+func (m *AccountMutation) AddedHealthPreviousScore() (r float64, exists bool) {
+	v := m.addhealth_previous_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearHealthPreviousScore clears the value of the "health_previous_score" field.
+func (m *AccountMutation) ClearHealthPreviousScore() {
+	m.health_previous_score = nil
+	m.addhealth_previous_score = nil
+	m.clearedFields[account.FieldHealthPreviousScore] = struct{}{}
+}
+
+// HealthPreviousScoreCleared returns if the "health_previous_score" field was cleared in this mutation.
+func (m *AccountMutation) HealthPreviousScoreCleared() bool {
+	_, ok := m.clearedFields[account.FieldHealthPreviousScore]
+	return ok
+}
+
+// ResetHealthPreviousScore resets all changes to the "health_previous_score" field.
+func (m *AccountMutation) ResetHealthPreviousScore() {
+	m.health_previous_score = nil
+	m.addhealth_previous_score = nil
+	delete(m.clearedFields, account.FieldHealthPreviousScore)
+}
+
+// SetHealthComputedAt sets the "health_computed_at" field.
+func (m *AccountMutation) SetHealthComputedAt(t time.Time) {
+	m.health_computed_at = &t
+}
+
+// HealthComputedAt returns the value of the "health_computed_at" field in the mutation.
+func (m *AccountMutation) HealthComputedAt() (r time.Time, exists bool) {
+	v := m.health_computed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHealthComputedAt returns the old "health_computed_at" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldHealthComputedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHealthComputedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHealthComputedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHealthComputedAt: %w", err)
+	}
+	return oldValue.HealthComputedAt, nil
+}
+
+// ClearHealthComputedAt clears the value of the "health_computed_at" field.
+func (m *AccountMutation) ClearHealthComputedAt() {
+	m.health_computed_at = nil
+	m.clearedFields[account.FieldHealthComputedAt] = struct{}{}
+}
+
+// HealthComputedAtCleared returns if the "health_computed_at" field was cleared in this mutation.
+func (m *AccountMutation) HealthComputedAtCleared() bool {
+	_, ok := m.clearedFields[account.FieldHealthComputedAt]
+	return ok
+}
+
+// ResetHealthComputedAt resets all changes to the "health_computed_at" field.
+func (m *AccountMutation) ResetHealthComputedAt() {
+	m.health_computed_at = nil
+	delete(m.clearedFields, account.FieldHealthComputedAt)
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *AccountMutation) ClearOwner() {
 	m.clearedowner = true
@@ -1327,6 +1576,60 @@ func (m *AccountMutation) ResetHealthScores() {
 	m.removedhealth_scores = nil
 }
 
+// AddLatestHealthSignalIDs adds the "latest_health_signals" edge to the LatestHealthSignal entity by ids.
+func (m *AccountMutation) AddLatestHealthSignalIDs(ids ...int) {
+	if m.latest_health_signals == nil {
+		m.latest_health_signals = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.latest_health_signals[ids[i]] = struct{}{}
+	}
+}
+
+// ClearLatestHealthSignals clears the "latest_health_signals" edge to the LatestHealthSignal entity.
+func (m *AccountMutation) ClearLatestHealthSignals() {
+	m.clearedlatest_health_signals = true
+}
+
+// LatestHealthSignalsCleared reports if the "latest_health_signals" edge to the LatestHealthSignal entity was cleared.
+func (m *AccountMutation) LatestHealthSignalsCleared() bool {
+	return m.clearedlatest_health_signals
+}
+
+// RemoveLatestHealthSignalIDs removes the "latest_health_signals" edge to the LatestHealthSignal entity by IDs.
+func (m *AccountMutation) RemoveLatestHealthSignalIDs(ids ...int) {
+	if m.removedlatest_health_signals == nil {
+		m.removedlatest_health_signals = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.latest_health_signals, ids[i])
+		m.removedlatest_health_signals[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedLatestHealthSignals returns the removed IDs of the "latest_health_signals" edge to the LatestHealthSignal entity.
+func (m *AccountMutation) RemovedLatestHealthSignalsIDs() (ids []int) {
+	for id := range m.removedlatest_health_signals {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// LatestHealthSignalsIDs returns the "latest_health_signals" edge IDs in the mutation.
+func (m *AccountMutation) LatestHealthSignalsIDs() (ids []int) {
+	for id := range m.latest_health_signals {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetLatestHealthSignals resets all changes to the "latest_health_signals" edge.
+func (m *AccountMutation) ResetLatestHealthSignals() {
+	m.latest_health_signals = nil
+	m.clearedlatest_health_signals = false
+	m.removedlatest_health_signals = nil
+}
+
 // AddRequestIDs adds the "requests" edge to the Request entity by ids.
 func (m *AccountMutation) AddRequestIDs(ids ...int) {
 	if m.requests == nil {
@@ -1455,7 +1758,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 21)
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -1507,6 +1810,18 @@ func (m *AccountMutation) Fields() []string {
 	if m.domain_key != nil {
 		fields = append(fields, account.FieldDomainKey)
 	}
+	if m.health_band != nil {
+		fields = append(fields, account.FieldHealthBand)
+	}
+	if m.health_current_score != nil {
+		fields = append(fields, account.FieldHealthCurrentScore)
+	}
+	if m.health_previous_score != nil {
+		fields = append(fields, account.FieldHealthPreviousScore)
+	}
+	if m.health_computed_at != nil {
+		fields = append(fields, account.FieldHealthComputedAt)
+	}
 	return fields
 }
 
@@ -1549,6 +1864,14 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.NameKey()
 	case account.FieldDomainKey:
 		return m.DomainKey()
+	case account.FieldHealthBand:
+		return m.HealthBand()
+	case account.FieldHealthCurrentScore:
+		return m.HealthCurrentScore()
+	case account.FieldHealthPreviousScore:
+		return m.HealthPreviousScore()
+	case account.FieldHealthComputedAt:
+		return m.HealthComputedAt()
 	}
 	return nil, false
 }
@@ -1592,6 +1915,14 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldNameKey(ctx)
 	case account.FieldDomainKey:
 		return m.OldDomainKey(ctx)
+	case account.FieldHealthBand:
+		return m.OldHealthBand(ctx)
+	case account.FieldHealthCurrentScore:
+		return m.OldHealthCurrentScore(ctx)
+	case account.FieldHealthPreviousScore:
+		return m.OldHealthPreviousScore(ctx)
+	case account.FieldHealthComputedAt:
+		return m.OldHealthComputedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Account field %s", name)
 }
@@ -1720,6 +2051,34 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDomainKey(v)
 		return nil
+	case account.FieldHealthBand:
+		v, ok := value.(account.HealthBand)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHealthBand(v)
+		return nil
+	case account.FieldHealthCurrentScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHealthCurrentScore(v)
+		return nil
+	case account.FieldHealthPreviousScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHealthPreviousScore(v)
+		return nil
+	case account.FieldHealthComputedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHealthComputedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
@@ -1728,6 +2087,12 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *AccountMutation) AddedFields() []string {
 	var fields []string
+	if m.addhealth_current_score != nil {
+		fields = append(fields, account.FieldHealthCurrentScore)
+	}
+	if m.addhealth_previous_score != nil {
+		fields = append(fields, account.FieldHealthPreviousScore)
+	}
 	return fields
 }
 
@@ -1736,6 +2101,10 @@ func (m *AccountMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *AccountMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case account.FieldHealthCurrentScore:
+		return m.AddedHealthCurrentScore()
+	case account.FieldHealthPreviousScore:
+		return m.AddedHealthPreviousScore()
 	}
 	return nil, false
 }
@@ -1745,6 +2114,20 @@ func (m *AccountMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *AccountMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case account.FieldHealthCurrentScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHealthCurrentScore(v)
+		return nil
+	case account.FieldHealthPreviousScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHealthPreviousScore(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account numeric field %s", name)
 }
@@ -1782,6 +2165,18 @@ func (m *AccountMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(account.FieldDomainKey) {
 		fields = append(fields, account.FieldDomainKey)
+	}
+	if m.FieldCleared(account.FieldHealthBand) {
+		fields = append(fields, account.FieldHealthBand)
+	}
+	if m.FieldCleared(account.FieldHealthCurrentScore) {
+		fields = append(fields, account.FieldHealthCurrentScore)
+	}
+	if m.FieldCleared(account.FieldHealthPreviousScore) {
+		fields = append(fields, account.FieldHealthPreviousScore)
+	}
+	if m.FieldCleared(account.FieldHealthComputedAt) {
+		fields = append(fields, account.FieldHealthComputedAt)
 	}
 	return fields
 }
@@ -1826,6 +2221,18 @@ func (m *AccountMutation) ClearField(name string) error {
 		return nil
 	case account.FieldDomainKey:
 		m.ClearDomainKey()
+		return nil
+	case account.FieldHealthBand:
+		m.ClearHealthBand()
+		return nil
+	case account.FieldHealthCurrentScore:
+		m.ClearHealthCurrentScore()
+		return nil
+	case account.FieldHealthPreviousScore:
+		m.ClearHealthPreviousScore()
+		return nil
+	case account.FieldHealthComputedAt:
+		m.ClearHealthComputedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Account nullable field %s", name)
@@ -1886,13 +2293,25 @@ func (m *AccountMutation) ResetField(name string) error {
 	case account.FieldDomainKey:
 		m.ResetDomainKey()
 		return nil
+	case account.FieldHealthBand:
+		m.ResetHealthBand()
+		return nil
+	case account.FieldHealthCurrentScore:
+		m.ResetHealthCurrentScore()
+		return nil
+	case account.FieldHealthPreviousScore:
+		m.ResetHealthPreviousScore()
+		return nil
+	case account.FieldHealthComputedAt:
+		m.ResetHealthComputedAt()
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AccountMutation) AddedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.owner != nil {
 		edges = append(edges, account.EdgeOwner)
 	}
@@ -1916,6 +2335,9 @@ func (m *AccountMutation) AddedEdges() []string {
 	}
 	if m.health_scores != nil {
 		edges = append(edges, account.EdgeHealthScores)
+	}
+	if m.latest_health_signals != nil {
+		edges = append(edges, account.EdgeLatestHealthSignals)
 	}
 	if m.requests != nil {
 		edges = append(edges, account.EdgeRequests)
@@ -1974,6 +2396,12 @@ func (m *AccountMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case account.EdgeLatestHealthSignals:
+		ids := make([]ent.Value, 0, len(m.latest_health_signals))
+		for id := range m.latest_health_signals {
+			ids = append(ids, id)
+		}
+		return ids
 	case account.EdgeRequests:
 		ids := make([]ent.Value, 0, len(m.requests))
 		for id := range m.requests {
@@ -1990,7 +2418,7 @@ func (m *AccountMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AccountMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.removedchildren != nil {
 		edges = append(edges, account.EdgeChildren)
 	}
@@ -2008,6 +2436,9 @@ func (m *AccountMutation) RemovedEdges() []string {
 	}
 	if m.removedhealth_scores != nil {
 		edges = append(edges, account.EdgeHealthScores)
+	}
+	if m.removedlatest_health_signals != nil {
+		edges = append(edges, account.EdgeLatestHealthSignals)
 	}
 	if m.removedrequests != nil {
 		edges = append(edges, account.EdgeRequests)
@@ -2055,6 +2486,12 @@ func (m *AccountMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case account.EdgeLatestHealthSignals:
+		ids := make([]ent.Value, 0, len(m.removedlatest_health_signals))
+		for id := range m.removedlatest_health_signals {
+			ids = append(ids, id)
+		}
+		return ids
 	case account.EdgeRequests:
 		ids := make([]ent.Value, 0, len(m.removedrequests))
 		for id := range m.removedrequests {
@@ -2067,7 +2504,7 @@ func (m *AccountMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AccountMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.clearedowner {
 		edges = append(edges, account.EdgeOwner)
 	}
@@ -2091,6 +2528,9 @@ func (m *AccountMutation) ClearedEdges() []string {
 	}
 	if m.clearedhealth_scores {
 		edges = append(edges, account.EdgeHealthScores)
+	}
+	if m.clearedlatest_health_signals {
+		edges = append(edges, account.EdgeLatestHealthSignals)
 	}
 	if m.clearedrequests {
 		edges = append(edges, account.EdgeRequests)
@@ -2121,6 +2561,8 @@ func (m *AccountMutation) EdgeCleared(name string) bool {
 		return m.clearedhealth_signals
 	case account.EdgeHealthScores:
 		return m.clearedhealth_scores
+	case account.EdgeLatestHealthSignals:
+		return m.clearedlatest_health_signals
 	case account.EdgeRequests:
 		return m.clearedrequests
 	case account.EdgeHealth:
@@ -2173,6 +2615,9 @@ func (m *AccountMutation) ResetEdge(name string) error {
 		return nil
 	case account.EdgeHealthScores:
 		m.ResetHealthScores()
+		return nil
+	case account.EdgeLatestHealthSignals:
+		m.ResetLatestHealthSignals()
 		return nil
 	case account.EdgeRequests:
 		m.ResetRequests()
@@ -10236,6 +10681,497 @@ func (m *IdempotencyKeyMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *IdempotencyKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown IdempotencyKey edge %s", name)
+}
+
+// LatestHealthSignalMutation represents an operation that mutates the LatestHealthSignal nodes in the graph.
+type LatestHealthSignalMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	kind           *latesthealthsignal.Kind
+	observed_at    *time.Time
+	clearedFields  map[string]struct{}
+	account        *int
+	clearedaccount bool
+	done           bool
+	oldValue       func(context.Context) (*LatestHealthSignal, error)
+	predicates     []predicate.LatestHealthSignal
+}
+
+var _ ent.Mutation = (*LatestHealthSignalMutation)(nil)
+
+// latesthealthsignalOption allows management of the mutation configuration using functional options.
+type latesthealthsignalOption func(*LatestHealthSignalMutation)
+
+// newLatestHealthSignalMutation creates new mutation for the LatestHealthSignal entity.
+func newLatestHealthSignalMutation(c config, op Op, opts ...latesthealthsignalOption) *LatestHealthSignalMutation {
+	m := &LatestHealthSignalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLatestHealthSignal,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLatestHealthSignalID sets the ID field of the mutation.
+func withLatestHealthSignalID(id int) latesthealthsignalOption {
+	return func(m *LatestHealthSignalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LatestHealthSignal
+		)
+		m.oldValue = func(ctx context.Context) (*LatestHealthSignal, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LatestHealthSignal.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLatestHealthSignal sets the old LatestHealthSignal of the mutation.
+func withLatestHealthSignal(node *LatestHealthSignal) latesthealthsignalOption {
+	return func(m *LatestHealthSignalMutation) {
+		m.oldValue = func(context.Context) (*LatestHealthSignal, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LatestHealthSignalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LatestHealthSignalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LatestHealthSignalMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LatestHealthSignalMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LatestHealthSignal.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *LatestHealthSignalMutation) SetAccountID(i int) {
+	m.account = &i
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *LatestHealthSignalMutation) AccountID() (r int, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the LatestHealthSignal entity.
+// If the LatestHealthSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LatestHealthSignalMutation) OldAccountID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *LatestHealthSignalMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *LatestHealthSignalMutation) SetKind(l latesthealthsignal.Kind) {
+	m.kind = &l
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *LatestHealthSignalMutation) Kind() (r latesthealthsignal.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the LatestHealthSignal entity.
+// If the LatestHealthSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LatestHealthSignalMutation) OldKind(ctx context.Context) (v latesthealthsignal.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *LatestHealthSignalMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetObservedAt sets the "observed_at" field.
+func (m *LatestHealthSignalMutation) SetObservedAt(t time.Time) {
+	m.observed_at = &t
+}
+
+// ObservedAt returns the value of the "observed_at" field in the mutation.
+func (m *LatestHealthSignalMutation) ObservedAt() (r time.Time, exists bool) {
+	v := m.observed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldObservedAt returns the old "observed_at" field's value of the LatestHealthSignal entity.
+// If the LatestHealthSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LatestHealthSignalMutation) OldObservedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldObservedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldObservedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldObservedAt: %w", err)
+	}
+	return oldValue.ObservedAt, nil
+}
+
+// ResetObservedAt resets all changes to the "observed_at" field.
+func (m *LatestHealthSignalMutation) ResetObservedAt() {
+	m.observed_at = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *LatestHealthSignalMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[latesthealthsignal.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *LatestHealthSignalMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *LatestHealthSignalMutation) AccountIDs() (ids []int) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *LatestHealthSignalMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the LatestHealthSignalMutation builder.
+func (m *LatestHealthSignalMutation) Where(ps ...predicate.LatestHealthSignal) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LatestHealthSignalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LatestHealthSignalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LatestHealthSignal, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LatestHealthSignalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LatestHealthSignalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LatestHealthSignal).
+func (m *LatestHealthSignalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LatestHealthSignalMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.account != nil {
+		fields = append(fields, latesthealthsignal.FieldAccountID)
+	}
+	if m.kind != nil {
+		fields = append(fields, latesthealthsignal.FieldKind)
+	}
+	if m.observed_at != nil {
+		fields = append(fields, latesthealthsignal.FieldObservedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LatestHealthSignalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case latesthealthsignal.FieldAccountID:
+		return m.AccountID()
+	case latesthealthsignal.FieldKind:
+		return m.Kind()
+	case latesthealthsignal.FieldObservedAt:
+		return m.ObservedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LatestHealthSignalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case latesthealthsignal.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case latesthealthsignal.FieldKind:
+		return m.OldKind(ctx)
+	case latesthealthsignal.FieldObservedAt:
+		return m.OldObservedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown LatestHealthSignal field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LatestHealthSignalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case latesthealthsignal.FieldAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case latesthealthsignal.FieldKind:
+		v, ok := value.(latesthealthsignal.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case latesthealthsignal.FieldObservedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetObservedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LatestHealthSignal field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LatestHealthSignalMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LatestHealthSignalMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LatestHealthSignalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown LatestHealthSignal numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LatestHealthSignalMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LatestHealthSignalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LatestHealthSignalMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown LatestHealthSignal nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LatestHealthSignalMutation) ResetField(name string) error {
+	switch name {
+	case latesthealthsignal.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case latesthealthsignal.FieldKind:
+		m.ResetKind()
+		return nil
+	case latesthealthsignal.FieldObservedAt:
+		m.ResetObservedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown LatestHealthSignal field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LatestHealthSignalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.account != nil {
+		edges = append(edges, latesthealthsignal.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LatestHealthSignalMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case latesthealthsignal.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LatestHealthSignalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LatestHealthSignalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LatestHealthSignalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedaccount {
+		edges = append(edges, latesthealthsignal.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LatestHealthSignalMutation) EdgeCleared(name string) bool {
+	switch name {
+	case latesthealthsignal.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LatestHealthSignalMutation) ClearEdge(name string) error {
+	switch name {
+	case latesthealthsignal.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown LatestHealthSignal unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LatestHealthSignalMutation) ResetEdge(name string) error {
+	switch name {
+	case latesthealthsignal.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown LatestHealthSignal edge %s", name)
 }
 
 // OrderMutation represents an operation that mutates the Order nodes in the graph.

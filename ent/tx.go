@@ -32,6 +32,8 @@ type Tx struct {
 	HealthSignal *HealthSignalClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// LatestHealthSignal is the client for interacting with the LatestHealthSignal builders.
+	LatestHealthSignal *LatestHealthSignalClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderEvent is the client for interacting with the OrderEvent builders.
@@ -184,6 +186,7 @@ func (tx *Tx) init() {
 	tx.HealthScore = NewHealthScoreClient(tx.config)
 	tx.HealthSignal = NewHealthSignalClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
+	tx.LatestHealthSignal = NewLatestHealthSignalClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.OrderEvent = NewOrderEventClient(tx.config)
 	tx.OrderLine = NewOrderLineClient(tx.config)

@@ -54,6 +54,14 @@ const (
 	FieldNameKey = "name_key"
 	// FieldDomainKey holds the string denoting the domain_key field in the database.
 	FieldDomainKey = "domain_key"
+	// FieldHealthBand holds the string denoting the health_band field in the database.
+	FieldHealthBand = "health_band"
+	// FieldHealthCurrentScore holds the string denoting the health_current_score field in the database.
+	FieldHealthCurrentScore = "health_current_score"
+	// FieldHealthPreviousScore holds the string denoting the health_previous_score field in the database.
+	FieldHealthPreviousScore = "health_previous_score"
+	// FieldHealthComputedAt holds the string denoting the health_computed_at field in the database.
+	FieldHealthComputedAt = "health_computed_at"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
 	EdgeOwner = "owner"
 	// EdgeParent holds the string denoting the parent edge name in mutations.
@@ -70,6 +78,8 @@ const (
 	EdgeHealthSignals = "health_signals"
 	// EdgeHealthScores holds the string denoting the health_scores edge name in mutations.
 	EdgeHealthScores = "health_scores"
+	// EdgeLatestHealthSignals holds the string denoting the latest_health_signals edge name in mutations.
+	EdgeLatestHealthSignals = "latest_health_signals"
 	// EdgeRequests holds the string denoting the requests edge name in mutations.
 	EdgeRequests = "requests"
 	// EdgeHealth holds the string denoting the health edge name in mutations.
@@ -126,6 +136,13 @@ const (
 	HealthScoresInverseTable = "health_scores"
 	// HealthScoresColumn is the table column denoting the health_scores relation/edge.
 	HealthScoresColumn = "account_id"
+	// LatestHealthSignalsTable is the table that holds the latest_health_signals relation/edge.
+	LatestHealthSignalsTable = "latest_health_signals"
+	// LatestHealthSignalsInverseTable is the table name for the LatestHealthSignal entity.
+	// It exists in this package in order to avoid circular dependency with the "latesthealthsignal" package.
+	LatestHealthSignalsInverseTable = "latest_health_signals"
+	// LatestHealthSignalsColumn is the table column denoting the latest_health_signals relation/edge.
+	LatestHealthSignalsColumn = "account_id"
 	// RequestsTable is the table that holds the requests relation/edge.
 	RequestsTable = "requests"
 	// RequestsInverseTable is the table name for the Request entity.
@@ -162,6 +179,10 @@ var Columns = []string{
 	FieldHealthScoreID,
 	FieldNameKey,
 	FieldDomainKey,
+	FieldHealthBand,
+	FieldHealthCurrentScore,
+	FieldHealthPreviousScore,
+	FieldHealthComputedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -268,6 +289,30 @@ func LifecycleStageValidator(ls LifecycleStage) error {
 	}
 }
 
+// HealthBand defines the type for the "health_band" enum field.
+type HealthBand string
+
+// HealthBand values.
+const (
+	HealthBandGREEN  HealthBand = "GREEN"
+	HealthBandYELLOW HealthBand = "YELLOW"
+	HealthBandRED    HealthBand = "RED"
+)
+
+func (hb HealthBand) String() string {
+	return string(hb)
+}
+
+// HealthBandValidator is a validator for the "health_band" field enum values. It is called by the builders before save.
+func HealthBandValidator(hb HealthBand) error {
+	switch hb {
+	case HealthBandGREEN, HealthBandYELLOW, HealthBandRED:
+		return nil
+	default:
+		return fmt.Errorf("account: invalid enum value for health_band field: %q", hb)
+	}
+}
+
 // OrderOption defines the ordering options for the Account queries.
 type OrderOption func(*sql.Selector)
 
@@ -359,6 +404,26 @@ func ByNameKey(opts ...sql.OrderTermOption) OrderOption {
 // ByDomainKey orders the results by the domain_key field.
 func ByDomainKey(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDomainKey, opts...).ToFunc()
+}
+
+// ByHealthBand orders the results by the health_band field.
+func ByHealthBand(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHealthBand, opts...).ToFunc()
+}
+
+// ByHealthCurrentScore orders the results by the health_current_score field.
+func ByHealthCurrentScore(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHealthCurrentScore, opts...).ToFunc()
+}
+
+// ByHealthPreviousScore orders the results by the health_previous_score field.
+func ByHealthPreviousScore(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHealthPreviousScore, opts...).ToFunc()
+}
+
+// ByHealthComputedAt orders the results by the health_computed_at field.
+func ByHealthComputedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHealthComputedAt, opts...).ToFunc()
 }
 
 // ByOwnerField orders the results by owner field.
@@ -459,6 +524,20 @@ func ByHealthScores(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByLatestHealthSignalsCount orders the results by latest_health_signals count.
+func ByLatestHealthSignalsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newLatestHealthSignalsStep(), opts...)
+	}
+}
+
+// ByLatestHealthSignals orders the results by latest_health_signals terms.
+func ByLatestHealthSignals(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newLatestHealthSignalsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByRequestsCount orders the results by requests count.
 func ByRequestsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -535,6 +614,13 @@ func newHealthScoresStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, false, HealthScoresTable, HealthScoresColumn),
 	)
 }
+func newLatestHealthSignalsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(LatestHealthSignalsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, LatestHealthSignalsTable, LatestHealthSignalsColumn),
+	)
+}
 func newRequestsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -589,6 +675,24 @@ func (e *LifecycleStage) UnmarshalGQL(val interface{}) error {
 	*e = LifecycleStage(str)
 	if err := LifecycleStageValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid LifecycleStage", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e HealthBand) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *HealthBand) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = HealthBand(str)
+	if err := HealthBandValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid HealthBand", str)
 	}
 	return nil
 }

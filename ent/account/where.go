@@ -126,6 +126,21 @@ func DomainKey(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldDomainKey, v))
 }
 
+// HealthCurrentScore applies equality check predicate on the "health_current_score" field. It's identical to HealthCurrentScoreEQ.
+func HealthCurrentScore(v float64) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldHealthCurrentScore, v))
+}
+
+// HealthPreviousScore applies equality check predicate on the "health_previous_score" field. It's identical to HealthPreviousScoreEQ.
+func HealthPreviousScore(v float64) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldHealthPreviousScore, v))
+}
+
+// HealthComputedAt applies equality check predicate on the "health_computed_at" field. It's identical to HealthComputedAtEQ.
+func HealthComputedAt(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldHealthComputedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldCreatedAt, v))
@@ -996,6 +1011,186 @@ func DomainKeyContainsFold(v string) predicate.Account {
 	return predicate.Account(sql.FieldContainsFold(FieldDomainKey, v))
 }
 
+// HealthBandEQ applies the EQ predicate on the "health_band" field.
+func HealthBandEQ(v HealthBand) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldHealthBand, v))
+}
+
+// HealthBandNEQ applies the NEQ predicate on the "health_band" field.
+func HealthBandNEQ(v HealthBand) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldHealthBand, v))
+}
+
+// HealthBandIn applies the In predicate on the "health_band" field.
+func HealthBandIn(vs ...HealthBand) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldHealthBand, vs...))
+}
+
+// HealthBandNotIn applies the NotIn predicate on the "health_band" field.
+func HealthBandNotIn(vs ...HealthBand) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldHealthBand, vs...))
+}
+
+// HealthBandIsNil applies the IsNil predicate on the "health_band" field.
+func HealthBandIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldHealthBand))
+}
+
+// HealthBandNotNil applies the NotNil predicate on the "health_band" field.
+func HealthBandNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldHealthBand))
+}
+
+// HealthCurrentScoreEQ applies the EQ predicate on the "health_current_score" field.
+func HealthCurrentScoreEQ(v float64) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldHealthCurrentScore, v))
+}
+
+// HealthCurrentScoreNEQ applies the NEQ predicate on the "health_current_score" field.
+func HealthCurrentScoreNEQ(v float64) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldHealthCurrentScore, v))
+}
+
+// HealthCurrentScoreIn applies the In predicate on the "health_current_score" field.
+func HealthCurrentScoreIn(vs ...float64) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldHealthCurrentScore, vs...))
+}
+
+// HealthCurrentScoreNotIn applies the NotIn predicate on the "health_current_score" field.
+func HealthCurrentScoreNotIn(vs ...float64) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldHealthCurrentScore, vs...))
+}
+
+// HealthCurrentScoreGT applies the GT predicate on the "health_current_score" field.
+func HealthCurrentScoreGT(v float64) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldHealthCurrentScore, v))
+}
+
+// HealthCurrentScoreGTE applies the GTE predicate on the "health_current_score" field.
+func HealthCurrentScoreGTE(v float64) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldHealthCurrentScore, v))
+}
+
+// HealthCurrentScoreLT applies the LT predicate on the "health_current_score" field.
+func HealthCurrentScoreLT(v float64) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldHealthCurrentScore, v))
+}
+
+// HealthCurrentScoreLTE applies the LTE predicate on the "health_current_score" field.
+func HealthCurrentScoreLTE(v float64) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldHealthCurrentScore, v))
+}
+
+// HealthCurrentScoreIsNil applies the IsNil predicate on the "health_current_score" field.
+func HealthCurrentScoreIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldHealthCurrentScore))
+}
+
+// HealthCurrentScoreNotNil applies the NotNil predicate on the "health_current_score" field.
+func HealthCurrentScoreNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldHealthCurrentScore))
+}
+
+// HealthPreviousScoreEQ applies the EQ predicate on the "health_previous_score" field.
+func HealthPreviousScoreEQ(v float64) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldHealthPreviousScore, v))
+}
+
+// HealthPreviousScoreNEQ applies the NEQ predicate on the "health_previous_score" field.
+func HealthPreviousScoreNEQ(v float64) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldHealthPreviousScore, v))
+}
+
+// HealthPreviousScoreIn applies the In predicate on the "health_previous_score" field.
+func HealthPreviousScoreIn(vs ...float64) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldHealthPreviousScore, vs...))
+}
+
+// HealthPreviousScoreNotIn applies the NotIn predicate on the "health_previous_score" field.
+func HealthPreviousScoreNotIn(vs ...float64) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldHealthPreviousScore, vs...))
+}
+
+// HealthPreviousScoreGT applies the GT predicate on the "health_previous_score" field.
+func HealthPreviousScoreGT(v float64) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldHealthPreviousScore, v))
+}
+
+// HealthPreviousScoreGTE applies the GTE predicate on the "health_previous_score" field.
+func HealthPreviousScoreGTE(v float64) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldHealthPreviousScore, v))
+}
+
+// HealthPreviousScoreLT applies the LT predicate on the "health_previous_score" field.
+func HealthPreviousScoreLT(v float64) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldHealthPreviousScore, v))
+}
+
+// HealthPreviousScoreLTE applies the LTE predicate on the "health_previous_score" field.
+func HealthPreviousScoreLTE(v float64) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldHealthPreviousScore, v))
+}
+
+// HealthPreviousScoreIsNil applies the IsNil predicate on the "health_previous_score" field.
+func HealthPreviousScoreIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldHealthPreviousScore))
+}
+
+// HealthPreviousScoreNotNil applies the NotNil predicate on the "health_previous_score" field.
+func HealthPreviousScoreNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldHealthPreviousScore))
+}
+
+// HealthComputedAtEQ applies the EQ predicate on the "health_computed_at" field.
+func HealthComputedAtEQ(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldHealthComputedAt, v))
+}
+
+// HealthComputedAtNEQ applies the NEQ predicate on the "health_computed_at" field.
+func HealthComputedAtNEQ(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldHealthComputedAt, v))
+}
+
+// HealthComputedAtIn applies the In predicate on the "health_computed_at" field.
+func HealthComputedAtIn(vs ...time.Time) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldHealthComputedAt, vs...))
+}
+
+// HealthComputedAtNotIn applies the NotIn predicate on the "health_computed_at" field.
+func HealthComputedAtNotIn(vs ...time.Time) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldHealthComputedAt, vs...))
+}
+
+// HealthComputedAtGT applies the GT predicate on the "health_computed_at" field.
+func HealthComputedAtGT(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldHealthComputedAt, v))
+}
+
+// HealthComputedAtGTE applies the GTE predicate on the "health_computed_at" field.
+func HealthComputedAtGTE(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldHealthComputedAt, v))
+}
+
+// HealthComputedAtLT applies the LT predicate on the "health_computed_at" field.
+func HealthComputedAtLT(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldHealthComputedAt, v))
+}
+
+// HealthComputedAtLTE applies the LTE predicate on the "health_computed_at" field.
+func HealthComputedAtLTE(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldHealthComputedAt, v))
+}
+
+// HealthComputedAtIsNil applies the IsNil predicate on the "health_computed_at" field.
+func HealthComputedAtIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldHealthComputedAt))
+}
+
+// HealthComputedAtNotNil applies the NotNil predicate on the "health_computed_at" field.
+func HealthComputedAtNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldHealthComputedAt))
+}
+
 // HasOwner applies the HasEdge predicate on the "owner" edge.
 func HasOwner() predicate.Account {
 	return predicate.Account(func(s *sql.Selector) {
@@ -1172,6 +1367,29 @@ func HasHealthScores() predicate.Account {
 func HasHealthScoresWith(preds ...predicate.HealthScore) predicate.Account {
 	return predicate.Account(func(s *sql.Selector) {
 		step := newHealthScoresStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasLatestHealthSignals applies the HasEdge predicate on the "latest_health_signals" edge.
+func HasLatestHealthSignals() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, LatestHealthSignalsTable, LatestHealthSignalsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasLatestHealthSignalsWith applies the HasEdge predicate on the "latest_health_signals" edge with a given conditions (other predicates).
+func HasLatestHealthSignalsWith(preds ...predicate.LatestHealthSignal) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newLatestHealthSignalsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -117,6 +117,18 @@ func (f IdempotencyKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IdempotencyKeyMutation", m)
 }
 
+// The LatestHealthSignalFunc type is an adapter to allow the use of ordinary
+// function as LatestHealthSignal mutator.
+type LatestHealthSignalFunc func(context.Context, *ent.LatestHealthSignalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LatestHealthSignalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LatestHealthSignalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LatestHealthSignalMutation", m)
+}
+
 // The OrderFunc type is an adapter to allow the use of ordinary
 // function as Order mutator.
 type OrderFunc func(context.Context, *ent.OrderMutation) (ent.Value, error)

@@ -17,6 +17,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
+	"github.com/opsgraph/opsgraph/ent/latesthealthsignal"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/orderevent"
 	"github.com/opsgraph/opsgraph/ent/orderline"
@@ -325,6 +326,33 @@ func (f TraverseIdempotencyKey) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.IdempotencyKeyQuery", q)
 }
 
+// The LatestHealthSignalFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LatestHealthSignalFunc func(context.Context, *ent.LatestHealthSignalQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LatestHealthSignalFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LatestHealthSignalQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LatestHealthSignalQuery", q)
+}
+
+// The TraverseLatestHealthSignal type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLatestHealthSignal func(context.Context, *ent.LatestHealthSignalQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLatestHealthSignal) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLatestHealthSignal) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LatestHealthSignalQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LatestHealthSignalQuery", q)
+}
+
 // The OrderFunc type is an adapter to allow the use of ordinary function as a Querier.
 type OrderFunc func(context.Context, *ent.OrderQuery) (ent.Value, error)
 
@@ -508,6 +536,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.HealthSignalQuery, predicate.HealthSignal, healthsignal.OrderOption]{typ: ent.TypeHealthSignal, tq: q}, nil
 	case *ent.IdempotencyKeyQuery:
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
+	case *ent.LatestHealthSignalQuery:
+		return &query[*ent.LatestHealthSignalQuery, predicate.LatestHealthSignal, latesthealthsignal.OrderOption]{typ: ent.TypeLatestHealthSignal, tq: q}, nil
 	case *ent.OrderQuery:
 		return &query[*ent.OrderQuery, predicate.Order, order.OrderOption]{typ: ent.TypeOrder, tq: q}, nil
 	case *ent.OrderEventQuery:

@@ -26,6 +26,10 @@ var (
 		{Name: "billing_contact_email", Type: field.TypeString, Nullable: true, Size: 254},
 		{Name: "name_key", Type: field.TypeString, Nullable: true},
 		{Name: "domain_key", Type: field.TypeString, Nullable: true},
+		{Name: "health_band", Type: field.TypeEnum, Nullable: true, Enums: []string{"GREEN", "YELLOW", "RED"}},
+		{Name: "health_current_score", Type: field.TypeFloat64, Nullable: true},
+		{Name: "health_previous_score", Type: field.TypeFloat64, Nullable: true},
+		{Name: "health_computed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
 		{Name: "health_score_id", Type: field.TypeInt, Nullable: true},
 		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
@@ -38,19 +42,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "accounts_accounts_children",
-				Columns:    []*schema.Column{AccountsColumns[15]},
+				Columns:    []*schema.Column{AccountsColumns[19]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_health_scores_health",
-				Columns:    []*schema.Column{AccountsColumns[16]},
+				Columns:    []*schema.Column{AccountsColumns[20]},
 				RefColumns: []*schema.Column{HealthScoresColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_users_owned_accounts",
-				Columns:    []*schema.Column{AccountsColumns[17]},
+				Columns:    []*schema.Column{AccountsColumns[21]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -69,17 +73,17 @@ var (
 			{
 				Name:    "account_owner_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[17]},
+				Columns: []*schema.Column{AccountsColumns[21]},
 			},
 			{
 				Name:    "account_health_score_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[16]},
+				Columns: []*schema.Column{AccountsColumns[20]},
 			},
 			{
 				Name:    "account_parent_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[15]},
+				Columns: []*schema.Column{AccountsColumns[19]},
 			},
 			{
 				Name:    "account_name",
@@ -660,6 +664,34 @@ var (
 			},
 		},
 	}
+	// LatestHealthSignalsColumns holds the columns for the "latest_health_signals" table.
+	LatestHealthSignalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PRODUCT_USAGE", "ACTIVE_USERS", "SUPPORT_TICKETS", "NPS", "CSAT", "TELEMETRY_UPTIME"}},
+		{Name: "observed_at", Type: field.TypeTime},
+		{Name: "account_id", Type: field.TypeInt},
+	}
+	// LatestHealthSignalsTable holds the schema information for the "latest_health_signals" table.
+	LatestHealthSignalsTable = &schema.Table{
+		Name:       "latest_health_signals",
+		Columns:    LatestHealthSignalsColumns,
+		PrimaryKey: []*schema.Column{LatestHealthSignalsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "latest_health_signals_accounts_latest_health_signals",
+				Columns:    []*schema.Column{LatestHealthSignalsColumns[3]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "latesthealthsignal_account_id_kind",
+				Unique:  true,
+				Columns: []*schema.Column{LatestHealthSignalsColumns[3], LatestHealthSignalsColumns[1]},
+			},
+		},
+	}
 	// OrdersColumns holds the columns for the "orders" table.
 	OrdersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1072,6 +1104,7 @@ var (
 		HealthScoresTable,
 		HealthSignalsTable,
 		IdempotencyKeysTable,
+		LatestHealthSignalsTable,
 		OrdersTable,
 		OrderEventsTable,
 		OrderLinesTable,
@@ -1121,6 +1154,10 @@ func init() {
 	}
 	IdempotencyKeysTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(55834574848),
+	}
+	LatestHealthSignalsTable.ForeignKeys[0].RefTable = AccountsTable
+	LatestHealthSignalsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
 	OrdersTable.ForeignKeys[0].RefTable = AccountsTable
 	OrdersTable.ForeignKeys[1].RefTable = ContractsTable

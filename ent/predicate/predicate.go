@@ -33,6 +33,9 @@ type HealthSignal func(*sql.Selector)
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
 
+// LatestHealthSignal is the predicate function for latesthealthsignal builders.
+type LatestHealthSignal func(*sql.Selector)
+
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)
 

@@ -327,6 +327,30 @@ func (f IdempotencyKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IdempotencyKeyMutation", m)
 }
 
+// The LatestHealthSignalQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type LatestHealthSignalQueryRuleFunc func(context.Context, *ent.LatestHealthSignalQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f LatestHealthSignalQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LatestHealthSignalQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.LatestHealthSignalQuery", q)
+}
+
+// The LatestHealthSignalMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type LatestHealthSignalMutationRuleFunc func(context.Context, *ent.LatestHealthSignalMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f LatestHealthSignalMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.LatestHealthSignalMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LatestHealthSignalMutation", m)
+}
+
 // The OrderQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OrderQueryRuleFunc func(context.Context, *ent.OrderQuery) error
@@ -524,6 +548,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
 		return q.Filter(), nil
+	case *ent.LatestHealthSignalQuery:
+		return q.Filter(), nil
 	case *ent.OrderQuery:
 		return q.Filter(), nil
 	case *ent.OrderEventQuery:
@@ -560,6 +586,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.HealthSignalMutation:
 		return m.Filter(), nil
 	case *ent.IdempotencyKeyMutation:
+		return m.Filter(), nil
+	case *ent.LatestHealthSignalMutation:
 		return m.Filter(), nil
 	case *ent.OrderMutation:
 		return m.Filter(), nil

@@ -15,6 +15,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/healthscore"
 	"github.com/opsgraph/opsgraph/ent/healthsignal"
 	"github.com/opsgraph/opsgraph/ent/idempotencykey"
+	"github.com/opsgraph/opsgraph/ent/latesthealthsignal"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/orderevent"
 	"github.com/opsgraph/opsgraph/ent/orderline"
@@ -455,6 +456,16 @@ func init() {
 	idempotencykeyDescRequestHash := idempotencykeyFields[3].Descriptor()
 	// idempotencykey.RequestHashValidator is a validator for the "request_hash" field. It is called by the builders before save.
 	idempotencykey.RequestHashValidator = idempotencykeyDescRequestHash.Validators[0].(func(string) error)
+	latesthealthsignalMixin := schema.LatestHealthSignal{}.Mixin()
+	latesthealthsignal.Policy = privacy.NewPolicies(latesthealthsignalMixin[0], schema.LatestHealthSignal{})
+	latesthealthsignal.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := latesthealthsignal.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	orderMixin := schema.Order{}.Mixin()
 	order.Policy = privacy.NewPolicies(orderMixin[1], schema.Order{})
 	order.Hooks[0] = func(next ent.Mutator) ent.Mutator {

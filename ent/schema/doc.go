@@ -17,8 +17,9 @@ type EnumDoc struct {
 // Name implements ent's schema.Annotation.
 func (EnumDoc) Name() string { return "EnumDoc" }
 
-// Enums shared by several fields (GoType enums of schematype, and the two
-// band fields of HealthScore).
+// Enums shared by several fields (GoType enums of schematype, the two band
+// fields of HealthScore, and the signal kind of HealthSignal and
+// LatestHealthSignal).
 var (
 	regionDoc = EnumDoc{
 		Type: "Sales and operations region of an account or a user.",
@@ -54,5 +55,18 @@ var (
 		"GREEN":  "Healthy: the score is at or above the health model's greenFrom (70 in the built-in model).",
 		"YELLOW": "Needs attention: the score is at or above the health model's yellowFrom (40 in the built-in model) and below greenFrom.",
 		"RED":    "At risk: the score is below the health model's yellowFrom (40 in the built-in model).",
+	}
+	// signalKinds are the kinds of HealthSignal.kind and LatestHealthSignal.kind.
+	signalKinds   = []string{"PRODUCT_USAGE", "ACTIVE_USERS", "SUPPORT_TICKETS", "NPS", "CSAT", "TELEMETRY_UPTIME"}
+	signalKindDoc = EnumDoc{
+		Type: "What a health signal measures. The health model has one measure per kind; the weights, directions, normalisations and freshness windows given here are the built-in model's (healthModel shows the one in force).",
+		Values: map[string]string{
+			"PRODUCT_USAGE":    "Share of the licensed usage consumed, in percent (0–100). Higher is better; weight 30; fresh for 7 days.",
+			"ACTIVE_USERS":     "Share of the licensed seats in active use, in percent (0–100). Higher is better; weight 20; fresh for 7 days.",
+			"SUPPORT_TICKETS":  "Number of open support tickets (0 scores 100, 20 or more score 0). Lower is better; weight 15; fresh for 24 hours.",
+			"NPS":              "Net Promoter Score, −100 to 100. Higher is better; weight 15; fresh for 180 days.",
+			"CSAT":             "Customer satisfaction score, 1 to 5. Higher is better; weight 10; fresh for 90 days.",
+			"TELEMETRY_UPTIME": "Service uptime in percent, at most 100: at least 99.9 scores 100, at least 99.5 scores 75, at least 99 scores 40, below scores 0. Weight 10; fresh for 24 hours.",
+		},
 	}
 )

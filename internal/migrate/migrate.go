@@ -439,7 +439,7 @@ func applyFile(ctx context.Context, conn *sql.Conn, dia string, dir atlasmigrate
 		if errors.As(err, &serr) {
 			err = serr
 		}
-		if rerr := recordFailure(ctx, rrw, dir, f, start, err); rerr != nil {
+		if rerr := recordFailure(ctx, dia, rrw, dir, f, start, err); rerr != nil {
 			return errors.Join(err, rerr)
 		}
 		return err
@@ -452,7 +452,7 @@ func applyFile(ctx context.Context, conn *sql.Conn, dia string, dir atlasmigrate
 
 // recordFailure writes the revision row of a file whose transaction was
 // rolled back: nothing applied, with the error and failing statement.
-func recordFailure(ctx context.Context, rrw *revisions, dir atlasmigrate.Dir, f atlasmigrate.File, start time.Time, cause error) error {
+func recordFailure(ctx context.Context, dia string, rrw *revisions, dir atlasmigrate.Dir, f atlasmigrate.File, start time.Time, cause error) error {
 	ctx = context.WithoutCancel(ctx)
 	rev, err := rrw.ReadRevision(ctx, f.Version())
 	if errors.Is(err, atlasmigrate.ErrRevisionNotExist) {
@@ -460,7 +460,7 @@ func recordFailure(ctx context.Context, rrw *revisions, dir atlasmigrate.Dir, f 
 	} else if err != nil {
 		return fmt.Errorf("recording the failure: %w", err)
 	}
-	if stmts, err := f.Stmts(); err == nil {
+	if stmts, err := fileStmts(dia, f); err == nil {
 		rev.Total = len(stmts)
 	}
 	if sum, err := dir.Checksum(); err == nil {
@@ -480,6 +480,30 @@ func recordFailure(ctx context.Context, rrw *revisions, dir atlasmigrate.Dir, f 
 		return fmt.Errorf("recording the failure: %w", err)
 	}
 	return nil
+}
+
+// fileStmts splits f into its statements as the executor does on dia, with
+// the dialect's scanner (a SQLite trigger's BEGIN … END body is one
+// statement; atlas's generic scanner would split it at each semicolon).
+func fileStmts(dia string, f atlasmigrate.File) ([]string, error) {
+	var sc atlasmigrate.StmtScanner
+	switch dia {
+	case dialect.Postgres:
+		sc = &postgres.Driver{}
+	case dialect.SQLite:
+		sc = &sqlite.Driver{}
+	default:
+		return f.Stmts()
+	}
+	decls, err := sc.ScanStmts(string(f.Bytes()))
+	if err != nil {
+		return nil, err
+	}
+	stmts := make([]string, len(decls))
+	for i, d := range decls {
+		stmts[i] = d.Text
+	}
+	return stmts, nil
 }
 
 // fileTxMode returns the file's Atlas txmode directive: "file" (default)

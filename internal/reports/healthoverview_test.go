@@ -91,11 +91,12 @@ func expectHealth(t *testing.T, c *ent.Client, model health.Model, now time.Time
 	for _, s := range c.HealthScore.Query().AllX(ctx) {
 		scores[s.ID] = s
 	}
-	latest := map[int]map[string]time.Time{} // account → kind → latest observed_at
+	// account → kind → latest observed_at, of every stored signal: the
+	// report reads the latest stored signal (ingest refuses signals beyond
+	// the clock skew, so it need not leave them out as scoring does); one
+	// written around ingest in the future of now counts, as fresh.
+	latest := map[int]map[string]time.Time{}
 	for _, s := range c.HealthSignal.Query().AllX(ctx) {
-		if s.ObservedAt.After(now.Add(5 * time.Minute)) {
-			continue // what scoring ignores
-		}
 		if latest[s.AccountID] == nil {
 			latest[s.AccountID] = map[string]time.Time{}
 		}
@@ -288,8 +289,10 @@ func healthOverviewOracle(t *testing.T, db *store.DB) {
 // Edge cases on hand-built rows: no accounts at all, churned accounts left
 // out, ties among movers broken by account id, rises and sub-0.1 drops left
 // out, a signal exactly at its freshness limit (stale), one a nanosecond
-// inside it (fresh), future signals beyond the clock skew ignored, a score
-// exactly at the coverage window (not covered).
+// inside it (fresh), a signal in the future of now (the latest, fresh:
+// ingest refuses signals beyond the clock skew, and the report reads the
+// latest stored signal), a score exactly at the coverage window (not
+// covered).
 func TestHealthOverviewEdges(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := viewer.System(context.Background(), "test")
@@ -332,7 +335,7 @@ func TestHealthOverviewEdges(t *testing.T) {
 		// PRODUCT_USAGE is 7 days fresh, SUPPORT_TICKETS 24h.
 		signal(a1, healthsignal.KindPRODUCT_USAGE, now.Add(-7*24*time.Hour))            // exactly at the limit: stale
 		signal(a2, healthsignal.KindPRODUCT_USAGE, now.Add(-7*24*time.Hour+1000))       // a microsecond inside: fresh
-		signal(a3, healthsignal.KindPRODUCT_USAGE, now.Add(time.Hour))                  // beyond the skew: ignored, so missing
+		signal(a3, healthsignal.KindPRODUCT_USAGE, now.Add(time.Hour))                  // beyond the skew (written around ingest): the latest, fresh
 		signal(a4, healthsignal.KindSUPPORT_TICKETS, now.Add(-48*time.Hour))            // stale …
 		signal(a4, healthsignal.KindSUPPORT_TICKETS, now.Add(health.MaxClockSkew))      // … but the latest is fresh
 		signal(gone, healthsignal.KindSUPPORT_TICKETS, now.Add(-48*time.Hour))          // churned
@@ -345,7 +348,7 @@ func TestHealthOverviewEdges(t *testing.T) {
 		if !slices.Equal(want.moverIDs, []int{a1.ID, a2.ID}) {
 			t.Fatalf("oracle movers %v", want.moverIDs)
 		}
-		if want.signals[0] != (reports.SignalFreshness{Kind: healthsignal.KindPRODUCT_USAGE, Stale: 1, Missing: 3}) ||
+		if want.signals[0] != (reports.SignalFreshness{Kind: healthsignal.KindPRODUCT_USAGE, Stale: 1, Missing: 2}) ||
 			want.signals[2] != (reports.SignalFreshness{Kind: healthsignal.KindSUPPORT_TICKETS, Stale: 1, Missing: 3}) {
 			t.Fatalf("oracle signals %+v", want.signals)
 		}

@@ -136,7 +136,7 @@ func Interceptor(client func() *ent.Client) ent.Interceptor {
 		switch q.Type() {
 		case "Account":
 			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return book(s, "id", uid) }
-		case "Contract", "Order", "Entitlement", "HealthSignal", "HealthScore":
+		case "Contract", "Order", "Entitlement", "HealthSignal", "LatestHealthSignal", "HealthScore":
 			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return book(s, "account_id", uid) }
 		case "ContractItem":
 			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return via(s, "contract_id", "contracts", uid) }
