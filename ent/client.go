@@ -18,6 +18,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/auditevent"
 	"github.com/opsgraph/opsgraph/ent/contract"
+	"github.com/opsgraph/opsgraph/ent/contractallocation"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/healthmodel"
@@ -46,6 +47,8 @@ type Client struct {
 	AuditEvent *AuditEventClient
 	// Contract is the client for interacting with the Contract builders.
 	Contract *ContractClient
+	// ContractAllocation is the client for interacting with the ContractAllocation builders.
+	ContractAllocation *ContractAllocationClient
 	// ContractItem is the client for interacting with the ContractItem builders.
 	ContractItem *ContractItemClient
 	// Entitlement is the client for interacting with the Entitlement builders.
@@ -86,6 +89,7 @@ func (c *Client) init() {
 	c.Account = NewAccountClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Contract = NewContractClient(c.config)
+	c.ContractAllocation = NewContractAllocationClient(c.config)
 	c.ContractItem = NewContractItemClient(c.config)
 	c.Entitlement = NewEntitlementClient(c.config)
 	c.HealthModel = NewHealthModelClient(c.config)
@@ -194,6 +198,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Account:            NewAccountClient(cfg),
 		AuditEvent:         NewAuditEventClient(cfg),
 		Contract:           NewContractClient(cfg),
+		ContractAllocation: NewContractAllocationClient(cfg),
 		ContractItem:       NewContractItemClient(cfg),
 		Entitlement:        NewEntitlementClient(cfg),
 		HealthModel:        NewHealthModelClient(cfg),
@@ -229,6 +234,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Account:            NewAccountClient(cfg),
 		AuditEvent:         NewAuditEventClient(cfg),
 		Contract:           NewContractClient(cfg),
+		ContractAllocation: NewContractAllocationClient(cfg),
 		ContractItem:       NewContractItemClient(cfg),
 		Entitlement:        NewEntitlementClient(cfg),
 		HealthModel:        NewHealthModelClient(cfg),
@@ -271,8 +277,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.AuditEvent, c.Contract, c.ContractItem, c.Entitlement,
-		c.HealthModel, c.HealthScore, c.HealthSignal, c.IdempotencyKey,
+		c.Account, c.AuditEvent, c.Contract, c.ContractAllocation, c.ContractItem,
+		c.Entitlement, c.HealthModel, c.HealthScore, c.HealthSignal, c.IdempotencyKey,
 		c.LatestHealthSignal, c.Order, c.OrderEvent, c.OrderLine, c.Product, c.Request,
 		c.User,
 	} {
@@ -284,8 +290,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.AuditEvent, c.Contract, c.ContractItem, c.Entitlement,
-		c.HealthModel, c.HealthScore, c.HealthSignal, c.IdempotencyKey,
+		c.Account, c.AuditEvent, c.Contract, c.ContractAllocation, c.ContractItem,
+		c.Entitlement, c.HealthModel, c.HealthScore, c.HealthSignal, c.IdempotencyKey,
 		c.LatestHealthSignal, c.Order, c.OrderEvent, c.OrderLine, c.Product, c.Request,
 		c.User,
 	} {
@@ -302,6 +308,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AuditEvent.mutate(ctx, m)
 	case *ContractMutation:
 		return c.Contract.mutate(ctx, m)
+	case *ContractAllocationMutation:
+		return c.ContractAllocation.mutate(ctx, m)
 	case *ContractItemMutation:
 		return c.ContractItem.mutate(ctx, m)
 	case *EntitlementMutation:
@@ -988,6 +996,140 @@ func (c *ContractClient) mutate(ctx context.Context, m *ContractMutation) (Value
 		return (&ContractDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Contract mutation op: %q", m.Op())
+	}
+}
+
+// ContractAllocationClient is a client for the ContractAllocation schema.
+type ContractAllocationClient struct {
+	config
+}
+
+// NewContractAllocationClient returns a client for the ContractAllocation from the given config.
+func NewContractAllocationClient(c config) *ContractAllocationClient {
+	return &ContractAllocationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `contractallocation.Hooks(f(g(h())))`.
+func (c *ContractAllocationClient) Use(hooks ...Hook) {
+	c.hooks.ContractAllocation = append(c.hooks.ContractAllocation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `contractallocation.Intercept(f(g(h())))`.
+func (c *ContractAllocationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ContractAllocation = append(c.inters.ContractAllocation, interceptors...)
+}
+
+// Create returns a builder for creating a ContractAllocation entity.
+func (c *ContractAllocationClient) Create() *ContractAllocationCreate {
+	mutation := newContractAllocationMutation(c.config, OpCreate)
+	return &ContractAllocationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ContractAllocation entities.
+func (c *ContractAllocationClient) CreateBulk(builders ...*ContractAllocationCreate) *ContractAllocationCreateBulk {
+	return &ContractAllocationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ContractAllocationClient) MapCreateBulk(slice any, setFunc func(*ContractAllocationCreate, int)) *ContractAllocationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ContractAllocationCreateBulk{err: fmt.Errorf("calling to ContractAllocationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ContractAllocationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ContractAllocationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ContractAllocation.
+func (c *ContractAllocationClient) Update() *ContractAllocationUpdate {
+	mutation := newContractAllocationMutation(c.config, OpUpdate)
+	return &ContractAllocationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ContractAllocationClient) UpdateOne(_m *ContractAllocation) *ContractAllocationUpdateOne {
+	mutation := newContractAllocationMutation(c.config, OpUpdateOne, withContractAllocation(_m))
+	return &ContractAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ContractAllocationClient) UpdateOneID(id int) *ContractAllocationUpdateOne {
+	mutation := newContractAllocationMutation(c.config, OpUpdateOne, withContractAllocationID(id))
+	return &ContractAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ContractAllocation.
+func (c *ContractAllocationClient) Delete() *ContractAllocationDelete {
+	mutation := newContractAllocationMutation(c.config, OpDelete)
+	return &ContractAllocationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ContractAllocationClient) DeleteOne(_m *ContractAllocation) *ContractAllocationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ContractAllocationClient) DeleteOneID(id int) *ContractAllocationDeleteOne {
+	builder := c.Delete().Where(contractallocation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ContractAllocationDeleteOne{builder}
+}
+
+// Query returns a query builder for ContractAllocation.
+func (c *ContractAllocationClient) Query() *ContractAllocationQuery {
+	return &ContractAllocationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeContractAllocation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ContractAllocation entity by its id.
+func (c *ContractAllocationClient) Get(ctx context.Context, id int) (*ContractAllocation, error) {
+	return c.Query().Where(contractallocation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ContractAllocationClient) GetX(ctx context.Context, id int) *ContractAllocation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ContractAllocationClient) Hooks() []Hook {
+	hooks := c.hooks.ContractAllocation
+	return append(hooks[:len(hooks):len(hooks)], contractallocation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ContractAllocationClient) Interceptors() []Interceptor {
+	return c.inters.ContractAllocation
+}
+
+func (c *ContractAllocationClient) mutate(ctx context.Context, m *ContractAllocationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ContractAllocationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ContractAllocationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ContractAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ContractAllocationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ContractAllocation mutation op: %q", m.Op())
 	}
 }
 
@@ -3136,14 +3278,14 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, AuditEvent, Contract, ContractItem, Entitlement, HealthModel,
-		HealthScore, HealthSignal, IdempotencyKey, LatestHealthSignal, Order,
-		OrderEvent, OrderLine, Product, Request, User []ent.Hook
+		Account, AuditEvent, Contract, ContractAllocation, ContractItem, Entitlement,
+		HealthModel, HealthScore, HealthSignal, IdempotencyKey, LatestHealthSignal,
+		Order, OrderEvent, OrderLine, Product, Request, User []ent.Hook
 	}
 	inters struct {
-		Account, AuditEvent, Contract, ContractItem, Entitlement, HealthModel,
-		HealthScore, HealthSignal, IdempotencyKey, LatestHealthSignal, Order,
-		OrderEvent, OrderLine, Product, Request, User []ent.Interceptor
+		Account, AuditEvent, Contract, ContractAllocation, ContractItem, Entitlement,
+		HealthModel, HealthScore, HealthSignal, IdempotencyKey, LatestHealthSignal,
+		Order, OrderEvent, OrderLine, Product, Request, User []ent.Interceptor
 	}
 )
 

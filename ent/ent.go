@@ -15,6 +15,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/auditevent"
 	"github.com/opsgraph/opsgraph/ent/contract"
+	"github.com/opsgraph/opsgraph/ent/contractallocation"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/healthmodel"
@@ -91,6 +92,7 @@ func checkColumn(t, c string) error {
 			account.Table:            account.ValidColumn,
 			auditevent.Table:         auditevent.ValidColumn,
 			contract.Table:           contract.ValidColumn,
+			contractallocation.Table: contractallocation.ValidColumn,
 			contractitem.Table:       contractitem.ValidColumn,
 			entitlement.Table:        entitlement.ValidColumn,
 			healthmodel.Table:        healthmodel.ValidColumn,

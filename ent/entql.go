@@ -6,6 +6,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/auditevent"
 	"github.com/opsgraph/opsgraph/ent/contract"
+	"github.com/opsgraph/opsgraph/ent/contractallocation"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/healthmodel"
@@ -29,7 +30,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -112,6 +113,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   contractallocation.Table,
+			Columns: contractallocation.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: contractallocation.FieldID,
+			},
+		},
+		Type: "ContractAllocation",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			contractallocation.FieldContractID:  {Type: field.TypeInt, Column: contractallocation.FieldContractID},
+			contractallocation.FieldProductID:   {Type: field.TypeInt, Column: contractallocation.FieldProductID},
+			contractallocation.FieldAllocated:   {Type: field.TypeInt64, Column: contractallocation.FieldAllocated},
+			contractallocation.FieldContracted:  {Type: field.TypeInt64, Column: contractallocation.FieldContracted},
+			contractallocation.FieldExcess:      {Type: field.TypeInt64, Column: contractallocation.FieldExcess},
+			contractallocation.FieldEarliestEnd: {Type: field.TypeTime, Column: contractallocation.FieldEarliestEnd},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   contractitem.Table,
 			Columns: contractitem.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -130,7 +150,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			contractitem.FieldUnitPriceMinor: {Type: field.TypeInt64, Column: contractitem.FieldUnitPriceMinor},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   entitlement.Table,
 			Columns: entitlement.Columns,
@@ -163,7 +183,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			entitlement.FieldContractInForceUntil: {Type: field.TypeTime, Column: entitlement.FieldContractInForceUntil},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   healthmodel.Table,
 			Columns: healthmodel.Columns,
@@ -182,7 +202,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			healthmodel.FieldActivatedAt: {Type: field.TypeTime, Column: healthmodel.FieldActivatedAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   healthscore.Table,
 			Columns: healthscore.Columns,
@@ -206,7 +226,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			healthscore.FieldComputedAt:    {Type: field.TypeTime, Column: healthscore.FieldComputedAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   healthsignal.Table,
 			Columns: healthsignal.Columns,
@@ -227,7 +247,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			healthsignal.FieldIngestedAt: {Type: field.TypeTime, Column: healthsignal.FieldIngestedAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -247,7 +267,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldEntityID:    {Type: field.TypeInt, Column: idempotencykey.FieldEntityID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   latesthealthsignal.Table,
 			Columns: latesthealthsignal.Columns,
@@ -263,7 +283,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			latesthealthsignal.FieldObservedAt: {Type: field.TypeTime, Column: latesthealthsignal.FieldObservedAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -294,7 +314,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldInvoiceReference: {Type: field.TypeString, Column: order.FieldInvoiceReference},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderevent.Table,
 			Columns: orderevent.Columns,
@@ -315,7 +335,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderevent.FieldAt:         {Type: field.TypeTime, Column: orderevent.FieldAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderline.Table,
 			Columns: orderline.Columns,
@@ -336,7 +356,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldEntitlementGap: {Type: field.TypeBool, Column: orderline.FieldEntitlementGap},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -358,7 +378,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldActive:          {Type: field.TypeBool, Column: product.FieldActive},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   request.Table,
 			Columns: request.Columns,
@@ -393,7 +413,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			request.FieldHistory:            {Type: field.TypeJSON, Column: request.FieldHistory},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1465,6 +1485,76 @@ func (f *ContractFilter) WhereHasEntitlementsWith(preds ...predicate.Entitlement
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ContractAllocationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ContractAllocationQuery builder.
+func (_q *ContractAllocationQuery) Filter() *ContractAllocationFilter {
+	return &ContractAllocationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ContractAllocationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ContractAllocationMutation builder.
+func (m *ContractAllocationMutation) Filter() *ContractAllocationFilter {
+	return &ContractAllocationFilter{config: m.config, predicateAdder: m}
+}
+
+// ContractAllocationFilter provides a generic filtering capability at runtime for ContractAllocationQuery.
+type ContractAllocationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ContractAllocationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ContractAllocationFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(contractallocation.FieldID))
+}
+
+// WhereContractID applies the entql int predicate on the contract_id field.
+func (f *ContractAllocationFilter) WhereContractID(p entql.IntP) {
+	f.Where(p.Field(contractallocation.FieldContractID))
+}
+
+// WhereProductID applies the entql int predicate on the product_id field.
+func (f *ContractAllocationFilter) WhereProductID(p entql.IntP) {
+	f.Where(p.Field(contractallocation.FieldProductID))
+}
+
+// WhereAllocated applies the entql int64 predicate on the allocated field.
+func (f *ContractAllocationFilter) WhereAllocated(p entql.Int64P) {
+	f.Where(p.Field(contractallocation.FieldAllocated))
+}
+
+// WhereContracted applies the entql int64 predicate on the contracted field.
+func (f *ContractAllocationFilter) WhereContracted(p entql.Int64P) {
+	f.Where(p.Field(contractallocation.FieldContracted))
+}
+
+// WhereExcess applies the entql int64 predicate on the excess field.
+func (f *ContractAllocationFilter) WhereExcess(p entql.Int64P) {
+	f.Where(p.Field(contractallocation.FieldExcess))
+}
+
+// WhereEarliestEnd applies the entql time.Time predicate on the earliest_end field.
+func (f *ContractAllocationFilter) WhereEarliestEnd(p entql.TimeP) {
+	f.Where(p.Field(contractallocation.FieldEarliestEnd))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ContractItemQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1493,7 +1583,7 @@ type ContractItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ContractItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1596,7 +1686,7 @@ type EntitlementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EntitlementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1792,7 +1882,7 @@ type HealthModelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HealthModelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1862,7 +1952,7 @@ type HealthScoreFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HealthScoreFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1971,7 +2061,7 @@ type HealthSignalFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HealthSignalFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2065,7 +2155,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2140,7 +2230,7 @@ type LatestHealthSignalFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LatestHealthSignalFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2209,7 +2299,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2395,7 +2485,7 @@ type OrderEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2489,7 +2579,7 @@ type OrderLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2611,7 +2701,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2696,7 +2786,7 @@ type RequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2902,7 +2992,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/auditevent"
 	"github.com/opsgraph/opsgraph/ent/contract"
+	"github.com/opsgraph/opsgraph/ent/contractallocation"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/healthmodel"
@@ -43,6 +44,7 @@ const (
 	TypeAccount            = "Account"
 	TypeAuditEvent         = "AuditEvent"
 	TypeContract           = "Contract"
+	TypeContractAllocation = "ContractAllocation"
 	TypeContractItem       = "ContractItem"
 	TypeEntitlement        = "Entitlement"
 	TypeHealthModel        = "HealthModel"
@@ -4754,6 +4756,792 @@ func (m *ContractMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Contract edge %s", name)
+}
+
+// ContractAllocationMutation represents an operation that mutates the ContractAllocation nodes in the graph.
+type ContractAllocationMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	contract_id    *int
+	addcontract_id *int
+	product_id     *int
+	addproduct_id  *int
+	allocated      *int64
+	addallocated   *int64
+	contracted     *int64
+	addcontracted  *int64
+	excess         *int64
+	addexcess      *int64
+	earliest_end   *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*ContractAllocation, error)
+	predicates     []predicate.ContractAllocation
+}
+
+var _ ent.Mutation = (*ContractAllocationMutation)(nil)
+
+// contractallocationOption allows management of the mutation configuration using functional options.
+type contractallocationOption func(*ContractAllocationMutation)
+
+// newContractAllocationMutation creates new mutation for the ContractAllocation entity.
+func newContractAllocationMutation(c config, op Op, opts ...contractallocationOption) *ContractAllocationMutation {
+	m := &ContractAllocationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeContractAllocation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withContractAllocationID sets the ID field of the mutation.
+func withContractAllocationID(id int) contractallocationOption {
+	return func(m *ContractAllocationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ContractAllocation
+		)
+		m.oldValue = func(ctx context.Context) (*ContractAllocation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ContractAllocation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withContractAllocation sets the old ContractAllocation of the mutation.
+func withContractAllocation(node *ContractAllocation) contractallocationOption {
+	return func(m *ContractAllocationMutation) {
+		m.oldValue = func(context.Context) (*ContractAllocation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ContractAllocationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ContractAllocationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ContractAllocationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ContractAllocationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ContractAllocation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetContractID sets the "contract_id" field.
+func (m *ContractAllocationMutation) SetContractID(i int) {
+	m.contract_id = &i
+	m.addcontract_id = nil
+}
+
+// ContractID returns the value of the "contract_id" field in the mutation.
+func (m *ContractAllocationMutation) ContractID() (r int, exists bool) {
+	v := m.contract_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContractID returns the old "contract_id" field's value of the ContractAllocation entity.
+// If the ContractAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContractAllocationMutation) OldContractID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContractID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContractID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContractID: %w", err)
+	}
+	return oldValue.ContractID, nil
+}
+
+// AddContractID adds i to the "contract_id" field.
+func (m *ContractAllocationMutation) AddContractID(i int) {
+	if m.addcontract_id != nil {
+		*m.addcontract_id += i
+	} else {
+		m.addcontract_id = &i
+	}
+}
+
+// AddedContractID returns the value that was added to the "contract_id" field in this mutation.
+func (m *ContractAllocationMutation) AddedContractID() (r int, exists bool) {
+	v := m.addcontract_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetContractID resets all changes to the "contract_id" field.
+func (m *ContractAllocationMutation) ResetContractID() {
+	m.contract_id = nil
+	m.addcontract_id = nil
+}
+
+// SetProductID sets the "product_id" field.
+func (m *ContractAllocationMutation) SetProductID(i int) {
+	m.product_id = &i
+	m.addproduct_id = nil
+}
+
+// ProductID returns the value of the "product_id" field in the mutation.
+func (m *ContractAllocationMutation) ProductID() (r int, exists bool) {
+	v := m.product_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProductID returns the old "product_id" field's value of the ContractAllocation entity.
+// If the ContractAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContractAllocationMutation) OldProductID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProductID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProductID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProductID: %w", err)
+	}
+	return oldValue.ProductID, nil
+}
+
+// AddProductID adds i to the "product_id" field.
+func (m *ContractAllocationMutation) AddProductID(i int) {
+	if m.addproduct_id != nil {
+		*m.addproduct_id += i
+	} else {
+		m.addproduct_id = &i
+	}
+}
+
+// AddedProductID returns the value that was added to the "product_id" field in this mutation.
+func (m *ContractAllocationMutation) AddedProductID() (r int, exists bool) {
+	v := m.addproduct_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProductID resets all changes to the "product_id" field.
+func (m *ContractAllocationMutation) ResetProductID() {
+	m.product_id = nil
+	m.addproduct_id = nil
+}
+
+// SetAllocated sets the "allocated" field.
+func (m *ContractAllocationMutation) SetAllocated(i int64) {
+	m.allocated = &i
+	m.addallocated = nil
+}
+
+// Allocated returns the value of the "allocated" field in the mutation.
+func (m *ContractAllocationMutation) Allocated() (r int64, exists bool) {
+	v := m.allocated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAllocated returns the old "allocated" field's value of the ContractAllocation entity.
+// If the ContractAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContractAllocationMutation) OldAllocated(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAllocated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAllocated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAllocated: %w", err)
+	}
+	return oldValue.Allocated, nil
+}
+
+// AddAllocated adds i to the "allocated" field.
+func (m *ContractAllocationMutation) AddAllocated(i int64) {
+	if m.addallocated != nil {
+		*m.addallocated += i
+	} else {
+		m.addallocated = &i
+	}
+}
+
+// AddedAllocated returns the value that was added to the "allocated" field in this mutation.
+func (m *ContractAllocationMutation) AddedAllocated() (r int64, exists bool) {
+	v := m.addallocated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAllocated resets all changes to the "allocated" field.
+func (m *ContractAllocationMutation) ResetAllocated() {
+	m.allocated = nil
+	m.addallocated = nil
+}
+
+// SetContracted sets the "contracted" field.
+func (m *ContractAllocationMutation) SetContracted(i int64) {
+	m.contracted = &i
+	m.addcontracted = nil
+}
+
+// Contracted returns the value of the "contracted" field in the mutation.
+func (m *ContractAllocationMutation) Contracted() (r int64, exists bool) {
+	v := m.contracted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContracted returns the old "contracted" field's value of the ContractAllocation entity.
+// If the ContractAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContractAllocationMutation) OldContracted(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContracted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContracted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContracted: %w", err)
+	}
+	return oldValue.Contracted, nil
+}
+
+// AddContracted adds i to the "contracted" field.
+func (m *ContractAllocationMutation) AddContracted(i int64) {
+	if m.addcontracted != nil {
+		*m.addcontracted += i
+	} else {
+		m.addcontracted = &i
+	}
+}
+
+// AddedContracted returns the value that was added to the "contracted" field in this mutation.
+func (m *ContractAllocationMutation) AddedContracted() (r int64, exists bool) {
+	v := m.addcontracted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetContracted resets all changes to the "contracted" field.
+func (m *ContractAllocationMutation) ResetContracted() {
+	m.contracted = nil
+	m.addcontracted = nil
+}
+
+// SetExcess sets the "excess" field.
+func (m *ContractAllocationMutation) SetExcess(i int64) {
+	m.excess = &i
+	m.addexcess = nil
+}
+
+// Excess returns the value of the "excess" field in the mutation.
+func (m *ContractAllocationMutation) Excess() (r int64, exists bool) {
+	v := m.excess
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExcess returns the old "excess" field's value of the ContractAllocation entity.
+// If the ContractAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContractAllocationMutation) OldExcess(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExcess is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExcess requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExcess: %w", err)
+	}
+	return oldValue.Excess, nil
+}
+
+// AddExcess adds i to the "excess" field.
+func (m *ContractAllocationMutation) AddExcess(i int64) {
+	if m.addexcess != nil {
+		*m.addexcess += i
+	} else {
+		m.addexcess = &i
+	}
+}
+
+// AddedExcess returns the value that was added to the "excess" field in this mutation.
+func (m *ContractAllocationMutation) AddedExcess() (r int64, exists bool) {
+	v := m.addexcess
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetExcess resets all changes to the "excess" field.
+func (m *ContractAllocationMutation) ResetExcess() {
+	m.excess = nil
+	m.addexcess = nil
+}
+
+// SetEarliestEnd sets the "earliest_end" field.
+func (m *ContractAllocationMutation) SetEarliestEnd(t time.Time) {
+	m.earliest_end = &t
+}
+
+// EarliestEnd returns the value of the "earliest_end" field in the mutation.
+func (m *ContractAllocationMutation) EarliestEnd() (r time.Time, exists bool) {
+	v := m.earliest_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEarliestEnd returns the old "earliest_end" field's value of the ContractAllocation entity.
+// If the ContractAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContractAllocationMutation) OldEarliestEnd(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEarliestEnd is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEarliestEnd requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEarliestEnd: %w", err)
+	}
+	return oldValue.EarliestEnd, nil
+}
+
+// ClearEarliestEnd clears the value of the "earliest_end" field.
+func (m *ContractAllocationMutation) ClearEarliestEnd() {
+	m.earliest_end = nil
+	m.clearedFields[contractallocation.FieldEarliestEnd] = struct{}{}
+}
+
+// EarliestEndCleared returns if the "earliest_end" field was cleared in this mutation.
+func (m *ContractAllocationMutation) EarliestEndCleared() bool {
+	_, ok := m.clearedFields[contractallocation.FieldEarliestEnd]
+	return ok
+}
+
+// ResetEarliestEnd resets all changes to the "earliest_end" field.
+func (m *ContractAllocationMutation) ResetEarliestEnd() {
+	m.earliest_end = nil
+	delete(m.clearedFields, contractallocation.FieldEarliestEnd)
+}
+
+// Where appends a list predicates to the ContractAllocationMutation builder.
+func (m *ContractAllocationMutation) Where(ps ...predicate.ContractAllocation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ContractAllocationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ContractAllocationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ContractAllocation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ContractAllocationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ContractAllocationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ContractAllocation).
+func (m *ContractAllocationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ContractAllocationMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.contract_id != nil {
+		fields = append(fields, contractallocation.FieldContractID)
+	}
+	if m.product_id != nil {
+		fields = append(fields, contractallocation.FieldProductID)
+	}
+	if m.allocated != nil {
+		fields = append(fields, contractallocation.FieldAllocated)
+	}
+	if m.contracted != nil {
+		fields = append(fields, contractallocation.FieldContracted)
+	}
+	if m.excess != nil {
+		fields = append(fields, contractallocation.FieldExcess)
+	}
+	if m.earliest_end != nil {
+		fields = append(fields, contractallocation.FieldEarliestEnd)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ContractAllocationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case contractallocation.FieldContractID:
+		return m.ContractID()
+	case contractallocation.FieldProductID:
+		return m.ProductID()
+	case contractallocation.FieldAllocated:
+		return m.Allocated()
+	case contractallocation.FieldContracted:
+		return m.Contracted()
+	case contractallocation.FieldExcess:
+		return m.Excess()
+	case contractallocation.FieldEarliestEnd:
+		return m.EarliestEnd()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ContractAllocationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case contractallocation.FieldContractID:
+		return m.OldContractID(ctx)
+	case contractallocation.FieldProductID:
+		return m.OldProductID(ctx)
+	case contractallocation.FieldAllocated:
+		return m.OldAllocated(ctx)
+	case contractallocation.FieldContracted:
+		return m.OldContracted(ctx)
+	case contractallocation.FieldExcess:
+		return m.OldExcess(ctx)
+	case contractallocation.FieldEarliestEnd:
+		return m.OldEarliestEnd(ctx)
+	}
+	return nil, fmt.Errorf("unknown ContractAllocation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ContractAllocationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case contractallocation.FieldContractID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContractID(v)
+		return nil
+	case contractallocation.FieldProductID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProductID(v)
+		return nil
+	case contractallocation.FieldAllocated:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAllocated(v)
+		return nil
+	case contractallocation.FieldContracted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContracted(v)
+		return nil
+	case contractallocation.FieldExcess:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExcess(v)
+		return nil
+	case contractallocation.FieldEarliestEnd:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEarliestEnd(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ContractAllocation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ContractAllocationMutation) AddedFields() []string {
+	var fields []string
+	if m.addcontract_id != nil {
+		fields = append(fields, contractallocation.FieldContractID)
+	}
+	if m.addproduct_id != nil {
+		fields = append(fields, contractallocation.FieldProductID)
+	}
+	if m.addallocated != nil {
+		fields = append(fields, contractallocation.FieldAllocated)
+	}
+	if m.addcontracted != nil {
+		fields = append(fields, contractallocation.FieldContracted)
+	}
+	if m.addexcess != nil {
+		fields = append(fields, contractallocation.FieldExcess)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ContractAllocationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case contractallocation.FieldContractID:
+		return m.AddedContractID()
+	case contractallocation.FieldProductID:
+		return m.AddedProductID()
+	case contractallocation.FieldAllocated:
+		return m.AddedAllocated()
+	case contractallocation.FieldContracted:
+		return m.AddedContracted()
+	case contractallocation.FieldExcess:
+		return m.AddedExcess()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ContractAllocationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case contractallocation.FieldContractID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddContractID(v)
+		return nil
+	case contractallocation.FieldProductID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProductID(v)
+		return nil
+	case contractallocation.FieldAllocated:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAllocated(v)
+		return nil
+	case contractallocation.FieldContracted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddContracted(v)
+		return nil
+	case contractallocation.FieldExcess:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddExcess(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ContractAllocation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ContractAllocationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(contractallocation.FieldEarliestEnd) {
+		fields = append(fields, contractallocation.FieldEarliestEnd)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ContractAllocationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ContractAllocationMutation) ClearField(name string) error {
+	switch name {
+	case contractallocation.FieldEarliestEnd:
+		m.ClearEarliestEnd()
+		return nil
+	}
+	return fmt.Errorf("unknown ContractAllocation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ContractAllocationMutation) ResetField(name string) error {
+	switch name {
+	case contractallocation.FieldContractID:
+		m.ResetContractID()
+		return nil
+	case contractallocation.FieldProductID:
+		m.ResetProductID()
+		return nil
+	case contractallocation.FieldAllocated:
+		m.ResetAllocated()
+		return nil
+	case contractallocation.FieldContracted:
+		m.ResetContracted()
+		return nil
+	case contractallocation.FieldExcess:
+		m.ResetExcess()
+		return nil
+	case contractallocation.FieldEarliestEnd:
+		m.ResetEarliestEnd()
+		return nil
+	}
+	return fmt.Errorf("unknown ContractAllocation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ContractAllocationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ContractAllocationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ContractAllocationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ContractAllocationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ContractAllocationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ContractAllocationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ContractAllocationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ContractAllocation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ContractAllocationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ContractAllocation edge %s", name)
 }
 
 // ContractItemMutation represents an operation that mutates the ContractItem nodes in the graph.

@@ -20,6 +20,8 @@ type Tx struct {
 	AuditEvent *AuditEventClient
 	// Contract is the client for interacting with the Contract builders.
 	Contract *ContractClient
+	// ContractAllocation is the client for interacting with the ContractAllocation builders.
+	ContractAllocation *ContractAllocationClient
 	// ContractItem is the client for interacting with the ContractItem builders.
 	ContractItem *ContractItemClient
 	// Entitlement is the client for interacting with the Entitlement builders.
@@ -180,6 +182,7 @@ func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Contract = NewContractClient(tx.config)
+	tx.ContractAllocation = NewContractAllocationClient(tx.config)
 	tx.ContractItem = NewContractItemClient(tx.config)
 	tx.Entitlement = NewEntitlementClient(tx.config)
 	tx.HealthModel = NewHealthModelClient(tx.config)

@@ -98,7 +98,7 @@ var rootConnections = map[string]string{
 }
 
 // internalTables own id ranges but are not part of the API.
-var internalTables = []string{"idempotency_keys", "health_models", "latest_health_signals"}
+var internalTables = []string{"idempotency_keys", "health_models", "latest_health_signals", "contract_allocations"}
 
 func TestNodeResolvesEveryType(t *testing.T) {
 	seedtest.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {

@@ -45,6 +45,18 @@ func (f ContractFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ContractMutation", m)
 }
 
+// The ContractAllocationFunc type is an adapter to allow the use of ordinary
+// function as ContractAllocation mutator.
+type ContractAllocationFunc func(context.Context, *ent.ContractAllocationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ContractAllocationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ContractAllocationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ContractAllocationMutation", m)
+}
+
 // The ContractItemFunc type is an adapter to allow the use of ordinary
 // function as ContractItem mutator.
 type ContractItemFunc func(context.Context, *ent.ContractItemMutation) (ent.Value, error)

@@ -11,6 +11,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/auditevent"
 	"github.com/opsgraph/opsgraph/ent/contract"
+	"github.com/opsgraph/opsgraph/ent/contractallocation"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/healthmodel"
@@ -162,6 +163,33 @@ func (f TraverseContract) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ContractQuery", q)
+}
+
+// The ContractAllocationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ContractAllocationFunc func(context.Context, *ent.ContractAllocationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ContractAllocationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ContractAllocationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ContractAllocationQuery", q)
+}
+
+// The TraverseContractAllocation type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseContractAllocation func(context.Context, *ent.ContractAllocationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseContractAllocation) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseContractAllocation) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ContractAllocationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ContractAllocationQuery", q)
 }
 
 // The ContractItemFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -524,6 +552,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
 	case *ent.ContractQuery:
 		return &query[*ent.ContractQuery, predicate.Contract, contract.OrderOption]{typ: ent.TypeContract, tq: q}, nil
+	case *ent.ContractAllocationQuery:
+		return &query[*ent.ContractAllocationQuery, predicate.ContractAllocation, contractallocation.OrderOption]{typ: ent.TypeContractAllocation, tq: q}, nil
 	case *ent.ContractItemQuery:
 		return &query[*ent.ContractItemQuery, predicate.ContractItem, contractitem.OrderOption]{typ: ent.TypeContractItem, tq: q}, nil
 	case *ent.EntitlementQuery:

@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"accounts\":0,\"audit_events\":4294967296,\"contract_items\":12884901888,\"contracts\":8589934592,\"entitlements\":17179869184,\"health_models\":60129542144,\"health_scores\":21474836480,\"health_signals\":25769803776,\"idempotency_keys\":55834574848,\"latest_health_signals\":64424509440,\"order_events\":34359738368,\"order_lines\":38654705664,\"orders\":30064771072,\"products\":42949672960,\"requests\":47244640256,\"users\":51539607552}"
+const IncrementStarts = "{\"accounts\":0,\"audit_events\":4294967296,\"contract_allocations\":68719476736,\"contract_items\":12884901888,\"contracts\":8589934592,\"entitlements\":17179869184,\"health_models\":60129542144,\"health_scores\":21474836480,\"health_signals\":25769803776,\"idempotency_keys\":55834574848,\"latest_health_signals\":64424509440,\"order_events\":34359738368,\"order_lines\":38654705664,\"orders\":30064771072,\"products\":42949672960,\"requests\":47244640256,\"users\":51539607552}"

@@ -255,6 +255,34 @@ var (
 			},
 		},
 	}
+	// ContractAllocationsColumns holds the columns for the "contract_allocations" table.
+	ContractAllocationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "contract_id", Type: field.TypeInt},
+		{Name: "product_id", Type: field.TypeInt},
+		{Name: "allocated", Type: field.TypeInt64},
+		{Name: "contracted", Type: field.TypeInt64},
+		{Name: "excess", Type: field.TypeInt64},
+		{Name: "earliest_end", Type: field.TypeTime, Nullable: true},
+	}
+	// ContractAllocationsTable holds the schema information for the "contract_allocations" table.
+	ContractAllocationsTable = &schema.Table{
+		Name:       "contract_allocations",
+		Columns:    ContractAllocationsColumns,
+		PrimaryKey: []*schema.Column{ContractAllocationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "contractallocation_contract_id_product_id",
+				Unique:  true,
+				Columns: []*schema.Column{ContractAllocationsColumns[1], ContractAllocationsColumns[2]},
+			},
+			{
+				Name:    "contractallocation_excess_contract_id_product_id_earliest_end",
+				Unique:  false,
+				Columns: []*schema.Column{ContractAllocationsColumns[5], ContractAllocationsColumns[1], ContractAllocationsColumns[2], ContractAllocationsColumns[6]},
+			},
+		},
+	}
 	// ContractItemsColumns holds the columns for the "contract_items" table.
 	ContractItemsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1098,6 +1126,7 @@ var (
 		AccountsTable,
 		AuditEventsTable,
 		ContractsTable,
+		ContractAllocationsTable,
 		ContractItemsTable,
 		EntitlementsTable,
 		HealthModelsTable,
@@ -1128,6 +1157,9 @@ func init() {
 	ContractsTable.ForeignKeys[1].RefTable = UsersTable
 	ContractsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
+	}
+	ContractAllocationsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(68719476736),
 	}
 	ContractItemsTable.ForeignKeys[0].RefTable = ContractsTable
 	ContractItemsTable.ForeignKeys[1].RefTable = ProductsTable

@@ -15,6 +15,9 @@ type AuditEvent func(*sql.Selector)
 // Contract is the predicate function for contract builders.
 type Contract func(*sql.Selector)
 
+// ContractAllocation is the predicate function for contractallocation builders.
+type ContractAllocation func(*sql.Selector)
+
 // ContractItem is the predicate function for contractitem builders.
 type ContractItem func(*sql.Selector)
 

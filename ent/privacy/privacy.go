@@ -183,6 +183,30 @@ func (f ContractMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ContractMutation", m)
 }
 
+// The ContractAllocationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ContractAllocationQueryRuleFunc func(context.Context, *ent.ContractAllocationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ContractAllocationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ContractAllocationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ContractAllocationQuery", q)
+}
+
+// The ContractAllocationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ContractAllocationMutationRuleFunc func(context.Context, *ent.ContractAllocationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ContractAllocationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ContractAllocationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ContractAllocationMutation", m)
+}
+
 // The ContractItemQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ContractItemQueryRuleFunc func(context.Context, *ent.ContractItemQuery) error
@@ -536,6 +560,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ContractQuery:
 		return q.Filter(), nil
+	case *ent.ContractAllocationQuery:
+		return q.Filter(), nil
 	case *ent.ContractItemQuery:
 		return q.Filter(), nil
 	case *ent.EntitlementQuery:
@@ -574,6 +600,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AuditEventMutation:
 		return m.Filter(), nil
 	case *ent.ContractMutation:
+		return m.Filter(), nil
+	case *ent.ContractAllocationMutation:
 		return m.Filter(), nil
 	case *ent.ContractItemMutation:
 		return m.Filter(), nil

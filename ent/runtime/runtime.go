@@ -9,6 +9,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/auditevent"
 	"github.com/opsgraph/opsgraph/ent/contract"
+	"github.com/opsgraph/opsgraph/ent/contractallocation"
 	"github.com/opsgraph/opsgraph/ent/contractitem"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/healthmodel"
@@ -194,6 +195,16 @@ func init() {
 	contractDescAutoRenew := contractFields[9].Descriptor()
 	// contract.DefaultAutoRenew holds the default value on creation for the auto_renew field.
 	contract.DefaultAutoRenew = contractDescAutoRenew.Default.(bool)
+	contractallocationMixin := schema.ContractAllocation{}.Mixin()
+	contractallocation.Policy = privacy.NewPolicies(contractallocationMixin[0], schema.ContractAllocation{})
+	contractallocation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := contractallocation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	contractitemMixin := schema.ContractItem{}.Mixin()
 	contractitem.Policy = privacy.NewPolicies(contractitemMixin[1], schema.ContractItem{})
 	contractitem.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/contract"
-	"github.com/opsgraph/opsgraph/ent/contractitem"
+	"github.com/opsgraph/opsgraph/ent/contractallocation"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/ent/order"
 	"github.com/opsgraph/opsgraph/ent/orderline"
@@ -23,6 +23,8 @@ import (
 	"github.com/opsgraph/opsgraph/ent/product"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
 	"github.com/opsgraph/opsgraph/internal/entitlements"
+	"github.com/opsgraph/opsgraph/internal/rows"
+	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
 // DefaultNotInvoicedAfterDays is the default age, in days, of a FULFILLED
@@ -494,19 +496,39 @@ type exceedingRow struct {
 	Contracted int64 `sql:"contracted"`
 }
 
+// sumUnits is the sum of the units of the entitlements of t: each counts its
+// limit; a flag, or an entitlement without a limit, counts 1 (the order
+// validation's rule, and the contract_allocations triggers').
+func sumUnits(t interface{ C(string) string }) string {
+	return "SUM(CASE WHEN " + t.C(entitlement.FieldKind) + " = '" + string(schematype.EntitlementKindBoolean) + "' OR " +
+		t.C(entitlement.FieldLimit) + " IS NULL THEN 1 ELSE " + t.C(entitlement.FieldLimit) + " END)"
+}
+
 // exceedsContract groups the live entitlements under a contract by
 // (contract, product) and keeps the groups whose units (limits; flags and
 // entitlements without a limit count 1) sum above the contract's items'
 // quantities for the product (0 without an item). It returns the units and
 // the contracted quantity expressions.
+//
+// Only the pairs whose kept allocation (contract_allocations, maintained by
+// database triggers) is over the contract are grouped: it counts every
+// ACTIVE entitlement of the pair, whatever its window and whichever account
+// holds it, so it is at least the live units of the viewer's rows (units
+// are never negative), and a pair that is not over there is not over here.
+// The candidates' live entitlements are then summed as before; the row
+// rules apply to them as to any entitlement query, so a CSM's book drives
+// the plan, and otherwise the candidates do, each read through the
+// entitlements' (contract_id, product_id) index.
 func (c *DiscrepancyConnection) exceedsContract(s *entsql.Selector) (units, contracted string) {
-	units = "SUM(CASE WHEN " + s.C(entitlement.FieldKind) + " = '" + string(schematype.EntitlementKindBoolean) + "' OR " +
-		s.C(entitlement.FieldLimit) + " IS NULL THEN 1 ELSE " + s.C(entitlement.FieldLimit) + " END)"
-	contracted = "COALESCE((SELECT SUM(ci." + contractitem.FieldQuantity + ") FROM " + contractitem.Table + " ci WHERE ci." +
-		contractitem.FieldContractID + " = " + s.C(entitlement.FieldContractID) + " AND ci." + contractitem.FieldProductID + " = " +
-		s.C(entitlement.FieldProductID) + "), 0)"
-	s.Where(entsql.And(c.live(s), entsql.NotNull(s.C(entitlement.FieldContractID)))).
-		GroupBy(s.C(entitlement.FieldContractID), s.C(entitlement.FieldProductID)).
+	units = sumUnits(s)
+	a := entsql.Dialect(s.Dialect()).Table(contractallocation.Table).As("ca")
+	contracted = a.C(contractallocation.FieldContracted)
+	s.Join(a).OnP(entsql.And(
+		entsql.ColumnsEQ(a.C(contractallocation.FieldContractID), s.C(entitlement.FieldContractID)),
+		entsql.ColumnsEQ(a.C(contractallocation.FieldProductID), s.C(entitlement.FieldProductID)),
+	)).
+		Where(entsql.And(entsql.GT(a.C(contractallocation.FieldExcess), 0), c.live(s))).
+		GroupBy(s.C(entitlement.FieldContractID), s.C(entitlement.FieldProductID), contracted).
 		Having(entsql.P(func(b *entsql.Builder) { b.WriteString(units + " > " + contracted) }))
 	return units, contracted
 }
@@ -527,6 +549,64 @@ func (c *DiscrepancyConnection) exceeding(ctx context.Context, from *position, l
 			OrderBy(k, p).Limit(limit)
 	}).Scan(ctx, &rows)
 	return rows, err
+}
+
+// countExceeding counts the EXCEEDS_CONTRACT groups.
+//
+// A viewer who reads only a CSM's book gets COUNT(*) over the grouped
+// query of exceeding: the book's entitlements drive it (the row rules
+// apply to them), joined to their pairs' allocations. (Not COUNT(*) OVER ()
+// with LIMIT 1, which PostgreSQL may plan as if it could stop early.)
+//
+// Every other viewer reads every entitlement, so the pairs' kept figures
+// answer for all of them: a candidate (excess > 0) is over the contract
+// when its excess is still above the units of its ACTIVE entitlements
+// whose window has ended (allocated counts them, the live units do not).
+// There are none while the pair's earliest end is null or after now; for
+// the few other candidates a correlated subquery reads them through the
+// entitlements' (contract_id, product_id) index. Everything else comes
+// from the (excess, contract_id, product_id, earliest_end) index. (Joining
+// the candidates to their entitlements instead, PostgreSQL hashes every
+// live entitlement.)
+func (c *DiscrepancyConnection) countExceeding(ctx context.Context) (int, error) {
+	if !rows.BookOnly(viewer.FromContext(ctx)) {
+		// COUNT(*), not Count's COUNT(DISTINCT id): the ids would be read
+		// from the table.
+		return c.s.client.ContractAllocation.Query().Where(func(s *entsql.Selector) {
+			e := entsql.Dialect(s.Dialect()).Table(entitlement.Table).As("e")
+			ended := entsql.Dialect(s.Dialect()).Select().From(e).
+				AppendSelectExpr(entsql.Expr(sumUnits(e))).
+				Where(entsql.And(
+					entsql.ColumnsEQ(e.C(entitlement.FieldContractID), s.C(contractallocation.FieldContractID)),
+					entsql.ColumnsEQ(e.C(entitlement.FieldProductID), s.C(contractallocation.FieldProductID)),
+					entsql.EQ(e.C(entitlement.FieldStatus), string(entitlement.StatusACTIVE)),
+					atOrBefore(s, e.C(entitlement.FieldActiveTo), c.at.now),
+				))
+			excess, end := s.C(contractallocation.FieldExcess), s.C(contractallocation.FieldEarliestEnd)
+			s.Where(entsql.And(entsql.GT(excess, 0), entsql.Or(
+				entsql.IsNull(end),
+				after(s, end, c.at.now),
+				entsql.P(func(b *entsql.Builder) {
+					b.WriteString(excess + " > COALESCE((").Join(ended).WriteString("), 0)")
+				}),
+			)))
+		}).Aggregate(ent.Count()).Int(ctx)
+	}
+	var n []struct {
+		N int `sql:"n"`
+	}
+	err := c.s.client.Entitlement.Query().
+		Order(afterPredicates(func(t *entsql.Selector) *entsql.Selector {
+			return entsql.Dialect(t.Dialect()).Select().From(t.As("t")).AppendSelectExprAs(entsql.Expr("COUNT(*)"), "n")
+		})).
+		Modify(func(s *entsql.Selector) {
+			c.exceedsContract(s)
+			s.Select(s.C(entitlement.FieldContractID))
+		}).Scan(ctx, &n)
+	if err != nil || len(n) != 1 {
+		return 0, err
+	}
+	return n[0].N, nil
 }
 
 // countsByKind counts the records of every kind asked for, in one COUNT
@@ -580,27 +660,6 @@ func (c *DiscrepancyConnection) countsByKind(ctx context.Context) (map[Discrepan
 		}
 		return out, nil
 	})
-}
-
-// countExceeding is the number of EXCEEDS_CONTRACT groups: COUNT(*) over
-// the grouped query. (Not COUNT(*) OVER () with LIMIT 1, which PostgreSQL
-// may plan as if it could stop early.)
-func (c *DiscrepancyConnection) countExceeding(ctx context.Context) (int, error) {
-	var rows []struct {
-		N int `sql:"n"`
-	}
-	err := c.s.client.Entitlement.Query().
-		Order(afterPredicates(func(t *entsql.Selector) *entsql.Selector {
-			return entsql.Dialect(t.Dialect()).Select().From(t.As("t")).AppendSelectExprAs(entsql.Expr("COUNT(*)"), "n")
-		})).
-		Modify(func(s *entsql.Selector) {
-			c.exceedsContract(s)
-			s.Select(s.C(entitlement.FieldContractID))
-		}).Scan(ctx, &rows)
-	if err != nil || len(rows) != 1 {
-		return 0, err
-	}
-	return rows[0].N, nil
 }
 
 // TotalCount is the number of records of the kinds asked for, all pages.

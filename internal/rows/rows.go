@@ -138,7 +138,7 @@ func Interceptor(client func() *ent.Client) ent.Interceptor {
 			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return book(s, "id", uid) }
 		case "Contract", "Order", "Entitlement", "HealthSignal", "LatestHealthSignal", "HealthScore":
 			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return book(s, "account_id", uid) }
-		case "ContractItem":
+		case "ContractItem", "ContractAllocation":
 			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return via(s, "contract_id", "contracts", uid) }
 		case "OrderLine", "OrderEvent":
 			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return via(s, "order_id", "orders", uid) }
