@@ -342,10 +342,11 @@ func TestOrderReportsStatementCount(t *testing.T) {
 			tok   string
 			extra int64
 		}{{admin, 0}, {csm, 1}} {
-			// byStatus, the lead times and stages together, the stuck orders.
+			// byStatus, the lead times and stages together, the stuck
+			// orders' page, then those orders.
 			for _, from := range []string{"2026-10-01T00:00:00Z", "2020-01-01T00:00:00Z"} {
-				if n := count(v.tok, pipelineQuery, map[string]any{"from": from, "hours": 0}); n != 3+v.extra {
-					t.Errorf("orderPipeline from %s: %d statements, want %d", from, n, 3+v.extra)
+				if n := count(v.tok, pipelineQuery, map[string]any{"from": from, "hours": 0}); n != 4+v.extra {
+					t.Errorf("orderPipeline from %s: %d statements, want %d", from, n, 4+v.extra)
 				}
 			}
 			// Months, the report's ARR, every month's ARR.
@@ -355,14 +356,15 @@ func TestOrderReportsStatementCount(t *testing.T) {
 				}
 			}
 			// One page query per kind on the page (and the lines' orders),
-			// four counts, then the accounts, contracts and products of the
-			// page: one kind on a page of one, all six on a page of 100.
-			if n := count(v.tok, discrepanciesQuery, map[string]any{"first": 1}); n != 1+4+3+v.extra {
-				t.Errorf("entitlementDiscrepancies(first: 1): %d statements, want %d", n, 1+4+3+v.extra)
+			// seven counts (one per kind, two for NO_ACTIVE_CONTRACT), then
+			// the accounts, contracts and products of the page: one kind on
+			// a page of one, all six on a page of 100.
+			if n := count(v.tok, discrepanciesQuery, map[string]any{"first": 1}); n != 1+7+3+v.extra {
+				t.Errorf("entitlementDiscrepancies(first: 1): %d statements, want %d", n, 1+7+3+v.extra)
 			}
 			for _, first := range []int{10, 100} {
-				if n := count(v.tok, discrepanciesQuery, map[string]any{"first": first}); n > 6+1+4+3+v.extra {
-					t.Errorf("entitlementDiscrepancies(first: %d): %d statements, want at most %d", first, n, 6+1+4+3+v.extra)
+				if n := count(v.tok, discrepanciesQuery, map[string]any{"first": first}); n > 6+1+7+3+v.extra {
+					t.Errorf("entitlementDiscrepancies(first: %d): %d statements, want at most %d", first, n, 6+1+7+3+v.extra)
 				}
 			}
 		}
