@@ -428,9 +428,14 @@ var (
 				Columns: []*schema.Column{EntitlementsColumns[20]},
 			},
 			{
-				Name:    "entitlement_status",
+				Name:    "entitlement_status_kind",
 				Unique:  false,
-				Columns: []*schema.Column{EntitlementsColumns[10]},
+				Columns: []*schema.Column{EntitlementsColumns[10], EntitlementsColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						EntitlementsColumns[6].Name,
+					},
+				},
 			},
 			{
 				Name:    "entitlement_status_over_limit_candidate",

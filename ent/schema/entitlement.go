@@ -146,7 +146,11 @@ func (Entitlement) Indexes() []ent.Index {
 		index.Fields("contract_id", "product_id"),
 		index.Fields("product_id"),
 		index.Fields("source_order_line_id"),
-		index.Fields("status"),
+		// By status and kind, with what the dataQuality report's
+		// usageUpdatedAt completeness reads (ACTIVE metered entitlements),
+		// so that count reads the index alone.
+		index.Fields("status", "kind").
+			Annotations(entsql.IncludeColumns("usage_updated_at")),
 		// The candidates of the discrepancy report's entitlement kinds, with
 		// the columns their rules (and a CSM's book) read, so each kind is
 		// counted from its index alone.

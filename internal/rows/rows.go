@@ -15,11 +15,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/lib/pq"
 
 	"github.com/opsgraph/opsgraph/ent"
+	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/intercept"
 	"github.com/opsgraph/opsgraph/ent/user"
 	"github.com/opsgraph/opsgraph/internal/policy"
@@ -57,6 +60,63 @@ func userID(ctx context.Context, c *ent.Client, v *viewer.Viewer) (int, error) {
 	return id.(int), err
 }
 
+// scope is what a CSM's row predicates need: their user id and, once
+// resolved for the request, the ids of their book.
+type scope struct {
+	uid      int
+	ids      []int64
+	resolved bool
+}
+
+type readOnlyKey struct{}
+
+// ReadOnly marks ctx as a request that writes nothing (a GraphQL query, and
+// so a CSV export). Its row rules resolve a CSM's book once, on the first
+// query, and every later statement of the request compares with those ids:
+// nothing in the request can change whom the book holds. A request that may
+// write (a mutation) keeps the book as a subquery in every statement, so a
+// change of an account's owner or parent applies at once.
+func ReadOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readOnlyKey{}, true)
+}
+
+func readOnly(ctx context.Context) bool {
+	b, _ := ctx.Value(readOnlyKey{}).(bool)
+	return b
+}
+
+type bookKey struct{}
+
+// scopeOf returns the viewer's scope: the user id, and in a read-only
+// request the book's ids, each resolved once per request.
+func scopeOf(ctx context.Context, c *ent.Client, v *viewer.Viewer) (scope, error) {
+	uid, err := userID(ctx, c, v)
+	if err != nil || !readOnly(ctx) {
+		return scope{uid: uid}, err
+	}
+	ids, err := v.Memo(bookKey{}, func() (any, error) {
+		// As the system: the query must not apply these rules to itself.
+		ids, err := c.Account.Query().Where(func(s *entsql.Selector) {
+			s.Where(entsql.P(func(b *entsql.Builder) {
+				b.WriteString(s.C(account.FieldID) + " IN ")
+				writeBook(b, uid)
+			}))
+		}).IDs(viewer.System(ctx, "rows"))
+		if err != nil {
+			return nil, fmt.Errorf("rows: resolving the viewer's book: %w", err)
+		}
+		out := make([]int64, len(ids))
+		for i, id := range ids {
+			out[i] = int64(id)
+		}
+		return out, nil
+	})
+	if err != nil {
+		return scope{}, err
+	}
+	return scope{uid: uid, ids: ids.([]int64), resolved: true}, nil
+}
+
 // writeBook writes the subquery of the ids of the accounts owned by uid and
 // their descendants.
 func writeBook(b *entsql.Builder, uid int) {
@@ -65,34 +125,60 @@ func writeBook(b *entsql.Builder, uid int) {
 		WriteString(" UNION SELECT a.id FROM accounts a JOIN book ON a.parent_id = book.id) SELECT id FROM book)")
 }
 
-// inBook writes "<col> is in the book". On PostgreSQL the book becomes an
-// array computed once per statement (= ANY(ARRAY(…))): the planner cannot
-// estimate the recursive CTE (it guesses ~1,000× the real size) and would
-// scan the whole table, while an array of unknown size reads as selective
-// and uses the column's index — docs/benchmarks.md measured a CSM's open
-// requests at 370 ms with IN (CTE) and 58 ms with the array at 100k
-// accounts.
-func inBook(b *entsql.Builder, dia, col string, uid int) {
+// inBook writes "<col> is in the book". On PostgreSQL the book is an array:
+// the ids resolved for the request when sc holds them (one parameter), else
+// an array computed once per statement (= ANY(ARRAY(…))). The planner
+// cannot estimate the recursive CTE (it guesses ~1,000× the real size) and
+// would scan the whole table, while an array reads as selective and uses
+// the column's index — docs/benchmarks.md measured a CSM's open requests at
+// 370 ms with IN (CTE) and 58 ms with the array at 100k accounts; the CTE
+// itself costs tens of milliseconds per statement there (it hashes the
+// accounts for its recursive step), which the resolved ids save. SQLite
+// reads resolved ids from one JSON array parameter, else the subquery.
+func inBook(b *entsql.Builder, dia, col string, sc scope) {
 	if dia == dialect.Postgres {
+		if sc.resolved {
+			b.WriteString(col + " = ANY(").Arg(pq.Array(sc.ids)).WriteString(")")
+			return
+		}
 		b.WriteString(col + " = ANY(ARRAY")
-		writeBook(b, uid)
+		writeBook(b, sc.uid)
 		b.WriteString(")")
 		return
 	}
+	if sc.resolved {
+		// One parameter whatever the book's size (SQLite caps the number
+		// of parameters of a statement).
+		b.WriteString(col + " IN (SELECT value FROM json_each(").Arg(jsonIDs(sc.ids)).WriteString("))")
+		return
+	}
 	b.WriteString(col + " IN ")
-	writeBook(b, uid)
+	writeBook(b, sc.uid)
+}
+
+// jsonIDs is ids as a JSON array.
+func jsonIDs(ids []int64) string {
+	b := make([]byte, 0, 2+len(ids)*12)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // book writes "<col> is in the book".
-func book(s *entsql.Selector, col string, uid int) *entsql.Predicate {
-	return entsql.P(func(b *entsql.Builder) { inBook(b, s.Dialect(), s.C(col), uid) })
+func book(s *entsql.Selector, col string, sc scope) *entsql.Predicate {
+	return entsql.P(func(b *entsql.Builder) { inBook(b, s.Dialect(), s.C(col), sc) })
 }
 
 // via writes "<col> IN (SELECT id FROM <table> WHERE account_id is in the book)".
-func via(s *entsql.Selector, col, table string, uid int) *entsql.Predicate {
+func via(s *entsql.Selector, col, table string, sc scope) *entsql.Predicate {
 	return entsql.P(func(b *entsql.Builder) {
 		b.WriteString(s.C(col) + " IN (SELECT id FROM " + table + " WHERE ")
-		inBook(b, s.Dialect(), "account_id", uid)
+		inBook(b, s.Dialect(), "account_id", sc)
 		b.WriteString(")")
 	})
 }
@@ -105,12 +191,12 @@ func AccountScope(ctx context.Context, c *ent.Client) (func(s *entsql.Selector, 
 	if !BookOnly(v) {
 		return nil, nil
 	}
-	uid, err := userID(ctx, c, v)
+	sc, err := scopeOf(ctx, c, v)
 	if err != nil {
 		return nil, err
 	}
 	return func(s *entsql.Selector, col string) *entsql.Predicate {
-		return entsql.P(func(b *entsql.Builder) { inBook(b, s.Dialect(), col, uid) })
+		return entsql.P(func(b *entsql.Builder) { inBook(b, s.Dialect(), col, sc) })
 	}, nil
 }
 
@@ -132,28 +218,28 @@ func Interceptor(client func() *ent.Client) ent.Interceptor {
 		if !BookOnly(v) {
 			return nil
 		}
-		var pred func(s *entsql.Selector, uid int) *entsql.Predicate
+		var pred func(s *entsql.Selector, sc scope) *entsql.Predicate
 		switch q.Type() {
 		case "Account":
-			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return book(s, "id", uid) }
+			pred = func(s *entsql.Selector, sc scope) *entsql.Predicate { return book(s, "id", sc) }
 		case "Contract", "Order", "Entitlement", "HealthSignal", "LatestHealthSignal", "HealthScore":
-			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return book(s, "account_id", uid) }
+			pred = func(s *entsql.Selector, sc scope) *entsql.Predicate { return book(s, "account_id", sc) }
 		case "ContractItem", "ContractAllocation":
-			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return via(s, "contract_id", "contracts", uid) }
+			pred = func(s *entsql.Selector, sc scope) *entsql.Predicate { return via(s, "contract_id", "contracts", sc) }
 		case "OrderLine", "OrderEvent":
-			pred = func(s *entsql.Selector, uid int) *entsql.Predicate { return via(s, "order_id", "orders", uid) }
+			pred = func(s *entsql.Selector, sc scope) *entsql.Predicate { return via(s, "order_id", "orders", sc) }
 		case "Request":
-			pred = func(s *entsql.Selector, uid int) *entsql.Predicate {
-				return entsql.Or(book(s, "account_id", uid), entsql.EQ(s.C("requester_id"), uid), entsql.EQ(s.C("assignee_id"), uid))
+			pred = func(s *entsql.Selector, sc scope) *entsql.Predicate {
+				return entsql.Or(book(s, "account_id", sc), entsql.EQ(s.C("requester_id"), sc.uid), entsql.EQ(s.C("assignee_id"), sc.uid))
 			}
 		default:
 			return nil // users, products: every row
 		}
-		uid, err := userID(ctx, client(), v)
+		sc, err := scopeOf(ctx, client(), v)
 		if err != nil {
 			return err
 		}
-		q.WhereP(func(s *entsql.Selector) { s.Where(pred(s, uid)) })
+		q.WhereP(func(s *entsql.Selector) { s.Where(pred(s, sc)) })
 		return nil
 	})
 }

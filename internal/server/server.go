@@ -21,6 +21,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/explorer"
 	"github.com/opsgraph/opsgraph/internal/export"
 	"github.com/opsgraph/opsgraph/internal/health"
+	"github.com/opsgraph/opsgraph/internal/rows"
 	"github.com/opsgraph/opsgraph/internal/sla"
 	"github.com/opsgraph/opsgraph/internal/store"
 )
@@ -101,6 +102,11 @@ func GraphQL(schema graphql.ExecutableSchema, log *slog.Logger, introspection bo
 			if oc.Operation != nil {
 				info.kind = string(oc.Operation.Operation)
 			}
+		}
+		// A query writes nothing: the row rules may resolve a CSM's book
+		// once for all its statements.
+		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Query {
+			ctx = rows.ReadOnly(ctx)
 		}
 		return next(ctx)
 	})
