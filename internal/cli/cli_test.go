@@ -28,7 +28,10 @@ const testSecret = "cli-test-secret-cli-test-secret-0123456789"
 // waitFor polls buf until re matches, returning the first submatch.
 func waitFor(t *testing.T, buf *apitest.SyncBuffer, re *regexp.Regexp, done <-chan int) string {
 	t.Helper()
-	deadline := time.After(2 * time.Minute)
+	// A readiness wait, not a speed check: a first start migrates and seeds
+	// the embedded database, which under -race on a busy machine takes
+	// minutes; go test's -timeout bounds the whole run.
+	deadline := time.After(10 * time.Minute)
 	for {
 		if m := re.FindStringSubmatch(buf.String()); m != nil {
 			return m[1]
