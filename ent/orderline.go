@@ -33,7 +33,7 @@ type OrderLine struct {
 	Quantity int64 `json:"quantity,omitempty"`
 	// Service tier requested.
 	Tier string `json:"tier,omitempty"`
-	// The line is FULFILLED_WITHOUT_ENTITLEMENT (see docs/reports.md): an ADD, CHANGE or RENEW line of a FULFILLED order that no entitlement is linked to, and whose entitlement no later fulfilment took over. Kept by the database: triggers on orders, order_lines and entitlements recompute it for the (account, product) a write touches (migration entitlement_gaps).
+	// The line is FULFILLED_WITHOUT_ENTITLEMENT (see docs/reports.md): an ADD, CHANGE or RENEW line of a FULFILLED order that no entitlement is linked to, and whose entitlement no later fulfilment took over. Kept by the database: triggers on orders, order_lines and entitlements recompute it for the (account, product) a write touches (migration report_rules).
 	EntitlementGap bool `json:"entitlement_gap,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderLineQuery when eager-loading is set.

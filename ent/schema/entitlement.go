@@ -94,7 +94,7 @@ func (Entitlement) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Comment("When the override stops applying."),
-		// Kept by the database (triggers of migration entitlement_rules), for
+		// Kept by the database (triggers of migration report_rules), for
 		// the discrepancy report: a few candidates read through an index
 		// instead of every ACTIVE entitlement. Neither depends on the clock;
 		// the report applies its time conditions to the candidates.

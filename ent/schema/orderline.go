@@ -45,7 +45,7 @@ func (OrderLine) Fields() []ent.Field {
 			Comment("Service tier requested."),
 		field.Bool("entitlement_gap").
 			Default(false).
-			Comment("The line is FULFILLED_WITHOUT_ENTITLEMENT (see docs/reports.md): an ADD, CHANGE or RENEW line of a FULFILLED order that no entitlement is linked to, and whose entitlement no later fulfilment took over. Kept by the database: triggers on orders, order_lines and entitlements recompute it for the (account, product) a write touches (migration entitlement_gaps).").
+			Comment("The line is FULFILLED_WITHOUT_ENTITLEMENT (see docs/reports.md): an ADD, CHANGE or RENEW line of a FULFILLED order that no entitlement is linked to, and whose entitlement no later fulfilment took over. Kept by the database: triggers on orders, order_lines and entitlements recompute it for the (account, product) a write touches (migration report_rules).").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }

@@ -469,7 +469,7 @@ func (c *DiscrepancyConnection) entitlementRuleAlt(kind DiscrepancyKind, alt int
 // (seconds at 100k accounts), so the database keeps its answer on the line:
 // order_lines.entitlement_gap, recomputed by triggers for the (account,
 // product) of every write to entitlements, orders and order lines (the
-// rule's SQL is in migrations/*/…_entitlement_gaps.sql).
+// rule's SQL is in migrations/*/…_report_rules.sql).
 func fulfilledWithoutEntitlement() []predicate.OrderLine {
 	return []predicate.OrderLine{orderline.EntitlementGap(true)}
 }
@@ -570,9 +570,9 @@ func (c *DiscrepancyConnection) exceeding(ctx context.Context, from *position, l
 // live entitlement.)
 func (c *DiscrepancyConnection) countExceeding(ctx context.Context) (int, error) {
 	if !rows.BookOnly(viewer.FromContext(ctx)) {
-		// COUNT(*), not Count's COUNT(DISTINCT id): the ids would be read
+		// countAll, not Count's COUNT(DISTINCT id): the ids would be read
 		// from the table.
-		return c.s.client.ContractAllocation.Query().Where(func(s *entsql.Selector) {
+		return countAll(ctx, c.s.client.ContractAllocation.Query().Where(func(s *entsql.Selector) {
 			e := entsql.Dialect(s.Dialect()).Table(entitlement.Table).As("e")
 			ended := entsql.Dialect(s.Dialect()).Select().From(e).
 				AppendSelectExpr(entsql.Expr(sumUnits(e))).
@@ -590,7 +590,7 @@ func (c *DiscrepancyConnection) countExceeding(ctx context.Context) (int, error)
 					b.WriteString(excess + " > COALESCE((").Join(ended).WriteString("), 0)")
 				}),
 			)))
-		}).Aggregate(ent.Count()).Int(ctx)
+		}))
 	}
 	var n []struct {
 		N int `sql:"n"`
