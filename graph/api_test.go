@@ -14,6 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/schema/gid"
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/seedtest"
+	"github.com/opsgraph/opsgraph/internal/server"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 )
@@ -230,7 +231,10 @@ func TestNestedQueryStatementsDoNotGrowWithPageSize(t *testing.T) {
 		contracts(first: 10) { totalCount edges { node { number items { quantity product { sku } }
 			entitlements(first: 10) { totalCount edges { node { id usage product { sku } } } } } } } } } } }`
 	seedtest.EachDemo(t, demoNow, func(t *testing.T, db *store.DB) {
-		srv := apitest.New(t, db)
+		// Its worst case (50 accounts × 10 contracts × their items and
+		// entitlements) is over the default cost limit, which is not what
+		// this test is about.
+		srv := apitest.NewWith(t, db, func(o *server.Options) { o.Limits.MaxCost = 1_000_000 })
 		counts := map[int]int64{}
 		for _, n := range []int{10, 50} {
 			db.Counter.Reset()

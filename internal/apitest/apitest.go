@@ -39,12 +39,23 @@ func New(t testing.TB, db *store.DB) *Server {
 // NewAt is New with the server's clock fixed by now (nil: time.Now).
 func NewAt(t testing.TB, db *store.DB, now func() time.Time) *Server {
 	t.Helper()
+	return NewWith(t, db, func(o *server.Options) { o.Now = now })
+}
+
+// NewWith is New with the server's options changed by configure (limits,
+// rate limits, ...) before the handler is built.
+func NewWith(t testing.TB, db *store.DB, configure func(*server.Options)) *Server {
+	t.Helper()
 	cfg := auth.Config{Secret: Secret}
 	v, err := auth.NewVerifier(cfg)
 	if err != nil {
 		t.Fatalf("verifier: %v", err)
 	}
-	ts := httptest.NewServer(server.Handler(server.Options{DB: db, Verifier: v, Introspection: true, Logger: discardLogger(), Now: now}))
+	opts := server.Options{DB: db, Verifier: v, Introspection: true, Logger: discardLogger()}
+	if configure != nil {
+		configure(&opts)
+	}
+	ts := httptest.NewServer(server.Handler(opts))
 	t.Cleanup(ts.Close)
 	return &Server{t: t, DB: db, URL: ts.URL, Config: cfg}
 }
@@ -64,10 +75,12 @@ func (s *Server) Token(subject string, roles ...string) string {
 
 // Response is a decoded GraphQL response.
 type Response struct {
-	Status int
-	Data   json.RawMessage `json:"data"`
-	Errors []Error         `json:"errors"`
-	Raw    []byte          `json:"-"`
+	Status     int
+	Header     http.Header     `json:"-"`
+	Data       json.RawMessage `json:"data"`
+	Errors     []Error         `json:"errors"`
+	Extensions map[string]any  `json:"extensions"`
+	Raw        []byte          `json:"-"`
 }
 
 // Error is one GraphQL error.
@@ -128,7 +141,7 @@ func (s *Server) do(req *http.Request) *Response {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	out := &Response{Status: res.StatusCode, Raw: raw}
+	out := &Response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	if err := json.Unmarshal(raw, out); err != nil {
 		s.t.Fatalf("decoding response %q: %v", raw, err)
 	}

@@ -232,7 +232,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		devTokens = &explorer.DevTokens{Auth: authConfig(cfg, devSecret, nil), TTL: time.Hour}
 	}
 	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection, SLAPolicy: slaPolicy, HealthModel: healthModel,
-		DevTokens: devTokens})
+		DevTokens: devTokens, Limits: limits(cfg)})
 	err = server.Serve(ctx, ln, h, cfg.ShutdownGrace, log)
 	stopBackground()
 	background.Wait() // let a running sweep finish before the database closes
@@ -445,4 +445,10 @@ func tokenCmd(args []string, stdout, stderr io.Writer) error {
 func schemaCmd(stdout io.Writer) error {
 	_, err := io.WriteString(stdout, graph.SDL())
 	return err
+}
+
+// limits are the request limits the settings ask for.
+func limits(cfg *config.Config) server.Limits {
+	return server.Limits{MaxCost: cfg.MaxQueryCost, MaxDepth: cfg.MaxDepth, MaxFields: cfg.MaxFields,
+		MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens, Timeout: cfg.RequestTimeout}
 }

@@ -36,6 +36,14 @@ type Config struct {
 	SweepInterval  time.Duration
 	SLAPolicy      string
 	HealthModel    string
+	// Request limits (internal/server.Limits) and rate limits.
+	MaxQueryCost   int
+	MaxDepth       int
+	MaxFields      int
+	MaxAliases     int
+	MaxTokens      int
+	RequestTimeout time.Duration
+	RateLimits     string
 }
 
 // Setting documents one setting (rendered into the README table).
@@ -64,6 +72,13 @@ var Settings = []Setting{
 	{"sweep-interval", "OPSGRAPH_SWEEP_INTERVAL", "5m", "How often `serve` stores entitlement expiries (one instance at a time); 0 turns the loop off."},
 	{"health-model", "OPSGRAPH_HEALTH_MODEL", "", "JSON file of the account health model (measures, weights, normalisation, freshness, bands). Empty: the built-in model. A changed definition is stored as the next model version at first use."},
 	{"sla-policy", "OPSGRAPH_SLA_POLICY", "", "JSON file with the request queue's SLA policy: per-priority response and resolution targets and an optional business-hours calendar. Empty: P1 1h/8h, P2 4h/24h, P3 8h/72h, P4 24h/120h, 24×7."},
+	{"max-query-cost", "OPSGRAPH_MAX_QUERY_COST", "10000", "Most points one GraphQL operation may cost before it runs (docs/operations.md: cost); over it: QUERY_TOO_COSTLY."},
+	{"max-depth", "OPSGRAPH_MAX_DEPTH", "12", "Deepest field nesting of an operation; over it: QUERY_TOO_DEEP."},
+	{"max-fields", "OPSGRAPH_MAX_FIELDS", "1000", "Most fields one operation may select, fragments expanded; over it: TOO_MANY_FIELDS."},
+	{"max-aliases", "OPSGRAPH_MAX_ALIASES", "50", "Most aliased fields in one operation; over it: TOO_MANY_ALIASES."},
+	{"max-tokens", "OPSGRAPH_MAX_TOKENS", "15000", "Parser token limit of a GraphQL document; over it: GRAPHQL_PARSE_FAILED before the document is parsed in full."},
+	{"request-timeout", "OPSGRAPH_REQUEST_TIMEOUT", "10s", "Execution time limit of a query or mutation; its SQL statements are cancelled (TIMEOUT) and a mutation rolls back."},
+	{"rate-limits", "OPSGRAPH_RATE_LIMITS", "default=20000:1000,INTEGRATION=10000:500", "Per-subject leaky buckets of cost points, as capacity:points-per-second per role (`default` for roles not listed) or per subject (`sub:<subject>=...`); `off` turns rate limiting off. State is shared by every instance through the database."},
 }
 
 func env(name, def string) string {
@@ -115,39 +130,58 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	boolean(&c.Seed, "seed")
 	boolean(&c.Introspection, "introspection")
 	boolean(&c.AuthProduction, "auth-production")
-	{
-		s := setting("db-max-conns")
+	str(&c.RateLimits, "rate-limits")
+	for name, p := range c.ints() {
+		s := setting(name)
 		n, _ := strconv.Atoi(env(s.Env, s.Default))
-		fs.IntVar(&c.DBMaxConns, "db-max-conns", n, s.Usage+" ["+s.Env+"]")
+		fs.IntVar(p, name, n, s.Usage+" ["+s.Env+"]")
 	}
-	for name, p := range map[string]*time.Duration{"shutdown-grace": &c.ShutdownGrace, "sweep-interval": &c.SweepInterval} {
+	for name, p := range map[string]*time.Duration{"shutdown-grace": &c.ShutdownGrace, "sweep-interval": &c.SweepInterval, "request-timeout": &c.RequestTimeout} {
 		s := setting(name)
 		d, _ := time.ParseDuration(env(s.Env, s.Default))
 		fs.DurationVar(p, name, d, s.Usage+" ["+s.Env+"]")
 	}
 }
 
+// ints are the settings that take a positive number.
+func (c *Config) ints() map[string]*int {
+	return map[string]*int{
+		"db-max-conns": &c.DBMaxConns, "max-query-cost": &c.MaxQueryCost, "max-depth": &c.MaxDepth,
+		"max-fields": &c.MaxFields, "max-aliases": &c.MaxAliases, "max-tokens": &c.MaxTokens,
+	}
+}
+
 // Check validates the environment values that flag parsing did not see.
 func (c *Config) Check() error {
+	ints := c.ints()
 	for _, s := range Settings {
 		v, ok := os.LookupEnv(s.Env)
 		if !ok {
 			continue
+		}
+		if _, ok := ints[s.Flag]; ok {
+			if n, err := strconv.Atoi(v); err != nil || n <= 0 {
+				return fmt.Errorf("%s=%q: want a positive number", s.Env, v)
+			}
 		}
 		switch s.Flag {
 		case "migrate", "seed", "introspection", "auth-production":
 			if _, err := strconv.ParseBool(v); err != nil {
 				return fmt.Errorf("%s=%q: want true or false", s.Env, v)
 			}
-		case "db-max-conns":
-			if n, err := strconv.Atoi(v); err != nil || n <= 0 {
-				return fmt.Errorf("%s=%q: want a positive number", s.Env, v)
-			}
-		case "shutdown-grace", "sweep-interval":
+		case "shutdown-grace", "sweep-interval", "request-timeout":
 			if d, err := time.ParseDuration(v); err != nil || d < 0 {
 				return fmt.Errorf("%s=%q: want a duration such as 15s", s.Env, v)
 			}
 		}
+	}
+	for name, p := range ints {
+		if *p <= 0 {
+			return fmt.Errorf("%s=%d: want a positive number", setting(name).Env, *p)
+		}
+	}
+	if c.RequestTimeout <= 0 {
+		return fmt.Errorf("%s=%s: want a positive duration such as 10s", setting("request-timeout").Env, c.RequestTimeout)
 	}
 	switch c.LogFormat {
 	case "text", "json":

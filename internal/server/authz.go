@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/opsgraph/opsgraph/ent"
+	"github.com/opsgraph/opsgraph/internal/cost"
 	"github.com/opsgraph/opsgraph/internal/policy"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
@@ -126,7 +127,7 @@ func (s *sideDoors) MutateOperationContext(ctx context.Context, rc *graphql.Oper
 	v := viewer.FromContext(ctx)
 	var err *gqlerror.Error
 	walkFields(rc, rc.Operation.SelectionSet, map[string]bool{}, func(f *ast.Field) bool {
-		if !isConnection(f.Definition) {
+		if !cost.IsConnection(f.Definition) {
 			return true
 		}
 		typ := strings.TrimSuffix(f.Definition.Type.Name(), "Connection")

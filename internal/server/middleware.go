@@ -24,6 +24,17 @@ type requestInfo struct {
 	id        string
 	operation string
 	kind      string
+	// costRequested and costActual are the operation's price and what it
+	// really fetched (internal/cost).
+	costRequested, costActual int
+	// status, when set, replaces the status the GraphQL transport writes
+	// (429 for a rate-limited request), with retryAfter as Retry-After.
+	status      int
+	retryAfter  string
+	rateLimited bool
+	// budgetErr is a failure of the rate limit's store (the request was let
+	// through).
+	budgetErr error
 }
 
 type infoKey struct{}
@@ -35,20 +46,28 @@ func infoFrom(ctx context.Context) *requestInfo {
 
 type statusWriter struct {
 	http.ResponseWriter
+	info   *requestInfo
 	status int
 	bytes  int
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+	if w.status != 0 {
+		return
 	}
+	if w.info.status != 0 {
+		code = w.info.status
+		if w.info.retryAfter != "" {
+			w.Header().Set("Retry-After", w.info.retryAfter)
+		}
+	}
+	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += n
@@ -75,7 +94,7 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		var subj string
 		ctx := context.WithValue(context.WithValue(r.Context(), infoKey{}, info), subjectKey{}, &subj)
 		ctx, counter := sqlcount.NewContext(ctx)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, info: info}
 		next.ServeHTTP(sw, r.WithContext(ctx))
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			return
@@ -89,7 +108,14 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 			"bytes", sw.bytes,
 		}
 		if info.operation != "" || info.kind != "" {
-			attrs = append(attrs, "operation", info.operation, "operation_type", info.kind, "sql_statements", counter.Count())
+			attrs = append(attrs, "operation", info.operation, "operation_type", info.kind, "sql_statements", counter.Count(),
+				"cost_requested", info.costRequested, "cost_actual", info.costActual)
+		}
+		if info.rateLimited {
+			attrs = append(attrs, "rate_limited", true)
+		}
+		if info.budgetErr != nil {
+			log.Error("rate limit store failed; request let through", "request_id", info.id, "err", info.budgetErr)
 		}
 		if subj != "" {
 			attrs = append(attrs, "subject", subj)
@@ -129,7 +155,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			// The ent layer refused a write the GraphQL layer let through.
 			log.Warn("write denied by ent privacy policy", "request_id", id, "path", gerr.Path.String(), "err", err)
 			code, msg = "FORBIDDEN", "not authorized to make this change"
-		case errors.Is(err, context.DeadlineExceeded):
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+			// The execution timeout passed: the driver reports the statement
+			// it cancelled in its own words (pq: canceling statement...).
 			code, msg = "TIMEOUT", "the request took too long and was cancelled"
 		case errors.Is(err, context.Canceled):
 			code, msg = "CANCELLED", "the request was cancelled"

@@ -3,29 +3,22 @@ package server
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/opsgraph/opsgraph/internal/cost"
 )
 
 // Page sizes of every Relay connection.
 const (
 	// DefaultPageSize applies when a connection is asked for with neither
 	// first nor last.
-	DefaultPageSize = 50
+	DefaultPageSize = cost.DefaultPage
 	// MaxPageSize is the largest first or last a request may ask for.
 	MaxPageSize = 100
 )
-
-// isConnection reports whether a field returns a Relay connection that
-// pages with first/last.
-func isConnection(def *ast.FieldDefinition) bool {
-	return def != nil && def.Type != nil &&
-		strings.HasSuffix(def.Type.Name(), "Connection") &&
-		def.Arguments.ForName("first") != nil
-}
 
 // pageDefaults is a query-document cache that, before storing a validated
 // document, gives every connection field asked for without first or last an
@@ -55,7 +48,7 @@ func defaultPages(set ast.SelectionSet) {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if isConnection(s.Definition) && s.Arguments.ForName("first") == nil && s.Arguments.ForName("last") == nil {
+			if cost.IsConnection(s.Definition) && s.Arguments.ForName("first") == nil && s.Arguments.ForName("last") == nil {
 				s.Arguments = append(s.Arguments, &ast.Argument{
 					Name:     "first",
 					Value:    &ast.Value{Kind: ast.IntValue, Raw: fmt.Sprint(DefaultPageSize)},
@@ -86,10 +79,19 @@ func (pageLimits) MutateOperationContext(_ context.Context, rc *graphql.Operatio
 	}
 	var err *gqlerror.Error
 	walkFields(rc, rc.Operation.SelectionSet, map[string]bool{}, func(f *ast.Field) bool {
-		if !isConnection(f.Definition) {
+		if !cost.IsConnection(f.Definition) {
 			return true
 		}
 		args := f.ArgumentMap(rc.Variables)
+		if args["first"] == nil && args["last"] == nil {
+			// Both absent or null: a page size from a variable left unset
+			// gets the default page, like an absent argument; a literal
+			// null is refused. Either way no connection is unbounded.
+			if err = defaultVariablePage(rc, f); err != nil {
+				return false
+			}
+			return true
+		}
 		for _, name := range []string{"first", "last"} {
 			if n, ok := asInt(args[name]); ok && (n < 0 || n > MaxPageSize) {
 				err = &gqlerror.Error{
@@ -104,6 +106,33 @@ func (pageLimits) MutateOperationContext(_ context.Context, rc *graphql.Operatio
 		return true
 	})
 	return err
+}
+
+// defaultVariablePage sets the page-size variable of f, unset or null, to
+// DefaultPageSize; f has first and last both null.
+func defaultVariablePage(rc *graphql.OperationContext, f *ast.Field) *gqlerror.Error {
+	for _, name := range []string{"first", "last"} {
+		arg := f.Arguments.ForName(name)
+		if arg == nil || arg.Value == nil {
+			continue
+		}
+		if arg.Value.Kind != ast.Variable {
+			return &gqlerror.Error{
+				Message: fmt.Sprintf("`%s: null` on the `%s` connection: omit first and last for a page of %d, or ask for up to %d",
+					name, f.Name, DefaultPageSize, MaxPageSize),
+				Locations:  []gqlerror.Location{{Line: f.Position.Line, Column: f.Position.Column}},
+				Extensions: map[string]any{"code": "BAD_USER_INPUT"},
+			}
+		}
+		if rc.Variables == nil {
+			rc.Variables = map[string]any{}
+		}
+		if name == "first" || f.Arguments.ForName("first") == nil {
+			rc.Variables[arg.Value.Raw] = int64(DefaultPageSize)
+			return nil
+		}
+	}
+	return nil
 }
 
 func asInt(v any) (int64, bool) {

@@ -43,6 +43,12 @@ type Options struct {
 	// role (GET /explorer/dev-token); only the embedded default on loopback
 	// sets it (internal/cli).
 	DevTokens *explorer.DevTokens
+	// Limits bound each request's cost, depth, fields, aliases, tokens and
+	// execution time (zero values: DefaultLimits).
+	Limits Limits
+	// Budget, when set, charges each request's cost to its subject's rate
+	// limit.
+	Budget Budget
 }
 
 // Handler returns the HTTP handler of the whole server.
@@ -53,7 +59,7 @@ func Handler(opts Options) http.Handler {
 	}
 	mux := http.NewServeMux()
 	schema := graph.NewSchema(opts.DB.Client, graph.Options{Now: opts.Now, SLAPolicy: opts.SLAPolicy, HealthModel: opts.HealthModel})
-	gql := GraphQL(schema, log, opts.Introspection)
+	gql := GraphQL(schema, GraphQLOptions{Logger: log, Introspection: opts.Introspection, Limits: opts.Limits, Budget: opts.Budget})
 	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(gql)))
 	mux.Handle("GET /export/{file}", auth.Middleware(opts.Verifier, subject(export.Handler(schema.Schema(), gql))))
 	ex := explorer.Handler(explorer.Options{Schema: schema.Schema(), DevTokens: opts.DevTokens, Logger: log})
@@ -78,20 +84,39 @@ func Handler(opts Options) http.Handler {
 	return logRequests(log, mux)
 }
 
+// GraphQLOptions configure the GraphQL handler.
+type GraphQLOptions struct {
+	Logger *slog.Logger
+	// Introspection allows schema introspection; without it, validation
+	// errors do not suggest field names either ("did you mean").
+	Introspection bool
+	Limits        Limits
+	Budget        Budget
+}
+
 // GraphQL returns the GraphQL handler (without authentication) over schema.
-func GraphQL(schema graphql.ExecutableSchema, log *slog.Logger, introspection bool) http.Handler {
+func GraphQL(schema graphql.ExecutableSchema, opts GraphQLOptions) http.Handler {
+	log := opts.Logger
+	limits := opts.Limits.withDefaults()
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(pageDefaults{next: lru.New[*ast.QueryDocument](1000)})
-	if introspection {
+	srv.SetParserTokenLimit(limits.MaxTokens)
+	if opts.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
 	}
 	srv.Use(pageLimits{})
+	srv.Use(&costLimits{limits: limits, budget: opts.Budget})
 	srv.Use(&sideDoors{})
+	srv.AroundOperations(withCost(limits.Timeout))
+	srv.AroundResponses(costExtension(opts.Budget))
 	srv.AroundRootFields(authorizeRoot)
 	srv.AroundFields(authorizeField)
+	srv.AroundFields(meterField)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if info := infoFrom(ctx); info != nil {
 			oc := graphql.GetOperationContext(ctx)
