@@ -19,6 +19,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/entitlements"
 	"github.com/opsgraph/opsgraph/internal/explorer"
 	"github.com/opsgraph/opsgraph/internal/migrate"
+	"github.com/opsgraph/opsgraph/internal/ratelimit"
 	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/server"
 	"github.com/opsgraph/opsgraph/internal/store"
@@ -205,6 +206,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	rate, err := rateLimits(cfg, db)
+	if err != nil {
+		return err
+	}
 	ln, err := server.Listen(cfg.Addr)
 	if err != nil {
 		return err
@@ -232,7 +237,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		devTokens = &explorer.DevTokens{Auth: authConfig(cfg, devSecret, nil), TTL: time.Hour}
 	}
 	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection, SLAPolicy: slaPolicy, HealthModel: healthModel,
-		DevTokens: devTokens, Limits: limits(cfg)})
+		DevTokens: devTokens, Limits: limits(cfg), RateLimits: rate})
 	err = server.Serve(ctx, ln, h, cfg.ShutdownGrace, log)
 	stopBackground()
 	background.Wait() // let a running sweep finish before the database closes
@@ -451,4 +456,20 @@ func schemaCmd(stdout io.Writer) error {
 func limits(cfg *config.Config) server.Limits {
 	return server.Limits{MaxCost: cfg.MaxQueryCost, MaxDepth: cfg.MaxDepth, MaxFields: cfg.MaxFields,
 		MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens, Timeout: cfg.RequestTimeout}
+}
+
+// rateLimits are the rate limits the settings ask for, kept in db so every
+// instance shares them; nil when they are off.
+func rateLimits(cfg *config.Config, db *store.DB) (*server.RateLimits, error) {
+	ps, off, err := cfg.RatePolicies()
+	if err != nil || off {
+		return nil, err
+	}
+	// Through the counting driver: the limiter's statements show in each
+	// request's SQL statement count.
+	l, err := ratelimit.NewSQL(db.Counter, db.Dialect, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &server.RateLimits{Limiter: l, Policies: ps}, nil
 }

@@ -13,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/opsgraph/opsgraph/internal/ratelimit"
+	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
 // Config is the server's configuration.
@@ -191,6 +194,9 @@ func (c *Config) Check() error {
 	if _, err := c.level(); err != nil {
 		return err
 	}
+	if _, _, err := c.RatePolicies(); err != nil {
+		return err
+	}
 	if c.JWKSURL != "" && c.JWKSFile != "" {
 		return fmt.Errorf("set OPSGRAPH_JWKS_URL or OPSGRAPH_JWKS_FILE, not both")
 	}
@@ -221,6 +227,16 @@ func (c *Config) Logger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// RatePolicies are the rate limits of the rate-limits setting; off when it
+// is "off".
+func (c *Config) RatePolicies() (ps ratelimit.Policies, off bool, err error) {
+	if strings.TrimSpace(c.RateLimits) == ratelimit.Off {
+		return ps, true, nil
+	}
+	ps, err = ratelimit.ParsePolicies(c.RateLimits, viewer.IsRole)
+	return ps, false, err
 }
 
 // JWKS reports whether a JWK Set (URL or file) is configured.

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/opsgraph/opsgraph/internal/cost"
+	"github.com/opsgraph/opsgraph/internal/ratelimit"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -86,49 +87,35 @@ func init() {
 	}
 }
 
-// Budget is what a request's cost is charged to: the subject's rate limit.
-type Budget interface {
-	// Take charges cost points to the viewer's budget.
-	Take(ctx context.Context, v *viewer.Viewer, cost int) (BudgetStatus, error)
-	// Refund gives back points a request was charged but did not use.
-	Refund(ctx context.Context, v *viewer.Viewer, points int) error
-}
-
-// BudgetStatus is a subject's budget after a Take.
-type BudgetStatus struct {
-	Allowed bool
-	// NeverFits: the cost is more than the whole budget.
-	NeverFits bool
-	// Capacity is the budget's size in points and RestoreRate the points it
-	// regains per second.
-	Capacity, RestoreRate float64
-	// Remaining is the points left after this request.
-	Remaining float64
-	// RetryAfter is how long until the refused cost fits.
-	RetryAfter time.Duration
-	// ResetAt is when the budget is full again.
-	ResetAt time.Time
-}
-
 // opCost is one operation's pricing, its budget and its meter.
 type opCost struct {
 	analysis cost.Analysis
 	max      int
-	budget   *BudgetStatus
-	meter    cost.Meter
+	// policy and budget are the subject's rate limit and its bucket after
+	// the charge; budget is nil when the request is not rate limited.
+	policy ratelimit.Policy
+	budget *ratelimit.Decision
+	meter  cost.Meter
 }
 
 type opCostKey struct{}
 
 const costStats = "OpsGraphCost"
 
+// RateLimits charge each request's cost to its subject's leaky bucket
+// (internal/ratelimit).
+type RateLimits struct {
+	Limiter  ratelimit.Limiter
+	Policies ratelimit.Policies
+}
+
 // costLimits prices every operation before it runs (internal/cost) and
-// refuses one over the limits; it then charges the price to the viewer's
-// budget. A refused request touches no data: pricing reads only the
-// document and the schema.
+// refuses one over the limits; it then charges the price to the subject's
+// rate limit. A request refused for its price touches no data: pricing
+// reads only the document and the schema.
 type costLimits struct {
 	limits Limits
-	budget Budget
+	rate   *RateLimits
 	schema *ast.Schema
 }
 
@@ -178,10 +165,14 @@ func (c *costLimits) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 		return err
 	}
 	v := viewer.FromContext(ctx)
-	if c.budget == nil || v == nil || a.Cost == 0 {
+	if c.rate == nil || v == nil || a.Cost == 0 {
 		return nil
 	}
-	st, err := c.budget.Take(ctx, v, a.Cost)
+	p, limited := c.rate.Policies.For(v.Subject, v.Roles)
+	if !limited {
+		return nil
+	}
+	st, err := c.rate.Limiter.Take(ctx, v.Subject, p, a.Cost)
 	if err != nil {
 		// The budget's store is down: the data's store most likely too, and
 		// refusing everything for it would turn a throttle fault into an
@@ -191,14 +182,14 @@ func (c *costLimits) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 		}
 		return nil
 	}
-	oc.budget = &st
+	oc.policy, oc.budget = p, &st
 	if st.Allowed {
 		return nil
 	}
 	retry := max(1, int(math.Ceil(st.RetryAfter.Seconds())))
 	ext := map[string]any{
 		"requested": a.Cost, "maximum": c.limits.MaxCost,
-		"limit": int(st.Capacity), "remaining": int(st.Remaining), "restoreRate": st.RestoreRate,
+		"limit": int(st.Capacity), "remaining": int(st.Remaining), "restoreRate": p.RestoreRate,
 		"resetAt": st.ResetAt.UTC().Format(time.RFC3339),
 	}
 	var gerr *gqlerror.Error
@@ -206,7 +197,7 @@ func (c *costLimits) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 		gerr = refuse(CodeTooCostly, "the operation could cost %d points, more than your whole budget of %d: ask for smaller pages", a.Cost, int(st.Capacity))
 	} else {
 		gerr = refuse(CodeRateLimited, "rate limited: the operation costs %d points and %d of %d are available (restoring %g per second); retry in %d s",
-			a.Cost, int(st.Remaining), int(st.Capacity), st.RestoreRate, retry)
+			a.Cost, int(st.Remaining), int(st.Capacity), p.RestoreRate, retry)
 		gerr.Extensions["retryAfterSeconds"] = retry
 		if info := infoFrom(ctx); info != nil {
 			info.status = 429
@@ -262,7 +253,7 @@ func meterField(ctx context.Context, next graphql.Resolver) (any, error) {
 // costExtension reports the operation's cost in extensions.cost of every
 // response (Shopify's requested and actual cost, GitHub's rateLimit) and
 // refunds the budget what the operation was charged but did not fetch.
-func costExtension(budget Budget) graphql.ResponseMiddleware {
+func costExtension(rate *RateLimits) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		oc, _ := ctx.Value(opCostKey{}).(*opCost)
@@ -280,20 +271,18 @@ func costExtension(budget Budget) graphql.ResponseMiddleware {
 		}
 		if st := oc.budget; st != nil {
 			remaining := st.Remaining
-			if refund := oc.analysis.Cost - actual; refund > 0 && budget != nil {
+			resetAt := st.ResetAt
+			if refund := oc.analysis.Cost - actual; refund > 0 && rate != nil {
 				// The refund runs on the request's context minus its
 				// deadline: a timed-out query still gives back its points.
-				if err := budget.Refund(context.WithoutCancel(ctx), viewer.FromContext(ctx), refund); err == nil {
+				if err := rate.Limiter.Refund(context.WithoutCancel(ctx), viewer.FromContext(ctx).Subject, refund); err == nil {
 					remaining = math.Min(st.Capacity, remaining+float64(refund))
+					resetAt = resetAt.Add(-time.Duration(float64(refund) / oc.policy.RestoreRate * float64(time.Second)))
 				}
 			}
 			ext["limit"] = int(st.Capacity)
 			ext["remaining"] = int(remaining)
-			ext["restoreRate"] = st.RestoreRate
-			resetAt := time.Now()
-			if st.RestoreRate > 0 {
-				resetAt = resetAt.Add(time.Duration((st.Capacity - remaining) / st.RestoreRate * float64(time.Second)))
-			}
+			ext["restoreRate"] = oc.policy.RestoreRate
 			ext["resetAt"] = resetAt.UTC().Format(time.RFC3339)
 		}
 		if resp.Extensions == nil {

@@ -7,16 +7,19 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"entgo.io/ent/dialect"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/ratelimit"
 	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/server"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
+	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
 func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
@@ -235,4 +238,80 @@ func TestUnsetPageSizeVariable(t *testing.T) {
 	if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "first: null") {
 		t.Errorf("literal null: %s", r.Raw)
 	}
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// costTen costs 10 points requested and 10 actual whatever the data: five
+// connections with their pageInfo, no elements.
+const costTen = `{ a: accounts(first: 1) { pageInfo { hasNextPage } } b: accounts(first: 1) { pageInfo { hasNextPage } }
+	c: accounts(first: 1) { pageInfo { hasNextPage } } d: accounts(first: 1) { pageInfo { hasNextPage } } e: accounts(first: 1) { pageInfo { hasNextPage } } }`
+
+// TestRateLimit: each subject's cost points come from its own bucket; over
+// it, HTTP 429 with Retry-After and RATE_LIMITED; a query is charged only
+// what it really fetched.
+func TestRateLimit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		clk := &clock{t: demoNow}
+		l, err := ratelimit.NewSQL(db.SQL, db.Dialect, clk.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := ratelimit.ParsePolicies("default=30:2,INTEGRATION=1000:100", viewer.IsRole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := apitest.NewWith(t, db, func(o *server.Options) { o.RateLimits = &server.RateLimits{Limiter: l, Policies: ps} })
+		ada := s.Token("ada@opsgraph.example", viewer.RoleAdmin)
+		for i, want := range []float64{20, 10, 0} {
+			r := s.PostAs(ada, costTen, nil)
+			if r.Status != http.StatusOK || len(r.Errors) > 0 {
+				t.Fatalf("request %d: %d %s", i+1, r.Status, r.Raw)
+			}
+			c := r.Extensions["cost"].(map[string]any)
+			if c["requested"] != float64(10) || c["actual"] != float64(10) || c["limit"] != float64(30) || c["remaining"] != want || c["restoreRate"] != float64(2) {
+				t.Errorf("request %d: cost %v, want remaining %v", i+1, c, want)
+			}
+		}
+		r := s.PostAs(ada, costTen, nil)
+		if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "5" || len(r.Errors) != 1 || r.Errors[0].Code() != server.CodeRateLimited {
+			t.Fatalf("over the budget: %d Retry-After %q %s", r.Status, r.Header.Get("Retry-After"), r.Raw)
+		}
+		if r.Errors[0].Extensions["retryAfterSeconds"] != float64(5) {
+			t.Errorf("error extensions: %v", r.Errors[0].Extensions)
+		}
+		// Another subject has its own bucket; an integration its role's.
+		integ := s.Token("sync@integrations.example", viewer.RoleIntegration)
+		if r := s.PostAs(integ, costTen, nil); r.Status != http.StatusOK || r.Extensions["cost"].(map[string]any)["limit"] != float64(1000) {
+			t.Errorf("another subject: %d %s", r.Status, r.Raw)
+		}
+		// 5 s at 2 points a second drains the 10 points the request needs.
+		clk.advance(5 * time.Second)
+		if r := s.PostAs(ada, costTen, nil); r.Status != http.StatusOK {
+			t.Errorf("after Retry-After: %d %s", r.Status, r.Raw)
+		}
+		// A page that comes back short is charged what it fetched: 21
+		// requested, 1 (the connection) actual on an empty database.
+		clk.advance(time.Minute)
+		r = s.PostAs(ada, `{ accounts(first: 10) { edges { node { id } } } }`, nil)
+		if c := r.Extensions["cost"].(map[string]any); c["requested"] != float64(21) || c["actual"] != float64(1) || c["remaining"] != float64(29) {
+			t.Errorf("refund: cost %v", c)
+		}
+		// A request over the whole budget can never pass: too costly, not
+		// "retry later".
+		r = s.PostAs(ada, `{ accounts(first: 20) { edges { node { id } } } }`, nil)
+		if r.Status == http.StatusTooManyRequests || len(r.Errors) != 1 || r.Errors[0].Code() != server.CodeTooCostly {
+			t.Errorf("over the capacity: %d %s", r.Status, r.Raw)
+		}
+	})
 }

@@ -46,9 +46,9 @@ type Options struct {
 	// Limits bound each request's cost, depth, fields, aliases, tokens and
 	// execution time (zero values: DefaultLimits).
 	Limits Limits
-	// Budget, when set, charges each request's cost to its subject's rate
-	// limit.
-	Budget Budget
+	// RateLimits, when set, charge each request's cost to its subject's
+	// rate limit.
+	RateLimits *RateLimits
 }
 
 // Handler returns the HTTP handler of the whole server.
@@ -59,7 +59,7 @@ func Handler(opts Options) http.Handler {
 	}
 	mux := http.NewServeMux()
 	schema := graph.NewSchema(opts.DB.Client, graph.Options{Now: opts.Now, SLAPolicy: opts.SLAPolicy, HealthModel: opts.HealthModel})
-	gql := GraphQL(schema, GraphQLOptions{Logger: log, Introspection: opts.Introspection, Limits: opts.Limits, Budget: opts.Budget})
+	gql := GraphQL(schema, GraphQLOptions{Logger: log, Introspection: opts.Introspection, Limits: opts.Limits, RateLimits: opts.RateLimits})
 	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(gql)))
 	mux.Handle("GET /export/{file}", auth.Middleware(opts.Verifier, subject(export.Handler(schema.Schema(), gql))))
 	ex := explorer.Handler(explorer.Options{Schema: schema.Schema(), DevTokens: opts.DevTokens, Logger: log})
@@ -91,7 +91,7 @@ type GraphQLOptions struct {
 	// errors do not suggest field names either ("did you mean").
 	Introspection bool
 	Limits        Limits
-	Budget        Budget
+	RateLimits    *RateLimits
 }
 
 // GraphQL returns the GraphQL handler (without authentication) over schema.
@@ -110,10 +110,10 @@ func GraphQL(schema graphql.ExecutableSchema, opts GraphQLOptions) http.Handler 
 		srv.SetDisableSuggestion(true)
 	}
 	srv.Use(pageLimits{})
-	srv.Use(&costLimits{limits: limits, budget: opts.Budget})
+	srv.Use(&costLimits{limits: limits, rate: opts.RateLimits})
 	srv.Use(&sideDoors{})
 	srv.AroundOperations(withCost(limits.Timeout))
-	srv.AroundResponses(costExtension(opts.Budget))
+	srv.AroundResponses(costExtension(opts.RateLimits))
 	srv.AroundRootFields(authorizeRoot)
 	srv.AroundFields(authorizeField)
 	srv.AroundFields(meterField)
