@@ -19,7 +19,9 @@ import (
 	"github.com/opsgraph/opsgraph/graph"
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/export"
+	"github.com/opsgraph/opsgraph/internal/ratelimit"
 	"github.com/opsgraph/opsgraph/internal/seedtest"
+	"github.com/opsgraph/opsgraph/internal/server"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -202,5 +204,56 @@ func fill(t *testing.T, db *store.DB, n int) {
 		SELECT now(), now(), %d, 'NPS', g %% 200 - 100, timestamp '2026-01-01' + g * interval '1 second', 'bulk', now() FROM generate_series(1, %d) g`, acc.ID, n))
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// refuseOnce admits every Take but the n-th, refused with a one-second
+// Retry-After.
+type refuseOnce struct {
+	n     int32
+	takes atomic.Int32
+}
+
+func (l *refuseOnce) Take(_ context.Context, _ string, p ratelimit.Policy, cost int) (ratelimit.Decision, error) {
+	if l.takes.Add(1) == l.n {
+		return ratelimit.Decision{Capacity: p.Capacity, Remaining: 0, RetryAfter: time.Second, ResetAt: time.Now().Add(time.Second)}, nil
+	}
+	return ratelimit.Decision{Allowed: true, Capacity: p.Capacity, Remaining: p.Capacity - float64(cost), ResetAt: time.Now()}, nil
+}
+
+func (l *refuseOnce) Refund(context.Context, string, int) error { return nil }
+
+// An export is charged page by page like any client. Refused at its first
+// page it answers 429 with Retry-After; refused mid-stream it waits for the
+// budget and goes on, so the file is whole.
+func TestExportUnderRateLimit(t *testing.T) {
+	db := seedtest.Demo(t, dialect.SQLite, demoNow)
+	ps, err := ratelimit.ParsePolicies("default=1000000:1000", viewer.IsRole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		refuse int32
+		status int
+	}{
+		{"first page refused", 1, http.StatusTooManyRequests},
+		{"second page refused", 2, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := &refuseOnce{n: tc.refuse}
+			srv := apitest.NewWith(t, db, func(o *server.Options) { o.RateLimits = &server.RateLimits{Limiter: l, Policies: ps} })
+			tok := srv.Token("admin@opsgraph.example")
+			status, recs := download(t, srv, tok, "/export/accounts.csv")
+			if status != tc.status {
+				t.Fatalf("status %d, want %d", status, tc.status)
+			}
+			if status != http.StatusOK {
+				return
+			}
+			if len(recs)-1 != 200 || l.takes.Load() != 3 {
+				t.Errorf("%d rows after %d Takes; want all 200 accounts in 2 pages, the second asked twice", len(recs)-1, l.takes.Load())
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -310,6 +312,15 @@ func run(w http.ResponseWriter, r *http.Request, schema *ast.Schema, gql http.Ha
 			vars["after"] = after
 		}
 		data, status, body := execute(r, gql, query, vars)
+		if status == http.StatusTooManyRequests && out != nil {
+			// Mid-stream the subject's rate limit ran out: the rows sent so
+			// far stay valid, so wait for the budget (as long as the client
+			// stays) and go on with the same page.
+			if wait(r.Context(), retryAfter(body)) {
+				continue
+			}
+			return
+		}
 		if status != 0 {
 			if out == nil {
 				w.Header().Set("Content-Type", "application/json")
@@ -377,10 +388,40 @@ func execute(r *http.Request, gql http.Handler, query string, vars map[string]an
 			status = http.StatusForbidden
 		case "INTERNAL_SERVER_ERROR", "INTERNAL":
 			status = http.StatusInternalServerError
+		case "RATE_LIMITED":
+			status = http.StatusTooManyRequests
 		}
 		return nil, status, rec.body.Bytes()
 	}
 	return res.Data, 0, nil
+}
+
+// retryAfter is the wait a RATE_LIMITED response asks for.
+func retryAfter(body []byte) time.Duration {
+	var res struct {
+		Errors []struct {
+			Extensions struct {
+				RetryAfterSeconds float64 `json:"retryAfterSeconds"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	_ = json.Unmarshal(body, &res)
+	if len(res.Errors) == 0 || res.Errors[0].Extensions.RetryAfterSeconds <= 0 {
+		return time.Second
+	}
+	return time.Duration(res.Errors[0].Extensions.RetryAfterSeconds * float64(time.Second))
+}
+
+// wait sleeps d unless ctx ends first; it reports whether it slept.
+func wait(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // extract returns the rows of one response and the cursor of the next page
