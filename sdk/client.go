@@ -47,6 +47,7 @@ type Client struct {
 	retry     Retry
 	userAgent string
 	denied    func(*Error)
+	cost      func(op string, c Cost)
 	sleep     func(context.Context, time.Duration) error
 }
 
@@ -215,6 +216,7 @@ func (c *Client) send(ctx context.Context, req request, body []byte, out any) (v
 	if err := json.Unmarshal(raw, &env); err != nil {
 		return v, &Error{Operation: req.op, StatusCode: res.StatusCode, Err: fmt.Errorf("%s: %s", res.Status, snippet(raw))}
 	}
+	c.observeCost(req.op, env.Extensions)
 	hasData := len(env.Data) > 0 && string(env.Data) != "null"
 	if hasData && out != nil {
 		if err := json.Unmarshal(env.Data, out); err != nil {

@@ -16,6 +16,14 @@ const (
 	CodeValidationFailed = "GRAPHQL_VALIDATION_FAILED"
 	CodeParseFailed      = "GRAPHQL_PARSE_FAILED"
 	CodeInternal         = "INTERNAL_SERVER_ERROR"
+	// Limits (docs/operations.md in the server's repository): refused
+	// before anything ran, except TIMEOUT.
+	CodeQueryTooCostly = "QUERY_TOO_COSTLY" // priced over the per-operation maximum or the whole budget: ask for smaller pages
+	CodeQueryTooDeep   = "QUERY_TOO_DEEP"
+	CodeTooManyFields  = "TOO_MANY_FIELDS"
+	CodeTooManyAliases = "TOO_MANY_ALIASES"
+	CodeRateLimited    = "RATE_LIMITED" // HTTP 429: the budget is spent; retried after Retry-After
+	CodeTimeout        = "TIMEOUT"      // the execution time limit passed; a mutation rolled back
 )
 
 // GraphQLError is one entry of a response's errors.
