@@ -329,7 +329,7 @@ func (w walker) connectionFields(set ast.SelectionSet, conn *ast.Definition, dep
 func (w walker) pageSize(f *ast.Field) int {
 	args := f.ArgumentMap(w.vars)
 	for _, name := range []string{"first", "last"} {
-		if n, ok := asInt(args[name]); ok {
+		if n, ok := Int(args[name]); ok {
 			return max(n, 0)
 		}
 	}
@@ -339,7 +339,7 @@ func (w walker) pageSize(f *ast.Field) int {
 func (w walker) listSize(key string, f *ast.Field, parent *ast.Field) int {
 	if p, ok := parentSized[key]; ok && parent != nil {
 		if parent.ObjectDefinition != nil && parent.ObjectDefinition.Name+"."+parent.Name == p.Parent {
-			if n, ok := asInt(parent.ArgumentMap(w.vars)[p.Arg]); ok {
+			if n, ok := Int(parent.ArgumentMap(w.vars)[p.Arg]); ok {
 				return max(n, 0)
 			}
 		}
@@ -350,7 +350,7 @@ func (w walker) listSize(key string, f *ast.Field, parent *ast.Field) int {
 		if list, ok := v.([]any); ok {
 			return len(list)
 		}
-		if n, ok := asInt(v); ok {
+		if n, ok := Int(v); ok {
 			return max(n, 0)
 		}
 		return s.Default
@@ -402,7 +402,9 @@ func Priced(schema *ast.Schema, typeName string, def *ast.FieldDefinition) error
 	return fmt.Errorf("%s returns a list of %s with no price: add it to cost.ListSizes or cost.ArgSized", key, typ.Name)
 }
 
-func asInt(v any) (int, bool) {
+// Int reads an argument's value (a literal or a decoded variable) as an
+// int.
+func Int(v any) (int, bool) {
 	switch n := v.(type) {
 	case int64:
 		return int(n), true

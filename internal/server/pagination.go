@@ -93,7 +93,7 @@ func (pageLimits) MutateOperationContext(_ context.Context, rc *graphql.Operatio
 			return true
 		}
 		for _, name := range []string{"first", "last"} {
-			if n, ok := asInt(args[name]); ok && (n < 0 || n > MaxPageSize) {
+			if n, ok := cost.Int(args[name]); ok && (n < 0 || n > MaxPageSize) {
 				err = &gqlerror.Error{
 					Message: fmt.Sprintf("`%s` on the `%s` connection must be between 0 and %d; %d were requested. Page through larger sets with `after`.",
 						name, f.Name, MaxPageSize, n),
@@ -133,19 +133,4 @@ func defaultVariablePage(rc *graphql.OperationContext, f *ast.Field) *gqlerror.E
 		}
 	}
 	return nil
-}
-
-func asInt(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return n, true
-	case int:
-		return int64(n), true
-	case float64:
-		return int64(n), true
-	case interface{ Int64() (int64, error) }: // json.Number
-		i, err := n.Int64()
-		return i, err == nil
-	}
-	return 0, false
 }
