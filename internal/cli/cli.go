@@ -9,9 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/opsgraph/opsgraph/graph"
 	"github.com/opsgraph/opsgraph/internal/auth"
@@ -19,6 +23,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/entitlements"
 	"github.com/opsgraph/opsgraph/internal/explorer"
 	"github.com/opsgraph/opsgraph/internal/migrate"
+	"github.com/opsgraph/opsgraph/internal/observe"
 	"github.com/opsgraph/opsgraph/internal/ratelimit"
 	"github.com/opsgraph/opsgraph/internal/seed"
 	"github.com/opsgraph/opsgraph/internal/server"
@@ -97,7 +102,32 @@ func parse(name string, args []string, stderr io.Writer, extra func(*flag.FlagSe
 }
 
 func open(ctx context.Context, cfg *config.Config) (*store.DB, error) {
-	return store.Open(ctx, store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath, MaxOpenConns: cfg.DBMaxConns})
+	return store.Open(ctx, storeOptions(cfg))
+}
+
+func storeOptions(cfg *config.Config) store.Options {
+	return store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath, MaxOpenConns: cfg.DBMaxConns}
+}
+
+// tracing returns the tracer provider serve exports traces with, nil when
+// tracing is off, and the function that flushes and stops it.
+func tracing(ctx context.Context, cfg *config.Config, log *slog.Logger) (trace.TracerProvider, func(), error) {
+	tp, err := observe.NewTracerProvider(ctx, cfg.OTLPEndpoint)
+	if err != nil || tp == nil {
+		return nil, func() {}, err
+	}
+	endpoint := cfg.OTLPEndpoint
+	if endpoint == "" {
+		endpoint = "(from OTEL_EXPORTER_OTLP_* variables)"
+	}
+	log.Info("tracing on", "otlp_endpoint", endpoint)
+	return tp, func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := tp.Shutdown(sctx); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}, nil
 }
 
 // secret returns the HS256 secret and whether it was generated (embedded
@@ -190,11 +220,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if healthModel != nil {
 		log.Info("health model loaded", "file", cfg.HealthModel, "fingerprint", healthModel.Fingerprint())
 	}
-	db, err := open(ctx, cfg)
+	tp, stopTracing, err := tracing(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	sopts := storeOptions(cfg)
+	sopts.TracerProvider = tp
+	db, err := store.Open(ctx, sopts)
+	if err != nil {
+		stopTracing()
+		return err
+	}
 	defer db.Close()
+	defer stopTracing() // before the database closes: the last spans are flushed
 	log.Info("database open", "dialect", db.Dialect, "location", db.Location)
 	if cfg.Migrate {
 		if err := applyMigrations(ctx, db, log); err != nil {
@@ -214,8 +252,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var (
+		adminLn net.Listener
+		metrics *observe.Metrics
+	)
+	if cfg.AdminAddr != "" {
+		if adminLn, err = server.Listen(cfg.AdminAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("admin listener (OPSGRAPH_ADMIN_ADDR; empty turns it off): %w", err)
+		}
+		metrics = observe.NewMetrics()
+	}
 	base := "http://" + ln.Addr().String()
 	log.Info("listening", "addr", ln.Addr().String(), "explorer", base+"/", "graphql", base+"/graphql")
+	if adminLn != nil {
+		admin := "http://" + adminLn.Addr().String()
+		log.Info("admin listening", "addr", adminLn.Addr().String(), "metrics", admin+"/metrics", "pprof", admin+"/debug/pprof/")
+	}
 	if devSecret != nil {
 		tok, err := auth.Mint(authConfig(cfg, devSecret, nil), auth.MintOptions{
 			Subject: "admin@opsgraph.example", Roles: []string{viewer.RoleAdmin}, TTL: 24 * time.Hour,
@@ -237,11 +290,36 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		devTokens = &explorer.DevTokens{Auth: authConfig(cfg, devSecret, nil), TTL: time.Hour}
 	}
 	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection, SLAPolicy: slaPolicy, HealthModel: healthModel,
-		DevTokens: devTokens, Limits: limits(cfg), RateLimits: rate})
-	err = server.Serve(ctx, ln, h, cfg.ShutdownGrace, log)
+		DevTokens: devTokens, Limits: limits(cfg), RateLimits: rate, Metrics: metrics, TracerProvider: tp})
+	err = serveAll(ctx, ln, h, adminLn, observe.AdminHandler(metrics), cfg.ShutdownGrace, log)
 	stopBackground()
 	background.Wait() // let a running sweep finish before the database closes
 	return err
+}
+
+// serveAll serves h on ln and, when adminLn is set, admin on it, until ctx
+// ends; then the API drains first, and the admin listener (metrics of the
+// drain included) stops after it. If either fails, both stop.
+func serveAll(ctx context.Context, ln net.Listener, h http.Handler, adminLn net.Listener, admin http.Handler, grace time.Duration, log *slog.Logger) error {
+	if adminLn == nil {
+		return server.Serve(ctx, ln, h, grace, log)
+	}
+	apiCtx, stopAPI := context.WithCancel(ctx)
+	defer stopAPI()
+	adminCtx, stopAdmin := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAdmin()
+	var adminErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if adminErr = server.Serve(adminCtx, adminLn, admin, grace, log); adminErr != nil {
+			adminErr = fmt.Errorf("admin listener: %w", adminErr)
+			stopAPI()
+		}
+	})
+	err := server.Serve(apiCtx, ln, h, grace, log)
+	stopAdmin()
+	wg.Wait()
+	return errors.Join(err, adminErr)
 }
 
 func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {

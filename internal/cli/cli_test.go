@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -67,6 +68,20 @@ func query(t *testing.T, base, token, q string) map[string]any {
 	return out["data"].(map[string]any)
 }
 
+func httpGet(t *testing.T, url string, want int) string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		t.Errorf("GET %s = %d, want %d", url, res.StatusCode, want)
+	}
+	return string(b)
+}
+
 const acceptance = `{ accounts(first: 5, orderBy: {field: NAME}) { totalCount edges { node { id name owner { email } contracts(first: 3) { edges { node { number renewalDate items { product { sku } } } } } } } } }`
 
 // The README's first command: on a bare machine the server creates the
@@ -79,7 +94,7 @@ func TestServeEmbeddedDefault(t *testing.T) {
 	var stdout, stderr apitest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--sqlite-path", filepath.Join(dir, "opsgraph.db")}, &stdout, &stderr)
+		done <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--sqlite-path", filepath.Join(dir, "opsgraph.db")}, &stdout, &stderr)
 	}()
 	token := waitFor(t, &stdout, regexp.MustCompile(`export OPSGRAPH_TOKEN=(\S+)`), done)
 	base := waitFor(t, &stdout, regexp.MustCompile(`GraphQL:\s+(http://\S+)/graphql`), done)
@@ -98,6 +113,18 @@ func TestServeEmbeddedDefault(t *testing.T) {
 	if strings.Contains(stderr.String(), token) {
 		t.Errorf("the token was logged")
 	}
+	// The admin listener serves the metrics of that query and pprof; the API
+	// address serves neither.
+	admin := waitFor(t, &stderr, regexp.MustCompile(`msg="admin listening" addr=(\S+)`), done)
+	metrics := httpGet(t, "http://"+admin+"/metrics", http.StatusOK)
+	for _, want := range []string{`opsgraph_graphql_requests_total{code="OK",operation="anonymous",type="query"} 1`, "opsgraph_db_connections_open ", "go_goroutines "} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("admin /metrics lacks %s", want)
+		}
+	}
+	httpGet(t, "http://"+admin+"/debug/pprof/", http.StatusOK)
+	httpGet(t, base+"/metrics", http.StatusNotFound)
+	httpGet(t, base+"/debug/pprof/", http.StatusNotFound)
 	cancel()
 	select {
 	case code := <-done:
@@ -114,7 +141,7 @@ func TestServeEmbeddedDefault(t *testing.T) {
 	var stdout2, stderr2 apitest.SyncBuffer
 	done2 := make(chan int, 1)
 	go func() {
-		done2 <- Run(ctx2, []string{"--addr", "127.0.0.1:0", "--sqlite-path", filepath.Join(dir, "opsgraph.db")}, &stdout2, &stderr2)
+		done2 <- Run(ctx2, []string{"--addr", "127.0.0.1:0", "--admin-addr=", "--sqlite-path", filepath.Join(dir, "opsgraph.db")}, &stdout2, &stderr2)
 	}()
 	base2 := waitFor(t, &stdout2, regexp.MustCompile(`GraphQL:\s+(http://\S+)/graphql`), done2)
 	if got := query(t, base2, token, `{ accounts { totalCount } }`)["accounts"].(map[string]any)["totalCount"]; got != accounts["totalCount"] {
@@ -132,7 +159,7 @@ func TestServePostgres(t *testing.T) {
 	var stdout, stderr apitest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database-url", url, "--jwt-secret", testSecret}, &stdout, &stderr)
+		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr=", "--database-url", url, "--jwt-secret", testSecret}, &stdout, &stderr)
 	}()
 	addr := waitFor(t, &stderr, regexp.MustCompile(`msg=listening addr=(\S+)`), done)
 	if strings.Contains(stdout.String(), "OPSGRAPH_TOKEN") {
@@ -340,7 +367,7 @@ func TestServePostgresJWKS(t *testing.T) {
 	var stdout, stderr apitest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database-url", url, "--jwks-file", jwks, "--seed=false",
+		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr=", "--database-url", url, "--jwks-file", jwks, "--seed=false",
 			"--auth-production=true", "--jwt-issuer", "https://idp.example/", "--jwt-audience", "opsgraph-api"}, &stdout, &stderr)
 	}()
 	addr := waitFor(t, &stderr, regexp.MustCompile(`msg=listening addr=(\S+)`), done)

@@ -102,7 +102,7 @@ func post(t *testing.T, base, token, query string) (int, string, map[string]any)
 // 429 and Retry-After, while another subject is unaffected.
 func TestRateLimitSharedByTwoProcesses(t *testing.T) {
 	url := testdb.CreateDatabase(t)
-	common := []string{"--database-url", url, "--jwt-secret", testSecret, "--seed=false",
+	common := []string{"--database-url", url, "--jwt-secret", testSecret, "--seed=false", "--admin-addr=",
 		// 30 points, restoring 0.01 a second: no meaningful refill while
 		// the test runs.
 		"--rate-limits", "default=30:0.01"}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -21,6 +22,8 @@ import (
 // Config is the server's configuration.
 type Config struct {
 	Addr           string
+	AdminAddr      string
+	OTLPEndpoint   string
 	DatabaseURL    string
 	SQLitePath     string
 	DBMaxConns     int
@@ -57,6 +60,8 @@ type Setting struct {
 // Settings lists every setting in the order the README shows them.
 var Settings = []Setting{
 	{"addr", "OPSGRAPH_ADDR", "127.0.0.1:8080", "HTTP listen address. A non-loopback address requires OPSGRAPH_JWT_SECRET or a JWKS."},
+	{"admin-addr", "OPSGRAPH_ADMIN_ADDR", "127.0.0.1:9090", "Admin listen address of `serve`: Prometheus /metrics and Go pprof under /debug/pprof/, never on the API address. Empty: off."},
+	{"otlp-endpoint", "OPSGRAPH_OTLP_ENDPOINT", "", "OTLP/HTTP collector to send traces to (http://collector:4318; no path: /v1/traces). Empty: tracing off unless OTEL_EXPORTER_OTLP_ENDPOINT is set."},
 	{"database-url", "OPSGRAPH_DATABASE_URL", "", "PostgreSQL URL (postgres://user:pass@host:5432/db?sslmode=...). Empty: embedded SQLite."},
 	{"sqlite-path", "OPSGRAPH_SQLITE_PATH", "opsgraph.db", "Embedded SQLite database file, used when no database URL is set."},
 	{"db-max-conns", "OPSGRAPH_DB_MAX_CONNS", "20", "Maximum open PostgreSQL connections per instance."},
@@ -118,6 +123,8 @@ func (c *Config) Register(fs *flag.FlagSet) {
 		*p = b
 	}
 	str(&c.Addr, "addr")
+	str(&c.AdminAddr, "admin-addr")
+	str(&c.OTLPEndpoint, "otlp-endpoint")
 	str(&c.DatabaseURL, "database-url")
 	str(&c.SQLitePath, "sqlite-path")
 	str(&c.JWTSecret, "jwt-secret")
@@ -203,6 +210,16 @@ func (c *Config) Check() error {
 	if c.JWKSURL != "" {
 		if u, err := url.Parse(c.JWKSURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("JWKS URL %q: want an https:// (or http://) URL", c.JWKSURL)
+		}
+	}
+	if c.AdminAddr != "" {
+		if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
+			return fmt.Errorf("admin address %q: want host:port such as 127.0.0.1:9090, or empty to turn it off", c.AdminAddr)
+		}
+	}
+	if c.OTLPEndpoint != "" {
+		if u, err := url.Parse(c.OTLPEndpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("OTLP endpoint %q: want an http:// or https:// URL such as http://collector:4318", c.OTLPEndpoint)
 		}
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {

@@ -40,7 +40,8 @@ func TestEnvironmentAndFlags(t *testing.T) {
 	if err := c.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:9999" || c.Seed || c.Migrate || !c.Introspection || c.SQLitePath != "opsgraph.db" {
+	if c.Addr != "127.0.0.1:9999" || c.Seed || c.Migrate || !c.Introspection || c.SQLitePath != "opsgraph.db" ||
+		c.AdminAddr != "127.0.0.1:9090" || c.OTLPEndpoint != "" {
 		t.Fatalf("config = %+v", c)
 	}
 	for env, val := range map[string]string{
@@ -51,6 +52,8 @@ func TestEnvironmentAndFlags(t *testing.T) {
 		"OPSGRAPH_DATABASE_URL":    "mysql://x",
 		"OPSGRAPH_AUTH_PRODUCTION": "maybe",
 		"OPSGRAPH_JWKS_URL":        "ftp://idp.example/jwks",
+		"OPSGRAPH_ADMIN_ADDR":      "9090",
+		"OPSGRAPH_OTLP_ENDPOINT":   "collector:4318",
 	} {
 		t.Run(env, func(t *testing.T) {
 			t.Setenv(env, val)

@@ -51,7 +51,7 @@ func serve(t *testing.T, args ...string) (base string, stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr apitest.SyncBuffer
 	done := make(chan int, 1)
-	go func() { done <- cli.Run(ctx, append([]string{"serve"}, args...), &stdout, &stderr) }()
+	go func() { done <- cli.Run(ctx, append([]string{"serve", "--admin-addr="}, args...), &stdout, &stderr) }()
 	stopped := false
 	stop = func() {
 		if stopped {

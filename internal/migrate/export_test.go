@@ -9,7 +9,7 @@ import (
 // ApplyFS is Apply over the migration directories of fsys instead of the
 // embedded ones.
 func ApplyFS(ctx context.Context, db *sql.DB, dia string, fsys fs.FS) error {
-	return apply(ctx, db, dia, fsys)
+	return apply(ctx, db, dia, fsys, "")
 }
 
 // PendingFS is Pending over the migration directories of fsys.

@@ -55,7 +55,13 @@ var ErrAppliedMigrationChanged = errors.New("migration changed after it was appl
 // (dialect.Postgres or dialect.SQLite) to db. It is a no-op when the
 // database is up to date.
 func Apply(ctx context.Context, db *sql.DB, dia string) error {
-	return apply(ctx, db, dia, migrations.FS)
+	return apply(ctx, db, dia, migrations.FS, "")
+}
+
+// ApplyTo is Apply stopping after the migration of version: later ones
+// stay pending (a staged rollout, or a test of an older schema).
+func ApplyTo(ctx context.Context, db *sql.DB, dia, version string) error {
+	return apply(ctx, db, dia, migrations.FS, version)
 }
 
 // Pending returns the versions of the embedded migrations not yet applied
@@ -289,8 +295,9 @@ func (emptyRevisions) DeleteRevision(context.Context, string) error {
 	return errors.New("migrate: revisions table does not exist (read-only use)")
 }
 
-// apply is Apply over the migration directories of fsys.
-func apply(ctx context.Context, db *sql.DB, dia string, fsys fs.FS) (err error) {
+// apply is Apply over the migration directories of fsys, up to version
+// upTo when it is not empty.
+func apply(ctx context.Context, db *sql.DB, dia string, fsys fs.FS, upTo string) (err error) {
 	// Refuse a broken directory before touching the database.
 	dir, err := loadDir(fsys, dia)
 	if err != nil {
@@ -340,6 +347,9 @@ func apply(ctx context.Context, db *sql.DB, dia string, fsys fs.FS) (err error) 
 		return fmt.Errorf("migrate %s: computing pending migrations: %w", dia, err)
 	}
 	for _, f := range files {
+		if upTo != "" && f.Version() > upTo {
+			break
+		}
 		if err := applyFile(ctx, conn, dia, dir, rrw, f); err != nil {
 			return fmt.Errorf("migrate %s: migration %s (%s) failed: %w", dia, f.Version(), f.Name(), err)
 		}

@@ -8,24 +8,36 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/opsgraph/opsgraph/ent/privacy"
+	"github.com/opsgraph/opsgraph/internal/observe"
 	"github.com/opsgraph/opsgraph/internal/sqlcount"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
-// requestInfo collects what the request log line reports; the GraphQL layer
-// fills in the operation.
+// requestInfo collects what the request log line and the metrics report;
+// the GraphQL layer fills in the operation and its outcome. Its fields are
+// written on the request's goroutine (an operation or response interceptor,
+// not a field resolver, which may run concurrently) and read by
+// logRequests after the handler returns.
 type requestInfo struct {
 	id        string
 	operation string
 	kind      string
+	// code is the first GraphQL error's extensions.code; empty: no error.
+	code string
 	// costRequested and costActual are the operation's price and what it
-	// really fetched (internal/cost).
+	// really fetched (internal/cost). They go to the log line, the metrics
+	// and the operation span.
 	costRequested, costActual int
 	// status, when set, replaces the status the GraphQL transport writes
 	// (429 for a rate-limited request), with retryAfter as Retry-After.
@@ -80,10 +92,30 @@ func (w *statusWriter) Flush() {
 	}
 }
 
+// telemetry is what logRequests records besides the log line.
+type telemetry struct {
+	metrics *observe.Metrics // nil: none
+	tracer  trace.Tracer     // nil: no tracing
+}
+
+func newTelemetry(m *observe.Metrics, tp trace.TracerProvider) telemetry {
+	t := telemetry{metrics: m}
+	if tp != nil {
+		t.tracer = tp.Tracer(observe.TracerName)
+	}
+	return t
+}
+
+// graphQLRoute is the pattern of the GraphQL endpoint on the mux.
+const graphQLRoute = "/graphql"
+
 // logRequests writes one structured line per request: method, path, status,
-// duration, GraphQL operation, subject and SQL statements. It never logs
-// tokens or variables.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+// duration, GraphQL operation, outcome and cost, subject, SQL statements and
+// trace id. It never logs tokens or variables. It also records the request's
+// metrics and, with tracing on, opens the request's span (continuing the
+// caller's W3C traceparent). The health probes are measured but neither
+// logged nor traced.
+func logRequests(log *slog.Logger, mux *http.ServeMux, tel telemetry) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{id: r.Header.Get("X-Request-Id")}
@@ -94,22 +126,61 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		var subj string
 		ctx := context.WithValue(context.WithValue(r.Context(), infoKey{}, info), subjectKey{}, &subj)
 		ctx, counter := sqlcount.NewContext(ctx)
+		probe := r.URL.Path == "/healthz" || r.URL.Path == "/readyz"
+		var route string
+		if tel.metrics != nil || tel.tracer != nil {
+			_, route = mux.Handler(r)
+		}
+		var span trace.Span
+		if tel.tracer != nil && !probe {
+			ctx = propagation.TraceContext{}.Extract(ctx, propagation.HeaderCarrier(r.Header))
+			ctx, span = tel.tracer.Start(ctx, spanName(r.Method, route), trace.WithSpanKind(trace.SpanKindServer),
+				trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
+		}
 		sw := &statusWriter{ResponseWriter: w, info: info}
-		next.ServeHTTP(sw, r.WithContext(ctx))
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		mux.ServeHTTP(sw, r.WithContext(ctx))
+		elapsed := time.Since(start)
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK // nothing written: net/http answers 200
+		}
+		var traceID string
+		if span != nil {
+			span.SetAttributes(attribute.Int("http.response.status_code", status))
+			if status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(status))
+			}
+			if sc := span.SpanContext(); sc.IsSampled() {
+				traceID = sc.TraceID().String()
+			}
+			span.End()
+		}
+		if info.kind != "" || route == graphQLRoute {
+			code := info.code
+			if code == "" && route == graphQLRoute && status == http.StatusUnauthorized {
+				code = "UNAUTHENTICATED" // refused by auth.Middleware before GraphQL
+			}
+			tel.metrics.ObserveGraphQL(observe.GraphQLRequest{
+				Operation: info.operation, Type: info.kind, Code: code, Duration: elapsed,
+				CostRequested: info.costRequested, CostActual: info.costActual, SQLStatements: counter.Count(),
+			})
+		}
+		if route != graphQLRoute {
+			tel.metrics.ObserveHTTP(route, status)
+		}
+		if probe {
 			return
 		}
 		attrs := []any{
 			"request_id", info.id,
 			"method", r.Method,
 			"path", r.URL.Path,
-			"status", sw.status,
-			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+			"status", status,
+			"duration_ms", float64(elapsed.Microseconds()) / 1000,
 			"bytes", sw.bytes,
 		}
 		if info.operation != "" || info.kind != "" {
-			attrs = append(attrs, "operation", info.operation, "operation_type", info.kind, "sql_statements", counter.Count(),
-				"cost_requested", info.costRequested, "cost_actual", info.costActual)
+			attrs = append(attrs, "operation", info.operation, "operation_type", info.kind, "sql_statements", counter.Count())
 		}
 		if info.rateLimited {
 			attrs = append(attrs, "rate_limited", true)
@@ -117,11 +188,81 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		if info.budgetErr != nil {
 			log.Error("rate limit store failed; request let through", "request_id", info.id, "err", info.budgetErr)
 		}
+		if info.code != "" {
+			attrs = append(attrs, "error_code", info.code)
+		}
+		if info.costRequested != 0 {
+			attrs = append(attrs, "cost_requested", info.costRequested)
+		}
+		if info.costActual != 0 {
+			attrs = append(attrs, "cost_actual", info.costActual)
+		}
 		if subj != "" {
 			attrs = append(attrs, "subject", subj)
 		}
+		if traceID != "" {
+			attrs = append(attrs, "trace_id", traceID)
+		}
 		log.Info("request", attrs...)
 	})
+}
+
+// spanName names a request's span "METHOD /route" after its mux pattern
+// (never the raw path, whose ids would make every name different).
+func spanName(method, pattern string) string {
+	if pattern == "" {
+		return method
+	}
+	if strings.Contains(pattern, " ") {
+		return pattern // "GET /healthz"
+	}
+	return method + " " + pattern
+}
+
+// outcome is the gqlgen extension that records an operation's name, type
+// and first error code in the requestInfo, also for requests that fail
+// before they become an operation (parse and validation errors).
+type outcome struct{}
+
+var _ graphql.ResponseInterceptor = outcome{}
+
+func (outcome) ExtensionName() string                   { return "Outcome" }
+func (outcome) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (outcome) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	info := infoFrom(ctx)
+	if info == nil {
+		return resp
+	}
+	if info.operation == "" && info.kind == "" && graphql.HasOperationContext(ctx) {
+		oc := graphql.GetOperationContext(ctx)
+		info.operation = oc.OperationName
+		if oc.Operation != nil {
+			info.kind = string(oc.Operation.Operation)
+			if info.operation == "" {
+				info.operation = oc.Operation.Name
+			}
+		}
+	}
+	if resp != nil && len(resp.Errors) > 0 && info.code == "" {
+		info.code = observe.ErrorCode(resp.Errors[0].Extensions)
+	}
+	return resp
+}
+
+// annotateSpan adds the operation's cost to its span.
+func annotateSpan(ctx context.Context, span trace.Span) {
+	info := infoFrom(ctx)
+	if info == nil {
+		return
+	}
+	if info.costRequested != 0 {
+		span.SetAttributes(attribute.Int("graphql.cost.requested", info.costRequested))
+	}
+	if info.costActual != 0 {
+		span.SetAttributes(attribute.Int("graphql.cost.actual", info.costActual))
+	}
 }
 
 type subjectKey struct{}

@@ -1,6 +1,6 @@
 // Package server wires OpsGraph's HTTP surface: the authenticated GraphQL
 // endpoint, the explorer, and the health endpoints, with one structured log
-// line per request.
+// line per request, metrics and (when configured) traces.
 package server
 
 import (
@@ -15,12 +15,15 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/opsgraph/opsgraph/graph"
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/explorer"
 	"github.com/opsgraph/opsgraph/internal/export"
 	"github.com/opsgraph/opsgraph/internal/health"
+	"github.com/opsgraph/opsgraph/internal/migrate"
+	"github.com/opsgraph/opsgraph/internal/observe"
 	"github.com/opsgraph/opsgraph/internal/rows"
 	"github.com/opsgraph/opsgraph/internal/sla"
 	"github.com/opsgraph/opsgraph/internal/store"
@@ -49,6 +52,14 @@ type Options struct {
 	// RateLimits, when set, charge each request's cost to its subject's
 	// rate limit.
 	RateLimits *RateLimits
+	// Metrics, when set, records the requests and the database pool
+	// (internal/observe); the CLI serves them on the admin listener.
+	Metrics *observe.Metrics
+	// TracerProvider, when set, traces each request, GraphQL operation and
+	// resolver (pass the same one to store.Open for the SQL spans), and
+	// puts the trace id in the log line and in extensions.traceId. Nil: no
+	// tracing, at no cost.
+	TracerProvider trace.TracerProvider
 }
 
 // Handler returns the HTTP handler of the whole server.
@@ -59,7 +70,7 @@ func Handler(opts Options) http.Handler {
 	}
 	mux := http.NewServeMux()
 	schema := graph.NewSchema(opts.DB.Client, graph.Options{Now: opts.Now, SLAPolicy: opts.SLAPolicy, HealthModel: opts.HealthModel})
-	gql := GraphQL(schema, GraphQLOptions{Logger: log, Introspection: opts.Introspection, Limits: opts.Limits, RateLimits: opts.RateLimits})
+	gql := GraphQL(schema, GraphQLOptions{Logger: log, Introspection: opts.Introspection, Limits: opts.Limits, RateLimits: opts.RateLimits, TracerProvider: opts.TracerProvider})
 	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(gql)))
 	mux.Handle("GET /export/{file}", auth.Middleware(opts.Verifier, subject(export.Handler(schema.Schema(), gql))))
 	ex := explorer.Handler(explorer.Options{Schema: schema.Schema(), DevTokens: opts.DevTokens, Logger: log})
@@ -69,19 +80,44 @@ func Handler(opts Options) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /readyz", readiness(opts.DB, log))
+	opts.Metrics.WatchDB(opts.DB.SQL)
+	return logRequests(log, mux, newTelemetry(opts.Metrics, opts.TracerProvider))
+}
+
+// readiness answers /readyz: 503 while the database does not answer or has
+// migrations pending, else 200. Each call runs at most one cheap query: the
+// migration check until it has seen the schema up to date, then a ping.
+func readiness(db *store.DB, log *slog.Logger) http.Handler {
+	migrations := migrate.NewCheck(db.SQL, db.Dialect)
+	unavailable := func(w http.ResponseWriter, reason string) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"status":"unavailable","reason":"` + reason + `"}` + "\n"))
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "application/json")
-		if err := opts.DB.Ping(ctx); err != nil {
-			log.Warn("readiness check failed", "err", err)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte(`{"status":"unavailable","reason":"database unreachable"}` + "\n"))
-			return
+		if migrations.Confirmed() {
+			if err := db.Ping(ctx); err != nil {
+				log.Warn("readiness check failed", "err", err)
+				unavailable(w, "database unreachable")
+				return
+			}
+		} else {
+			switch ok, err := migrations.UpToDate(ctx); {
+			case err != nil:
+				log.Warn("readiness check failed", "err", err)
+				unavailable(w, "database unreachable")
+				return
+			case !ok:
+				log.Warn("readiness check failed: migrations pending (run opsgraph migrate, or serve with OPSGRAPH_MIGRATE=true)")
+				unavailable(w, "migrations pending")
+				return
+			}
 		}
 		_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
 	})
-	return logRequests(log, mux)
 }
 
 // GraphQLOptions configure the GraphQL handler.
@@ -92,6 +128,8 @@ type GraphQLOptions struct {
 	Introspection bool
 	Limits        Limits
 	RateLimits    *RateLimits
+	// TracerProvider, when not nil, traces each operation and resolver.
+	TracerProvider trace.TracerProvider
 }
 
 // GraphQL returns the GraphQL handler (without authentication) over schema.
@@ -104,6 +142,11 @@ func GraphQL(schema graphql.ExecutableSchema, opts GraphQLOptions) http.Handler 
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(pageDefaults{next: lru.New[*ast.QueryDocument](1000)})
 	srv.SetParserTokenLimit(limits.MaxTokens)
+	if tp := opts.TracerProvider; tp != nil {
+		// First, so the operation span encloses every other extension.
+		srv.Use(observe.GraphQLTracing{Tracer: tp.Tracer(observe.TracerName), Annotate: annotateSpan})
+	}
+	srv.Use(outcome{})
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {

@@ -1,7 +1,8 @@
 // Package store opens OpsGraph's database: PostgreSQL through lib/pq when a
 // URL is configured, otherwise an embedded SQLite file through
 // modernc.org/sqlite (no cgo). It returns the ent client the rest of the
-// server uses, wrapped to count SQL statements.
+// server uses, wrapped to count SQL statements (and, when configured, to
+// trace them).
 package store
 
 import (
@@ -16,11 +17,13 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/lib/pq" // PostgreSQL driver "postgres".
+	"go.opentelemetry.io/otel/trace"
 	"modernc.org/sqlite"
 
 	"github.com/opsgraph/opsgraph/ent"
 	_ "github.com/opsgraph/opsgraph/ent/runtime" // ent hooks and privacy policies.
 	"github.com/opsgraph/opsgraph/internal/audit"
+	"github.com/opsgraph/opsgraph/internal/observe/sqltrace"
 	"github.com/opsgraph/opsgraph/internal/rows"
 	"github.com/opsgraph/opsgraph/internal/sqlcount"
 )
@@ -53,6 +56,9 @@ type Options struct {
 	SQLitePath string
 	// MaxOpenConns caps the pool (default 20 for PostgreSQL).
 	MaxOpenConns int
+	// TracerProvider, when set, traces the statements run through Client
+	// within a traced request (internal/observe/sqltrace).
+	TracerProvider trace.TracerProvider
 }
 
 // Open opens the database chosen by opts and checks it answers.
@@ -99,7 +105,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("connecting to %s: %w", location, err)
 	}
-	counter := sqlcount.New(entsql.OpenDB(dia, db))
+	counter := sqlcount.New(sqltrace.Wrap(entsql.OpenDB(dia, db), opts.TracerProvider))
 	client := ent.NewClient(ent.Driver(counter))
 	// Every write through ent is audited in its own transaction; every query
 	// carries the viewer's row rules.
