@@ -61,24 +61,25 @@ func ParsePolicies(spec string, isRole func(string) bool) (Policies, error) {
 	return ps, nil
 }
 
-// For returns the policy of subject with roles; false when none applies
-// (no default and no matching entry: the subject is not limited).
-func (ps Policies) For(subject string, roles []string) (Policy, bool) {
+// For returns the policy of subject with roles and the entry it comes
+// from ("sub:", a role, or "default"); false when none applies (no
+// default and no matching entry: the subject is not limited).
+func (ps Policies) For(subject string, roles []string) (Policy, string, bool) {
 	if p, ok := ps.Subjects[subject]; ok {
-		return p, true
+		return p, "sub:", true
 	}
 	var best Policy
-	found := false
+	from := ""
 	for _, r := range roles {
-		if p, ok := ps.Roles[r]; ok && (!found || p.Capacity > best.Capacity || p.Capacity == best.Capacity && p.RestoreRate > best.RestoreRate) {
-			best, found = p, true
+		if p, ok := ps.Roles[r]; ok && (from == "" || p.Capacity > best.Capacity || p.Capacity == best.Capacity && p.RestoreRate > best.RestoreRate) {
+			best, from = p, r
 		}
 	}
-	if found {
-		return best, true
+	if from != "" {
+		return best, from, true
 	}
 	if ps.Default != nil {
-		return *ps.Default, true
+		return *ps.Default, "default", true
 	}
-	return Policy{}, false
+	return Policy{}, "", false
 }

@@ -16,21 +16,22 @@ func TestPolicies(t *testing.T) {
 		subject string
 		roles   []string
 		want    Policy
+		from    string
 	}{
-		{"a role without an entry gets the default", "ada", []string{"ADMIN"}, Policy{20000, 1000}},
-		{"a listed role wins over the default", "sync", []string{"INTEGRATION"}, Policy{10000, 500}},
-		{"the most generous listed role", "cs", []string{"INTEGRATION", "CSM"}, Policy{30000, 1000}},
-		{"the subject's own entry wins", "billing-sync", []string{"INTEGRATION"}, Policy{40000, 2000}},
+		{"a role without an entry gets the default", "ada", []string{"ADMIN"}, Policy{20000, 1000}, "default"},
+		{"a listed role wins over the default", "sync", []string{"INTEGRATION"}, Policy{10000, 500}, "INTEGRATION"},
+		{"the most generous listed role", "cs", []string{"INTEGRATION", "CSM"}, Policy{30000, 1000}, "CSM"},
+		{"the subject's own entry wins", "billing-sync", []string{"INTEGRATION"}, Policy{40000, 2000}, "sub:"},
 	} {
-		if got, ok := ps.For(tt.subject, tt.roles); !ok || got != tt.want {
-			t.Errorf("%s: %+v %v, want %+v", tt.name, got, ok, tt.want)
+		if got, from, ok := ps.For(tt.subject, tt.roles); !ok || got != tt.want || from != tt.from {
+			t.Errorf("%s: %+v from %q %v, want %+v from %q", tt.name, got, from, ok, tt.want, tt.from)
 		}
 	}
 	noDefault, err := ParsePolicies("INTEGRATION=100:1", isRole)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := noDefault.For("ada", []string{"ADMIN"}); ok {
+	if _, _, ok := noDefault.For("ada", []string{"ADMIN"}); ok {
 		t.Error("without a default, an unlisted role is not limited")
 	}
 	for spec, want := range map[string]string{

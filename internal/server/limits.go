@@ -168,7 +168,7 @@ func (c *costLimits) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 	if c.rate == nil || v == nil || a.Cost == 0 {
 		return nil
 	}
-	p, limited := c.rate.Policies.For(v.Subject, v.Roles)
+	p, from, limited := c.rate.Policies.For(v.Subject, v.Roles)
 	if !limited {
 		return nil
 	}
@@ -202,7 +202,7 @@ func (c *costLimits) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 		if info := infoFrom(ctx); info != nil {
 			info.status = 429
 			info.retryAfter = strconv.Itoa(retry)
-			info.rateLimited = true
+			info.rateLimited = from
 		}
 	}
 	gerr.Extensions["cost"] = ext

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/observe"
 	"github.com/opsgraph/opsgraph/internal/ratelimit"
 	"github.com/opsgraph/opsgraph/internal/seedtest"
 	"github.com/opsgraph/opsgraph/internal/server"
@@ -271,7 +273,11 @@ func TestRateLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := apitest.NewWith(t, db, func(o *server.Options) { o.RateLimits = &server.RateLimits{Limiter: l, Policies: ps} })
+		metrics := observe.NewMetrics()
+		s := apitest.NewWith(t, db, func(o *server.Options) {
+			o.RateLimits = &server.RateLimits{Limiter: l, Policies: ps}
+			o.Metrics = metrics
+		})
 		ada := s.Token("ada@opsgraph.example", viewer.RoleAdmin)
 		for i, want := range []float64{20, 10, 0} {
 			r := s.PostAs(ada, costTen, nil)
@@ -289,6 +295,17 @@ func TestRateLimit(t *testing.T) {
 		}
 		if r.Errors[0].Extensions["retryAfterSeconds"] != float64(5) {
 			t.Errorf("error extensions: %v", r.Errors[0].Extensions)
+		}
+		rec := httptest.NewRecorder()
+		metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		for _, series := range []string{
+			`opsgraph_rate_limited_total{role="default"} 1`,
+			`opsgraph_graphql_requests_total{code="RATE_LIMITED",operation="anonymous",type="query"} 1`,
+			`opsgraph_graphql_cost_points_count{kind="requested",type="query"} 4`,
+		} {
+			if !strings.Contains(rec.Body.String(), series) {
+				t.Errorf("/metrics lacks %s", series)
+			}
 		}
 		// Another subject has its own bucket; an integration its role's.
 		integ := s.Token("sync@integrations.example", viewer.RoleIntegration)

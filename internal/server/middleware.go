@@ -41,9 +41,11 @@ type requestInfo struct {
 	costRequested, costActual int
 	// status, when set, replaces the status the GraphQL transport writes
 	// (429 for a rate-limited request), with retryAfter as Retry-After.
-	status      int
-	retryAfter  string
-	rateLimited bool
+	status     int
+	retryAfter string
+	// rateLimited names the role whose rate limit refused the request
+	// ("sub:" for a subject's own); empty: not refused.
+	rateLimited string
 	// budgetErr is a failure of the rate limit's store (the request was let
 	// through).
 	budgetErr error
@@ -168,6 +170,9 @@ func logRequests(log *slog.Logger, mux *http.ServeMux, tel telemetry) http.Handl
 		if route != graphQLRoute {
 			tel.metrics.ObserveHTTP(route, status)
 		}
+		if info.rateLimited != "" {
+			tel.metrics.RateLimited(info.rateLimited)
+		}
 		if probe {
 			return
 		}
@@ -182,8 +187,8 @@ func logRequests(log *slog.Logger, mux *http.ServeMux, tel telemetry) http.Handl
 		if info.operation != "" || info.kind != "" {
 			attrs = append(attrs, "operation", info.operation, "operation_type", info.kind, "sql_statements", counter.Count())
 		}
-		if info.rateLimited {
-			attrs = append(attrs, "rate_limited", true)
+		if info.rateLimited != "" {
+			attrs = append(attrs, "rate_limited", info.rateLimited)
 		}
 		if info.budgetErr != nil {
 			log.Error("rate limit store failed; request let through", "request_id", info.id, "err", info.budgetErr)

@@ -328,14 +328,14 @@ func TestRequestLogLine(t *testing.T) {
 	if strings.Contains(out, tok) || strings.Contains(out, secret) {
 		t.Errorf("token or variables logged:\n%s", out)
 	}
-	if !regexp.MustCompile(`msg=request .*operation=find operation_type=query sql_statements=\d+ subject=ops@opsgraph.example`).MatchString(out) {
+	if !regexp.MustCompile(`msg=request .*operation=find operation_type=query sql_statements=\d+ cost_requested=1 cost_actual=1 subject=ops@opsgraph.example`).MatchString(out) {
 		t.Errorf("no request line for find:\n%s", out)
 	}
 	if !strings.Contains(out, "error_code=GRAPHQL_VALIDATION_FAILED") {
 		t.Errorf("no error_code for broken:\n%s", out)
 	}
-	if strings.Contains(out, "cost_") {
-		t.Errorf("cost logged while zero:\n%s", out)
+	if regexp.MustCompile(`operation=broken.*cost_`).MatchString(out) {
+		t.Errorf("cost logged for a request that was never priced:\n%s", out)
 	}
 
 	logs.Reset()
