@@ -8,7 +8,10 @@
 //     SDK's default operations, input and enum types and genqlient.yaml;
 //  5. genqlient writes the SDK's response types (sdk/genqlient_gen.go) and the
 //     manifest of every operation it sends (sdk/operations.json);
-//  6. internal/sdkgen writes the SDK's client methods (sdk/client_gen.go).
+//  6. internal/sdkgen writes the SDK's client methods (sdk/client_gen.go);
+//  7. internal/trusted/cmd/trustedgen writes the manifest of trusted documents
+//     (internal/trusted/manifest.json) from sdk/operations.json and the
+//     explorer's saved operations (internal/explorer/operations).
 package opsgraph
 
 //go:generate go run -mod=mod ./ent/entc.go
@@ -17,3 +20,4 @@ package opsgraph
 //go:generate go run ./internal/sdkgen/cmd/sdkgen prepare sdk
 //go:generate go tool genqlient sdk/genqlient.yaml
 //go:generate go run ./internal/sdkgen/cmd/sdkgen client sdk
+//go:generate go run ./internal/trusted/cmd/trustedgen -sdk sdk/operations.json -out internal/trusted/manifest.json

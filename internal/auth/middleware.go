@@ -2,6 +2,7 @@ package auth
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -14,18 +15,30 @@ import (
 // answered with 401 and a GraphQL-shaped error (see WriteUnauthenticated).
 func Middleware(v *Verifier, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, reason := bearerToken(r.Header.Get("Authorization"))
-		if token == "" {
-			WriteUnauthenticated(w, reason, false)
-			return
-		}
-		vw, err := v.Verify(token)
+		vw, err := v.Authenticate(r.Header.Get("Authorization"))
 		if err != nil {
-			WriteUnauthenticated(w, Reason(err), true)
+			WriteUnauthenticated(w, Reason(err), !errors.Is(err, errNoToken))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), vw)))
 	})
+}
+
+// errNoToken is the cause of an Authenticate error when the header carries
+// no bearer token at all (as opposed to an invalid one).
+var errNoToken = errors.New("auth: no bearer token")
+
+// Authenticate returns the viewer of an Authorization header value
+// ("Bearer <token>"). It is the one way a request becomes a viewer: the
+// HTTP Middleware calls it with the request's header, the websocket
+// transport with the Authorization entry of connection_init. Every error is
+// an *Error (see Reason).
+func (v *Verifier) Authenticate(authorization string) (*viewer.Viewer, error) {
+	token, reason := bearerToken(authorization)
+	if token == "" {
+		return nil, unauthenticated(reason, errNoToken)
+	}
+	return v.Verify(token)
 }
 
 // bearerToken extracts the token from an Authorization header value. When

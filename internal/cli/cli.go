@@ -290,7 +290,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		devTokens = &explorer.DevTokens{Auth: authConfig(cfg, devSecret, nil), TTL: time.Hour}
 	}
 	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection, SLAPolicy: slaPolicy, HealthModel: healthModel,
-		DevTokens: devTokens, Limits: limits(cfg), RateLimits: rate, Metrics: metrics, TracerProvider: tp})
+		DevTokens: devTokens, Limits: limits(cfg), RateLimits: rate, Metrics: metrics, TracerProvider: tp,
+		MaxBodyBytes: cfg.MaxBodyBytes, APQCacheSize: cfg.APQCacheSize, TrustedRoles: cfg.TrustedRoles(), CORSOrigins: cfg.Origins()})
+	if roles := cfg.TrustedRoles(); len(roles) > 0 {
+		log.Info("trusted documents enforced", "roles", roles)
+	}
 	err = serveAll(ctx, ln, h, adminLn, observe.AdminHandler(metrics), cfg.ShutdownGrace, log)
 	stopBackground()
 	background.Wait() // let a running sweep finish before the database closes

@@ -50,6 +50,12 @@ type Config struct {
 	MaxTokens      int
 	RequestTimeout time.Duration
 	RateLimits     string
+	MaxBodyBytes   int64
+	APQCacheSize   int
+	// TrustedDocumentsRoles and CORSOrigins are comma-separated lists; see
+	// TrustedRoles and Origins.
+	TrustedDocumentsRoles string
+	CORSOrigins           string
 }
 
 // Setting documents one setting (rendered into the README table).
@@ -87,6 +93,10 @@ var Settings = []Setting{
 	{"max-tokens", "OPSGRAPH_MAX_TOKENS", "15000", "Parser token limit of a GraphQL document; over it: GRAPHQL_PARSE_FAILED before the document is parsed in full."},
 	{"request-timeout", "OPSGRAPH_REQUEST_TIMEOUT", "10s", "Execution time limit of a query or mutation; its SQL statements are cancelled (TIMEOUT) and a mutation rolls back."},
 	{"rate-limits", "OPSGRAPH_RATE_LIMITS", "default=20000:1000,INTEGRATION=10000:500", "Per-subject leaky buckets of cost points, as capacity:points-per-second per role (`default` for roles not listed) or per subject (`sub:<subject>=...`); `off` turns rate limiting off. State is shared by every instance through the database."},
+	{"max-body-bytes", "OPSGRAPH_MAX_BODY_BYTES", "1048576", "Largest request body (and websocket message) /graphql accepts, in bytes; a larger one is refused with 413 REQUEST_TOO_LARGE."},
+	{"apq-cache-size", "OPSGRAPH_APQ_CACHE_SIZE", "1000", "How many automatic persisted queries (extensions.persistedQuery) each instance keeps, least recently used first out."},
+	{"trusted-documents-roles", "OPSGRAPH_TRUSTED_DOCUMENTS_ROLES", "", "Comma-separated roles (INTEGRATION recommended) that may only run trusted documents (the SDK's operations and the explorer's saved operations), by documentId; a token holding any of them is restricted. Empty: nobody is."},
+	{"cors-origins", "OPSGRAPH_CORS_ORIGINS", "", "Comma-separated origins (scheme://host[:port]) whose browser pages may call /graphql (CORS, and websockets). Empty: no CORS headers. `*` is refused."},
 }
 
 func env(name, def string) string {
@@ -136,6 +146,8 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	str(&c.LogLevel, "log-level")
 	str(&c.HealthModel, "health-model")
 	str(&c.SLAPolicy, "sla-policy")
+	str(&c.TrustedDocumentsRoles, "trusted-documents-roles")
+	str(&c.CORSOrigins, "cors-origins")
 	boolean(&c.Migrate, "migrate")
 	boolean(&c.Seed, "seed")
 	boolean(&c.Introspection, "introspection")
@@ -145,6 +157,11 @@ func (c *Config) Register(fs *flag.FlagSet) {
 		s := setting(name)
 		n, _ := strconv.Atoi(env(s.Env, s.Default))
 		fs.IntVar(p, name, n, s.Usage+" ["+s.Env+"]")
+	}
+	{
+		s := setting("max-body-bytes")
+		n, _ := strconv.ParseInt(env(s.Env, s.Default), 10, 64)
+		fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", n, s.Usage+" ["+s.Env+"]")
 	}
 	for name, p := range map[string]*time.Duration{"shutdown-grace": &c.ShutdownGrace, "sweep-interval": &c.SweepInterval, "request-timeout": &c.RequestTimeout} {
 		s := setting(name)
@@ -158,6 +175,7 @@ func (c *Config) ints() map[string]*int {
 	return map[string]*int{
 		"db-max-conns": &c.DBMaxConns, "max-query-cost": &c.MaxQueryCost, "max-depth": &c.MaxDepth,
 		"max-fields": &c.MaxFields, "max-aliases": &c.MaxAliases, "max-tokens": &c.MaxTokens,
+		"apq-cache-size": &c.APQCacheSize,
 	}
 }
 
@@ -178,6 +196,10 @@ func (c *Config) Check() error {
 		case "migrate", "seed", "introspection", "auth-production":
 			if _, err := strconv.ParseBool(v); err != nil {
 				return fmt.Errorf("%s=%q: want true or false", s.Env, v)
+			}
+		case "max-body-bytes":
+			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
+				return fmt.Errorf("%s=%q: want a positive number", s.Env, v)
 			}
 		case "shutdown-grace", "sweep-interval", "request-timeout":
 			if d, err := time.ParseDuration(v); err != nil || d < 0 {
@@ -222,6 +244,19 @@ func (c *Config) Check() error {
 			return fmt.Errorf("OTLP endpoint %q: want an http:// or https:// URL such as http://collector:4318", c.OTLPEndpoint)
 		}
 	}
+	if c.MaxBodyBytes <= 0 {
+		return fmt.Errorf("--max-body-bytes must be positive")
+	}
+	for _, r := range list(c.TrustedDocumentsRoles) {
+		if !viewer.IsRole(r) {
+			return fmt.Errorf("trusted documents role %q: want one of %s", r, strings.Join(viewer.Roles, ", "))
+		}
+	}
+	for _, o := range list(c.CORSOrigins) {
+		if err := checkOrigin(o); err != nil {
+			return err
+		}
+	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return fmt.Errorf("database URL must start with postgres://")
 	}
@@ -254,6 +289,36 @@ func (c *Config) RatePolicies() (ps ratelimit.Policies, off bool, err error) {
 	}
 	ps, err = ratelimit.ParsePolicies(c.RateLimits, viewer.IsRole)
 	return ps, false, err
+}
+
+// TrustedRoles returns the roles restricted to trusted documents.
+func (c *Config) TrustedRoles() []string { return list(c.TrustedDocumentsRoles) }
+
+// Origins returns the CORS origins.
+func (c *Config) Origins() []string { return list(c.CORSOrigins) }
+
+// list splits a comma-separated setting, dropping empty entries.
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checkOrigin accepts a CORS origin: scheme://host[:port], nothing else.
+func checkOrigin(o string) error {
+	if o == "*" {
+		return fmt.Errorf("CORS origin *: list the origins that may call the API (scheme://host[:port]); a wildcard is not supported")
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.Contains(u.Host, "*") ||
+		u.User != nil || strings.TrimSuffix(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("CORS origin %q: want scheme://host[:port], such as https://portal.example.com", o)
+	}
+	return nil
 }
 
 // JWKS reports whether a JWK Set (URL or file) is configured.

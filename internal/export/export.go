@@ -24,6 +24,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/opsgraph/opsgraph/internal/policy"
+	"github.com/opsgraph/opsgraph/internal/trusted"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -364,10 +365,13 @@ func nest(path []string, sel string) string {
 }
 
 // execute runs one GraphQL request in-process, as the caller. A non-zero
-// status reports a failure to pass on (with its body).
+// status reports a failure to pass on (with its body). The document is the
+// export's own, built from its definition (the caller gives argument values
+// only), so it is marked as the server's: a viewer restricted to trusted
+// documents may export too.
 func execute(r *http.Request, gql http.Handler, query string, vars map[string]any) (data json.RawMessage, status int, body []byte) {
 	payload, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, "/graphql", bytes.NewReader(payload))
+	req, _ := http.NewRequestWithContext(trusted.Internal(r.Context()), http.MethodPost, "/graphql", bytes.NewReader(payload))
 	req.Header.Set("Content-Type", "application/json")
 	rec := &buffer{header: http.Header{}}
 	gql.ServeHTTP(rec, req)

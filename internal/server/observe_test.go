@@ -101,16 +101,6 @@ func TestMetricsExposition(t *testing.T) {
 	post(t, h, tok, `query `+strings.Repeat("x", 70)+` { accounts { totalCount } }`, nil)
 	get(h, "/healthz")
 	m.RateLimited(viewer.RoleOpsAnalyst)
-	// The cost limit fills costRequested/costActual; until it lands a stand-in
-	// handler does, under the real logRequests.
-	mux := http.NewServeMux()
-	mux.HandleFunc("/graphql", func(w http.ResponseWriter, r *http.Request) {
-		info := infoFrom(r.Context())
-		info.operation, info.kind, info.costRequested, info.costActual = "costly", "query", 120, 80
-	})
-	logRequests(slog.New(slog.NewTextHandler(io.Discard, nil)), mux, newTelemetry(m, nil)).
-		ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/graphql", nil))
-
 	rec := get(observe.AdminHandler(m), "/metrics")
 	if rec.Code != 200 {
 		t.Fatalf("/metrics: %d", rec.Code)
@@ -123,10 +113,11 @@ func TestMetricsExposition(t *testing.T) {
 		`opsgraph_graphql_requests_total{code="UNAUTHENTICATED",operation="anonymous",type="unknown"} 1`,
 		`opsgraph_graphql_requests_total{code="OK",operation="other",type="query"} 1`,
 		`opsgraph_graphql_request_duration_seconds_bucket{operation="accountList",type="query",le="+Inf"} 1`,
-		`opsgraph_graphql_cost_points_bucket{kind="requested",type="query",le="250"} 1`,
-		`opsgraph_graphql_cost_points_sum{kind="actual",type="query"} 80`,
+		// Three priced queries of 1 point each.
+		`opsgraph_graphql_cost_points_bucket{kind="requested",type="query",le="250"} 3`,
+		`opsgraph_graphql_cost_points_sum{kind="actual",type="query"} 3`,
 		`opsgraph_rate_limited_total{role="OPS_ANALYST"} 1`,
-		`opsgraph_sql_statements_per_request_count 4`,
+		`opsgraph_sql_statements_per_request_count 3`, // the three executed operations
 		`opsgraph_http_requests_total{code="200",handler="GET /healthz"} 1`,
 		`opsgraph_db_connections_open `,
 		`opsgraph_db_connections_in_use `,

@@ -13,7 +13,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
 
@@ -60,6 +59,19 @@ type Options struct {
 	// puts the trace id in the log line and in extensions.traceId. Nil: no
 	// tracing, at no cost.
 	TracerProvider trace.TracerProvider
+	// MaxBodyBytes caps a request body and a websocket message (0:
+	// DefaultMaxBodyBytes, 1 MiB); a larger one is refused with 413.
+	MaxBodyBytes int64
+	// APQCacheSize is how many automatic persisted queries each instance
+	// keeps (0: DefaultAPQCacheSize).
+	APQCacheSize int
+	// TrustedRoles are the roles that may only run trusted documents (the
+	// manifest of internal/trusted); a viewer holding any of them is
+	// restricted. Empty: nobody is.
+	TrustedRoles []string
+	// CORSOrigins are the origins (scheme://host[:port]) whose pages may
+	// call /graphql; empty: no CORS headers.
+	CORSOrigins []string
 }
 
 // Handler returns the HTTP handler of the whole server.
@@ -70,8 +82,8 @@ func Handler(opts Options) http.Handler {
 	}
 	mux := http.NewServeMux()
 	schema := graph.NewSchema(opts.DB.Client, graph.Options{Now: opts.Now, SLAPolicy: opts.SLAPolicy, HealthModel: opts.HealthModel})
-	gql := GraphQL(schema, GraphQLOptions{Logger: log, Introspection: opts.Introspection, Limits: opts.Limits, RateLimits: opts.RateLimits, TracerProvider: opts.TracerProvider})
-	mux.Handle("/graphql", auth.Middleware(opts.Verifier, subject(gql)))
+	gql := GraphQL(schema, log, opts)
+	mux.Handle("/graphql", cors(opts.CORSOrigins, httpSpec(opts.MaxBodyBytes, authenticate(opts.Verifier, subject(gql)))))
 	mux.Handle("GET /export/{file}", auth.Middleware(opts.Verifier, subject(export.Handler(schema.Schema(), gql))))
 	ex := explorer.Handler(explorer.Options{Schema: schema.Schema(), DevTokens: opts.DevTokens, Logger: log})
 	mux.Handle("GET /{$}", ex)
@@ -120,26 +132,11 @@ func readiness(db *store.DB, log *slog.Logger) http.Handler {
 	})
 }
 
-// GraphQLOptions configure the GraphQL handler.
-type GraphQLOptions struct {
-	Logger *slog.Logger
-	// Introspection allows schema introspection; without it, validation
-	// errors do not suggest field names either ("did you mean").
-	Introspection bool
-	Limits        Limits
-	RateLimits    *RateLimits
-	// TracerProvider, when not nil, traces each operation and resolver.
-	TracerProvider trace.TracerProvider
-}
-
 // GraphQL returns the GraphQL handler (without authentication) over schema.
-func GraphQL(schema graphql.ExecutableSchema, opts GraphQLOptions) http.Handler {
-	log := opts.Logger
+func GraphQL(schema graphql.ExecutableSchema, log *slog.Logger, opts Options) http.Handler {
 	limits := opts.Limits.withDefaults()
 	srv := handler.New(schema)
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	useHTTP(srv, opts)
 	srv.SetQueryCache(pageDefaults{next: lru.New[*ast.QueryDocument](1000)})
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	if tp := opts.TracerProvider; tp != nil {

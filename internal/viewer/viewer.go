@@ -63,6 +63,16 @@ func (v *Viewer) Memo(key any, fn func() (any, error)) (any, error) {
 	return m.v, m.err
 }
 
+// Fresh returns a copy of v without its memoized values, for a connection
+// that outlives one request (a websocket): each operation gets its own, so
+// nothing memoized by one (a CSM's book) is reused by the next.
+func (v *Viewer) Fresh() *Viewer {
+	if v == nil {
+		return nil
+	}
+	return &Viewer{Subject: v.Subject, Roles: v.Roles, Scopes: v.Scopes, System: v.System}
+}
+
 // HasRole reports whether the viewer holds role.
 func (v *Viewer) HasRole(role string) bool {
 	return v != nil && slices.Contains(v.Roles, role)

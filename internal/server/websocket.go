@@ -1,0 +1,126 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	coderws "github.com/coder/websocket"
+
+	"github.com/opsgraph/opsgraph/internal/auth"
+	"github.com/opsgraph/opsgraph/internal/viewer"
+)
+
+// Websocket close codes of a refused connection_init (graphql-transport-ws).
+const wsCloseForbidden = 4403
+
+// wsTransport is gqlgen's websocket transport (graphql-transport-ws, and
+// the older graphql-ws) for `Upgrade: websocket` requests only.
+type wsTransport struct {
+	transport.Websocket
+	origins []string // allowed cross-origin pages, lower case
+}
+
+func (t wsTransport) Supports(r *http.Request) bool { return isWebsocket(r) }
+
+// Do refuses a browser page of another origin (cross-site websocket
+// hijacking) unless it is one of the CORS origins, then upgrades.
+func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || (!strings.EqualFold(u.Host, r.Host) && !slices.Contains(t.origins, strings.ToLower(o))) {
+			writeHTTPError(w, mediaJSON, &httpError{http.StatusForbidden, "FORBIDDEN_ORIGIN",
+				fmt.Sprintf("websocket connections from the origin %q are not allowed (see OPSGRAPH_CORS_ORIGINS)", o)})
+			return
+		}
+	}
+	t.Websocket.Do(w, r, exec)
+}
+
+// newWebsocket returns the websocket transport: connection_init must carry
+// a token ({"Authorization": "Bearer …"} or {"token": "…"}) unless the
+// upgrade request was authenticated by its Authorization header; browsers
+// from the CORS origins may connect.
+func newWebsocket(v *auth.Verifier, maxBody int64, corsOrigins []string) wsTransport {
+	origins := make([]string, len(corsOrigins))
+	for i, o := range corsOrigins {
+		origins[i] = strings.ToLower(strings.TrimSuffix(o, "/"))
+	}
+	limit := maxBody
+	return wsTransport{origins: origins, Websocket: transport.Websocket{
+		// Do checks the origin.
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}},
+		InitFunc:       wsInit(v),
+		InitTimeout:    10 * time.Second,
+		// graphql-ws keep-alives, and graphql-transport-ws pings a client
+		// must answer within two intervals.
+		KeepAlivePingInterval: 15 * time.Second,
+		PingPongInterval:      30 * time.Second,
+		PayloadReadLimit:      &limit,
+	}}
+}
+
+// wsInit authenticates a websocket's connection_init with the Verifier the
+// HTTP Middleware uses. A refused init closes the socket with 4403.
+func wsInit(v *auth.Verifier) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		vw := viewer.FromContext(ctx) // authenticated at the upgrade
+		if vw == nil {
+			header := p.Authorization()
+			if tok := p.GetString("token"); header == "" && tok != "" {
+				header = "Bearer " + tok
+			}
+			var err error
+			if vw, err = v.Authenticate(header); err != nil {
+				reason := "unauthenticated: " + auth.Reason(err)
+				ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, reason), wsCloseForbidden)
+				return ctx, nil, errors.New(reason)
+			}
+			if s, ok := ctx.Value(subjectKey{}).(*string); ok {
+				*s = vw.Subject
+			}
+			ctx = viewer.NewContext(ctx, vw)
+		}
+		return context.WithValue(ctx, connViewerKey{}, vw), nil, nil
+	}
+}
+
+type connViewerKey struct{}
+
+// perConnectionOperation gives each operation on a websocket its own copy
+// of the connection's viewer (nothing memoized for one operation, such as a
+// CSM's book, is reused by a later one) and its own request info (the
+// connection's operations run concurrently; the connection's log line does
+// not name them).
+func perConnectionOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	vw, ok := ctx.Value(connViewerKey{}).(*viewer.Viewer)
+	if !ok {
+		return next(ctx)
+	}
+	ctx = viewer.NewContext(ctx, vw.Fresh())
+	if info := infoFrom(ctx); info != nil {
+		ctx = context.WithValue(ctx, infoKey{}, &requestInfo{id: info.id})
+	}
+	return next(ctx)
+}
+
+// authenticate is auth.Middleware, except that a websocket upgrade without
+// an Authorization header (browsers cannot send one) passes unauthenticated:
+// its connection_init must then carry the token (wsInit).
+func authenticate(v *auth.Verifier, next http.Handler) http.Handler {
+	authed := auth.Middleware(v, next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocket(r) && r.Header.Get("Authorization") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		authed.ServeHTTP(w, r)
+	})
+}
