@@ -25,7 +25,7 @@ import (
 // (https://graphql.github.io/graphql-over-http/draft/): httpSpec answers
 // what is not a GraphQL request at all (method, media types, size) before
 // authentication, and the GET and POST transports below decode requests and
-// choose status codes. docs/http-notes.md lists what a client sees.
+// choose status codes. docs/operations.md (HTTP) lists what a client sees.
 
 // DefaultMaxBodyBytes caps a request body when Options.MaxBodyBytes is 0.
 const DefaultMaxBodyBytes = 1 << 20
