@@ -49,21 +49,9 @@ func waitFor(t *testing.T, buf *apitest.SyncBuffer, re *regexp.Regexp, done <-ch
 
 func query(t *testing.T, base, token, q string) map[string]any {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": q})
-	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode != http.StatusOK || out["errors"] != nil {
-		t.Fatalf("status %d: %v", res.StatusCode, out)
+	code, _, out := post(t, base, token, q)
+	if code != http.StatusOK || out["errors"] != nil {
+		t.Fatalf("status %d: %v", code, out)
 	}
 	return out["data"].(map[string]any)
 }
