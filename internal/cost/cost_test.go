@@ -219,3 +219,22 @@ func TestShippedOperationsFit(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAnalyze prices the explorer's Account 360 operation (49 fields,
+// three nested connections): the work pricing adds to every request.
+func BenchmarkAnalyze(b *testing.B) {
+	s := loadSchema(b)
+	raw, err := os.ReadFile("../explorer/operations/20-account-360.graphql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc, errs := gqlparser.LoadQuery(s, string(raw))
+	if errs != nil {
+		b.Fatal(errs)
+	}
+	vars := map[string]any{"name": "atlas", "first": int64(5)}
+	b.ReportAllocs()
+	for b.Loop() {
+		Analyze(s, doc.Operations[0], vars)
+	}
+}
