@@ -244,7 +244,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	rate, err := rateLimits(cfg, db)
+	rate, buckets, err := rateLimits(cfg, db)
 	if err != nil {
 		return err
 	}
@@ -282,6 +282,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var background sync.WaitGroup
 	if cfg.SweepInterval > 0 {
 		background.Go(func() { entitlements.NewSweeper(db.Client, db.Dialect, nil).RunSweeps(bgCtx, cfg.SweepInterval, log) })
+	}
+	if buckets != nil {
+		background.Go(func() { pruneBuckets(bgCtx, buckets, rate.Policies.MaxDrain(), log) })
 	}
 	// The explorer's development role switcher: only on the embedded default
 	// (SQLite, a generated secret) bound to a loopback address.
@@ -541,17 +544,41 @@ func limits(cfg *config.Config) server.Limits {
 }
 
 // rateLimits are the rate limits the settings ask for, kept in db so every
-// instance shares them; nil when they are off.
-func rateLimits(cfg *config.Config, db *store.DB) (*server.RateLimits, error) {
+// instance shares them, and their buckets; nil when they are off.
+func rateLimits(cfg *config.Config, db *store.DB) (*server.RateLimits, *ratelimit.SQL, error) {
 	ps, off, err := cfg.RatePolicies()
 	if err != nil || off {
-		return nil, err
+		return nil, nil, err
 	}
 	// Through the counting driver: the limiter's statements show in each
 	// request's SQL statement count.
 	l, err := ratelimit.NewSQL(db.Counter, db.Dialect, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &server.RateLimits{Limiter: l, Policies: ps}, nil
+	return &server.RateLimits{Limiter: l, Policies: ps}, l, nil
+}
+
+// pruneBuckets deletes, every hour, the rate-limit buckets idle for longer
+// than any policy takes to drain (empty buckets: the same as no row), so
+// the table holds the recently active subjects only. Every instance may
+// run it; the delete is idempotent.
+func pruneBuckets(ctx context.Context, buckets *ratelimit.SQL, drain time.Duration, log *slog.Logger) {
+	idle := max(drain, time.Minute)
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		n, err := buckets.Prune(ctx, idle)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("pruning rate-limit buckets failed", "err", err)
+		case n > 0:
+			log.Info("rate-limit buckets pruned", "deleted", n, "idle_for", idle.String())
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Policies choose a subject's bucket policy: its own (an integration given
@@ -82,4 +83,21 @@ func (ps Policies) For(subject string, roles []string) (Policy, string, bool) {
 		return *ps.Default, "default", true
 	}
 	return Policy{}, "", false
+}
+
+// MaxDrain is the longest time any of the policies takes to drain a full
+// bucket (capacity / restore rate): a bucket idle that long is empty.
+func (ps Policies) MaxDrain() time.Duration {
+	var longest float64
+	each := func(p Policy) { longest = max(longest, p.Capacity/p.RestoreRate) }
+	if ps.Default != nil {
+		each(*ps.Default)
+	}
+	for _, p := range ps.Roles {
+		each(p)
+	}
+	for _, p := range ps.Subjects {
+		each(p)
+	}
+	return seconds(longest)
 }

@@ -399,3 +399,48 @@ func BenchmarkTake(b *testing.B) {
 		run(b, "bench-refuse", ratelimit.Policy{Capacity: 1, RestoreRate: 1e-9}, false)
 	})
 }
+
+// Pruning deletes only buckets idle for longer than asked, and a pruned
+// subject starts again with an empty bucket, as it would have after
+// draining.
+func TestPrune(t *testing.T) {
+	for _, dia := range []string{dialect.SQLite, dialect.Postgres} {
+		t.Run(dia, func(t *testing.T) {
+			ctx := context.Background()
+			clk := newClock()
+			db := testdb.Open(t, dia)
+			l, err := ratelimit.NewSQL(db.SQL, db.Dialect, clk.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A full bucket drains in 100 s.
+			p := ratelimit.Policy{Capacity: 10, RestoreRate: 0.1}
+			if _, err := l.Take(ctx, "idle", p, 10); err != nil {
+				t.Fatal(err)
+			}
+			clk.Advance(250 * time.Second)
+			if _, err := l.Take(ctx, "busy", p, 10); err != nil {
+				t.Fatal(err)
+			}
+			clk.Advance(10 * time.Second)
+			n, err := l.Prune(ctx, 200*time.Second)
+			if err != nil || n != 1 {
+				t.Fatalf("Prune: %d, %v; want the one bucket idle 260 s", n, err)
+			}
+			d, err := l.Take(ctx, "busy", p, 10)
+			if err != nil || d.Allowed {
+				t.Fatalf("the busy bucket was pruned: %+v %v", d, err)
+			}
+			if d, err := l.Take(ctx, "idle", p, 10); err != nil || !d.Allowed {
+				t.Fatalf("after pruning: %+v %v", d, err)
+			}
+		})
+	}
+	ps, err := ratelimit.ParsePolicies("default=20000:1000,INTEGRATION=300:0.5", func(r string) bool { return r == "INTEGRATION" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ps.MaxDrain(); got != 600*time.Second {
+		t.Errorf("MaxDrain = %s, want 10m", got)
+	}
+}

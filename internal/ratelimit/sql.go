@@ -47,6 +47,8 @@ type statements struct {
 	peek string
 	// refund: points, subject.
 	refund string
+	// prune: cutoff; deletes the buckets last changed before it.
+	prune string
 }
 
 // The PostgreSQL statements. The elapsed time is the microseconds of
@@ -62,6 +64,7 @@ RETURNING level`,
 	peek: `SELECT GREATEST(0, level - $1::double precision * GREATEST(0, EXTRACT(EPOCH FROM $2::timestamptz - updated_at)::double precision))
 FROM rate_limit_buckets WHERE subject = $3`,
 	refund: `UPDATE rate_limit_buckets SET level = GREATEST(0, level - $1::double precision) WHERE subject = $2`,
+	prune:  `DELETE FROM rate_limit_buckets WHERE updated_at < $1::timestamptz`,
 }
 
 // The SQLite statements. updated_at is UTC text in the format of SQLite's
@@ -78,6 +81,7 @@ RETURNING level`,
 	peek: `SELECT MAX(0.0, level - ? * MAX(0.0, round((julianday(?) - julianday(updated_at)) * 86400000.0) / 1000.0))
 FROM rate_limit_buckets WHERE subject = ?`,
 	refund: `UPDATE rate_limit_buckets SET level = MAX(0.0, level - ?) WHERE subject = ?`,
+	prune:  `DELETE FROM rate_limit_buckets WHERE updated_at < ?`,
 }
 
 // sqliteTime is the updated_at format on SQLite (sortable as text).
@@ -141,6 +145,18 @@ func (l *SQL) Refund(ctx context.Context, subject string, points int) error {
 		return fmt.Errorf("ratelimit: refunding %d points: %w", points, err)
 	}
 	return nil
+}
+
+// Prune deletes the buckets not changed for idle: with idle at least the
+// longest drain time of the policies (Policies.MaxDrain), every such
+// bucket is empty, which is the same as no row, so pruning changes no
+// decision. It returns how many it deleted.
+func (l *SQL) Prune(ctx context.Context, idle time.Duration) (int64, error) {
+	res, err := l.db.ExecContext(ctx, l.stmt.prune, l.ts(l.now().Add(-idle)))
+	if err != nil {
+		return 0, fmt.Errorf("ratelimit: pruning idle buckets: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // queryLevel runs q and scans the level of its row; ok is false when it
