@@ -257,11 +257,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		metrics *observe.Metrics
 	)
 	if cfg.AdminAddr != "" {
-		if adminLn, err = server.Listen(cfg.AdminAddr); err != nil {
+		adminLn, err = server.Listen(cfg.AdminAddr)
+		switch {
+		case err != nil && devSecret != nil && cfg.AdminAddr == config.Default("admin-addr"):
+			// The embedded development default on a machine where the
+			// default admin port is taken (a local Prometheus listens on
+			// 9090): the demo runs without metrics rather than not at all.
+			log.Warn("admin listener off: the default admin address is taken; set OPSGRAPH_ADMIN_ADDR for metrics and pprof", "addr", cfg.AdminAddr, "err", err)
+			adminLn = nil
+		case err != nil:
 			_ = ln.Close()
 			return fmt.Errorf("admin listener (OPSGRAPH_ADMIN_ADDR; empty turns it off): %w", err)
+		default:
+			metrics = observe.NewMetrics()
 		}
-		metrics = observe.NewMetrics()
 	}
 	base := "http://" + ln.Addr().String()
 	log.Info("listening", "addr", ln.Addr().String(), "explorer", base+"/", "graphql", base+"/graphql")

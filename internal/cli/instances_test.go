@@ -4,17 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/auth"
+	"github.com/opsgraph/opsgraph/internal/config"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 )
 
@@ -138,5 +142,37 @@ func TestRateLimitSharedByTwoProcesses(t *testing.T) {
 		if code, _, body := post(t, p.base, other, q); code != http.StatusOK || body["errors"] != nil {
 			t.Errorf("another subject: %d %v", code, body)
 		}
+	}
+}
+
+// The embedded development default runs without metrics when the default
+// admin port is taken (a local Prometheus listens on 9090), rather than
+// not at all; a configured admin address that is taken stops serve.
+func TestServeWithTheAdminPortTaken(t *testing.T) {
+	if held, err := net.Listen("tcp", config.Default("admin-addr")); err == nil {
+		defer held.Close()
+	} // else something on this machine already holds it: the same case
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr apitest.SyncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--seed=false", "--sqlite-path", filepath.Join(dir, "opsgraph.db")}, &stdout, &stderr)
+	}()
+	waitFor(t, &stderr, regexp.MustCompile(`msg=listening addr=(\S+)`), done)
+	if !strings.Contains(stderr.String(), "admin listener off") {
+		t.Errorf("no warning about the admin listener:\n%s", stderr.String())
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+
+	var out, errs bytes.Buffer
+	code := Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--seed=false", "--sqlite-path", filepath.Join(dir, "opsgraph.db"),
+		"--jwt-secret", testSecret, "--admin-addr", config.Default("admin-addr")}, &out, &errs)
+	if code == 0 || !strings.Contains(errs.String(), "admin listener") {
+		t.Errorf("a configured secret (not the development default) with the admin port taken: exit %d\n%s", code, errs.String())
 	}
 }

@@ -66,7 +66,7 @@ type Setting struct {
 // Settings lists every setting in the order the README shows them.
 var Settings = []Setting{
 	{"addr", "OPSGRAPH_ADDR", "127.0.0.1:8080", "HTTP listen address. A non-loopback address requires OPSGRAPH_JWT_SECRET or a JWKS."},
-	{"admin-addr", "OPSGRAPH_ADMIN_ADDR", "127.0.0.1:9090", "Admin listen address of `serve`: Prometheus /metrics and Go pprof under /debug/pprof/, never on the API address. Empty: off."},
+	{"admin-addr", "OPSGRAPH_ADMIN_ADDR", "127.0.0.1:9090", "Admin listen address of `serve`: Prometheus /metrics and Go pprof under /debug/pprof/, never on the API address. Empty: off. A taken address stops serve, except the default one on the embedded development default (then a warning, no metrics)."},
 	{"otlp-endpoint", "OPSGRAPH_OTLP_ENDPOINT", "", "OTLP/HTTP collector to send traces to (http://collector:4318; no path: /v1/traces). Empty: tracing off unless OTEL_EXPORTER_OTLP_ENDPOINT is set."},
 	{"database-url", "OPSGRAPH_DATABASE_URL", "", "PostgreSQL URL (postgres://user:pass@host:5432/db?sslmode=...). Empty: embedded SQLite."},
 	{"sqlite-path", "OPSGRAPH_SQLITE_PATH", "opsgraph.db", "Embedded SQLite database file, used when no database URL is set."},
@@ -98,6 +98,9 @@ var Settings = []Setting{
 	{"trusted-documents-roles", "OPSGRAPH_TRUSTED_DOCUMENTS_ROLES", "", "Comma-separated roles (INTEGRATION recommended) that may only run trusted documents (the SDK's operations and the explorer's saved operations), by documentId; a token holding any of them is restricted. Empty: nobody is."},
 	{"cors-origins", "OPSGRAPH_CORS_ORIGINS", "", "Comma-separated origins (scheme://host[:port]) whose browser pages may call /graphql (CORS, and websockets). Empty: no CORS headers. `*` is refused."},
 }
+
+// Default is the default value of the setting with the flag name.
+func Default(flagName string) string { return setting(flagName).Default }
 
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
