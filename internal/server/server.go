@@ -150,8 +150,10 @@ func GraphQL(schema graphql.ExecutableSchema, log *slog.Logger, opts Options) ht
 		srv.SetDisableSuggestion(true)
 	}
 	srv.Use(pageLimits{})
-	srv.Use(&costLimits{limits: limits, rate: opts.RateLimits})
 	srv.Use(&sideDoors{})
+	// Last of the checks: a request refused by the others is not charged
+	// to the rate limit.
+	srv.Use(&costLimits{limits: limits, rate: opts.RateLimits})
 	srv.AroundOperations(withCost(limits.Timeout))
 	srv.AroundResponses(costExtension(opts.RateLimits))
 	srv.AroundRootFields(authorizeRoot)
