@@ -32,7 +32,7 @@ func waitFor(t *testing.T, buf *apitest.SyncBuffer, re *regexp.Regexp, done <-ch
 	// A readiness wait, not a speed check: a first start migrates and seeds
 	// the embedded database, which under -race on a busy machine takes
 	// minutes; go test's -timeout bounds the whole run.
-	deadline := time.After(10 * time.Minute)
+	deadline := time.After(20 * time.Minute)
 	for {
 		if m := re.FindStringSubmatch(buf.String()); m != nil {
 			return m[1]

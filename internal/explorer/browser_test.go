@@ -70,7 +70,10 @@ func serve(t *testing.T, args ...string) (base string, stop func()) {
 	}
 	t.Cleanup(stop)
 	listening := regexp.MustCompile(`msg=listening addr=(\S+)`)
-	deadline := time.After(5 * time.Minute) // the demo seed, under -race
+	// A readiness wait, not a speed check: the demo seed under -race on a
+	// loaded machine takes minutes (it took over 5 with other builds
+	// running); go test -timeout (30m) bounds the whole run.
+	deadline := time.After(20 * time.Minute)
 	for {
 		if m := listening.FindStringSubmatch(stderr.String()); m != nil {
 			return "http://" + m[1], stop
