@@ -33,7 +33,7 @@ func (r *accountResolver) HealthHistory(ctx context.Context, obj *ent.Account, s
 			Extensions: map[string]any{"code": "BAD_USER_INPUT"},
 		}
 	}
-	return r.scoring.History(ctx, obj.ID, since, n)
+	return r.healthHistory(ctx, obj, since, n)
 }
 
 // Measures is the resolver for the measures field.

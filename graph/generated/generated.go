@@ -21663,7 +21663,7 @@ func (ec *executionContext) _Discrepancy_entitlement(ctx context.Context, field 
 			return ec.fieldContext_Discrepancy_entitlement(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Entitlement(), nil
+			return obj.Entitlement(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Entitlement) graphql.Marshaler {
@@ -21727,7 +21727,7 @@ func (ec *executionContext) _Discrepancy_order(ctx context.Context, field graphq
 			return ec.fieldContext_Discrepancy_order(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Order(), nil
+			return obj.Order(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
@@ -21759,7 +21759,7 @@ func (ec *executionContext) _Discrepancy_orderLine(ctx context.Context, field gr
 			return ec.fieldContext_Discrepancy_orderLine(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OrderLine(), nil
+			return obj.OrderLine(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderLine) graphql.Marshaler {
@@ -30091,7 +30091,7 @@ func (ec *executionContext) _Renewal_contract(ctx context.Context, field graphql
 			return ec.fieldContext_Renewal_contract(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Contract(), nil
+			return obj.Contract(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contract) graphql.Marshaler {
@@ -30829,7 +30829,7 @@ func (ec *executionContext) _RenewalHygieneException_contract(ctx context.Contex
 			return ec.fieldContext_RenewalHygieneException_contract(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Contract(), nil
+			return obj.Contract(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contract) graphql.Marshaler {
@@ -48156,10 +48156,11 @@ func (ec *executionContext) _Discrepancy(ctx context.Context, sel ast.SelectionS
 					return ec._Discrepancy_account(ctx, field, obj)
 				})
 		case "entitlement":
-			out.Values[i] = ec._Discrepancy_entitlement(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_entitlement(ctx, field, obj)
+				})
 		case "contract":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -48167,15 +48168,17 @@ func (ec *executionContext) _Discrepancy(ctx context.Context, sel ast.SelectionS
 					return ec._Discrepancy_contract(ctx, field, obj)
 				})
 		case "order":
-			out.Values[i] = ec._Discrepancy_order(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_order(ctx, field, obj)
+				})
 		case "orderLine":
-			out.Values[i] = ec._Discrepancy_orderLine(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_orderLine(ctx, field, obj)
+				})
 		case "product":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -51100,10 +51103,11 @@ func (ec *executionContext) _Renewal(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Renewal")
 		case "contract":
-			out.Values[i] = ec._Renewal_contract(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Renewal_contract(ctx, field, obj)
+				})
 		case "account":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -51416,10 +51420,11 @@ func (ec *executionContext) _RenewalHygieneException(ctx context.Context, sel as
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "contract":
-			out.Values[i] = ec._RenewalHygieneException_contract(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RenewalHygieneException_contract(ctx, field, obj)
+				})
 		case "account":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

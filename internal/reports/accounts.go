@@ -210,6 +210,10 @@ type contractAccounts struct {
 	client    *ent.Client
 	contracts []*ent.Contract
 	accounts  lazy[map[int]*ent.Account]
+	// The same, read with the selection of a field that asks for their
+	// edges (see collect.go).
+	askedAccounts  collected[*ent.Account]
+	askedContracts collected[*ent.Contract]
 }
 
 // account returns the account of k.

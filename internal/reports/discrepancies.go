@@ -118,20 +118,89 @@ type discrepancyPage struct {
 	accounts  lazy[map[int]*ent.Account]
 	contracts lazy[map[int]*ent.Contract]
 	products  lazy[map[int]*ent.Product]
+	// The same and the page's entitlements, orders and lines, read with
+	// the selection of a field that asks for their edges (see collect.go).
+	askedAccounts     collected[*ent.Account]
+	askedContracts    collected[*ent.Contract]
+	askedEntitlements collected[*ent.Entitlement]
+	askedOrders       collected[*ent.Order]
+	askedLines        collected[*ent.OrderLine]
+}
+
+// ids returns the non-nil ids of the page's records.
+func (p *discrepancyPage) ids(id func(*Discrepancy) *int) func() ([]int, error) {
+	return func() ([]int, error) {
+		var ids []int
+		for _, n := range p.nodes {
+			if v := id(n); v != nil {
+				ids = append(ids, *v)
+			}
+		}
+		return ids, nil
+	}
 }
 
 // Entitlement is the entitlement involved, if any.
-func (d *Discrepancy) Entitlement() *ent.Entitlement { return d.entitlement }
+func (d *Discrepancy) Entitlement(ctx context.Context) (*ent.Entitlement, error) {
+	if d.entitlement == nil || !nested(ctx) {
+		return d.entitlement, nil
+	}
+	m, err := d.page.askedEntitlements.get(ctx, "entitlements", d.page.ids(func(n *Discrepancy) *int {
+		if n.entitlement == nil {
+			return nil
+		}
+		return &n.entitlement.ID
+	}), func(ctx context.Context, ids []int) ([]*ent.Entitlement, error) {
+		return collectEntitlements(ctx, d.page.client, ids)
+	}, entitlementID)
+	return m[d.entitlement.ID], err
+}
 
 // Order is the order involved, if any.
-func (d *Discrepancy) Order() *ent.Order { return d.order }
+func (d *Discrepancy) Order(ctx context.Context) (*ent.Order, error) {
+	if d.order == nil || !nested(ctx) {
+		return d.order, nil
+	}
+	m, err := d.page.askedOrders.get(ctx, "orders", d.page.ids(func(n *Discrepancy) *int {
+		if n.order == nil {
+			return nil
+		}
+		return &n.order.ID
+	}), func(ctx context.Context, ids []int) ([]*ent.Order, error) {
+		return collectOrders(ctx, d.page.client, ids)
+	}, orderID)
+	return m[d.order.ID], err
+}
 
 // OrderLine is the order line involved, if any.
-func (d *Discrepancy) OrderLine() *ent.OrderLine { return d.line }
+func (d *Discrepancy) OrderLine(ctx context.Context) (*ent.OrderLine, error) {
+	if d.line == nil || !nested(ctx) {
+		return d.line, nil
+	}
+	m, err := d.page.askedLines.get(ctx, "order lines", d.page.ids(func(n *Discrepancy) *int {
+		if n.line == nil {
+			return nil
+		}
+		return &n.line.ID
+	}), func(ctx context.Context, ids []int) ([]*ent.OrderLine, error) {
+		return collectOrderLines(ctx, d.page.client, ids)
+	}, orderLineID)
+	return m[d.line.ID], err
+}
 
 // Account is the account concerned.
 func (d *Discrepancy) Account(ctx context.Context) (*ent.Account, error) {
 	p := d.page
+	if nested(ctx) {
+		m, err := p.askedAccounts.get(ctx, "accounts", p.ids(func(n *Discrepancy) *int { return &n.accountID }),
+			func(ctx context.Context, ids []int) ([]*ent.Account, error) {
+				return collectAccounts(ctx, p.client, ids)
+			}, accountID)
+		if err != nil {
+			return nil, err
+		}
+		return one(m, d.accountID, "account of a discrepancy")
+	}
 	m, err := p.accounts.get(ctx, func(ctx context.Context) (map[int]*ent.Account, error) {
 		ids := make([]int, len(p.nodes))
 		for i, n := range p.nodes {
@@ -155,6 +224,13 @@ func (d *Discrepancy) Contract(ctx context.Context) (*ent.Contract, error) {
 		return nil, nil
 	}
 	p := d.page
+	if nested(ctx) {
+		m, err := p.askedContracts.get(ctx, "contracts", p.ids(func(n *Discrepancy) *int { return n.contractID }),
+			func(ctx context.Context, ids []int) ([]*ent.Contract, error) {
+				return collectContracts(ctx, p.client, ids)
+			}, contractID)
+		return m[*d.contractID], err
+	}
 	m, err := p.contracts.get(ctx, func(ctx context.Context) (map[int]*ent.Contract, error) {
 		var ids []int
 		for _, n := range p.nodes {

@@ -29,7 +29,11 @@ func ordRecord(t *testing.T, ctx context.Context, n *reports.Discrepancy) ordero
 		t.Fatal(err)
 	}
 	r.Account = a.ID
-	if e := n.Entitlement(); e != nil {
+	e, err := n.Entitlement(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e != nil {
 		r.Entitlement = e.ID
 	}
 	k, err := n.Contract(ctx)
@@ -39,10 +43,18 @@ func ordRecord(t *testing.T, ctx context.Context, n *reports.Discrepancy) ordero
 	if k != nil {
 		r.Contract = k.ID
 	}
-	if o := n.Order(); o != nil {
+	o, err := n.Order(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o != nil {
 		r.Order = o.ID
 	}
-	if l := n.OrderLine(); l != nil {
+	l, err := n.OrderLine(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l != nil {
 		r.Line = l.ID
 	}
 	p, err := n.Product(ctx)

@@ -116,11 +116,13 @@ type RenewalHygieneCount struct {
 }
 
 // Contract is the contract with the problem.
-func (e *RenewalHygieneException) Contract() *ent.Contract { return e.contract }
+func (e *RenewalHygieneException) Contract(ctx context.Context) (*ent.Contract, error) {
+	return e.links.contractAsked(ctx, e.contract)
+}
 
 // Account is the contract's account.
 func (e *RenewalHygieneException) Account(ctx context.Context) (*ent.Account, error) {
-	return e.links.account(ctx, e.contract)
+	return e.links.accountAsked(ctx, e.contract)
 }
 
 // RenewalHygiene returns a page of renewal hygiene exceptions of the given

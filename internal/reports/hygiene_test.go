@@ -98,7 +98,10 @@ func checkHygiene(t *testing.T, ctx context.Context, s *reports.Service, d *accD
 			if err != nil {
 				t.Fatal(err)
 			}
-			k := e.Node.Contract()
+			k, err := e.Node.Contract(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !strings.Contains(e.Node.Detail, k.Number) {
 				t.Fatalf("detail %q does not name contract %s", e.Node.Detail, k.Number)
 			}
@@ -237,8 +240,12 @@ func TestRenewalHygieneEdges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if edges, _ := accPage[*reports.RenewalHygieneEdge](t, admin, conn); len(edges) != 1 || edges[0].Node.Contract().ID != afterEnd.ID {
+		edges, _ := accPage[*reports.RenewalHygieneEdge](t, admin, conn)
+		if len(edges) != 1 {
 			t.Fatalf("after a kind not asked for: %+v", edges)
+		}
+		if k, err := edges[0].Node.Contract(admin); err != nil || k.ID != afterEnd.ID {
+			t.Fatalf("after a kind not asked for: %+v (%v)", k, err)
 		}
 		// An empty horizon: completeness has no rate.
 		later := accService(db, accNow.Add(5000*accDay))

@@ -65,8 +65,9 @@ type RenewalMonth struct {
 // renewalLinks loads what the renewals of one page link to, once per page.
 type renewalLinks struct {
 	contractAccounts
-	users lazy[map[int]*ent.User]
-	bands lazy[map[int]healthscore.Band]
+	users      lazy[map[int]*ent.User]
+	askedUsers collected[*ent.User]
+	bands      lazy[map[int]healthscore.Band]
 }
 
 // renewalWindow selects the ACTIVE contracts renewing in [from, to).
@@ -183,11 +184,13 @@ func utcMonth(s *entsql.Selector, col string) string {
 }
 
 // Contract is the contract up for renewal.
-func (r *Renewal) Contract() *ent.Contract { return r.contract }
+func (r *Renewal) Contract(ctx context.Context) (*ent.Contract, error) {
+	return r.links.contractAsked(ctx, r.contract)
+}
 
 // Account is the contract's account.
 func (r *Renewal) Account(ctx context.Context) (*ent.Account, error) {
-	return r.links.account(ctx, r.contract)
+	return r.links.accountAsked(ctx, r.contract)
 }
 
 // Owner is the account's owner (CSM); nil when the account has none.
@@ -196,7 +199,7 @@ func (r *Renewal) Owner(ctx context.Context) (*ent.User, error) {
 	if err != nil || a.OwnerID == 0 {
 		return nil, err
 	}
-	return r.links.user(ctx, a.OwnerID)
+	return r.links.userAsked(ctx, a.OwnerID)
 }
 
 // RenewalOwner is the contract's renewal owner; nil when it has none.
@@ -204,7 +207,7 @@ func (r *Renewal) RenewalOwner(ctx context.Context) (*ent.User, error) {
 	if r.contract.RenewalOwnerID == nil {
 		return nil, nil
 	}
-	return r.links.user(ctx, *r.contract.RenewalOwnerID)
+	return r.links.userAsked(ctx, *r.contract.RenewalOwnerID)
 }
 
 // HealthBand is the band of the account's latest health score; nil when the
@@ -241,19 +244,42 @@ func (r *Renewal) HealthBand(ctx context.Context) (*healthscore.Band, error) {
 	return nil, nil
 }
 
+// userIDs are the account owners and renewal owners of the page.
+func (p *renewalLinks) userIDs(ctx context.Context) ([]int, error) {
+	ids := make([]int, 0, 2*len(p.contracts))
+	for _, k := range p.contracts {
+		if k.RenewalOwnerID != nil {
+			ids = append(ids, *k.RenewalOwnerID)
+		}
+		a, err := p.account(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, a.OwnerID)
+	}
+	return ids, nil
+}
+
+// userAsked is user(id), its edges as the field being resolved asks them
+// loaded for the whole page.
+func (p *renewalLinks) userAsked(ctx context.Context, id int) (*ent.User, error) {
+	if !nested(ctx) {
+		return p.user(ctx, id)
+	}
+	m, err := p.askedUsers.get(ctx, "users", func() ([]int, error) { return p.userIDs(ctx) },
+		func(ctx context.Context, ids []int) ([]*ent.User, error) { return collectUsers(ctx, p.client, ids) }, userID)
+	if err != nil {
+		return nil, err
+	}
+	return m[id], nil
+}
+
 // user returns the user id, an account owner or renewal owner of the page.
 func (p *renewalLinks) user(ctx context.Context, id int) (*ent.User, error) {
 	m, err := p.users.get(ctx, func(ctx context.Context) (map[int]*ent.User, error) {
-		ids := make([]int, 0, 2*len(p.contracts))
-		for _, k := range p.contracts {
-			if k.RenewalOwnerID != nil {
-				ids = append(ids, *k.RenewalOwnerID)
-			}
-			a, err := p.account(ctx, k)
-			if err != nil {
-				return nil, err
-			}
-			ids = append(ids, a.OwnerID)
+		ids, err := p.userIDs(ctx)
+		if err != nil {
+			return nil, err
 		}
 		return usersByID(ctx, p.client, ids)
 	})

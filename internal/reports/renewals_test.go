@@ -130,8 +130,12 @@ func renewalOf(t *testing.T, ctx context.Context, n *reports.Renewal) renewalRow
 	if err != nil {
 		t.Fatal(err)
 	}
+	k, err := n.Contract(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := renewalRow{
-		Contract: n.Contract().ID, Account: a.ID, Date: n.RenewalDate, Days: n.DaysUntil,
+		Contract: k.ID, Account: a.ID, Date: n.RenewalDate, Days: n.DaysUntil,
 		Arr: n.ArrMinor, Currency: n.Currency, AutoRenew: n.AutoRenew,
 	}
 	if owner != nil {

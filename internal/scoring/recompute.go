@@ -5,6 +5,9 @@ import (
 	"slices"
 	"time"
 
+	"entgo.io/contrib/entgql"
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/healthscore"
@@ -147,4 +150,49 @@ func Trend(sc *ent.HealthScore) (d health.Delta, ok bool) {
 	prev := health.Result{Scored: true, Score: *sc.PreviousScore, Band: string(*sc.PreviousBand), ModelVersion: sc.ModelVersion}
 	d = health.Trend(&cur, &prev)
 	return d, d.Comparable
+}
+
+// Histories is History for many accounts in one statement: each account's
+// last scores (since since, if given), oldest first, by account id. prepare,
+// if not nil, may change the query first (GraphQL field collection: the
+// scores' own edges eager-loaded for every account at once).
+func (s *Service) Histories(ctx context.Context, accountIDs []int, since *time.Time, last int, prepare func(*ent.HealthScoreQuery) (*ent.HealthScoreQuery, error)) (map[int][]*ent.HealthScore, error) {
+	q := s.client.HealthScore.Query().Where(healthscore.AccountIDIn(accountIDs...))
+	if since != nil {
+		q.Where(healthscore.ComputedAtGTE(since.UTC()))
+	}
+	if prepare != nil {
+		var err error
+		if q, err = prepare(q); err != nil {
+			return nil, err
+		}
+	}
+	limit := entgql.LimitPerRow(healthscore.FieldAccountID, last,
+		entsql.ExprP(healthscore.FieldComputedAt+" DESC, "+healthscore.FieldID+" DESC"))
+	scores, err := q.Modify(func(s *entsql.Selector) {
+		// The window orders by these: selected even when the collected
+		// fields do not ask for them.
+		for _, c := range []string{healthscore.FieldAccountID, healthscore.FieldComputedAt} {
+			if !slices.Contains(s.UnqualifiedColumns(), c) {
+				s.AppendSelect(s.C(c))
+			}
+		}
+		limit(s)
+	}).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int][]*ent.HealthScore, len(accountIDs))
+	for _, sc := range scores {
+		out[sc.AccountID] = append(out[sc.AccountID], sc)
+	}
+	for _, h := range out {
+		slices.SortFunc(h, func(a, b *ent.HealthScore) int {
+			if c := a.ComputedAt.Compare(b.ComputedAt); c != 0 {
+				return c
+			}
+			return a.ID - b.ID
+		})
+	}
+	return out, nil
 }

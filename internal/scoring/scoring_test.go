@@ -154,6 +154,27 @@ func TestIngestScoresDedupesAndTrends(t *testing.T) {
 		if hist, _ := s.History(ops(), a, &since, 1); len(hist) != 1 || hist[0].ID != sc.ID {
 			t.Fatalf("history since/last: %v", hist)
 		}
+		// Many accounts in one statement: the same histories.
+		for _, c := range []struct {
+			since *time.Time
+			last  int
+		}{{nil, 30}, {nil, 1}, {&since, 1}} {
+			all, err := s.Histories(ops(), []int{a, b}, c.since, c.last, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, acct := range []int{a, b} {
+				one, _ := s.History(ops(), acct, c.since, c.last)
+				if len(all[acct]) != len(one) {
+					t.Fatalf("histories(%v, %d) of %d: %v, want %v", c.since, c.last, acct, all[acct], one)
+				}
+				for i := range one {
+					if all[acct][i].ID != one[i].ID {
+						t.Fatalf("histories(%v, %d) of %d: %v, want %v", c.since, c.last, acct, all[acct], one)
+					}
+				}
+			}
+		}
 
 		// Audited as the action, in batches; signals, scores and the
 		// accounts' repointing alike.

@@ -21,6 +21,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/explorer"
 	"github.com/opsgraph/opsgraph/internal/export"
 	"github.com/opsgraph/opsgraph/internal/health"
+	"github.com/opsgraph/opsgraph/internal/loaded"
 	"github.com/opsgraph/opsgraph/internal/migrate"
 	"github.com/opsgraph/opsgraph/internal/observe"
 	"github.com/opsgraph/opsgraph/internal/rows"
@@ -174,6 +175,10 @@ func GraphQL(schema graphql.ExecutableSchema, log *slog.Logger, opts Options) ht
 		// once for all its statements.
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Query {
 			ctx = rows.ReadOnly(ctx)
+			// Fields that batch per account find the accounts read
+			// together (a query's only: a subscription's would grow for
+			// its lifetime).
+			ctx = loaded.With(ctx)
 		}
 		return next(ctx)
 	})

@@ -23,6 +23,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent"
 	_ "github.com/opsgraph/opsgraph/ent/runtime" // ent hooks and privacy policies.
 	"github.com/opsgraph/opsgraph/internal/audit"
+	"github.com/opsgraph/opsgraph/internal/loaded"
 	"github.com/opsgraph/opsgraph/internal/observe/sqltrace"
 	"github.com/opsgraph/opsgraph/internal/rows"
 	"github.com/opsgraph/opsgraph/internal/sqlcount"
@@ -111,6 +112,9 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	// carries the viewer's row rules.
 	client.Use(audit.Hook())
 	client.Intercept(rows.Interceptor(func() *ent.Client { return client }))
+	// A GraphQL request remembers which accounts were read together, for
+	// the fields that batch per account (internal/loaded).
+	client.Intercept(loaded.Interceptor())
 	return &DB{
 		Client:   client,
 		SQL:      db,
