@@ -1,0 +1,525 @@
+// Command opsbench is OpsGraph's load harness (issue 9): it runs the
+// scenarios of bench/scenarios against an opsgraph server on PostgreSQL in
+// a closed loop, and each scenario's hand-written SQL equivalent
+// (bench/sql) with pgbench at the same concurrency, and writes the two side
+// by side as a markdown table.
+//
+// One command reproduces a run (it seeds an empty database, builds and
+// starts the server itself, so it knows the server's pid for CPU and RSS):
+//
+//	go run ./bench/cmd/opsbench \
+//	  -database-url 'postgres://postgres@127.0.0.1:5432/opsgraph_bench?sslmode=disable' \
+//	  -seed-accounts 100000 -scenarios bench/scenarios -out docs/benchmarks-harness.md
+//
+// See docs/benchmarks.md, "Load harness (issue 9)".
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+type options struct {
+	dbURL          string
+	seedAccounts   int
+	scenarios      string
+	only           string
+	out            string
+	bin            string
+	serverLog      string
+	concurrency    string
+	duration       time.Duration
+	warmup         time.Duration
+	pgbench        string
+	pgbenchThreads int
+	raw            bool
+	profile        string
+	profileSeconds int
+	profileOut     string
+	serveArgs      string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.dbURL, "database-url", envOr("OPSGRAPH_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opsgraph_bench?sslmode=disable"), "PostgreSQL database of the benchmark dataset")
+	flag.IntVar(&o.seedAccounts, "seed-accounts", 0, "when the database holds no accounts, seed it with `opsgraph seed --accounts N` first (then VACUUM ANALYZE); 0: refuse an empty database")
+	flag.StringVar(&o.scenarios, "scenarios", "bench/scenarios", "directory of scenario files (*.json)")
+	flag.StringVar(&o.only, "only", "", "comma-separated scenario names to run (Q3 selects every Q3-*); empty: all")
+	flag.StringVar(&o.out, "out", "", "write the markdown report to this file as well as stdout")
+	flag.StringVar(&o.bin, "bin", "", "opsgraph binary; empty: go build ./cmd/opsgraph into a temporary directory")
+	flag.StringVar(&o.serverLog, "server-log", "", "file for the server's log; empty: discarded")
+	flag.StringVar(&o.concurrency, "concurrency", "", "override every scenario's client counts, e.g. 8,32")
+	flag.DurationVar(&o.duration, "duration", 0, "override every scenario's measured duration")
+	flag.DurationVar(&o.warmup, "warmup", 0, "override every scenario's warm-up")
+	flag.StringVar(&o.pgbench, "pgbench", "", "pgbench binary; empty: PATH, then the newest /usr/lib/postgresql/*/bin/pgbench")
+	flag.IntVar(&o.pgbenchThreads, "pgbench-threads", 2, "pgbench -j")
+	flag.BoolVar(&o.raw, "raw", true, "run the raw-SQL limit with pgbench")
+	flag.StringVar(&o.profile, "profile", "", "scenario to CPU-profile the server during (its first client count), e.g. Q1")
+	flag.IntVar(&o.profileSeconds, "profile-seconds", 15, "length of the CPU profile")
+	flag.StringVar(&o.profileOut, "profile-out", "", "where to keep the profile; empty: next to -out (or the temp dir)")
+	flag.StringVar(&o.serveArgs, "serve-args", "", "extra flags for opsgraph serve, space separated")
+	flag.Parse()
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "opsbench:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func logf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "%s opsbench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
+}
+
+func run(ctx context.Context, o options) error {
+	scenarios, err := LoadScenarios(o.scenarios, splitList(o.only))
+	if err != nil {
+		return err
+	}
+	if err := applyOverrides(scenarios, o); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "opsbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if o.bin == "" {
+		o.bin = filepath.Join(tmp, "opsgraph")
+		logf("building ./cmd/opsgraph")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.bin, "./cmd/opsgraph")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("go build ./cmd/opsgraph (run opsbench from the repository root or pass -bin): %w", err)
+		}
+	}
+	if o.raw && o.pgbench == "" {
+		if o.pgbench = FindPgbench(); o.pgbench == "" {
+			return errors.New("no pgbench found: pass -pgbench or -raw=false")
+		}
+	}
+
+	db, err := sql.Open("postgres", o.dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := ensureData(ctx, db, o); err != nil {
+		return err
+	}
+	env, err := describeEnv(ctx, db)
+	if err != nil {
+		return err
+	}
+	pools, vars, err := loadPools(ctx, db, scenarios)
+	if err != nil {
+		return err
+	}
+
+	logw := io.Discard
+	if o.serverLog != "" {
+		f, err := os.Create(o.serverLog)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logw = f
+	}
+	secret := RandomSecret()
+	srv, err := StartServer(ctx, o.bin, o.dbURL, secret, strings.Fields(o.serveArgs), logw)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	logf("server pid %d at %s (admin %s)", srv.Pid, srv.URL, srv.AdminURL)
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0, DisableCompression: true}}
+	tokens := map[string]string{}
+	var rows []Row
+	var profileTop string
+	var skipped []string
+	profiled := ""
+	for _, s := range scenarios {
+		key := fmt.Sprint(s.Viewer)
+		if tokens[key] == "" {
+			if tokens[key], err = Token(ctx, o.bin, secret, s.Viewer); err != nil {
+				return err
+			}
+		}
+		tok := tokens[key]
+		objects, size, err := sample(ctx, client, srv.URL, tok, s, pools)
+		if err != nil {
+			logf("%s: the sample request failed, not measuring it: %v", s.Name, err)
+			skipped = append(skipped, fmt.Sprintf("- %s: not measured, its sample request failed: %s", s.Name, shorten(err.Error(), 400)))
+			continue
+		}
+		for i, conc := range s.Concurrency {
+			logf("%s at %d clients: %s warm-up, %s measured", s.Name, conc, time.Duration(s.Warmup), time.Duration(s.Duration))
+			row := Row{Scenario: s, Concurrency: conc, Objects: objects, AnswerBytes: size}
+			row.RSSReset = ResetPeakRSS(srv.Pid)
+			var before, after Counters
+			var cerr error
+			var profDone chan error
+			profPath := ""
+			ph := Phases{
+				Start: func() {
+					before, cerr = srv.ReadCounters(ctx, client)
+					if o.profile != "" && s.Name == o.profile && i == 0 {
+						profPath = profilePath(o, tmp, s.Name)
+						secs := min(o.profileSeconds, max(1, int(time.Duration(s.Duration).Seconds())-1))
+						profDone = make(chan error, 1)
+						go func() { profDone <- srv.Profile(ctx, secs, profPath) }()
+					}
+				},
+				End: func() {
+					var err error
+					after, err = srv.ReadCounters(ctx, client)
+					cerr = errors.Join(cerr, err)
+				},
+			}
+			row.Load, err = RunLoad(ctx, client, srv.URL, tok, s, pools, conc, time.Duration(s.Warmup), time.Duration(s.Duration), ph)
+			if err != nil {
+				return fmt.Errorf("%s at %d: %w", s.Name, conc, err)
+			}
+			if cerr != nil {
+				return cerr
+			}
+			row.PeakRSS = PeakRSS(srv.Pid)
+			if n := after.SQLCount - before.SQLCount; n > 0 {
+				row.SQLPerReq = (after.SQLSum - before.SQLSum) / n
+			}
+			if row.Load.Requests > 0 && srv.Pid != 0 {
+				row.CPUPerReq = time.Duration((after.CPUSeconds - before.CPUSeconds) / float64(row.Load.Requests) * float64(time.Second))
+			}
+			row.LoadAvg = loadAvg()
+			if row.Load.Errors > 0 {
+				logf("%s at %d: %d errors, e.g. %s", s.Name, conc, row.Load.Errors, row.Load.FirstError)
+			}
+			if profDone != nil {
+				if err := <-profDone; err != nil {
+					logf("profile: %v", err)
+				} else {
+					profiled = profPath
+					logf("profile of %s kept in %s", s.Name, profPath)
+				}
+			}
+			if o.raw && s.SQLPath() != "" {
+				logf("%s at %d clients: pgbench %s", s.Name, conc, s.SQLPath())
+				r, line, err := RunPgbench(ctx, o.pgbench, o.dbURL, s.SQLPath(), conc, o.pgbenchThreads, time.Duration(s.Warmup), time.Duration(s.Duration), vars)
+				row.RawCommand = line
+				if err != nil {
+					row.RawErr = err.Error()
+					logf("%s: %v", s.Name, err)
+				} else {
+					row.Raw = &r
+				}
+			}
+			rows = append(rows, row)
+			WriteTable(os.Stderr, rows[len(rows)-1:])
+		}
+	}
+
+	if profiled != "" {
+		profileTop = pprofTop(ctx, o.bin, profiled)
+	}
+	var b strings.Builder
+	writeReport(&b, o, env, rows, profileTop, skipped)
+	fmt.Print(b.String())
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+		logf("report written to %s", o.out)
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+func applyOverrides(ss []*Scenario, o options) error {
+	var conc []int
+	for _, p := range splitList(o.concurrency) {
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("-concurrency: %q is not a positive number", p)
+		}
+		conc = append(conc, n)
+	}
+	for _, s := range ss {
+		if len(conc) > 0 {
+			s.Concurrency = conc
+		}
+		if o.duration > 0 {
+			s.Duration = Duration(o.duration)
+		}
+		if o.warmup > 0 {
+			s.Warmup = Duration(o.warmup)
+		}
+	}
+	return nil
+}
+
+// ensureData seeds an empty database when asked to.
+func ensureData(ctx context.Context, db *sql.DB, o options) error {
+	var n int64
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n)
+	var pqErr *pq.Error
+	switch {
+	case errors.As(err, &pqErr) && pqErr.Code == "42P01": // no accounts table yet
+		n = 0
+	case err != nil:
+		return fmt.Errorf("reading the dataset: %w", err)
+	}
+	if n > 0 {
+		logf("dataset: %d accounts already loaded", n)
+		return nil
+	}
+	if o.seedAccounts <= 0 {
+		return errors.New("the database holds no accounts: pass -seed-accounts 100000 (or seed it with opsgraph seed)")
+	}
+	logf("seeding %d accounts (several minutes)", o.seedAccounts)
+	cmd := exec.CommandContext(ctx, o.bin, "seed", "--accounts", strconv.Itoa(o.seedAccounts), "--database-url", o.dbURL)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("opsgraph seed: %w", err)
+	}
+	logf("seeded in %s; VACUUM ANALYZE", time.Since(t0).Round(time.Second))
+	_, err = db.ExecContext(ctx, `VACUUM ANALYZE`)
+	return err
+}
+
+// Env describes the machine and dataset of a run.
+type Env struct {
+	When     time.Time
+	Postgres string
+	Counts   []string
+	Commit   string
+	CPUs     int
+	LoadAvg  string
+}
+
+func describeEnv(ctx context.Context, db *sql.DB) (Env, error) {
+	e := Env{When: time.Now(), CPUs: runtime.NumCPU(), LoadAvg: loadAvg()}
+	if err := db.QueryRowContext(ctx, `SHOW server_version`).Scan(&e.Postgres); err != nil {
+		return e, err
+	}
+	for _, t := range []string{"accounts", "contracts", "entitlements", "health_signals"} {
+		var n int64
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+t).Scan(&n); err != nil {
+			return e, err
+		}
+		e.Counts = append(e.Counts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(t, "_", " ")))
+	}
+	if out, err := exec.CommandContext(ctx, "git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		e.Commit = strings.TrimSpace(string(out))
+	}
+	return e, nil
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// loadPools reads every pool the scenarios use, mirrors it into
+// opsbench.pool_<name> (n, id) for the pgbench scripts, and returns the
+// ids and the pgbench variables <name>_min, <name>_max and <name>_count.
+func loadPools(ctx context.Context, db *sql.DB, ss []*Scenario) (map[string][]int, map[string]string, error) {
+	queries := map[string]string{}
+	for _, s := range ss {
+		for name, q := range s.Pools {
+			if prev, ok := queries[name]; ok && prev != q {
+				return nil, nil, fmt.Errorf("pool %q is defined twice, differently", name)
+			}
+			queries[name] = q
+		}
+	}
+	names := make([]string, 0, len(queries))
+	for n := range queries {
+		if !poolName.MatchString(n) {
+			return nil, nil, fmt.Errorf("pool name %q: use lower case letters, digits and _", n)
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	pools := map[string][]int{}
+	vars := map[string]string{}
+	if len(names) == 0 {
+		return pools, vars, nil
+	}
+	if _, err := db.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS opsbench`); err != nil {
+		return nil, nil, err
+	}
+	for _, name := range names {
+		rows, err := db.QueryContext(ctx, queries[name])
+		if err != nil {
+			return nil, nil, fmt.Errorf("pool %s: %w", name, err)
+		}
+		var ids []int
+		for rows.Next() {
+			var id int
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, nil, fmt.Errorf("pool %s: %w", name, err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
+		if len(ids) == 0 {
+			return nil, nil, fmt.Errorf("pool %s is empty", name)
+		}
+		sort.Ints(ids)
+		pools[name] = ids
+		vars[name+"_min"] = strconv.Itoa(ids[0])
+		vars[name+"_max"] = strconv.Itoa(ids[len(ids)-1])
+		vars[name+"_count"] = strconv.Itoa(len(ids))
+		tbl := "opsbench.pool_" + name
+		ns := make([]int64, len(ids))
+		vs := make([]int64, len(ids))
+		for i, id := range ids {
+			ns[i], vs[i] = int64(i+1), int64(id)
+		}
+		for _, stmt := range []string{
+			`DROP TABLE IF EXISTS ` + tbl,
+			`CREATE TABLE ` + tbl + ` (n int PRIMARY KEY, id bigint NOT NULL)`,
+		} {
+			if _, err := db.ExecContext(ctx, stmt); err != nil {
+				return nil, nil, err
+			}
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO `+tbl+` SELECT * FROM unnest($1::int[], $2::bigint[])`, pq.Array(ns), pq.Array(vs)); err != nil {
+			return nil, nil, err
+		}
+		if _, err := db.ExecContext(ctx, `ANALYZE `+tbl); err != nil {
+			return nil, nil, err
+		}
+		logf("pool %s: %d ids (%d…%d)", name, len(ids), ids[0], ids[len(ids)-1])
+	}
+	return pools, vars, nil
+}
+
+var poolName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// sample sends one request of each operation and checks the answers carry
+// no errors; it returns the objects with an id and the bytes of the first.
+func sample(ctx context.Context, client *http.Client, url, token string, s *Scenario, pools map[string][]int) (objects, size int, err error) {
+	c := &GenContext{Rand: rand.New(rand.NewPCG(1, 2)), Worker: 0, Seq: new(int), Pools: pools}
+	for i := range s.Operations {
+		body, err := requestBody(&s.Operations[i], c)
+		if err != nil {
+			return 0, 0, err
+		}
+		bb := new(bytes.Buffer)
+		msg, n, err := post(ctx, client, url, token, body, bb)
+		if err != nil {
+			return 0, 0, err
+		}
+		if msg != "" {
+			return 0, 0, errors.New(msg)
+		}
+		if i == 0 {
+			objects, size = strings.Count(bb.String(), `"id":`), n
+		}
+	}
+	return objects, size, nil
+}
+
+func profilePath(o options, tmp, name string) string {
+	dir := o.profileOut
+	if dir == "" && o.out != "" {
+		dir = filepath.Dir(o.out)
+	}
+	if dir == "" {
+		dir = tmp
+	}
+	if strings.HasSuffix(dir, ".pprof") {
+		return dir
+	}
+	return filepath.Join(dir, "opsbench-"+strings.ToLower(name)+".cpu.pprof")
+}
+
+// pprofTop is `go tool pprof -top` of the profile's ten heaviest functions,
+// by own (flat) time and by cumulative time.
+func pprofTop(ctx context.Context, bin, path string) string {
+	var parts []string
+	for _, extra := range [][]string{nil, {"-cum"}} {
+		args := append(append([]string{"tool", "pprof", "-top", "-nodecount=10"}, extra...), bin, path)
+		out, err := exec.CommandContext(ctx, "go", args...).Output()
+		if err != nil {
+			return "(go tool pprof failed: " + err.Error() + ")"
+		}
+		parts = append(parts, "$ go "+strings.Join(args, " ")+"\n"+strings.TrimSpace(string(out)))
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, skipped []string) {
+	fmt.Fprintf(w, "Run %s (commit %s) on %d CPUs, PostgreSQL %s; dataset %s; load average %s at the start.\n\n",
+		e.When.UTC().Format("2006-01-02 15:04 MST"), e.Commit, e.CPUs, e.Postgres, strings.Join(e.Counts, ", "), e.LoadAvg)
+	WriteTable(w, rows)
+	fmt.Fprintln(w)
+	WriteChecks(w, rows)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| scenario | clients | objects with an id per answer | answer bytes | load average after |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %s |\n", r.Scenario.Name, r.Concurrency, r.Objects, r.AnswerBytes, r.LoadAvg)
+	}
+	if profileTop != "" {
+		fmt.Fprintf(w, "\nCPU profile of the server during %s :\n\n```\n%s\n```\n", o.profile, profileTop)
+	}
+	errs := skipped
+	for _, r := range rows {
+		if r.RawErr != "" {
+			errs = append(errs, fmt.Sprintf("- %s@%d raw SQL: %s", r.Scenario.Name, r.Concurrency, r.RawErr))
+		}
+		if r.Load.Errors > 0 {
+			errs = append(errs, fmt.Sprintf("- %s@%d: %d errors, e.g. %s", r.Scenario.Name, r.Concurrency, r.Load.Errors, r.Load.FirstError))
+		}
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(w, "\nErrors:\n\n%s\n", strings.Join(errs, "\n"))
+	}
+	if len(rows) > 0 && rows[0].RawCommand != "" {
+		fmt.Fprintf(w, "\npgbench, e.g.: `%s`\n", rows[0].RawCommand)
+	}
+}

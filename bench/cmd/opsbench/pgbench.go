@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PgbenchResult is what one pgbench run reported.
+type PgbenchResult struct {
+	TPS        float64
+	LatencyAvg time.Duration
+	Failed     string // pgbench's own failure report, if any
+}
+
+var (
+	tpsRe     = regexp.MustCompile(`(?m)^tps = ([0-9.]+) \(without initial connection time\)`)
+	latencyRe = regexp.MustCompile(`(?m)^latency average = ([0-9.]+) ms`)
+	failedRe  = regexp.MustCompile(`(?m)^number of failed transactions: ([1-9][0-9]*.*)$`)
+)
+
+// ParsePgbench reads tps and the average latency from pgbench's summary.
+func ParsePgbench(out string) (PgbenchResult, error) {
+	var r PgbenchResult
+	m := tpsRe.FindStringSubmatch(out)
+	if m == nil {
+		return r, errors.New("no tps line in the pgbench output")
+	}
+	r.TPS, _ = strconv.ParseFloat(m[1], 64)
+	if m := latencyRe.FindStringSubmatch(out); m != nil {
+		ms, _ := strconv.ParseFloat(m[1], 64)
+		r.LatencyAvg = time.Duration(ms * float64(time.Millisecond))
+	}
+	if m := failedRe.FindStringSubmatch(out); m != nil {
+		r.Failed = m[1]
+	}
+	return r, nil
+}
+
+// pgConn is the libpq connection flags of a postgres:// URL for pgbench.
+func pgConn(dbURL string) (args []string, env []string, err error) {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if h := u.Hostname(); h != "" {
+		args = append(args, "-h", h)
+	}
+	if p := u.Port(); p != "" {
+		args = append(args, "-p", p)
+	}
+	if u.User != nil {
+		args = append(args, "-U", u.User.Username())
+		if pw, ok := u.User.Password(); ok {
+			env = append(env, "PGPASSWORD="+pw)
+		}
+	}
+	if m := u.Query().Get("sslmode"); m != "" {
+		env = append(env, "PGSSLMODE="+m)
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	if db == "" {
+		return nil, nil, errors.New("the database URL names no database")
+	}
+	return args, env, nil
+}
+
+// pgbenchArgs are the arguments of one run of script at conc clients.
+func pgbenchArgs(dbURL, script string, conc, threads int, d time.Duration, vars map[string]string) ([]string, []string, error) {
+	conn, env, err := pgConn(dbURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, _ := url.Parse(dbURL)
+	args := append(conn, "-n", "-M", "prepared", "-c", strconv.Itoa(conc), "-j", strconv.Itoa(min(threads, conc)),
+		"-T", strconv.Itoa(max(1, int(d.Round(time.Second).Seconds()))), "-f", script)
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "-D", k+"="+vars[k])
+	}
+	return append(args, strings.TrimPrefix(u.Path, "/")), env, nil
+}
+
+// RunPgbench runs script at conc clients for warmup (discarded) and then
+// duration, and parses the measured run.
+func RunPgbench(ctx context.Context, bin, dbURL, script string, conc, threads int, warmup, duration time.Duration, vars map[string]string) (PgbenchResult, string, error) {
+	run := func(d time.Duration) (string, string, error) {
+		args, env, err := pgbenchArgs(dbURL, script, conc, threads, d, vars)
+		if err != nil {
+			return "", "", err
+		}
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = append(cmd.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		line := bin + " " + strings.Join(args, " ")
+		if err != nil {
+			return line, string(out), fmt.Errorf("pgbench: %v: %s", err, shorten(string(out), 500))
+		}
+		return line, string(out), nil
+	}
+	if warmup >= time.Second {
+		if _, _, err := run(warmup); err != nil {
+			return PgbenchResult{}, "", err
+		}
+	}
+	line, out, err := run(duration)
+	if err != nil {
+		return PgbenchResult{}, line, err
+	}
+	r, err := ParsePgbench(out)
+	return r, line, err
+}
+
+// FindPgbench returns pgbench from PATH or the newest PostgreSQL install.
+func FindPgbench() string {
+	if p, err := exec.LookPath("pgbench"); err == nil {
+		return p
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
+	sort.Slice(matches, func(i, j int) bool { return versionOf(matches[i]) > versionOf(matches[j]) })
+	if len(matches) > 0 {
+		return matches[0]
+	}
+	return ""
+}
+
+func versionOf(path string) int {
+	parts := strings.Split(path, "/")
+	if len(parts) > 4 {
+		n, _ := strconv.Atoi(parts[4])
+		return n
+	}
+	return 0
+}
