@@ -487,7 +487,8 @@ func pprofTop(ctx context.Context, bin, path string) string {
 		if err != nil {
 			return "(go tool pprof failed: " + err.Error() + ")"
 		}
-		parts = append(parts, "$ go "+strings.Join(args, " ")+"\n"+strings.TrimSpace(string(out)))
+		shown := append(append([]string{"go", "tool", "pprof", "-top", "-nodecount=10"}, extra...), "opsgraph", filepath.Base(path))
+		parts = append(parts, "$ "+strings.Join(shown, " ")+"\n"+strings.TrimSpace(string(out)))
 	}
 	return strings.Join(parts, "\n\n")
 }
@@ -505,7 +506,7 @@ func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, s
 		fmt.Fprintf(w, "| %s | %d | %d | %d | %s |\n", r.Scenario.Name, r.Concurrency, r.Objects, r.AnswerBytes, r.LoadAvg)
 	}
 	if profileTop != "" {
-		fmt.Fprintf(w, "\nCPU profile of the server during %s :\n\n```\n%s\n```\n", o.profile, profileTop)
+		fmt.Fprintf(w, "\nCPU profile of the server during %s:\n\n```\n%s\n```\n", o.profile, profileTop)
 	}
 	errs := skipped
 	for _, r := range rows {
