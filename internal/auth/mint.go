@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -72,6 +73,11 @@ func (o MintOptions) validate() error {
 	if o.Subject == "" {
 		return errors.New("subject is required")
 	}
+	// JSON carries only UTF-8: invalid bytes would be replaced by U+FFFD and
+	// the token would name another subject (found by FuzzMintVerify).
+	if !utf8.ValidString(o.Subject) {
+		return errors.New("subject must be valid UTF-8")
+	}
 	if o.TTL <= 0 {
 		return fmt.Errorf("TTL must be positive, got %v", o.TTL)
 	}
@@ -84,8 +90,8 @@ func (o MintOptions) validate() error {
 		}
 	}
 	for _, s := range o.Scopes {
-		if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
-			return fmt.Errorf("invalid scope %q: must be non-empty without spaces", s)
+		if s == "" || strings.ContainsFunc(s, unicode.IsSpace) || !utf8.ValidString(s) {
+			return fmt.Errorf("invalid scope %q: must be non-empty UTF-8 without spaces", s)
 		}
 	}
 	return nil

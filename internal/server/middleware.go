@@ -294,6 +294,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			gerr.Extensions["code"] = "BAD_USER_INPUT"
 			return gerr
 		}
+		if badInput(err) {
+			return &gqlerror.Error{
+				Message:    badInputMessage(err),
+				Path:       gerr.Path,
+				Locations:  gerr.Locations,
+				Extensions: map[string]any{"code": "BAD_USER_INPUT"},
+			}
+		}
 		id := ""
 		if info := infoFrom(ctx); info != nil {
 			id = info.id
@@ -321,6 +329,37 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			Extensions: map[string]any{"code": code},
 		}
 	}
+}
+
+// badInputs are the fixed wordings of client input errors that reach the
+// presenter without a code: argument values that did not decode (entgql's
+// Cursor.UnmarshalGQL, gqlgen's Time) and inputs ent's generated code
+// refuses (a cursor that does not fit the connection's order, an empty
+// where predicate). Each would otherwise be presented as a server fault
+// (found by FuzzWhereOrderVariables). None has a type of its own, so the
+// wording is matched; the values are the client's message.
+var badInputs = []struct{ match, message string }{
+	{"cannot decode cursor", "`after`/`before` is not a cursor of this connection (use an edge's cursor or pageInfo's startCursor/endCursor)"},
+	{" is not a slice", "`after`/`before` is not a cursor of this connection and order (use an edge's cursor or pageInfo's startCursor/endCursor)"},
+	{"cursor values length", "`after`/`before` is not a cursor of this connection and order (use an edge's cursor or pageInfo's startCursor/endCursor)"},
+	{" is not a string", "a Cursor, ID or Time argument must be a string"},
+	{"time should be RFC3339Nano formatted string", "a Time must be an RFC 3339 string"},
+	{"ent: empty predicate ", "a `where` filter (or one of its `not`/`and`/`or` parts) is empty"},
+}
+
+// badInput reports whether err is one of badInputs.
+func badInput(err error) bool { return badInputMessage(err) != "" }
+
+// badInputMessage is the client's message of a badInputs error, "" if err
+// is not one.
+func badInputMessage(err error) string {
+	msg := err.Error()
+	for _, b := range badInputs {
+		if strings.Contains(msg, b.match) {
+			return b.message
+		}
+	}
+	return ""
 }
 
 // recoverPanic turns a resolver panic into an INTERNAL_SERVER_ERROR and logs

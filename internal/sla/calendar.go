@@ -67,6 +67,8 @@ func (d Date) after(o Date) bool {
 // non-holiday day D contributes the real (elapsed) time between the instants
 // D Open and D Close in the zone, so DST changes are handled exactly
 // (a window containing a DST transition is 1h shorter/longer, as on the wall).
+// A window never leaves its day: an opening the zone skips starts at the
+// day's first instant, and a day the zone skips entirely contributes nothing.
 // Work is constant per calendar day visited; time is never stepped minute by
 // minute.
 //
@@ -149,7 +151,35 @@ func (c *Calendar) window(d Date) (open, close time.Time, ok bool) {
 	}
 	open = time.Date(d.Year, d.Month, d.Day, c.open.Hour, c.open.Minute, 0, 0, c.loc)
 	close = time.Date(d.Year, d.Month, d.Day, c.close.Hour, c.close.Minute, 0, 0, c.loc)
+	// Keep the window inside the day as it exists on the wall clock: a
+	// wall time a transition skips (Santiago's midnight in September, a
+	// whole day in Apia in 2011) normalises to an instant of another day,
+	// which would count twice or disagree with IsOpen (found by
+	// FuzzCalendar). 24:00 is the first instant of the next day.
+	first, next := c.dayStart(d), c.dayStart(d.next())
+	if open.Before(first) {
+		open = first
+	}
+	if c.close.Hour == 24 || close.After(next) {
+		close = next
+	}
 	return open, close, close.After(open)
+}
+
+// dayStart is the first instant whose civil date in the zone is d or later
+// (for a day the zone skips, the first instant of the day after).
+func (c *Calendar) dayStart(d Date) time.Time {
+	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, c.loc)
+	for i := 0; i < 3 && d.after(DateOf(t)); i++ {
+		// Midnight does not exist and normalised to the day before: the
+		// day starts at the next transition.
+		_, end := t.ZoneBounds()
+		if end.IsZero() {
+			break
+		}
+		t = end
+	}
+	return t
 }
 
 // IsOpen reports whether t lies inside a working window [open, close).

@@ -78,8 +78,12 @@ func Encode(id int) string {
 
 // Decode returns the row id of an opaque global ID.
 func Decode(s string) (int, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-	if err != nil {
+	// Only the canonical encoding is accepted (padding aside), so each row
+	// has exactly one ID: the decoder alone would skip \r and \n and ignore
+	// nonzero trailing bits (found by FuzzDecode).
+	text := strings.TrimRight(s, "=")
+	raw, err := base64.RawURLEncoding.DecodeString(text)
+	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != text {
 		return 0, errMalformed
 	}
 	table, num, ok := strings.Cut(string(raw), ":")
@@ -87,7 +91,10 @@ func Decode(s string) (int, error) {
 		return 0, errMalformed
 	}
 	id, err := strconv.Atoi(num)
-	if err != nil || !Is(id, table) {
+	// Only the canonical decimal (no sign, no leading zero) is accepted, so
+	// each row has exactly one ID (found by FuzzDecode: "accounts:+1" and
+	// "accounts:01" both decoded to account 1).
+	if err != nil || strconv.Itoa(id) != num || !Is(id, table) {
 		return 0, errMalformed
 	}
 	return id, nil
