@@ -31,10 +31,10 @@ func FuzzCalendar(f *testing.F) {
 		holiday     int16  // days after start's date (0: none)
 	}{
 		{0, 0, 60, 480, 0x3e, 540, 1020, 0},
-		{1, uint32(time.Date(2024, 3, 9, 12, 0, 0, 0, time.UTC).Sub(fuzzEpoch).Minutes()), 120, 2000, 0x7f, 90, 200, 0},   // DST spring forward, window across 02:00
-		{1, uint32(time.Date(2024, 11, 2, 12, 0, 0, 0, time.UTC).Sub(fuzzEpoch).Minutes()), 120, 2000, 0x7f, 30, 150, 0},  // DST fall back
-		{3, uint32(time.Date(2024, 4, 6, 10, 0, 0, 0, time.UTC).Sub(fuzzEpoch).Minutes()), 45, 900, 0x7f, 60, 180, 1},     // Lord Howe: 30-minute DST
-		{5, uint32(time.Date(2024, 9, 7, 12, 0, 0, 0, time.UTC).Sub(fuzzEpoch).Minutes()), 30, 3000, 0x7f, 0, 1440, 0},    // Santiago: midnight does not exist
+		{1, uint32(time.Date(2024, 3, 9, 12, 0, 0, 0, time.UTC).Sub(fuzzEpoch).Minutes()), 120, 2000, 0x7f, 90, 200, 0},     // DST spring forward, window across 02:00
+		{1, uint32(time.Date(2024, 11, 2, 12, 0, 0, 0, time.UTC).Sub(fuzzEpoch).Minutes()), 120, 2000, 0x7f, 30, 150, 0},    // DST fall back
+		{3, uint32(time.Date(2024, 4, 6, 10, 0, 0, 0, time.UTC).Sub(fuzzEpoch).Minutes()), 45, 900, 0x7f, 60, 180, 1},       // Lord Howe: 30-minute DST
+		{5, uint32(time.Date(2024, 9, 7, 12, 0, 0, 0, time.UTC).Sub(fuzzEpoch).Minutes()), 30, 3000, 0x7f, 0, 1440, 0},      // Santiago: midnight does not exist
 		{6, uint32(time.Date(2011, 12, 28, 20, 0, 0, 0, time.UTC).Sub(fuzzEpoch).Minutes()), 200, 3000, 0x7f, 540, 1020, 0}, // Apia skipped 30 Dec 2011
 		{7, 12345, 1, 65535, 0x41, 0, 1, 3},
 		{2, 99999, 0, 0, 0x01, 1439, 1440, -1},
