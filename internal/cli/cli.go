@@ -22,6 +22,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/config"
 	"github.com/opsgraph/opsgraph/internal/entitlements"
 	"github.com/opsgraph/opsgraph/internal/explorer"
+	"github.com/opsgraph/opsgraph/internal/leader"
 	"github.com/opsgraph/opsgraph/internal/migrate"
 	"github.com/opsgraph/opsgraph/internal/observe"
 	"github.com/opsgraph/opsgraph/internal/ratelimit"
@@ -106,7 +107,7 @@ func open(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 }
 
 func storeOptions(cfg *config.Config) store.Options {
-	return store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath, MaxOpenConns: cfg.DBMaxConns}
+	return store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath, MaxOpenConns: cfg.DBMaxConns, AcquireTimeout: cfg.DBAcquireWait}
 }
 
 // tracing returns the tracer provider serve exports traces with, nil when
@@ -290,7 +291,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	var background sync.WaitGroup
 	if cfg.SweepInterval > 0 {
-		background.Go(func() { entitlements.NewSweeper(db.Client, db.Dialect, nil).RunSweeps(bgCtx, cfg.SweepInterval, log) })
+		// Once per interval across every instance on the database.
+		job := leader.New(db.SQL, db.Dialect, entitlements.SweepJob, cfg.SweepInterval)
+		background.Go(func() { entitlements.NewSweeper(db.Client, db.Dialect, nil).RunSweeps(bgCtx, job, log) })
 	}
 	if buckets != nil {
 		background.Go(func() { pruneBuckets(bgCtx, buckets, rate.Policies.MaxDrain(), log) })

@@ -27,6 +27,7 @@ type Config struct {
 	DatabaseURL    string
 	SQLitePath     string
 	DBMaxConns     int
+	DBAcquireWait  time.Duration
 	JWTSecret      string
 	JWTIssuer      string
 	JWTAudience    string
@@ -71,6 +72,7 @@ var Settings = []Setting{
 	{"database-url", "OPSGRAPH_DATABASE_URL", "", "PostgreSQL URL (postgres://user:pass@host:5432/db?sslmode=...). Empty: embedded SQLite."},
 	{"sqlite-path", "OPSGRAPH_SQLITE_PATH", "opsgraph.db", "Embedded SQLite database file, used when no database URL is set."},
 	{"db-max-conns", "OPSGRAPH_DB_MAX_CONNS", "20", "Maximum open PostgreSQL connections per instance."},
+	{"db-acquire-timeout", "OPSGRAPH_DB_ACQUIRE_TIMEOUT", "3s", "Longest a statement waits for a free database connection when all are in use; then the request fails with 503 UNAVAILABLE (database busy). 0: wait until the request timeout."},
 	{"jwt-secret", "OPSGRAPH_JWT_SECRET", "", "HS256 secret (at least 32 bytes, used verbatim). Empty with SQLite on loopback and no JWKS: generated and kept in <sqlite-path>.jwt-secret."},
 	{"jwt-issuer", "OPSGRAPH_JWT_ISSUER", "", "Required `iss` claim of tokens; empty: not checked."},
 	{"jwt-audience", "OPSGRAPH_JWT_AUDIENCE", "", "Required `aud` claim of tokens; empty: not checked."},
@@ -83,7 +85,7 @@ var Settings = []Setting{
 	{"log-format", "OPSGRAPH_LOG_FORMAT", "text", "Log format: text or json."},
 	{"log-level", "OPSGRAPH_LOG_LEVEL", "info", "Log level: debug, info, warn or error."},
 	{"shutdown-grace", "OPSGRAPH_SHUTDOWN_GRACE", "15s", "How long in-flight requests may finish after SIGINT/SIGTERM."},
-	{"sweep-interval", "OPSGRAPH_SWEEP_INTERVAL", "5m", "How often `serve` stores entitlement expiries (one instance at a time); 0 turns the loop off."},
+	{"sweep-interval", "OPSGRAPH_SWEEP_INTERVAL", "5m", "How often `serve` stores entitlement expiries: once per interval across every instance on the database; 0 turns the loop off."},
 	{"health-model", "OPSGRAPH_HEALTH_MODEL", "", "JSON file of the account health model (measures, weights, normalisation, freshness, bands). Empty: the built-in model. A changed definition is stored as the next model version at first use."},
 	{"sla-policy", "OPSGRAPH_SLA_POLICY", "", "JSON file with the request queue's SLA policy: per-priority response and resolution targets and an optional business-hours calendar. Empty: P1 1h/8h, P2 4h/24h, P3 8h/72h, P4 24h/120h, 24×7."},
 	{"max-query-cost", "OPSGRAPH_MAX_QUERY_COST", "10000", "Most points one GraphQL operation may cost before it runs (docs/operations.md: cost); over it: QUERY_TOO_COSTLY."},
@@ -166,7 +168,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 		n, _ := strconv.ParseInt(env(s.Env, s.Default), 10, 64)
 		fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", n, s.Usage+" ["+s.Env+"]")
 	}
-	for name, p := range map[string]*time.Duration{"shutdown-grace": &c.ShutdownGrace, "sweep-interval": &c.SweepInterval, "request-timeout": &c.RequestTimeout} {
+	for name, p := range map[string]*time.Duration{"shutdown-grace": &c.ShutdownGrace, "sweep-interval": &c.SweepInterval, "db-acquire-timeout": &c.DBAcquireWait, "request-timeout": &c.RequestTimeout} {
 		s := setting(name)
 		d, _ := time.ParseDuration(env(s.Env, s.Default))
 		fs.DurationVar(p, name, d, s.Usage+" ["+s.Env+"]")
@@ -204,7 +206,7 @@ func (c *Config) Check() error {
 			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
 				return fmt.Errorf("%s=%q: want a positive number", s.Env, v)
 			}
-		case "shutdown-grace", "sweep-interval", "request-timeout":
+		case "shutdown-grace", "sweep-interval", "request-timeout", "db-acquire-timeout":
 			if d, err := time.ParseDuration(v); err != nil || d < 0 {
 				return fmt.Errorf("%s=%q: want a duration such as 15s", s.Env, v)
 			}
@@ -214,6 +216,9 @@ func (c *Config) Check() error {
 		if *p <= 0 {
 			return fmt.Errorf("%s=%d: want a positive number", setting(name).Env, *p)
 		}
+	}
+	if c.DBAcquireWait < 0 {
+		return fmt.Errorf("%s=%s: want a duration such as 3s, or 0", setting("db-acquire-timeout").Env, c.DBAcquireWait)
 	}
 	if c.RequestTimeout <= 0 {
 		return fmt.Errorf("%s=%s: want a positive duration such as 10s", setting("request-timeout").Env, c.RequestTimeout)

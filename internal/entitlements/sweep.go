@@ -11,13 +11,17 @@ import (
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/entitlement"
 	"github.com/opsgraph/opsgraph/internal/audit"
+	"github.com/opsgraph/opsgraph/internal/leader"
 	"github.com/opsgraph/opsgraph/internal/txn"
 	"github.com/opsgraph/opsgraph/internal/usererr"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
 // SweepLockKey is the PostgreSQL advisory-lock key a sweep holds for its
-// transaction, so instances sweeping at once do the work once.
+// transaction, so sweeps running at the same moment (`opsgraph sweep` and a
+// server) do the work once. It only keeps sweeps from overlapping: a sweep
+// starting after another ended runs again. Serve's periodic sweep is
+// therefore a leader job (RunSweeps), which runs once per interval.
 const SweepLockKey int64 = 0x6f70735f7377 // "ops_sw"
 
 // Sweeper runs the expiry sweep.
@@ -110,22 +114,18 @@ func (s *Sweeper) tryLock(ctx context.Context, tx *ent.Client) (bool, error) {
 	return locked, rows.Err()
 }
 
-// RunSweeps sweeps every interval until ctx ends, logging what changed.
-func (s *Sweeper) RunSweeps(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// SweepJob is the name of the sweep's background job (internal/leader).
+const SweepJob = "entitlement-sweep"
+
+// RunSweeps sweeps once per slot of job (internal/leader: of the instances
+// sharing the database, one sweeps in each interval) until ctx ends,
+// logging what changed.
+func (s *Sweeper) RunSweeps(ctx context.Context, job *leader.Job, log *slog.Logger) {
+	job.Run(ctx, log, func(ctx context.Context, _ int64) error {
 		r, err := s.Sweep(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("entitlement sweep failed", "err", err)
-		case r.Expired > 0 || r.OverridesCleared > 0:
+		if err == nil && (r.Expired > 0 || r.OverridesCleared > 0) {
 			log.Info("entitlement sweep", "expired", r.Expired, "overrides_cleared", r.OverridesCleared)
 		}
-	}
+		return err
+	})
 }

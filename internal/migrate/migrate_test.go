@@ -252,6 +252,9 @@ var nonEntTables = map[string]string{
 	// migration rate_limit_buckets; UNLOGGED on PostgreSQL, which ent
 	// cannot express).
 	"rate_limit_buckets": "GraphQL cost buckets (internal/ratelimit)",
+	// Written by raw SQL: the claimed slot of each background job
+	// (hand-written migration leader_slots).
+	"leader_slots": "background job slots (internal/leader)",
 }
 
 // tables lists the tables of db's schema, sorted.

@@ -57,6 +57,10 @@ type Options struct {
 	SQLitePath string
 	// MaxOpenConns caps the pool (default 20 for PostgreSQL).
 	MaxOpenConns int
+	// AcquireTimeout bounds how long a statement through Client (or
+	// Counter) waits for a free connection when all are in use; past it the
+	// statement fails with ErrBusy. 0: until its context ends.
+	AcquireTimeout time.Duration
 	// TracerProvider, when set, traces the statements run through Client
 	// within a traced request (internal/observe/sqltrace).
 	TracerProvider trace.TracerProvider
@@ -68,6 +72,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db       *sql.DB
 		dia      string
 		location string
+		maxOpen  = 8 // SQLite: one writer at a time is its model; WAL lets readers go on
 		err      error
 	)
 	switch {
@@ -80,7 +85,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("opening %s: %w", location, err)
 		}
-		maxOpen := opts.MaxOpenConns
+		maxOpen = opts.MaxOpenConns
 		if maxOpen <= 0 {
 			maxOpen = 20
 		}
@@ -97,8 +102,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("opening %s: %w", path, err)
 		}
-		// One writer at a time is SQLite's model; WAL lets readers go on.
-		db.SetMaxOpenConns(8)
+		db.SetMaxOpenConns(maxOpen)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -106,7 +110,8 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("connecting to %s: %w", location, err)
 	}
-	counter := sqlcount.New(sqltrace.Wrap(entsql.OpenDB(dia, db), opts.TracerProvider))
+	drv := newGate(entsql.OpenDB(dia, db), maxOpen, opts.AcquireTimeout)
+	counter := sqlcount.New(sqltrace.Wrap(drv, opts.TracerProvider))
 	client := ent.NewClient(ent.Driver(counter))
 	// Every write through ent is audited in its own transaction; every query
 	// carries the viewer's row rules.

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+)
+
+// ErrBusy is the error of a statement that found every connection of the
+// pool in use for longer than the acquire timeout (Options.AcquireTimeout):
+// the database is up but this instance is saturated. Unavailable reports it.
+var ErrBusy = errors.New("database busy: no connection became free within the acquire timeout")
+
+// gate bounds the wait for a connection, which database/sql does not: it
+// waits for a free connection as long as the statement's context lives. The
+// gate holds one slot per connection of the pool; a statement takes a slot
+// (waiting at most wait) and gives it back when it is done: an Exec when it
+// returns, a Query when its rows are closed, a transaction at its commit or
+// rollback. So the pool itself never makes a statement through ent wait.
+type gate struct {
+	dialect.Driver
+	slots chan struct{}
+	wait  time.Duration // 0: until the context ends
+}
+
+func newGate(drv dialect.Driver, size int, wait time.Duration) *gate {
+	return &gate{Driver: drv, slots: make(chan struct{}, size), wait: wait}
+}
+
+// acquire takes a slot and returns the function that gives it back (once).
+func (g *gate) acquire(ctx context.Context) (func(), error) {
+	select {
+	case g.slots <- struct{}{}:
+		return g.releaser(), nil
+	default:
+	}
+	var expired <-chan time.Time
+	if g.wait > 0 {
+		t := time.NewTimer(g.wait)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case g.slots <- struct{}{}:
+		return g.releaser(), nil
+	case <-expired:
+		return nil, fmt.Errorf("%w (%s, %d connections)", ErrBusy, g.wait, cap(g.slots))
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (g *gate) releaser() func() {
+	var once sync.Once
+	return func() { once.Do(func() { <-g.slots }) }
+}
+
+// Exec implements dialect.Driver.
+func (g *gate) Exec(ctx context.Context, query string, args, v any) error {
+	release, err := g.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return g.Driver.Exec(ctx, query, args, v)
+}
+
+// Query implements dialect.Driver; the slot is held until the rows close.
+func (g *gate) Query(ctx context.Context, query string, args, v any) error {
+	release, err := g.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	if err := g.Driver.Query(ctx, query, args, v); err != nil {
+		release()
+		return err
+	}
+	if rows, ok := v.(*entsql.Rows); ok && rows.ColumnScanner != nil {
+		rows.ColumnScanner = &gatedRows{ColumnScanner: rows.ColumnScanner, release: release}
+	} else {
+		release()
+	}
+	return nil
+}
+
+// Tx implements dialect.Driver; the slot is held until the transaction ends.
+func (g *gate) Tx(ctx context.Context) (dialect.Tx, error) {
+	release, err := g.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := g.Driver.Tx(ctx)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return &gatedTx{Tx: tx, release: release}, nil
+}
+
+type rawExecer interface {
+	ExecContext(context.Context, string, ...any) (stdsql.Result, error)
+}
+
+type rawQuerier interface {
+	QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
+}
+
+// ExecContext runs a raw statement (ent's sql/execquery feature).
+func (g *gate) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	ex, ok := g.Driver.(rawExecer)
+	if !ok {
+		return nil, fmt.Errorf("store: %T cannot execute raw statements", g.Driver)
+	}
+	release, err := g.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a raw query. Its *sql.Rows cannot be wrapped, so the
+// slot is given back when the query returns, while the rows may still hold
+// their connection: raw queries are the limiter's and the sweep's one-row
+// reads, closed right away.
+func (g *gate) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	q, ok := g.Driver.(rawQuerier)
+	if !ok {
+		return nil, fmt.Errorf("store: %T cannot run raw queries", g.Driver)
+	}
+	release, err := g.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return q.QueryContext(ctx, query, args...)
+}
+
+type gatedRows struct {
+	entsql.ColumnScanner
+	release func()
+}
+
+func (r *gatedRows) Close() error {
+	defer r.release()
+	return r.ColumnScanner.Close()
+}
+
+type gatedTx struct {
+	dialect.Tx
+	release func()
+}
+
+func (t *gatedTx) Commit() error {
+	defer t.release()
+	return t.Tx.Commit()
+}
+
+func (t *gatedTx) Rollback() error {
+	defer t.release()
+	return t.Tx.Rollback()
+}
+
+// ExecContext passes raw statements in the transaction through.
+func (t *gatedTx) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	ex, ok := t.Tx.(rawExecer)
+	if !ok {
+		return nil, fmt.Errorf("store: %T cannot execute raw statements", t.Tx)
+	}
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext passes raw queries in the transaction through.
+func (t *gatedTx) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	q, ok := t.Tx.(rawQuerier)
+	if !ok {
+		return nil, fmt.Errorf("store: %T cannot run raw queries", t.Tx)
+	}
+	return q.QueryContext(ctx, query, args...)
+}
