@@ -21,6 +21,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/privacy"
 	"github.com/opsgraph/opsgraph/internal/observe"
 	"github.com/opsgraph/opsgraph/internal/sqlcount"
+	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -40,7 +41,8 @@ type requestInfo struct {
 	// and the operation span.
 	costRequested, costActual int
 	// status, when set, replaces the status the GraphQL transport writes
-	// (429 for a rate-limited request), with retryAfter as Retry-After.
+	// (429 for a rate-limited request, 503 when the database is
+	// unavailable), with retryAfter as Retry-After.
 	status     int
 	retryAfter string
 	// rateLimited names the role whose rate limit refused the request
@@ -257,6 +259,16 @@ func (outcome) InterceptResponse(ctx context.Context, next graphql.ResponseHandl
 	if resp != nil && len(resp.Errors) > 0 && info.code == "" {
 		info.code = observe.ErrorCode(resp.Errors[0].Extensions)
 	}
+	if resp != nil && info.status == 0 {
+		for _, e := range resp.Errors {
+			if e.Extensions["code"] == codeUnavailable {
+				// The response is partial at best: 503 tells load balancers
+				// and clients that a retry (elsewhere, or shortly) may work.
+				info.status, info.retryAfter = http.StatusServiceUnavailable, "1"
+				break
+			}
+		}
+	}
 	return resp
 }
 
@@ -275,6 +287,10 @@ func annotateSpan(ctx context.Context, span trace.Span) {
 }
 
 type subjectKey struct{}
+
+// codeUnavailable is the extensions.code of an error the database's
+// unavailability caused (store.Unavailable); the request answers 503.
+const codeUnavailable = "UNAVAILABLE"
 
 // presentError gives every error an extensions.code. Errors that are not the
 // client's (database faults, bugs) are logged with the request id and shown
@@ -313,6 +329,15 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			// The ent layer refused a write the GraphQL layer let through.
 			log.Warn("write denied by ent privacy policy", "request_id", id, "path", gerr.Path.String(), "err", err)
 			code, msg = "FORBIDDEN", "not authorized to make this change"
+		case store.Unavailable(err) && !errors.Is(ctx.Err(), context.DeadlineExceeded):
+			// The database is down, restarting, or dropped the connection,
+			// or every pooled connection stayed busy past the acquire
+			// timeout: nothing was committed; the request answers 503.
+			code, msg = codeUnavailable, "the database is unavailable; retry shortly"
+			if errors.Is(err, store.ErrBusy) {
+				msg = "database busy: no database connection became free in time; retry shortly"
+			}
+			log.Warn("database unavailable", "request_id", id, "path", gerr.Path.String(), "err", err)
 		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 			// The execution timeout passed: the driver reports the statement
 			// it cancelled in its own words (pq: canceling statement...).

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	stdsql "database/sql"
 	"database/sql/driver"
 	"errors"
@@ -21,8 +22,8 @@ import (
 // with extensions.code UNAVAILABLE. A statement cancelled by the request
 // timeout is not unavailability (TIMEOUT).
 func Unavailable(err error) bool {
-	if err == nil {
-		return false
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false // the request's own deadline or cancellation, not the database
 	}
 	if errors.Is(err, ErrBusy) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, stdsql.ErrConnDone) {
 		return true
