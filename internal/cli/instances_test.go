@@ -46,6 +46,25 @@ type process struct {
 	cmd    *exec.Cmd
 	stderr *apitest.SyncBuffer
 	base   string
+	// exited is closed when the process has exited, with code its exit
+	// code.
+	exited chan struct{}
+	code   int
+}
+
+// stop sends SIGTERM and returns the exit code (-1: it did not stop
+// within a minute and was killed).
+func (p *process) stop(t *testing.T) int {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+		return p.code
+	case <-time.After(time.Minute):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		return -1
+	}
 }
 
 // startProcess runs `opsgraph serve args...` in a child process and waits
@@ -55,7 +74,7 @@ func startProcess(t *testing.T, args ...string) *process {
 	raw, _ := json.Marshal(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), serveEnv+"="+string(raw))
-	p := &process{cmd: cmd, stderr: &apitest.SyncBuffer{}}
+	p := &process{cmd: cmd, stderr: &apitest.SyncBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -63,18 +82,22 @@ func startProcess(t *testing.T, args ...string) *process {
 	done := make(chan int, 1)
 	go func() {
 		_ = cmd.Wait()
-		done <- cmd.ProcessState.ExitCode()
+		p.code = cmd.ProcessState.ExitCode()
+		close(p.exited)
+		done <- p.code
 	}()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("server process exited with %d:\n%s", code, p.stderr.String())
-			}
-		case <-time.After(time.Minute):
-			_ = cmd.Process.Kill()
+		case <-p.exited:
+			return // stopped by the test, which checked the code
+		default:
+		}
+		switch code := p.stop(t); code {
+		case 0:
+		case -1:
 			t.Errorf("server process did not stop on SIGTERM")
+		default:
+			t.Errorf("server process exited with %d:\n%s", code, p.stderr.String())
 		}
 	})
 	p.base = "http://" + waitFor(t, p.stderr, regexp.MustCompile(`msg=listening addr=(\S+)`), done)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -56,7 +57,7 @@ func newWebsocket(v *auth.Verifier, maxBody int64, corsOrigins []string) wsTrans
 	limit := maxBody
 	return wsTransport{origins: origins, Websocket: transport.Websocket{
 		// Do checks the origin.
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}},
+		Implementation: goingAway{transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}}},
 		InitFunc:       wsInit(v),
 		InitTimeout:    10 * time.Second,
 		// graphql-ws keep-alives, and graphql-transport-ws pings a client
@@ -123,4 +124,51 @@ func authenticate(v *auth.Verifier, next http.Handler) http.Handler {
 		}
 		authed.ServeHTTP(w, r)
 	})
+}
+
+// wsCloseGoingAway is the close code of websockets the server closes as it
+// shuts down (RFC 6455 1001, going away): clients reconnect elsewhere.
+const wsCloseGoingAway = 1001
+
+// goingAway closes each accepted websocket with 1001 when the server that
+// accepted it shuts down (Serve), and tells Serve when it is closed.
+type goingAway struct {
+	transport.WebsocketImplementation
+}
+
+func (g goingAway) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	c, err := g.WebsocketImplementation.Accept(w, r, opts)
+	lc := lifecycleFrom(r.Context())
+	if err != nil || lc == nil {
+		return c, err
+	}
+	lc.sockets.Add(1)
+	pc := &politeConn{WebsocketConn: c, done: sync.OnceFunc(lc.sockets.Done)}
+	pc.stop = context.AfterFunc(lc.stopping, func() { _ = c.WriteClose(wsCloseGoingAway, "server shutting down") })
+	return pc, nil
+}
+
+type politeConn struct {
+	transport.WebsocketConn
+	stop func() bool
+	done func()
+}
+
+func (c *politeConn) Close() error {
+	c.stop()
+	defer c.done()
+	return c.WebsocketConn.Close()
+}
+
+func (c *politeConn) SetReadLimit(limit int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(limit)
+	}
+}
+
+func (c *politeConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
 }
