@@ -25,6 +25,7 @@ type gqlResult struct {
 	errors []map[string]any
 	err    error
 	took   time.Duration
+	sent   time.Time
 }
 
 // code is the first error's extensions.code.
@@ -261,3 +262,270 @@ func TestIdempotencyAcrossTwoProcesses(t *testing.T) {
 // createDatabase is testdb.CreateDatabase (a fresh PostgreSQL database for
 // the test; under CI=true an unreachable PostgreSQL fails the test).
 func createDatabase(t *testing.T) string { return testdb.CreateDatabase(t) }
+
+// PostgreSQL stopped (pg_ctl stop -m fast) and started again under load
+// (queries, keyed order workflows, signal batches) with one server process
+// on a private cluster: while it is down, requests fail fast with 503 and
+// UNAVAILABLE and /readyz is 503; once it is back the same process serves
+// again without a restart; afterwards no key names two orders, every
+// fulfilled order has exactly its entitlements and every accepted signal
+// is stored once.
+func TestPostgresRestartUnderLoad(t *testing.T) {
+	pg := startPGCluster(t)
+	url := pg.URL()
+	seedSmall(t, url)
+	p := startProcess(t, "--database-url", url, "--jwt-secret", testSecret, "--seed=false", "--admin-addr=", "--sweep-interval=0",
+		"--db-acquire-timeout=1s", "--request-timeout=5s", "--db-max-conns=8")
+	token := adminToken(t)
+	const orderWorkers = 3
+	f := newOrderFixture(t, p.base, token, orderWorkers)
+
+	// down is 1 from when PostgreSQL has stopped until it is started
+	// again; epoch changes at the start and end of each transition, so a
+	// request that saw another epoch when answered than when sent was in
+	// flight across one.
+	var down, epoch atomic.Int32
+	type sample struct {
+		r            gqlResult
+		wasDown      bool // down when sent and when answered
+		wasUp        bool // up (and before the outage) when sent and answered
+		straddledOut bool
+	}
+	var (
+		mu      sync.Mutex
+		samples []sample
+	)
+	record := func(startEpoch int32, startDown bool, r gqlResult) {
+		e, d := epoch.Load(), down.Load() == 1
+		s := sample{r: r}
+		switch { // an odd epoch is a transition: PostgreSQL stopping or starting
+		case e == startEpoch && e%2 == 1:
+			s.straddledOut = true
+		case e == startEpoch && d && startDown:
+			s.wasDown = true
+		case e == startEpoch && !d && !startDown:
+			s.wasUp = true
+		default:
+			s.straddledOut = true
+		}
+		mu.Lock()
+		samples = append(samples, s)
+		mu.Unlock()
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	send := func(q string, vars map[string]any) gqlResult {
+		e, d := epoch.Load(), down.Load() == 1
+		sent := time.Now()
+		r := gql(faultClient, p.base, token, q, vars)
+		r.sent = sent
+		record(e, d, r)
+		return r
+	}
+	// retry sends a mutation until it is answered without UNAVAILABLE.
+	retry := func(field, q string, vars map[string]any) gqlResult {
+		for {
+			r := send(q, vars)
+			if r.code() != "UNAVAILABLE" {
+				return r
+			}
+			select {
+			case <-stop:
+				return r
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	for range 3 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				send(`{ accounts(first: 5) { totalCount edges { node { id name } } } }`, nil)
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+	orderIDs := make([]string, orderWorkers)
+	for i := range orderWorkers {
+		wg.Go(func() {
+			vars := map[string]any{"k": fmt.Sprintf("restart-%d", i), "a": f.account, "c": f.contract, "p": f.products[i]}
+			r := retry("orderSubmit", submitOrder, vars)
+			o, _ := r.payload("orderSubmit")["order"].(map[string]any)
+			if o == nil {
+				t.Errorf("worker %d: orderSubmit: %d %v %v", i, r.status, r.errors, r.payload("orderSubmit"))
+				return
+			}
+			orderIDs[i] = o["id"].(string)
+			for s, step := range []struct{ field, q string }{{"orderValidate", validateOrder}, {"orderStartProvisioning", provisionOrder}, {"orderFulfill", fulfillOrder}} {
+				time.Sleep(time.Duration(300+150*i) * time.Millisecond)
+				var r gqlResult
+				for attempt := 0; ; attempt++ {
+					r = retry(step.field, step.q, map[string]any{"o": orderIDs[i]})
+					ue := r.userErrors(step.field)
+					// A retry of a step whose commit was not acknowledged
+					// finds it done.
+					if len(ue) == 0 || (attempt > 0 || s > 0) && len(ue) == 1 && ue[0] == "INVALID_TRANSITION" {
+						break
+					}
+					t.Errorf("worker %d: %s: %d %v %v", i, step.field, r.status, r.errors, r.payload(step.field))
+					return
+				}
+			}
+			// Idempotent retries of the submit keep answering the order.
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				r := send(submitOrder, vars)
+				if o, _ := r.payload("orderSubmit")["order"].(map[string]any); o != nil && o["id"] != orderIDs[i] {
+					t.Errorf("worker %d: the key answered order %v, want %s", i, o["id"], orderIDs[i])
+				}
+			}
+		})
+	}
+	var (
+		sigMu    sync.Mutex
+		accepted = map[string]bool{} // observedAt of each confirmed signal
+	)
+	wg.Go(func() {
+		base := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var batch []map[string]any
+			for j := range 3 {
+				at := base.Add(time.Duration(3*n+j) * time.Second).Format(time.RFC3339)
+				batch = append(batch, map[string]any{"accountID": f.account, "kind": "NPS", "value": 40, "observedAt": at, "source": "restart-test"})
+			}
+			r := retry("healthSignalsIngest", `mutation($s: [HealthSignalInput!]!) { healthSignalsIngest(input: {signals: $s}) { accepted duplicates userErrors { code message } } }`,
+				map[string]any{"s": batch})
+			pl := r.payload("healthSignalsIngest")
+			if pl == nil || len(r.userErrors("healthSignalsIngest")) > 0 {
+				if r.code() != "UNAVAILABLE" { // stopped while down
+					t.Errorf("signals: %d %v %v", r.status, r.errors, pl)
+				}
+				return
+			}
+			if a, d := pl["accepted"].(float64), pl["duplicates"].(float64); a+d != 3 {
+				t.Errorf("signals: accepted %v + duplicates %v, want 3", a, d)
+			}
+			sigMu.Lock()
+			for _, s := range batch {
+				accepted[s["observedAt"].(string)] = true
+			}
+			sigMu.Unlock()
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+
+	ready := func() int {
+		res, err := faultClient.Get(p.base + "/readyz")
+		if err != nil {
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	time.Sleep(time.Second)
+	epoch.Add(1) // requests from here to the stop's end straddle it (in flight when sessions are terminated)
+	pg.stop(t)
+	down.Store(1)
+	epoch.Add(1)
+	time.Sleep(300 * time.Millisecond)
+	if code := ready(); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with PostgreSQL stopped: %d, want 503", code)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	epoch.Add(1)
+	pg.start(t)
+	down.Store(0)
+	epoch.Add(1)
+	t.Logf("PostgreSQL started at %s", time.Now().Format("15:04:05.000"))
+	deadline := time.Now().Add(30 * time.Second)
+	for ready() != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz not 200 within 30 s of PostgreSQL's restart")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2500 * time.Millisecond) // the workflows finish on the restarted database
+	close(stop)
+	wg.Wait()
+
+	var nDown, nUp, nOther int
+	for _, s := range samples {
+		r := s.r
+		switch {
+		case s.wasDown:
+			nDown++
+			if r.err != nil || r.status != http.StatusServiceUnavailable || r.code() != "UNAVAILABLE" || r.took > 3*time.Second {
+				t.Errorf("while PostgreSQL was down: %d %v %v in %s, want 503 UNAVAILABLE fast", r.status, r.err, r.errors, r.took)
+			}
+		case s.wasUp:
+			nUp++
+			if r.err != nil || r.status != http.StatusOK || len(r.errors) > 0 {
+				t.Errorf("while PostgreSQL was up: %d %v %v (sent %s)", r.status, r.err, r.errors, r.sent.Format("15:04:05.000"))
+			}
+		default:
+			nOther++
+			if r.err != nil || !(r.status == http.StatusOK && len(r.errors) == 0 || r.status == http.StatusServiceUnavailable && r.code() == "UNAVAILABLE" && r.took < 3*time.Second) {
+				t.Errorf("across the stop or start: %d %v %v in %s, want 200, or 503 UNAVAILABLE fast", r.status, r.err, r.errors, r.took)
+			}
+		}
+	}
+	t.Logf("%d requests while up, %d while down, %d across a change; %d signals confirmed", nUp, nDown, nOther, len(accepted))
+	if t.Failed() {
+		t.Logf("server log:\n%s", p.stderr.String())
+	}
+	if nDown == 0 {
+		t.Error("no request was sent while PostgreSQL was down")
+	}
+
+	// Invariants.
+	checkOrderInvariants(t, url, "restart-")
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var fulfilled int
+	if err := db.QueryRow(`SELECT count(*) FROM orders WHERE idempotency_key LIKE 'restart-%' AND status = 'FULFILLED'`).Scan(&fulfilled); err != nil {
+		t.Fatal(err)
+	}
+	if fulfilled != orderWorkers {
+		t.Errorf("%d keyed orders fulfilled, want %d", fulfilled, orderWorkers)
+	}
+	rows, err := db.Query(`SELECT observed_at, count(*) FROM health_signals WHERE source = 'restart-test' GROUP BY observed_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	stored := map[string]int{}
+	for rows.Next() {
+		var at time.Time
+		var n int
+		if err := rows.Scan(&at, &n); err != nil {
+			t.Fatal(err)
+		}
+		stored[at.UTC().Format(time.RFC3339)] = n
+	}
+	for at, n := range stored {
+		if n != 1 {
+			t.Errorf("signal observed at %s stored %d times", at, n)
+		}
+	}
+	for at := range accepted {
+		if stored[at] != 1 {
+			t.Errorf("accepted signal observed at %s stored %d times", at, stored[at])
+		}
+	}
+}

@@ -23,14 +23,36 @@ var ErrBusy = errors.New("database busy: no connection became free within the ac
 // (waiting at most wait) and gives it back when it is done: an Exec when it
 // returns, a Query when its rows are closed, a transaction at its commit or
 // rollback. So the pool itself never makes a statement through ent wait.
+//
+// It also drops the pool's idle connections when a statement finds the
+// database unavailable (Unavailable): after a restart or failover every
+// idle connection is dead, and database/sql would hand each to one more
+// statement, which would fail too, after the database is back.
 type gate struct {
 	dialect.Driver
 	slots chan struct{}
 	wait  time.Duration // 0: until the context ends
+	pool  *stdsql.DB    // nil: no idle connections to drop
 }
 
-func newGate(drv dialect.Driver, size int, wait time.Duration) *gate {
-	return &gate{Driver: drv, slots: make(chan struct{}, size), wait: wait}
+func newGate(drv dialect.Driver, pool *stdsql.DB, size int, wait time.Duration) *gate {
+	return &gate{Driver: drv, slots: make(chan struct{}, size), wait: wait, pool: pool}
+}
+
+// observe drops the idle connections when err says the database is
+// unavailable, and returns err.
+func (g *gate) observe(err error) error {
+	if err != nil && g.pool != nil && !errors.Is(err, ErrBusy) && Unavailable(err) {
+		dropIdle(g.pool)
+	}
+	return err
+}
+
+// dropIdle closes the idle connections of pool (SetMaxIdleConns(0) closes
+// them; the limit is then set back).
+func dropIdle(pool *stdsql.DB) {
+	pool.SetMaxIdleConns(0)
+	pool.SetMaxIdleConns(pool.Stats().MaxOpenConnections)
 }
 
 // acquire takes a slot and returns the function that gives it back (once).
@@ -68,7 +90,7 @@ func (g *gate) Exec(ctx context.Context, query string, args, v any) error {
 		return err
 	}
 	defer release()
-	return g.Driver.Exec(ctx, query, args, v)
+	return g.observe(g.Driver.Exec(ctx, query, args, v))
 }
 
 // Query implements dialect.Driver; the slot is held until the rows close.
@@ -79,7 +101,7 @@ func (g *gate) Query(ctx context.Context, query string, args, v any) error {
 	}
 	if err := g.Driver.Query(ctx, query, args, v); err != nil {
 		release()
-		return err
+		return g.observe(err)
 	}
 	if rows, ok := v.(*entsql.Rows); ok && rows.ColumnScanner != nil {
 		rows.ColumnScanner = &gatedRows{ColumnScanner: rows.ColumnScanner, release: release}
@@ -98,9 +120,9 @@ func (g *gate) Tx(ctx context.Context) (dialect.Tx, error) {
 	tx, err := g.Driver.Tx(ctx)
 	if err != nil {
 		release()
-		return nil, err
+		return nil, g.observe(err)
 	}
-	return &gatedTx{Tx: tx, release: release}, nil
+	return &gatedTx{Tx: tx, release: release, g: g}, nil
 }
 
 type rawExecer interface {
@@ -122,7 +144,8 @@ func (g *gate) ExecContext(ctx context.Context, query string, args ...any) (stds
 		return nil, err
 	}
 	defer release()
-	return ex.ExecContext(ctx, query, args...)
+	res, err := ex.ExecContext(ctx, query, args...)
+	return res, g.observe(err)
 }
 
 // QueryContext runs a raw query. Its *sql.Rows cannot be wrapped, so the
@@ -139,7 +162,8 @@ func (g *gate) QueryContext(ctx context.Context, query string, args ...any) (*st
 		return nil, err
 	}
 	defer release()
-	return q.QueryContext(ctx, query, args...)
+	rows, err := q.QueryContext(ctx, query, args...)
+	return rows, g.observe(err)
 }
 
 type gatedRows struct {
@@ -155,11 +179,20 @@ func (r *gatedRows) Close() error {
 type gatedTx struct {
 	dialect.Tx
 	release func()
+	g       *gate
+}
+
+func (t *gatedTx) Exec(ctx context.Context, query string, args, v any) error {
+	return t.g.observe(t.Tx.Exec(ctx, query, args, v))
+}
+
+func (t *gatedTx) Query(ctx context.Context, query string, args, v any) error {
+	return t.g.observe(t.Tx.Query(ctx, query, args, v))
 }
 
 func (t *gatedTx) Commit() error {
 	defer t.release()
-	return t.Tx.Commit()
+	return t.g.observe(t.Tx.Commit())
 }
 
 func (t *gatedTx) Rollback() error {
@@ -173,7 +206,8 @@ func (t *gatedTx) ExecContext(ctx context.Context, query string, args ...any) (s
 	if !ok {
 		return nil, fmt.Errorf("store: %T cannot execute raw statements", t.Tx)
 	}
-	return ex.ExecContext(ctx, query, args...)
+	res, err := ex.ExecContext(ctx, query, args...)
+	return res, t.g.observe(err)
 }
 
 // QueryContext passes raw queries in the transaction through.
@@ -182,5 +216,6 @@ func (t *gatedTx) QueryContext(ctx context.Context, query string, args ...any) (
 	if !ok {
 		return nil, fmt.Errorf("store: %T cannot run raw queries", t.Tx)
 	}
-	return q.QueryContext(ctx, query, args...)
+	rows, err := q.QueryContext(ctx, query, args...)
+	return rows, t.g.observe(err)
 }

@@ -110,7 +110,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("connecting to %s: %w", location, err)
 	}
-	drv := newGate(entsql.OpenDB(dia, db), maxOpen, opts.AcquireTimeout)
+	drv := newGate(entsql.OpenDB(dia, db), db, maxOpen, opts.AcquireTimeout)
 	counter := sqlcount.New(sqltrace.Wrap(drv, opts.TracerProvider))
 	client := ent.NewClient(ent.Driver(counter))
 	// Every write through ent is audited in its own transaction; every query
@@ -144,8 +144,15 @@ func SQLiteDSN(path string) string {
 // Close closes the client and the pool.
 func (d *DB) Close() error { return d.Client.Close() }
 
-// Ping checks the database answers (readiness).
-func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
+// Ping checks the database answers (readiness). When it does not, the idle
+// connections are dropped (they are dead after a restart).
+func (d *DB) Ping(ctx context.Context) error {
+	err := d.SQL.PingContext(ctx)
+	if err != nil && Unavailable(err) {
+		dropIdle(d.SQL)
+	}
+	return err
+}
 
 // redact removes the password from a database URL.
 func redact(raw string) string {
