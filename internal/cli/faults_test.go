@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	coderws "github.com/coder/websocket"
 
 	"github.com/opsgraph/opsgraph/internal/auth"
 	"github.com/opsgraph/opsgraph/internal/testdb"
@@ -528,4 +532,154 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 			t.Errorf("accepted signal observed at %s stored %d times", at, stored[at])
 		}
 	}
+}
+
+// SIGTERM under load: requests in flight when it arrives (mutations
+// waiting on a row lock, queries) finish with 200; new connections are
+// refused; a websocket is closed with 1001 (going away); the process exits
+// 0.
+func TestSIGTERMUnderLoad(t *testing.T) {
+	url := createDatabase(t)
+	seedSmall(t, url)
+	p := startProcess(t, "--database-url", url, "--jwt-secret", testSecret, "--seed=false", "--admin-addr=", "--sweep-interval=0", "--rate-limits=off")
+	token := adminToken(t)
+	f := newOrderFixture(t, p.base, token, 1)
+	r := gql(faultClient, p.base, token, submitOrder, map[string]any{"k": "sigterm-1", "a": f.account, "c": f.contract, "p": f.products[0]})
+	o, _ := r.payload("orderSubmit")["order"].(map[string]any)
+	if o == nil {
+		t.Fatalf("orderSubmit: %v %v", r.errors, r.payload("orderSubmit"))
+	}
+	orderID := o["id"].(string)
+
+	// A websocket, acknowledged.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ws, _, err := coderws.Dial(ctx, "ws"+strings.TrimPrefix(p.base, "http")+"/graphql", &coderws.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, coderws.MessageText, []byte(`{"type":"connection_init","payload":{"Authorization":"Bearer `+token+`"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := ws.Read(ctx); err != nil || !strings.Contains(string(msg), "connection_ack") {
+		t.Fatalf("connection_init: %s %v", msg, err)
+	}
+	wsClosed := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := ws.Read(ctx); err != nil {
+				wsClosed <- err
+				return
+			}
+		}
+	}()
+
+	// The test holds the order's row lock: validations of it wait.
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lock, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = lock.Rollback() }()
+	if _, err := lock.Exec(`SELECT id FROM orders WHERE idempotency_key = 'sigterm-1' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	const inFlight = 4
+	var wg sync.WaitGroup
+	results := make([]gqlResult, inFlight)
+	for i := range inFlight {
+		wg.Go(func() { results[i] = gql(faultClient, p.base, token, validateOrder, map[string]any{"o": orderID}) })
+	}
+	for deadline := time.Now().Add(time.Minute); ; {
+		var waiting int
+		if err := db.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == inFlight {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d validations wait on the lock", waiting, inFlight)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Query load on keep-alive connections, through the signal.
+	stopLoad := make(chan struct{})
+	var loadOK, loadRefused atomic.Int32
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stopLoad:
+					return
+				default:
+				}
+				r := gql(faultClient, p.base, token, `{ accounts(first: 3) { totalCount } }`, nil)
+				switch {
+				case r.err != nil || r.status == http.StatusServiceUnavailable:
+					loadRefused.Add(1) // shutting down: refused, or a keep-alive connection closed
+					time.Sleep(10 * time.Millisecond)
+				case r.status != http.StatusOK || len(r.errors) > 0:
+					t.Errorf("query during shutdown: %d %v", r.status, r.errors)
+				default:
+					loadOK.Add(1)
+				}
+			}
+		})
+	}
+	time.Sleep(200 * time.Millisecond)
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, p.stderr, regexp.MustCompile(`msg="?(shutting down)`), nil)
+	time.Sleep(200 * time.Millisecond)
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	if r := gql(fresh, p.base, token, `{ accounts(first: 1) { totalCount } }`, nil); r.err == nil && r.status != http.StatusServiceUnavailable {
+		t.Errorf("a new connection after SIGTERM: %d, want refused", r.status)
+	}
+	select {
+	case err := <-wsClosed:
+		if s := coderws.CloseStatus(err); s != coderws.StatusGoingAway {
+			t.Errorf("websocket closed with %v (%v), want 1001 going away", s, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the websocket was not closed at shutdown")
+	}
+	select {
+	case <-p.exited:
+		t.Fatal("exited with requests in flight")
+	default:
+	}
+	if err := lock.Rollback(); err != nil { // the validations proceed
+		t.Fatal(err)
+	}
+	close(stopLoad)
+	wg.Wait()
+	var validated int
+	for i, r := range results {
+		if r.err != nil || r.status != http.StatusOK || len(r.errors) > 0 {
+			t.Errorf("in-flight request %d: %d %v %v", i, r.status, r.err, r.errors)
+		}
+		if len(r.userErrors("orderValidate")) == 0 {
+			validated++
+		}
+	}
+	if validated != 1 {
+		t.Errorf("%d validations applied, want 1 (the rest find it VALIDATED)", validated)
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(time.Minute):
+		t.Fatal("the process did not exit")
+	}
+	if p.code != 0 {
+		t.Errorf("exit code %d, want 0\n%s", p.code, p.stderr.String())
+	}
+	t.Logf("load: %d answered, %d refused during shutdown", loadOK.Load(), loadRefused.Load())
 }
