@@ -14,6 +14,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/graph/generated"
 	"github.com/opsgraph/opsgraph/internal/entitlements"
+	"github.com/opsgraph/opsgraph/internal/events"
 	"github.com/opsgraph/opsgraph/internal/health"
 	"github.com/opsgraph/opsgraph/internal/masterdata"
 	"github.com/opsgraph/opsgraph/internal/orders"
@@ -34,6 +35,7 @@ type Resolver struct {
 	reports      *reports.Service
 	slaPolicy    sla.Policy
 	now          func() time.Time
+	events       *events.Hub
 }
 
 // Options configure the schema's domain services.
@@ -44,6 +46,9 @@ type Options struct {
 	HealthModel *health.Model
 	// SLAPolicy is the request queue's SLA policy (nil: sla.DefaultPolicy()).
 	SLAPolicy *sla.Policy
+	// Events feeds the subscriptions (nil: every subscription ends at once
+	// with an error).
+	Events *events.Hub
 }
 
 // NewSchema returns the executable schema over client.
@@ -71,6 +76,7 @@ func NewSchema(client *ent.Client, opts Options) graphql.ExecutableSchema {
 			reports:      reports.New(client, now, policy, model),
 			slaPolicy:    policy,
 			now:          now,
+			events:       opts.Events,
 		},
 	})
 }

@@ -53,6 +53,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Request() RequestResolver
 	RequestEvent() RequestEventResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -814,6 +815,13 @@ type ComplexityRoot struct {
 		StuckSeconds     func(childComplexity int) int
 	}
 
+	Subscription struct {
+		EntitlementChanged func(childComplexity int, accountID *int) int
+		HealthScoreChanged func(childComplexity int, accountID *int, band *healthscore.Band) int
+		OrderUpdated       func(childComplexity int, accountID *int, orderID *int) int
+		RequestUpdated     func(childComplexity int, status []request.Status, priority []request.Priority, category []request.Category, assigneeID *int, unassigned *bool, accountID *int) int
+	}
+
 	User struct {
 		Active            func(childComplexity int) int
 		AssignedRequests  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RequestOrder, where *ent.RequestWhereInput) int
@@ -955,6 +963,12 @@ type RequestEventResolver interface {
 	FromStatus(ctx context.Context, obj *schematype.RequestEvent) (*request.Status, error)
 	ToStatus(ctx context.Context, obj *schematype.RequestEvent) (request.Status, error)
 	Priority(ctx context.Context, obj *schematype.RequestEvent) (request.Priority, error)
+}
+type SubscriptionResolver interface {
+	OrderUpdated(ctx context.Context, accountID *int, orderID *int) (<-chan *ent.Order, error)
+	RequestUpdated(ctx context.Context, status []request.Status, priority []request.Priority, category []request.Category, assigneeID *int, unassigned *bool, accountID *int) (<-chan *ent.Request, error)
+	EntitlementChanged(ctx context.Context, accountID *int) (<-chan *ent.Entitlement, error)
+	HealthScoreChanged(ctx context.Context, accountID *int, band *healthscore.Band) (<-chan *ent.HealthScore, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -4333,6 +4347,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StuckOrder.StuckSeconds(childComplexity), true
 
+	case "Subscription.entitlementChanged":
+		if e.ComplexityRoot.Subscription.EntitlementChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_entitlementChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EntitlementChanged(childComplexity, args["accountId"].(*int)), true
+	case "Subscription.healthScoreChanged":
+		if e.ComplexityRoot.Subscription.HealthScoreChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_healthScoreChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.HealthScoreChanged(childComplexity, args["accountId"].(*int), args["band"].(*healthscore.Band)), true
+	case "Subscription.orderUpdated":
+		if e.ComplexityRoot.Subscription.OrderUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_orderUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OrderUpdated(childComplexity, args["accountId"].(*int), args["orderId"].(*int)), true
+	case "Subscription.requestUpdated":
+		if e.ComplexityRoot.Subscription.RequestUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_requestUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RequestUpdated(childComplexity, args["status"].([]request.Status), args["priority"].([]request.Priority), args["category"].([]request.Category), args["assigneeId"].(*int), args["unassigned"].(*bool), args["accountId"].(*int)), true
+
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
 			break
@@ -4606,6 +4665,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -14758,6 +14834,83 @@ extend type Request {
   timeToResolution: Int64
 }
 `, BuiltIn: false},
+	{Name: "../../schema/subscriptions.graphql", Input: `# Live updates. Each event is the entity as it is after a committed write,
+# re-read with the subscriber's own rights: a subscriber receives only the
+# entities it could query (a CSM: their book), and fields it may not read are
+# null with a FORBIDDEN error, as in a query. Delivery is at most once;
+# after a reconnect, catch up with an updatedAtGTE query (docs/api.md,
+# "Subscriptions"). Over the websocket (graphql-transport-ws) or SSE only.
+
+"""
+Live updates of orders, requests, entitlements and health scores, after each committed write on any instance.
+"""
+type Subscription {
+  """
+  An order was created or changed (a transition, billing, an edit): the order as it is after the commit. Filters combine with AND; without any, every order the viewer may read.
+  """
+  orderUpdated(
+    """
+    Only orders of this account.
+    """
+    accountId: ID
+    """
+    Only this order.
+    """
+    orderId: ID
+  ): Order!
+  """
+  A request of the ops queue was created or changed (triage, assignment, a status change, an SLA breach): the request as it is after the commit, for queue views. Filters apply to the request after the change and combine with AND; a list matches any of its values.
+  """
+  requestUpdated(
+    """
+    Only requests now in one of these statuses.
+    """
+    status: [RequestStatus!]
+    """
+    Only requests now at one of these priorities.
+    """
+    priority: [RequestPriority!]
+    """
+    Only requests in one of these categories.
+    """
+    category: [RequestCategory!]
+    """
+    Only requests now assigned to this user.
+    """
+    assigneeId: ID
+    """
+    Only unassigned requests (true) or assigned ones (false).
+    """
+    unassigned: Boolean
+    """
+    Only requests about this account.
+    """
+    accountId: ID
+  ): Request!
+  """
+  An entitlement was created or changed (fulfilment, usage, an override, expiry): the entitlement as it is after the commit.
+  """
+  entitlementChanged(
+    """
+    Only entitlements of this account.
+    """
+    accountId: ID
+  ): Entitlement!
+  """
+  A health score was computed or changed: the score as it is after the commit.
+  """
+  healthScoreChanged(
+    """
+    Only scores of this account.
+    """
+    accountId: ID
+    """
+    Only scores now in this band.
+    """
+    band: HealthScoreBand
+  ): HealthScore!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -18398,6 +18551,118 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_entitlementChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_healthScoreChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "band",
+		func(ctx context.Context, v any) (*healthscore.Band, error) {
+			return ec.unmarshalOHealthScoreBand2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋhealthscoreᚐBand(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["band"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_orderUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_requestUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) ([]request.Status, error) {
+			return ec.unmarshalORequestStatus2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "priority",
+		func(ctx context.Context, v any) ([]request.Priority, error) {
+			return ec.unmarshalORequestPriority2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐPriorityᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["priority"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "category",
+		func(ctx context.Context, v any) ([]request.Category, error) {
+			return ec.unmarshalORequestCategory2ᚕgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚋrequestᚐCategoryᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["category"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "assigneeId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assigneeId"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "unassigned",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["unassigned"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg5
 	return args, nil
 }
 
@@ -32663,6 +32928,182 @@ func (ec *executionContext) _StuckOrder_stuckSeconds(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_StuckOrder_stuckSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StuckOrder", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Subscription_orderUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_orderUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OrderUpdated(ctx, fc.Args["accountId"].(*int), fc.Args["orderId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_orderUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_orderUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_requestUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_requestUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RequestUpdated(ctx, fc.Args["status"].([]request.Status), fc.Args["priority"].([]request.Priority), fc.Args["category"].([]request.Category), fc.Args["assigneeId"].(*int), fc.Args["unassigned"].(*bool), fc.Args["accountId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Request) graphql.Marshaler {
+			return ec.marshalNRequest2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_requestUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Request(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_requestUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_entitlementChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_entitlementChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EntitlementChanged(ctx, fc.Args["accountId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_entitlementChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_entitlementChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_healthScoreChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_healthScoreChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().HealthScoreChanged(ctx, fc.Args["accountId"].(*int), fc.Args["band"].(*healthscore.Band))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.HealthScore) graphql.Marshaler {
+			return ec.marshalNHealthScore2ᚖgithubᚗcomᚋopsgraphᚋopsgraphᚋentᚐHealthScore(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_healthScoreChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthScore(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_healthScoreChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -52178,6 +52619,32 @@ func (ec *executionContext) _StuckOrder(ctx context.Context, sel ast.SelectionSe
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "orderUpdated":
+		return ec._Subscription_orderUpdated(ctx, fields[0])
+	case "requestUpdated":
+		return ec._Subscription_requestUpdated(ctx, fields[0])
+	case "entitlementChanged":
+		return ec._Subscription_entitlementChanged(ctx, fields[0])
+	case "healthScoreChanged":
+		return ec._Subscription_healthScoreChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userImplementors = []string{"User", "Node"}

@@ -347,6 +347,10 @@ type RequestTriageInput struct {
 	Note *string `json:"note,omitempty"`
 }
 
+// Live updates of orders, requests, entitlements and health scores, after each committed write on any instance.
+type Subscription struct {
+}
+
 // Result of userCreate and userUpdate.
 type UserPayload struct {
 	// The created or updated user; null when userErrors is not empty.

@@ -85,7 +85,7 @@ func authorizeRoot(ctx context.Context, next graphql.RootResolver) graphql.Marsh
 		if !policy.CanCall(v, fc.Field.Name) {
 			msg = fmt.Sprintf("your roles may not call %s", fc.Field.Name)
 		}
-	case ast.Query:
+	case ast.Query, ast.Subscription:
 		if !policy.CanRead(v, policy.Standard) {
 			msg = fmt.Sprintf("your token may not read %s (an INTEGRATION token needs the read scope)", fc.Field.Name)
 		}

@@ -82,7 +82,7 @@ func Handler(opts Options) http.Handler {
 		log = slog.Default()
 	}
 	mux := http.NewServeMux()
-	schema := graph.NewSchema(opts.DB.Client, graph.Options{Now: opts.Now, SLAPolicy: opts.SLAPolicy, HealthModel: opts.HealthModel})
+	schema := graph.NewSchema(opts.DB.Client, graph.Options{Now: opts.Now, SLAPolicy: opts.SLAPolicy, HealthModel: opts.HealthModel, Events: opts.DB.Events})
 	gql := GraphQL(schema, log, opts)
 	mux.Handle("/graphql", cors(opts.CORSOrigins, httpSpec(opts.MaxBodyBytes, authenticate(opts.Verifier, subject(gql)))))
 	mux.Handle("GET /export/{file}", auth.Middleware(opts.Verifier, subject(export.Handler(schema.Schema(), gql))))

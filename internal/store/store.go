@@ -23,6 +23,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent"
 	_ "github.com/opsgraph/opsgraph/ent/runtime" // ent hooks and privacy policies.
 	"github.com/opsgraph/opsgraph/internal/audit"
+	"github.com/opsgraph/opsgraph/internal/events"
 	"github.com/opsgraph/opsgraph/internal/loaded"
 	"github.com/opsgraph/opsgraph/internal/observe/sqltrace"
 	"github.com/opsgraph/opsgraph/internal/rows"
@@ -47,6 +48,10 @@ type DB struct {
 	Counter *sqlcount.Driver
 	// Location names the database without credentials, for logs.
 	Location string
+	// Events receives the change events of committed writes (every
+	// instance's on PostgreSQL, this process's on SQLite) for
+	// subscriptions.
+	Events *events.Hub
 }
 
 // Options select the database.
@@ -120,7 +125,17 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	// A GraphQL request remembers which accounts were read together, for
 	// the fields that batch per account (internal/loaded).
 	client.Intercept(loaded.Interceptor())
+	// Committed writes of subscribable entities notify every instance.
+	var hub *events.Hub
+	if dia == dialect.Postgres {
+		hub = events.NewPostgres(opts.URL)
+		client.Use(events.Hook(events.Postgres{}))
+	} else {
+		hub = events.NewLocal()
+		client.Use(events.Hook(events.Local{Hub: hub}))
+	}
 	return &DB{
+		Events:   hub,
 		Client:   client,
 		SQL:      db,
 		Dialect:  dia,
@@ -141,8 +156,13 @@ func SQLiteDSN(path string) string {
 	return path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
-// Close closes the client and the pool.
-func (d *DB) Close() error { return d.Client.Close() }
+// Close ends the subscriptions, then closes the client and the pool.
+func (d *DB) Close() error {
+	if d.Events != nil {
+		_ = d.Events.Close()
+	}
+	return d.Client.Close()
+}
 
 // Ping checks the database answers (readiness). When it does not, the idle
 // connections are dropped (they are dead after a restart).
