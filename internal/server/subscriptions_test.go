@@ -220,6 +220,10 @@ func TestSlowSubscriber(t *testing.T) {
 	}
 	subscribe(t, slow, "slow", big, map[string]any{"o": gid.Encode(o1.ID)})
 	fast := dialWS(t, s.URL, map[string]any{"token": tok})
+	// Longer than dialWS's 20 s: the loop below may take a while under -race.
+	fctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	fast.ctx = fctx
 	subscribe(t, fast, "fast", big, map[string]any{"o": gid.Encode(o1.ID)})
 	waitSubs(t, db.Events, 2)
 
@@ -298,7 +302,7 @@ func TestSlowSubscriber(t *testing.T) {
 // client that stops reading pushes back on the server soon.
 func dialSmall(t *testing.T, base string) *wsConn {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
