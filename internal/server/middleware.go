@@ -370,6 +370,10 @@ var badInputs = []struct{ match, message string }{
 	{" is not a string", "a Cursor, ID or Time argument must be a string"},
 	{"time should be RFC3339Nano formatted string", "a Time must be an RFC 3339 string"},
 	{"ent: empty predicate ", "a `where` filter (or one of its `not`/`and`/`or` parts) is empty"},
+	// entgql's OrderField.UnmarshalGQL, for a variable value gqlparser let
+	// through (found by FuzzWhereOrderVariables in CI): its text names the
+	// value and the enum, both the client's own.
+	{" is not a valid ", ""},
 }
 
 // badInput reports whether err is one of badInputs.
@@ -381,6 +385,9 @@ func badInputMessage(err error) string {
 	msg := err.Error()
 	for _, b := range badInputs {
 		if strings.Contains(msg, b.match) {
+			if b.message == "" {
+				return msg[:min(len(msg), 200)] + " (enum values are case-sensitive)"
+			}
 			return b.message
 		}
 	}
