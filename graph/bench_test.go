@@ -1,7 +1,14 @@
 package graph_test
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/opsgraph/opsgraph/ent"
+	"github.com/opsgraph/opsgraph/ent/account"
+	"github.com/opsgraph/opsgraph/ent/schema/gid"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/seedtest"
@@ -43,4 +50,59 @@ func benchQuery(b *testing.B, db *store.DB) {
 			b.ReportMetric(float64(db.Counter.Count())/float64(b.N), "sql/op")
 		})
 	}
+}
+
+// BenchmarkScenarios runs the load harness's Q1 and Q2 operations
+// (bench/scenarios) in process on the demo data, as ADMIN, to profile the
+// server's side of them without a load generator:
+//
+//	go test -run '^$' -bench 'Scenarios/postgres' -benchtime 300x -cpuprofile /tmp/q.pprof ./graph/
+func BenchmarkScenarios(b *testing.B) {
+	q1 := scenarioQuery(b, "1-q1.json")
+	q2 := scenarioQuery(b, "2-q2.json")
+	for _, dia := range testdb.Dialects {
+		b.Run(dia, func(b *testing.B) {
+			db := seedtest.Demo(b, dia, demoNow)
+			srv := apitest.New(b, db)
+			tok := srv.Token("bench-admin", viewer.RoleAdmin)
+			ids := db.Client.Account.Query().Order(ent.Asc(account.FieldID)).IDsX(b.Context())
+			for _, sc := range []struct {
+				name string
+				run  func(i int) *apitest.Response
+			}{
+				{"Q1", func(int) *apitest.Response { return srv.PostAs(tok, q1, nil) }},
+				{"Q2", func(i int) *apitest.Response {
+					return srv.PostAs(tok, q2, map[string]any{"id": gid.Encode(ids[i%len(ids)])})
+				}},
+			} {
+				b.Run(sc.name, func(b *testing.B) {
+					db.Counter.Reset()
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := range b.N {
+						if res := sc.run(i); len(res.Errors) > 0 || res.Status != 200 {
+							b.Fatalf("status %d: %s", res.Status, res.Raw)
+						}
+					}
+					b.ReportMetric(float64(db.Counter.Count())/float64(b.N), "sql/op")
+				})
+			}
+		})
+	}
+}
+
+// scenarioQuery reads the GraphQL text of one harness scenario file.
+func scenarioQuery(b *testing.B, file string) string {
+	b.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "bench", "scenarios", file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sc struct {
+		Query string `json:"query"`
+	}
+	if err := json.Unmarshal(raw, &sc); err != nil || sc.Query == "" {
+		b.Fatalf("%s: no query (%v)", file, err)
+	}
+	return sc.Query
 }

@@ -442,11 +442,12 @@ func mul(a, b int) int {
 	return a * b
 }
 
-// Units is the actual cost of one resolved field: 0 for a scalar, enum or
-// null result, the element count for a list of objects, and the field's
-// base (1, or its FieldCosts entry) for one object.
-func Units(typeName string, def *ast.FieldDefinition, leaf bool, result any) int {
-	if leaf || def == nil {
+// Units is the actual cost of one resolved field with a selection (an
+// object or a list of objects; leaves are free and not metered): 0 for a
+// null result, the element count for a list, and the field's base (1, or
+// its FieldCosts entry) for one object.
+func Units(typeName string, def *ast.FieldDefinition, result any) int {
+	if def == nil {
 		return 0
 	}
 	v := reflect.ValueOf(result)

@@ -148,19 +148,18 @@ func TestUnits(t *testing.T) {
 		name   string
 		typ    string
 		def    *ast.FieldDefinition
-		leaf   bool
 		result any
 		want   int
 	}{
-		{"an object", "Account", def, false, &struct{}{}, 1},
-		{"null", "Account", def, false, nil, 0},
-		{"a typed nil", "Account", def, false, nilPtr, 0},
-		{"a list", "Account", def, false, []int{1, 2, 3}, 3},
-		{"a scalar", "Account", def, true, "x", 0},
-		{"a priced field", "Query", &ast.FieldDefinition{Name: "healthOverview"}, false, &struct{}{}, 100},
+		{"an object", "Account", def, &struct{}{}, 1},
+		{"null", "Account", def, nil, 0},
+		{"a typed nil", "Account", def, nilPtr, 0},
+		{"a list", "Account", def, []int{1, 2, 3}, 3},
+		{"no definition", "Account", nil, &struct{}{}, 0},
+		{"a priced field", "Query", &ast.FieldDefinition{Name: "healthOverview"}, &struct{}{}, 100},
 	}
 	for _, tt := range tests {
-		if got := Units(tt.typ, tt.def, tt.leaf, tt.result); got != tt.want {
+		if got := Units(tt.typ, tt.def, tt.result); got != tt.want {
 			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
 		}
 	}

@@ -25,33 +25,51 @@ func forbidden(ctx context.Context, msg string, class policy.Class) *gqlerror.Er
 	return &gqlerror.Error{Message: msg, Path: graphql.GetPath(ctx), Extensions: ext}
 }
 
+// guardField is the one field middleware (a second one would cost every
+// field of every response another closure and context walk): it enforces
+// the field matrix before the resolver runs (authorizeField) and meters
+// what the resolver fetched after it (meterField).
+func guardField(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	// Fields without a selection in the document (synthetic ones) have
+	// nothing to check or count.
+	if fc == nil || fc.Field.Field == nil {
+		return next(ctx)
+	}
+	if err := authorizeField(ctx, fc); err != nil {
+		return nil, err
+	}
+	res, err := next(ctx)
+	if res != nil && len(fc.Field.Selections) > 0 {
+		meterField(ctx, fc, res)
+	}
+	return res, err
+}
+
 // authorizeField enforces the field matrix on every field the executor
 // resolves, generated or hand-written alike: a denied field resolves to null
 // with a FORBIDDEN error at its path, and the rest of the response arrives.
 // A field of an entity that the matrix does not classify is denied.
-func authorizeField(ctx context.Context, next graphql.Resolver) (any, error) {
-	fc := graphql.GetFieldContext(ctx)
-	// Fields of types that are not entities (connections, edges, payloads,
-	// value types) carry entities or values that are checked on their own.
-	if fc == nil || fc.Field.Field == nil {
-		return next(ctx)
-	}
+func authorizeField(ctx context.Context, fc *graphql.FieldContext) error {
 	if !policy.IsEntity(fc.Object) {
-		// Report types carry protected figures in a few classified fields.
+		// Fields of types that are not entities (connections, edges,
+		// payloads, value types) carry entities or values that are checked
+		// on their own; report types carry protected figures in a few
+		// classified fields.
 		if c, ok := policy.ReportField(fc.Object, fc.Field.Name); ok && !policy.CanRead(viewer.FromContext(ctx), c) {
-			return nil, forbidden(ctx, fmt.Sprintf("reading %s.%s requires %s access", fc.Object, fc.Field.Name, c), c)
+			return forbidden(ctx, fmt.Sprintf("reading %s.%s requires %s access", fc.Object, fc.Field.Name, c), c)
 		}
-		return next(ctx)
+		return nil
 	}
 	f, ok := policy.Lookup(fc.Object, fc.Field.Name)
-	v := viewer.FromContext(ctx)
-	if ok && (policy.CanRead(v, f.Class) || (f.OwnRecord && ownRecord(fc, v))) {
-		return next(ctx)
-	}
 	if !ok {
-		return nil, forbidden(ctx, fmt.Sprintf("%s.%s is not classified in the authorization matrix", fc.Object, fc.Field.Name), "")
+		return forbidden(ctx, fmt.Sprintf("%s.%s is not classified in the authorization matrix", fc.Object, fc.Field.Name), "")
 	}
-	return nil, forbidden(ctx, fmt.Sprintf("reading %s.%s requires %s access", fc.Object, fc.Field.Name, f.Class), f.Class)
+	v := viewer.FromContext(ctx)
+	if policy.CanRead(v, f.Class) || (f.OwnRecord && ownRecord(fc, v)) {
+		return nil
+	}
+	return forbidden(ctx, fmt.Sprintf("reading %s.%s requires %s access", fc.Object, fc.Field.Name, f.Class), f.Class)
 }
 
 // ownRecord reports whether the field belongs to the viewer's own user.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -230,24 +231,16 @@ func withCost(timeout time.Duration) graphql.OperationMiddleware {
 	}
 }
 
-// meterField adds each resolved field's actual units to the operation's
-// meter.
-func meterField(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	oc, _ := ctx.Value(opCostKey{}).(*opCost)
-	if oc == nil || res == nil {
-		return res, err
-	}
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil || fc.Field.ObjectDefinition == nil {
-		return res, err
-	}
+// meterField adds the actual units of a resolved field with a selection
+// (an object or a list of them) to the operation's meter.
+func meterField(ctx context.Context, fc *graphql.FieldContext, res any) {
 	def := fc.Field.Definition
-	if len(fc.Field.Selections) == 0 || len(def.Name) > 1 && def.Name[:2] == "__" {
-		return res, err // a leaf, or introspection
+	if def == nil || fc.Field.ObjectDefinition == nil || strings.HasPrefix(def.Name, "__") {
+		return // introspection is free
 	}
-	oc.meter.Add(cost.Units(fc.Field.ObjectDefinition.Name, def, false, res))
-	return res, err
+	if oc, _ := ctx.Value(opCostKey{}).(*opCost); oc != nil {
+		oc.meter.Add(cost.Units(fc.Field.ObjectDefinition.Name, def, res))
+	}
 }
 
 // costExtension reports the operation's cost in extensions.cost of every

@@ -158,8 +158,7 @@ func GraphQL(schema graphql.ExecutableSchema, log *slog.Logger, opts Options) ht
 	srv.AroundOperations(withCost(limits.Timeout))
 	srv.AroundResponses(costExtension(opts.RateLimits))
 	srv.AroundRootFields(authorizeRoot)
-	srv.AroundFields(authorizeField)
-	srv.AroundFields(meterField)
+	srv.AroundFields(guardField)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if info := infoFrom(ctx); info != nil {
 			oc := graphql.GetOperationContext(ctx)
