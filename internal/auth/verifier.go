@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -37,6 +38,7 @@ type Verifier struct {
 	keys    *KeySource
 	methods []string
 	parser  *jwt.Parser
+	leeway  time.Duration
 }
 
 // NewVerifier returns a Verifier for cfg. It fails when there is neither a
@@ -51,7 +53,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if err := cfg.validateVerifier(); err != nil {
 		return nil, err
 	}
-	v := &Verifier{keys: cfg.Keys}
+	v := &Verifier{keys: cfg.Keys, leeway: cfg.leeway()}
 	if len(cfg.Secret) > 0 {
 		v.secret = append([]byte(nil), cfg.Secret...)
 		v.methods = append(v.methods, signingAlg)
@@ -62,7 +64,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(v.methods),
 		jwt.WithExpirationRequired(),
-		jwt.WithLeeway(cfg.leeway()),
+		jwt.WithLeeway(v.leeway),
 	}
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
@@ -83,7 +85,13 @@ func (v *Verifier) Verify(tokenString string) (*viewer.Viewer, error) {
 	if err != nil {
 		return nil, unauthenticated(v.parseReason(tok, &c, err), err)
 	}
-	return c.viewer()
+	vw, err := c.viewer()
+	if err != nil {
+		return nil, err
+	}
+	// The parser requires exp: the token is accepted until exp + leeway.
+	vw.Expires = c.ExpiresAt.Add(v.leeway)
+	return vw, nil
 }
 
 // key is the jwt.Keyfunc: it picks the one key that may verify tok. The

@@ -482,7 +482,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !empty {
 		return errors.New("the database already holds data; seed into an empty database")
 	}
-	opts := seed.Options{Seed: rngSeed, Accounts: accounts, Now: time.Now(), BatchSize: batch,
+	opts := seed.Options{Seed: rngSeed, Accounts: accounts, Now: time.Now(), BatchSize: batch, Dialect: db.Dialect,
 		Logf: func(format string, a ...any) { log.Info(fmt.Sprintf(format, a...)) }}
 	var sum seed.Summary
 	if accounts > 1000 {

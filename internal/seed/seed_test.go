@@ -649,7 +649,7 @@ func TestBulk(t *testing.T) {
 		ctx := context.Background()
 		// A BatchSize far above the bind parameter limits: the writer must
 		// lower it per table.
-		sum, err := seed.Bulk(ctx, db.Client, seed.Options{Seed: 7, Accounts: 300, Now: now, BatchSize: 50_000, Logf: t.Logf})
+		sum, err := seed.Bulk(ctx, db.Client, seed.Options{Seed: 7, Accounts: 300, Now: now, BatchSize: 50_000, Logf: t.Logf, Dialect: db.Dialect})
 		if err != nil {
 			t.Fatalf("Bulk: %v", err)
 		}
@@ -686,10 +686,43 @@ func TestBulk100k(t *testing.T) {
 	}
 	db := testdb.Open(t, dialect.Postgres)
 	start := time.Now()
-	sum, err := seed.Bulk(context.Background(), db.Client, seed.Options{Seed: 1, Accounts: 100_000, Now: now, Logf: t.Logf})
+	sum, err := seed.Bulk(context.Background(), db.Client, seed.Options{Seed: 1, Accounts: 100_000, Now: now, Logf: t.Logf, Dialect: dialect.Postgres})
 	if err != nil {
 		t.Fatalf("Bulk: %v", err)
 	}
 	t.Logf("Bulk 100k on PostgreSQL: wall %s; %s", time.Since(start).Round(time.Second), sum)
 	checkCounts(t, db, sum)
+}
+
+// TestBulkDerivesGapsLikeTheTriggers: on PostgreSQL Bulk switches the
+// INSERT triggers that maintain order_lines.entitlement_gap off and derives
+// the flags once at the end; the flags must be those the triggers give
+// when they run on every INSERT, and the triggers must be on again.
+func TestBulkDerivesGapsLikeTheTriggers(t *testing.T) {
+	ctx := context.Background()
+	gaps := func(t *testing.T, dia string) (*store.DB, []int) {
+		db := testdb.Open(t, dialect.Postgres)
+		if _, err := seed.Bulk(ctx, db.Client, seed.Options{Seed: 11, Accounts: 120, Now: now, BatchSize: 37, Dialect: dia}); err != nil {
+			t.Fatal(err)
+		}
+		ids := db.Client.OrderLine.Query().Where(orderline.EntitlementGap(true)).Order(ent.Asc(orderline.FieldID)).
+			IDsX(viewer.System(ctx, "system:test"))
+		return db, ids
+	}
+	deferred, got := gaps(t, dialect.Postgres)
+	_, want := gaps(t, "") // the triggers on every INSERT
+	if len(want) == 0 {
+		t.Fatal("the dataset has no line with an entitlement gap: the comparison proves nothing")
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("derived gaps %v, the triggers give %v", got, want)
+	}
+	var enabled int
+	if err := deferred.SQL.QueryRowContext(ctx, `SELECT count(*) FROM pg_trigger
+		WHERE tgname IN ('order_lines_gaps_insert', 'entitlements_gaps_insert') AND tgenabled = 'O'`).Scan(&enabled); err != nil {
+		t.Fatal(err)
+	}
+	if enabled != 2 {
+		t.Fatalf("%d of the 2 gap triggers are enabled after Bulk", enabled)
+	}
 }

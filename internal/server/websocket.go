@@ -42,7 +42,18 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			return
 		}
 	}
-	t.Websocket.Do(w, r, exec)
+	// The slot lets connection_init (wsInit) reach the accepted connection.
+	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), wsConnSlot{}, &wsConnHolder{})), exec)
+}
+
+// wsConnSlot is the context key of the *wsConnHolder of one upgrade.
+type wsConnSlot struct{}
+
+type wsConnHolder struct{ conn *politeConn }
+
+func wsConnSlotFrom(ctx context.Context) *wsConnHolder {
+	h, _ := ctx.Value(wsConnSlot{}).(*wsConnHolder)
+	return h
 }
 
 // newWebsocket returns the websocket transport: connection_init must carry
@@ -69,7 +80,8 @@ func newWebsocket(v *auth.Verifier, maxBody int64, corsOrigins []string) wsTrans
 }
 
 // wsInit authenticates a websocket's connection_init with the Verifier the
-// HTTP Middleware uses. A refused init closes the socket with 4403.
+// HTTP Middleware uses. A refused init closes the socket with 4403, and so
+// does the token's expiry later.
 func wsInit(v *auth.Verifier) transport.WebsocketInitFunc {
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		vw := viewer.FromContext(ctx) // authenticated at the upgrade
@@ -88,6 +100,9 @@ func wsInit(v *auth.Verifier) transport.WebsocketInitFunc {
 				*s = vw.Subject
 			}
 			ctx = viewer.NewContext(ctx, vw)
+		}
+		if h := wsConnSlotFrom(ctx); h != nil && h.conn != nil && !vw.Expires.IsZero() {
+			h.conn.expireAt(vw.Expires)
 		}
 		return context.WithValue(ctx, connViewerKey{}, vw), nil, nil
 	}
@@ -138,23 +153,52 @@ type goingAway struct {
 
 func (g goingAway) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
 	c, err := g.WebsocketImplementation.Accept(w, r, opts)
-	lc := lifecycleFrom(r.Context())
-	if err != nil || lc == nil {
+	if err != nil {
 		return c, err
 	}
-	lc.sockets.Add(1)
-	pc := &politeConn{WebsocketConn: c, done: sync.OnceFunc(lc.sockets.Done)}
-	pc.stop = context.AfterFunc(lc.stopping, func() { _ = c.WriteClose(wsCloseGoingAway, "server shutting down") })
+	pc := &politeConn{WebsocketConn: c, stop: func() bool { return false }, done: func() {}}
+	if lc := lifecycleFrom(r.Context()); lc != nil {
+		lc.sockets.Add(1)
+		pc.done = sync.OnceFunc(lc.sockets.Done)
+		pc.stop = context.AfterFunc(lc.stopping, func() { _ = c.WriteClose(wsCloseGoingAway, "server shutting down") })
+	}
+	if slot := wsConnSlotFrom(r.Context()); slot != nil {
+		slot.conn = pc
+	}
 	return pc, nil
 }
 
+// politeConn is an accepted websocket: closed with 1001 when the server
+// shuts down, and with 4403 when its viewer's token expires.
 type politeConn struct {
 	transport.WebsocketConn
 	stop func() bool
 	done func()
+
+	mu     sync.Mutex
+	expiry *time.Timer
+	closed bool
+}
+
+// expireAt closes the connection with 4403 "token expired" at t: a
+// websocket does not outlive the token it was opened with (clients
+// reconnect with a fresh one).
+func (c *politeConn) expireAt(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.expiry != nil {
+		return
+	}
+	c.expiry = time.AfterFunc(time.Until(t), func() { _ = c.WriteClose(wsCloseForbidden, "token expired") })
 }
 
 func (c *politeConn) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	if c.expiry != nil {
+		c.expiry.Stop()
+	}
+	c.mu.Unlock()
 	c.stop()
 	defer c.done()
 	return c.WebsocketConn.Close()

@@ -9,6 +9,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Role names as they appear in the JWT `roles` claim.
@@ -43,6 +44,11 @@ type Viewer struct {
 	Scopes []string
 	// System marks work the server does on its own behalf (seed, sweeps).
 	System bool
+	// Expires is when the viewer's token stops being accepted (its exp
+	// claim plus the verifier's clock-skew leeway; zero for system
+	// viewers). A connection that outlives one request (a websocket)
+	// ends then.
+	Expires time.Time
 
 	memo sync.Map // key → *memoEntry, values computed once per viewer (request)
 }
@@ -70,7 +76,7 @@ func (v *Viewer) Fresh() *Viewer {
 	if v == nil {
 		return nil
 	}
-	return &Viewer{Subject: v.Subject, Roles: v.Roles, Scopes: v.Scopes, System: v.System}
+	return &Viewer{Subject: v.Subject, Roles: v.Roles, Scopes: v.Scopes, System: v.System, Expires: v.Expires}
 }
 
 // HasRole reports whether the viewer holds role.
