@@ -235,6 +235,15 @@ func Bulk(ctx context.Context, client *ent.Client, opts Options) (sum Summary, e
 		if g.total > chunkAccounts {
 			logf("seed bulk: %d/%d accounts, %d rows, %s", g.done, g.total, sum.Rows(), time.Since(start).Round(time.Second))
 		}
+		if opts.Dialect == dialect.Postgres && g.done < g.total {
+			// The triggers that keep the report tables plan their
+			// statements from the tables' statistics, which know nothing
+			// of the rows this transaction wrote: without a fresh ANALYZE
+			// they scan the growing tables and the load turns quadratic.
+			if _, err := tx.ExecContext(ctx, "ANALYZE"); err != nil {
+				return sum, fmt.Errorf("seed: ANALYZE: %w", err)
+			}
+		}
 	}
 	if opts.Dialect == dialect.Postgres {
 		if err := deriveGaps(ctx, tx); err != nil {
