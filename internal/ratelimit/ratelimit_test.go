@@ -12,6 +12,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/opsgraph/opsgraph/internal/clocktest"
 	"github.com/opsgraph/opsgraph/internal/migrate"
 	"github.com/opsgraph/opsgraph/internal/ratelimit"
 	"github.com/opsgraph/opsgraph/internal/store"
@@ -19,24 +20,7 @@ import (
 )
 
 // clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clocktest.Clock { return clocktest.New(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)) }
 
 // backend makes a fresh limiter over its own, empty storage; count, when
 // not nil, returns the statements run since the limiter was made.

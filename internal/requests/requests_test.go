@@ -13,6 +13,7 @@ import (
 	"github.com/opsgraph/opsgraph/ent/auditevent"
 	"github.com/opsgraph/opsgraph/ent/request"
 	"github.com/opsgraph/opsgraph/ent/schema/schematype"
+	"github.com/opsgraph/opsgraph/internal/clocktest"
 	"github.com/opsgraph/opsgraph/internal/sla"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
@@ -21,24 +22,12 @@ import (
 )
 
 // clock is a test clock the test advances.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 const opsEmail = "ops@example.com"
 
 type fixture struct {
 	db                    *store.DB
 	svc                   *Service
-	clock                 *clock
+	clock                 *clocktest.Clock
 	ops, ops2, inactive   *ent.User
 	acc, other            *ent.Account
 	orderOfAcc, orderElse *ent.Order
@@ -48,8 +37,8 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	sys := viewer.System(context.Background(), "test")
 	c := db.Client
-	f := &fixture{db: db, clock: &clock{t: t0}}
-	f.svc = New(c, f.clock.now, sla.DefaultPolicy())
+	f := &fixture{db: db, clock: clocktest.New(t0)}
+	f.svc = New(c, f.clock.Now, sla.DefaultPolicy())
 	f.ops = c.User.Create().SetEmail(opsEmail).SetName("Ops").SaveX(sys)
 	f.ops2 = c.User.Create().SetEmail("ops2@example.com").SetName("Ops Two").SaveX(sys)
 	f.inactive = c.User.Create().SetEmail("gone@example.com").SetName("Gone").SetActive(false).SaveX(sys)
@@ -96,7 +85,7 @@ func (f *fixture) inStatus(t *testing.T, status request.Status) *ent.Request {
 		}},
 	}[status]
 	for _, s := range steps {
-		f.clock.advance(time.Minute)
+		f.clock.Advance(time.Minute)
 		r = must(t)(s(r.ID))
 	}
 	if r.Status != status {
@@ -168,7 +157,7 @@ func TestEveryStatusAndAction(t *testing.T) {
 			for _, a := range Actions {
 				t.Run(string(from)+"/"+string(a), func(t *testing.T) {
 					r := f.inStatus(t, from)
-					f.clock.advance(time.Minute)
+					f.clock.Advance(time.Minute)
 					before := f.snapshot(t, r.ID)
 					audits := func() int {
 						return db.Client.AuditEvent.Query().Where(auditevent.EntityID(r.ID), auditevent.Action(string(a))).CountX(viewer.System(ctx, "t"))
@@ -188,7 +177,7 @@ func TestEveryStatusAndAction(t *testing.T) {
 							t.Fatalf("status %s (want %s), %d history entries after %d", got.Status, want, len(got.History), len(r.History))
 						}
 						e := got.History[len(got.History)-1]
-						if e.Action != string(a) || e.Actor != opsEmail || e.FromStatus != string(from) || e.ToStatus != string(want) || !e.At.Equal(f.clock.now()) {
+						if e.Action != string(a) || e.Actor != opsEmail || e.FromStatus != string(from) || e.ToStatus != string(want) || !e.At.Equal(f.clock.Now()) {
 							t.Errorf("history entry %+v", e)
 						}
 						if n := audits() - auditsBefore; n != 1 {
@@ -240,13 +229,13 @@ func TestRetriesAreNoOps(t *testing.T) {
 			{"close", func() (*ent.Request, usererr.List, error) { return f.svc.Close(ctx, id, nil) }, statusClosed},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				f.clock.advance(time.Minute)
+				f.clock.Advance(time.Minute)
 				first := must(t)(tc.call())
 				if first.Status != tc.status {
 					t.Fatalf("status %s, want %s", first.Status, tc.status)
 				}
 				before := f.snapshot(t, id)
-				f.clock.advance(time.Minute)
+				f.clock.Advance(time.Minute)
 				again := must(t)(tc.call())
 				if again.Status != tc.status || len(again.History) != len(first.History) {
 					t.Fatalf("retry: status %s, %d history entries (first %d)", again.Status, len(again.History), len(first.History))
@@ -364,7 +353,7 @@ func TestCreateWithKey(t *testing.T) {
 		in := CreateInput{Title: "Access for Dana", AccountID: &f.acc.ID}
 		key := "intake-42"
 		a := must(t)(f.svc.Create(ctx, in, &key))
-		f.clock.advance(time.Minute)
+		f.clock.Advance(time.Minute)
 		b := must(t)(f.svc.Create(ctx, in, &key))
 		if a.ID != b.ID || a.Number != b.Number {
 			t.Fatalf("retry made another request: %d %d", a.ID, b.ID)
@@ -466,7 +455,7 @@ func TestStoredDueInstants(t *testing.T) {
 				}
 			}
 			// What is stored is what a read computes.
-			st, err := Evaluate(f.svc.policy, db.Client.Request.GetX(ctx, r.ID), f.clock.now())
+			st, err := Evaluate(f.svc.policy, db.Client.Request.GetX(ctx, r.ID), f.clock.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -482,13 +471,13 @@ func TestStoredDueInstants(t *testing.T) {
 		}
 		d := func(v time.Duration) *time.Duration { return &v }
 		due(r, d(4*h), d(24*h))
-		f.clock.advance(h)
+		f.clock.Advance(h)
 		r = must(t)(f.svc.SetStatus(ctx, r.ID, statusWaiting, nil))
 		due(r, nil, nil)
-		f.clock.advance(2 * h)
+		f.clock.Advance(2 * h)
 		r = must(t)(f.svc.SetStatus(ctx, r.ID, statusInProgress, nil))
 		due(r, d(6*h), d(26*h))
-		f.clock.advance(h) // 4h in, 2h of it running
+		f.clock.Advance(h) // 4h in, 2h of it running
 		r = must(t)(f.svc.Triage(ctx, r.ID, request.CategoryOTHER, request.PriorityP1, nil))
 		// P1: the 1h response target was reached at t0+1h (breached); 6h of
 		// the 8h resolution target remain.
@@ -504,7 +493,7 @@ func TestStoredDueInstants(t *testing.T) {
 		if r.FirstResponseAt == nil || !r.FirstResponseAt.Equal(t0.Add(4*h)) {
 			t.Errorf("first response %v", r.FirstResponseAt)
 		}
-		f.clock.advance(h)
+		f.clock.Advance(h)
 		r = must(t)(f.svc.Resolve(ctx, r.ID, "Done"))
 		due(r, nil, nil)
 		if r.ResolutionMet == nil || !*r.ResolutionMet {
@@ -513,7 +502,7 @@ func TestStoredDueInstants(t *testing.T) {
 		if r.ResolvedAt == nil || !r.ResolvedAt.Equal(t0.Add(5*h)) || r.ResolutionNotes != "Done" {
 			t.Errorf("resolved %v %q", r.ResolvedAt, r.ResolutionNotes)
 		}
-		f.clock.advance(10 * h)
+		f.clock.Advance(10 * h)
 		r = must(t)(f.svc.Reopen(ctx, r.ID, nil))
 		// 3h ran before resolving; 5h of the 8h P1 target remain from t0+15h.
 		due(r, nil, d(20*h))

@@ -8,13 +8,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"entgo.io/ent/dialect"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
+	"github.com/opsgraph/opsgraph/internal/clocktest"
 	"github.com/opsgraph/opsgraph/internal/observe"
 	"github.com/opsgraph/opsgraph/internal/ratelimit"
 	"github.com/opsgraph/opsgraph/internal/seedtest"
@@ -244,18 +244,6 @@ func TestUnsetPageSizeVariable(t *testing.T) {
 	}
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // costTen costs 10 points requested and 10 actual whatever the data: five
 // connections with their pageInfo, no elements.
 const costTen = `{ a: accounts(first: 1) { pageInfo { hasNextPage } } b: accounts(first: 1) { pageInfo { hasNextPage } }
@@ -266,8 +254,8 @@ const costTen = `{ a: accounts(first: 1) { pageInfo { hasNextPage } } b: account
 // what it really fetched.
 func TestRateLimit(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		clk := &clock{t: demoNow}
-		l, err := ratelimit.NewSQL(db.SQL, db.Dialect, clk.now)
+		clk := clocktest.New(demoNow)
+		l, err := ratelimit.NewSQL(db.SQL, db.Dialect, clk.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,13 +303,13 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("another subject: %d %s", r.Status, r.Raw)
 		}
 		// 5 s at 2 points a second drains the 10 points the request needs.
-		clk.advance(5 * time.Second)
+		clk.Advance(5 * time.Second)
 		if r := s.PostAs(ada, costTen, nil); r.Status != http.StatusOK {
 			t.Errorf("after Retry-After: %d %s", r.Status, r.Raw)
 		}
 		// A page that comes back short is charged what it fetched: 21
 		// requested, 1 (the connection) actual on an empty database.
-		clk.advance(time.Minute)
+		clk.Advance(time.Minute)
 		r = s.PostAs(ada, `{ accounts(first: 10) { edges { node { id } } } }`, nil)
 		if c := r.Extensions["cost"].(map[string]any); c["requested"] != float64(21) || c["actual"] != float64(1) || c["remaining"] != float64(29) {
 			t.Errorf("refund: cost %v", c)
