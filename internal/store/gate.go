@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	stdsql "database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,15 +31,60 @@ var ErrBusy = errors.New("database busy: no connection became free within the ac
 // database unavailable (Unavailable): after a restart or failover every
 // idle connection is dead, and database/sql would hand each to one more
 // statement, which would fail too, after the database is back.
+//
+// On PostgreSQL it also passes []byte arguments as strings (textBytes): the
+// pool runs lib/pq with binary_parameters (one round trip per statement
+// instead of two), which sends []byte in binary format, and ent's JSON
+// values are []byte while jsonb's binary format is not JSON text.
 type gate struct {
 	dialect.Driver
-	slots chan struct{}
+	textBytes bool
+	slots     chan struct{}
 	wait  time.Duration // 0: until the context ends
 	pool  *stdsql.DB    // nil: no idle connections to drop
 }
 
 func newGate(drv dialect.Driver, pool *stdsql.DB, size int, wait time.Duration) *gate {
-	return &gate{Driver: drv, slots: make(chan struct{}, size), wait: wait, pool: pool}
+	return &gate{Driver: drv, slots: make(chan struct{}, size), wait: wait, pool: pool, textBytes: drv.Dialect() == dialect.Postgres}
+}
+
+// args returns the statement's arguments with every []byte (of any named
+// type, such as json.RawMessage) as a string when g.textBytes is set.
+func (g *gate) args(args []any) []any {
+	if !g.textBytes {
+		return args
+	}
+	var out []any
+	for i, a := range args {
+		v := reflect.ValueOf(a)
+		if a == nil || v.Kind() != reflect.Slice || v.Type().Elem().Kind() != reflect.Uint8 {
+			continue
+		}
+		if _, ok := a.(driver.Valuer); ok {
+			continue // its Value says what it is
+		}
+		if out == nil {
+			out = slices.Clone(args)
+		}
+		if v.IsNil() {
+			out[i] = nil
+		} else {
+			out[i] = string(v.Bytes())
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// entArgs is args for ent's Exec and Query, whose arguments are an any
+// holding a []any.
+func (g *gate) entArgs(args any) any {
+	if a, ok := args.([]any); ok {
+		return g.args(a)
+	}
+	return args
 }
 
 // observe drops the idle connections when err says the database is
@@ -90,7 +138,7 @@ func (g *gate) Exec(ctx context.Context, query string, args, v any) error {
 		return err
 	}
 	defer release()
-	return g.observe(g.Driver.Exec(ctx, query, args, v))
+	return g.observe(g.Driver.Exec(ctx, query, g.entArgs(args), v))
 }
 
 // Query implements dialect.Driver; the slot is held until the rows close.
@@ -99,7 +147,7 @@ func (g *gate) Query(ctx context.Context, query string, args, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := g.Driver.Query(ctx, query, args, v); err != nil {
+	if err := g.Driver.Query(ctx, query, g.entArgs(args), v); err != nil {
 		release()
 		return g.observe(err)
 	}
@@ -144,7 +192,7 @@ func (g *gate) ExecContext(ctx context.Context, query string, args ...any) (stds
 		return nil, err
 	}
 	defer release()
-	res, err := ex.ExecContext(ctx, query, args...)
+	res, err := ex.ExecContext(ctx, query, g.args(args)...)
 	return res, g.observe(err)
 }
 
@@ -162,7 +210,7 @@ func (g *gate) QueryContext(ctx context.Context, query string, args ...any) (*st
 		return nil, err
 	}
 	defer release()
-	rows, err := q.QueryContext(ctx, query, args...)
+	rows, err := q.QueryContext(ctx, query, g.args(args)...)
 	return rows, g.observe(err)
 }
 
@@ -183,11 +231,11 @@ type gatedTx struct {
 }
 
 func (t *gatedTx) Exec(ctx context.Context, query string, args, v any) error {
-	return t.g.observe(t.Tx.Exec(ctx, query, args, v))
+	return t.g.observe(t.Tx.Exec(ctx, query, t.g.entArgs(args), v))
 }
 
 func (t *gatedTx) Query(ctx context.Context, query string, args, v any) error {
-	return t.g.observe(t.Tx.Query(ctx, query, args, v))
+	return t.g.observe(t.Tx.Query(ctx, query, t.g.entArgs(args), v))
 }
 
 func (t *gatedTx) Commit() error {
@@ -206,7 +254,7 @@ func (t *gatedTx) ExecContext(ctx context.Context, query string, args ...any) (s
 	if !ok {
 		return nil, fmt.Errorf("store: %T cannot execute raw statements", t.Tx)
 	}
-	res, err := ex.ExecContext(ctx, query, args...)
+	res, err := ex.ExecContext(ctx, query, t.g.args(args)...)
 	return res, t.g.observe(err)
 }
 
@@ -216,6 +264,6 @@ func (t *gatedTx) QueryContext(ctx context.Context, query string, args ...any) (
 	if !ok {
 		return nil, fmt.Errorf("store: %T cannot run raw queries", t.Tx)
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
+	rows, err := q.QueryContext(ctx, query, t.g.args(args)...)
 	return rows, t.g.observe(err)
 }
