@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 
@@ -41,9 +42,31 @@ type Hub struct {
 func NewLocal() *Hub { return &Hub{subs: map[*Subscription]struct{}{}} }
 
 // NewPostgres returns a hub that LISTENs on Channel of the database at dsn,
-// starting with its first subscription.
+// starting with its first subscription. Its session is named by
+// ListenerDSN, to be told apart from the pool's in pg_stat_activity.
 func NewPostgres(dsn string) *Hub {
-	return &Hub{subs: map[*Subscription]struct{}{}, dsn: dsn}
+	return &Hub{subs: map[*Subscription]struct{}{}, dsn: ListenerDSN(dsn)}
+}
+
+// ListenerApplicationName is the application_name of each instance's LISTEN
+// session (a URL that sets application_name=N gets N + "-events").
+const ListenerApplicationName = "opsgraph-events"
+
+// ListenerDSN returns the postgres:// URL dsn with the listener's
+// application_name; any other string unchanged.
+func ListenerDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return dsn
+	}
+	q := u.Query()
+	if name := q.Get("application_name"); name != "" {
+		q.Set("application_name", name+"-events")
+	} else {
+		q.Set("application_name", ListenerApplicationName)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func (h *Hub) log() *slog.Logger {

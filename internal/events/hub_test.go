@@ -46,3 +46,15 @@ func TestEventPayload(t *testing.T) {
 		t.Fatal("an event without id decoded")
 	}
 }
+
+func TestListenerDSN(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"postgres://u@db:5432/ops?sslmode=disable", "postgres://u@db:5432/ops?application_name=opsgraph-events&sslmode=disable"},
+		{"postgresql://u:p%40ss@db/ops?application_name=eu", "postgresql://u:p%40ss@db/ops?application_name=eu-events"},
+		{"host=db dbname=ops", "host=db dbname=ops"}, // not a URL: as it is
+	} {
+		if got := ListenerDSN(c.in); got != c.want {
+			t.Errorf("ListenerDSN(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
