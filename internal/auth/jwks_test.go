@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/opsgraph/opsgraph/internal/clocktest"
 )
 
 // testKey is a signing key with the JWK that publishes its public half.
@@ -158,25 +160,7 @@ func standardSet(t testing.TB) ([]byte, map[string]testKey) {
 	return jwksJSON(jwks...), keys
 }
 
-// fakeClock is a settable clock for KeySource tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newFakeClock() *clocktest.Clock { return clocktest.New(time.Now()) }
 
 // jwksServer serves a replaceable JWKS over TLS and counts the requests.
 type jwksServer struct {
@@ -247,7 +231,7 @@ func (s *source) publish(t *testing.T, body []byte) {
 	}
 }
 
-func (s *source) options(clock *fakeClock) KeySourceOptions {
+func (s *source) options(clock *clocktest.Clock) KeySourceOptions {
 	o := KeySourceOptions{File: s.file}
 	if s.server != nil {
 		o = KeySourceOptions{URL: s.server.URL, HTTPClient: s.server.Client()}
@@ -258,7 +242,7 @@ func (s *source) options(clock *fakeClock) KeySourceOptions {
 	return o
 }
 
-func (s *source) keySource(t *testing.T, clock *fakeClock) *KeySource {
+func (s *source) keySource(t *testing.T, clock *clocktest.Clock) *KeySource {
 	t.Helper()
 	ks, err := NewKeySource(context.Background(), s.options(clock))
 	if err != nil {
