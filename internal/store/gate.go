@@ -40,8 +40,8 @@ type gate struct {
 	dialect.Driver
 	textBytes bool
 	slots     chan struct{}
-	wait  time.Duration // 0: until the context ends
-	pool  *stdsql.DB    // nil: no idle connections to drop
+	wait      time.Duration // 0: until the context ends
+	pool      *stdsql.DB    // nil: no idle connections to drop
 }
 
 func newGate(drv dialect.Driver, pool *stdsql.DB, size int, wait time.Duration) *gate {
