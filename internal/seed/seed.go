@@ -72,7 +72,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -258,22 +257,30 @@ func Bulk(ctx context.Context, client *ent.Client, opts Options) (sum Summary, e
 	return sum, nil
 }
 
-// gapTriggers are the PostgreSQL statement triggers that keep
-// order_lines.entitlement_gap current on INSERT (migration report_rules).
-var gapTriggers = []string{
-	`ALTER TABLE "order_lines" DISABLE TRIGGER "order_lines_gaps_insert"`,
-	`ALTER TABLE "entitlements" DISABLE TRIGGER "entitlements_gaps_insert"`,
+// gapTriggers are the PostgreSQL statement triggers (table, trigger) that
+// keep order_lines.entitlement_gap current on INSERT (migration
+// report_rules).
+var gapTriggers = [][2]string{
+	{"order_lines", "order_lines_gaps_insert"},
+	{"entitlements", "entitlements_gaps_insert"},
 }
 
-// deferGaps switches the INSERT gap triggers off inside tx (ALTER TABLE is
-// transactional in PostgreSQL: a failed seed leaves them on).
-func deferGaps(ctx context.Context, tx *ent.Tx) error {
-	for _, q := range gapTriggers {
+// switchGapTriggers runs ALTER TABLE … <state> TRIGGER (ENABLE or DISABLE)
+// on the gapTriggers inside tx (ALTER TABLE is transactional in
+// PostgreSQL: a failed seed leaves them on).
+func switchGapTriggers(ctx context.Context, tx *ent.Tx, state string) error {
+	for _, t := range gapTriggers {
+		q := fmt.Sprintf(`ALTER TABLE %q %s TRIGGER %q`, t[0], state, t[1])
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("seed: %s: %w", q, err)
 		}
 	}
 	return nil
+}
+
+// deferGaps switches the INSERT gap triggers off inside tx.
+func deferGaps(ctx context.Context, tx *ent.Tx) error {
+	return switchGapTriggers(ctx, tx, "DISABLE")
 }
 
 // deriveGaps computes every line's entitlement_gap with the triggers' own
@@ -290,13 +297,7 @@ func deriveGaps(ctx context.Context, tx *ent.Tx) error {
 			return fmt.Errorf("seed: deriving order_lines.entitlement_gap: %w", err)
 		}
 	}
-	for _, q := range gapTriggers {
-		q = strings.Replace(q, "DISABLE", "ENABLE", 1)
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("seed: %s: %w", q, err)
-		}
-	}
-	return nil
+	return switchGapTriggers(ctx, tx, "ENABLE")
 }
 
 // prepare checks and completes the options and that the database is empty.
