@@ -6,12 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/opsgraph/opsgraph/ent"
 	"github.com/opsgraph/opsgraph/ent/account"
 	"github.com/opsgraph/opsgraph/ent/schema/gid"
 
 	"github.com/opsgraph/opsgraph/internal/apitest"
 	"github.com/opsgraph/opsgraph/internal/seedtest"
+	"github.com/opsgraph/opsgraph/internal/server"
 	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/testdb"
 	"github.com/opsgraph/opsgraph/internal/viewer"
@@ -63,29 +66,41 @@ func BenchmarkScenarios(b *testing.B) {
 	for _, dia := range testdb.Dialects {
 		b.Run(dia, func(b *testing.B) {
 			db := seedtest.Demo(b, dia, demoNow)
-			srv := apitest.New(b, db)
-			tok := srv.Token("bench-admin", viewer.RoleAdmin)
 			ids := db.Client.Account.Query().Order(ent.Asc(account.FieldID)).IDsX(b.Context())
-			for _, sc := range []struct {
-				name string
-				run  func(i int) *apitest.Response
-			}{
-				{"Q1", func(int) *apitest.Response { return srv.PostAs(tok, q1, nil) }},
-				{"Q2", func(i int) *apitest.Response {
-					return srv.PostAs(tok, q2, map[string]any{"id": gid.Encode(ids[i%len(ids)])})
-				}},
-			} {
-				b.Run(sc.name, func(b *testing.B) {
-					db.Counter.Reset()
-					b.ReportAllocs()
-					b.ResetTimer()
-					for i := range b.N {
-						if res := sc.run(i); len(res.Errors) > 0 || res.Status != 200 {
-							b.Fatalf("status %d: %s", res.Status, res.Raw)
+			// On PostgreSQL each scenario also runs with compiled reads on
+			// (one statement per query, internal/lookahead), as serve does.
+			modes := []bool{false}
+			if dia == dialect.Postgres {
+				modes = append(modes, true)
+			}
+			for _, compiled := range modes {
+				srv := apitest.NewWith(b, db, func(o *server.Options) { o.CompiledReads = compiled })
+				tok := srv.Token("bench-admin", viewer.RoleAdmin)
+				suffix := ""
+				if compiled {
+					suffix = "-compiled"
+				}
+				for _, sc := range []struct {
+					name string
+					run  func(i int) *apitest.Response
+				}{
+					{"Q1", func(int) *apitest.Response { return srv.PostAs(tok, q1, nil) }},
+					{"Q2", func(i int) *apitest.Response {
+						return srv.PostAs(tok, q2, map[string]any{"id": gid.Encode(ids[i%len(ids)])})
+					}},
+				} {
+					b.Run(sc.name+suffix, func(b *testing.B) {
+						db.Counter.Reset()
+						b.ReportAllocs()
+						b.ResetTimer()
+						for i := range b.N {
+							if res := sc.run(i); len(res.Errors) > 0 || res.Status != 200 {
+								b.Fatalf("status %d: %s", res.Status, res.Raw)
+							}
 						}
-					}
-					b.ReportMetric(float64(db.Counter.Count())/float64(b.N), "sql/op")
-				})
+						b.ReportMetric(float64(db.Counter.Count())/float64(b.N), "sql/op")
+					})
+				}
 			}
 		})
 	}

@@ -304,7 +304,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if devSecret != nil && cfg.DatabaseURL == "" && server.IsLoopback(ln.Addr().String()) {
 		devTokens = &explorer.DevTokens{Auth: authConfig(cfg, devSecret, nil), TTL: time.Hour}
 	}
-	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection, SLAPolicy: slaPolicy, HealthModel: healthModel,
+	h := server.Handler(server.Options{DB: db, Verifier: verifier, Logger: log, Introspection: cfg.Introspection, CompiledReads: cfg.CompiledReads, SLAPolicy: slaPolicy, HealthModel: healthModel,
 		DevTokens: devTokens, Limits: limits(cfg), RateLimits: rate, Metrics: metrics, TracerProvider: tp,
 		MaxBodyBytes: cfg.MaxBodyBytes, APQCacheSize: cfg.APQCacheSize, TrustedRoles: cfg.TrustedRoles(), CORSOrigins: cfg.Origins()})
 	if roles := cfg.TrustedRoles(); len(roles) > 0 {

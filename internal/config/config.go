@@ -37,6 +37,7 @@ type Config struct {
 	Migrate        bool
 	Seed           bool
 	Introspection  bool
+	CompiledReads  bool
 	LogFormat      string
 	LogLevel       string
 	ShutdownGrace  time.Duration
@@ -82,6 +83,7 @@ var Settings = []Setting{
 	{"migrate", "OPSGRAPH_MIGRATE", "true", "Apply pending migrations when `serve` starts."},
 	{"seed", "OPSGRAPH_SEED", "true", "Load the demo dataset when `serve` starts on an empty database."},
 	{"introspection", "OPSGRAPH_INTROSPECTION", "true", "Allow GraphQL schema introspection (the explorer needs it)."},
+	{"compiled-reads", "OPSGRAPH_COMPILED_READS", "true", "On PostgreSQL, answer each plain read-only query the compiler can take (entity connections, node, column fields, edges; no where, cursors or hand-written fields; viewers without row rules on what they select) with one SQL statement that builds the JSON; everything else runs through the resolvers. Same answers, errors and cost either way (docs/operations.md, Compiled reads)."},
 	{"log-format", "OPSGRAPH_LOG_FORMAT", "text", "Log format: text or json."},
 	{"log-level", "OPSGRAPH_LOG_LEVEL", "info", "Log level: debug, info, warn or error."},
 	{"shutdown-grace", "OPSGRAPH_SHUTDOWN_GRACE", "15s", "How long in-flight requests may finish after SIGINT/SIGTERM."},
@@ -156,6 +158,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	boolean(&c.Migrate, "migrate")
 	boolean(&c.Seed, "seed")
 	boolean(&c.Introspection, "introspection")
+	boolean(&c.CompiledReads, "compiled-reads")
 	boolean(&c.AuthProduction, "auth-production")
 	str(&c.RateLimits, "rate-limits")
 	for name, p := range c.ints() {

@@ -196,6 +196,42 @@ func Lookup(typ, field string) (f Field, ok bool) {
 	return f, ok
 }
 
+// Access is what the matrix lets a viewer do with one field.
+type Access int
+
+const (
+	// Denied: the viewer may not read the field.
+	Denied Access = iota
+	// Allowed: the viewer may read the field.
+	Allowed
+	// OwnRecordOnly: the viewer may read the field of their own user only.
+	OwnRecordOnly
+)
+
+// Readable decides whether v may read typ.field, for every field the
+// executor resolves: an entity's field by its class (an unclassified one is
+// denied), a report type's classified field by its class, and any other
+// type's field (connections, edges, payloads, value types) always, since
+// what it carries is checked on its own.
+func Readable(v *viewer.Viewer, typ, field string) Access {
+	if !IsEntity(typ) {
+		if c, ok := ReportField(typ, field); ok && !CanRead(v, c) {
+			return Denied
+		}
+		return Allowed
+	}
+	f, ok := Lookup(typ, field)
+	switch {
+	case !ok:
+		return Denied
+	case CanRead(v, f.Class):
+		return Allowed
+	case f.OwnRecord:
+		return OwnRecordOnly
+	}
+	return Denied
+}
+
 func spec(c Class) *ClassSpec {
 	for i := range Classes {
 		if Classes[i].Class == c {

@@ -51,23 +51,21 @@ func guardField(ctx context.Context, next graphql.Resolver) (any, error) {
 // with a FORBIDDEN error at its path, and the rest of the response arrives.
 // A field of an entity that the matrix does not classify is denied.
 func authorizeField(ctx context.Context, fc *graphql.FieldContext) error {
-	if !policy.IsEntity(fc.Object) {
-		// Fields of types that are not entities (connections, edges,
-		// payloads, value types) carry entities or values that are checked
-		// on their own; report types carry protected figures in a few
-		// classified fields.
-		if c, ok := policy.ReportField(fc.Object, fc.Field.Name); ok && !policy.CanRead(viewer.FromContext(ctx), c) {
-			return forbidden(ctx, fmt.Sprintf("reading %s.%s requires %s access", fc.Object, fc.Field.Name, c), c)
-		}
+	v := viewer.FromContext(ctx)
+	switch policy.Readable(v, fc.Object, fc.Field.Name) {
+	case policy.Allowed:
 		return nil
+	case policy.OwnRecordOnly:
+		if ownRecord(fc, v) {
+			return nil
+		}
+	}
+	if c, ok := policy.ReportField(fc.Object, fc.Field.Name); ok {
+		return forbidden(ctx, fmt.Sprintf("reading %s.%s requires %s access", fc.Object, fc.Field.Name, c), c)
 	}
 	f, ok := policy.Lookup(fc.Object, fc.Field.Name)
 	if !ok {
 		return forbidden(ctx, fmt.Sprintf("%s.%s is not classified in the authorization matrix", fc.Object, fc.Field.Name), "")
-	}
-	v := viewer.FromContext(ctx)
-	if policy.CanRead(v, f.Class) || (f.OwnRecord && ownRecord(fc, v)) {
-		return nil
 	}
 	return forbidden(ctx, fmt.Sprintf("reading %s.%s requires %s access", fc.Object, fc.Field.Name, f.Class), f.Class)
 }

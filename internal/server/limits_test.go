@@ -184,28 +184,36 @@ func TestIntrospectionOff(t *testing.T) {
 // until the server's execution timeout cancels it: the client gets
 // TIMEOUT and the statement is gone from pg_stat_activity.
 func TestTimeout(t *testing.T) {
-	db := testdb.Open(t, dialect.Postgres)
-	s := apitest.NewWith(t, db, func(o *server.Options) { o.Limits.Timeout = 300 * time.Millisecond })
-	ctx := context.Background()
-	tx, err := db.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
-	r := s.Post(`{ accounts(first: 1) { totalCount } }`, nil)
-	if len(r.Errors) == 0 || r.Errors[0].Code() != server.CodeTimeout {
-		t.Fatalf("want TIMEOUT, got %s", r.Raw)
-	}
-	var waiting int
-	err = db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if waiting != 0 {
-		t.Errorf("%d statements still wait for the lock after the timeout", waiting)
+	// The same with compiled reads: the one statement is cancelled too.
+	for _, compiled := range []bool{false, true} {
+		t.Run(fmt.Sprintf("compiled=%t", compiled), func(t *testing.T) {
+			db := testdb.Open(t, dialect.Postgres)
+			s := apitest.NewWith(t, db, func(o *server.Options) {
+				o.Limits.Timeout = 300 * time.Millisecond
+				o.CompiledReads = compiled
+			})
+			ctx := context.Background()
+			tx, err := db.SQL.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE`); err != nil {
+				t.Fatal(err)
+			}
+			r := s.Post(`{ accounts(first: 1) { totalCount } }`, nil)
+			if len(r.Errors) == 0 || r.Errors[0].Code() != server.CodeTimeout {
+				t.Fatalf("want TIMEOUT, got %s", r.Raw)
+			}
+			var waiting int
+			err = db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if waiting != 0 {
+				t.Errorf("%d statements still wait for the lock after the timeout", waiting)
+			}
+		})
 	}
 }
 

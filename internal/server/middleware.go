@@ -51,6 +51,9 @@ type requestInfo struct {
 	// budgetErr is a failure of the rate limit's store (the request was let
 	// through).
 	budgetErr error
+	// compiled is true when one compiled statement answered the query
+	// (internal/lookahead) instead of the executor.
+	compiled bool
 }
 
 type infoKey struct{}
@@ -207,6 +210,9 @@ func logRequests(log *slog.Logger, mux *http.ServeMux, tel telemetry) http.Handl
 		}
 		if info.costActual != 0 {
 			attrs = append(attrs, "cost_actual", info.costActual)
+		}
+		if info.compiled {
+			attrs = append(attrs, "compiled", true)
 		}
 		if subj != "" {
 			attrs = append(attrs, "subject", subj)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -73,6 +74,9 @@ type Options struct {
 	// CORSOrigins are the origins (scheme://host[:port]) whose pages may
 	// call /graphql; empty: no CORS headers.
 	CORSOrigins []string
+	// CompiledReads answers, on PostgreSQL, the queries internal/lookahead
+	// can compile with one SQL statement each (on in the CLI by default).
+	CompiledReads bool
 }
 
 // Handler returns the HTTP handler of the whole server.
@@ -136,6 +140,9 @@ func readiness(db *store.DB, log *slog.Logger) http.Handler {
 // GraphQL returns the GraphQL handler (without authentication) over schema.
 func GraphQL(schema graphql.ExecutableSchema, log *slog.Logger, opts Options) http.Handler {
 	limits := opts.Limits.withDefaults()
+	if opts.CompiledReads && opts.DB != nil && opts.DB.Dialect == dialect.Postgres {
+		schema = newCompiledReads(schema, opts.DB.Counter)
+	}
 	srv := handler.New(schema)
 	useHTTP(srv, opts)
 	srv.SetQueryCache(pageDefaults{next: lru.New[*ast.QueryDocument](1000)})

@@ -52,6 +52,12 @@ func Tables() []string {
 	return out
 }
 
+// Start returns the first id of table's range.
+func Start(table string) (int, bool) {
+	s, ok := starts[table]
+	return s, ok
+}
+
 // TableOf returns the table whose range holds id.
 func TableOf(id int) (string, bool) {
 	if id <= 0 {
