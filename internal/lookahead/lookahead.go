@@ -97,6 +97,10 @@ func New(schema *ast.Schema) *Compiler {
 // JSON text and the operation's actual cost units.
 type Plan struct {
 	SQL string
+	// Args are the statement's parameters ($1, …): the values that vary
+	// between requests of one shape (node ids), so the statement's text,
+	// and PostgreSQL's plan of it, can be reused.
+	Args []any
 	// Path is the first root field's response key, where an error of the
 	// statement is reported.
 	Path string
@@ -135,6 +139,7 @@ type builder struct {
 	spread map[string]bool
 	// used lists, per row alias, the columns its selection reads.
 	used map[string][]string
+	args []any
 }
 
 func decline(format string, args ...any) {
@@ -273,7 +278,7 @@ func (b *builder) root() *Plan {
 	for _, j := range o.joins {
 		sql += " " + j
 	}
-	return &Plan{SQL: sql, Path: path}
+	return &Plan{SQL: sql, Args: b.args, Path: path}
 }
 
 // nodeRoot compiles node(id:) for an id of an entity type.
@@ -302,7 +307,7 @@ func (b *builder) nodeRoot(o *object, f *ast.Field) {
 	for _, j := range obj.joins {
 		sub += " " + j
 	}
-	sub += " WHERE " + t + "." + ident(e.columns["id"]) + " = " + strconv.Itoa(id)
+	sub += " WHERE " + t + "." + ident(e.columns["id"]) + " = " + b.param(int64(id))
 	o.joins = append(o.joins, "LEFT JOIN LATERAL ("+sub+") "+a+" ON true")
 	o.add(f.Alias, a+".j")
 	o.units = append(o.units, "coalesce("+a+".u, 0)")
@@ -429,10 +434,11 @@ func gidText(text string) string {
 }
 
 // timeText formats a timestamptz as gqlgen's Time scalar does
-// (time.RFC3339Nano, in the zone the session reports it in).
+// (time.RFC3339Nano in the zone the session reports it in): PostgreSQL's
+// JSON form of a timestamptz is ISO 8601 with the fraction's trailing zeros
+// dropped, as RFC3339Nano's, and "+00:00" where Go writes "Z".
 func timeText(c string) string {
-	return "to_char(" + c + `, 'YYYY-MM-DD"T"HH24:MI:SS') || coalesce('.' || nullif(rtrim(to_char(` + c + `, 'US'), '0'), ''), '') || ` +
-		"CASE WHEN extract(timezone FROM " + c + ") = 0 THEN 'Z' ELSE to_char(" + c + ", 'TZH:TZM') END"
+	return "replace(to_json(" + c + ") #>> '{}', '+00:00', 'Z')"
 }
 
 // connection compiles a connection field f of entity typ (a field of
@@ -557,6 +563,12 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 		sql += " " + j
 	}
 	return sql
+}
+
+// param adds a statement parameter and returns its placeholder.
+func (b *builder) param(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
 }
 
 // ref returns the column col of the row alias t, noting that t's

@@ -117,3 +117,20 @@ func TestPageOrderAndColumns(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCompile measures compiling the harness's Q1 (done per request).
+func BenchmarkCompile(b *testing.B) {
+	const q = `query Q1 { accounts(first: 50) { edges { node { id name segment region lifecycleStage contracts(first: 8) { edges { node { id number status startDate endDate arrMinor currency entitlements(first: 10) { edges { node { id kind limit usage status activeFrom activeTo } } } } } } } } } }`
+	doc, errs := gqlparser.LoadQuery(schema, q)
+	if errs != nil {
+		b.Fatal(errs)
+	}
+	oc := &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0]}
+	c := lookahead.New(schema)
+	b.ReportAllocs()
+	for b.Loop() {
+		if plan, reason := c.Compile(oc, admin); plan == nil {
+			b.Fatal(reason)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/opsgraph/opsgraph/internal/lookahead"
+	"github.com/opsgraph/opsgraph/internal/store"
 	"github.com/opsgraph/opsgraph/internal/viewer"
 )
 
@@ -64,7 +65,9 @@ func (s compiledReads) Exec(ctx context.Context) graphql.ResponseHandler {
 // actual cost units.
 func runPlan(ctx context.Context, drv dialect.Driver, plan *lookahead.Plan) ([]byte, int, error) {
 	var rows entsql.Rows
-	if err := drv.Query(ctx, plan.SQL, []any{}, &rows); err != nil {
+	// Prepared: requests of one shape share the statement's text, so
+	// PostgreSQL plans it once per connection.
+	if err := drv.Query(store.Prepared(ctx), plan.SQL, plan.Args, &rows); err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()

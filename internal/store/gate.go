@@ -42,10 +42,15 @@ type gate struct {
 	slots     chan struct{}
 	wait      time.Duration // 0: until the context ends
 	pool      *stdsql.DB    // nil: no idle connections to drop
+	stmts     *stmtCache    // nil: no prepared statements (SQLite)
 }
 
 func newGate(drv dialect.Driver, pool *stdsql.DB, size int, wait time.Duration) *gate {
-	return &gate{Driver: drv, slots: make(chan struct{}, size), wait: wait, pool: pool, textBytes: drv.Dialect() == dialect.Postgres}
+	g := &gate{Driver: drv, slots: make(chan struct{}, size), wait: wait, pool: pool, textBytes: drv.Dialect() == dialect.Postgres}
+	if g.textBytes && pool != nil {
+		g.stmts = newStmtCache(256)
+	}
+	return g
 }
 
 // args returns the statement's arguments with every []byte (of any named
@@ -147,7 +152,13 @@ func (g *gate) Query(ctx context.Context, query string, args, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := g.Driver.Query(ctx, query, g.entArgs(args), v); err != nil {
+	if g.stmts != nil && isPrepared(ctx) {
+		a, _ := g.entArgs(args).([]any)
+		err = g.queryPrepared(ctx, query, a, v)
+	} else {
+		err = g.Driver.Query(ctx, query, g.entArgs(args), v)
+	}
+	if err != nil {
 		release()
 		return g.observe(err)
 	}
