@@ -2,7 +2,9 @@
 // scenarios of bench/scenarios against an opsgraph server on PostgreSQL in
 // a closed loop, and each scenario's hand-written SQL equivalent
 // (bench/sql) with pgbench at the same concurrency, and writes the two side
-// by side as a markdown table.
+// by side as a markdown table. With -postgraphile it also runs each
+// scenario's PostGraphile v4 equivalent against a PostGraphile server it
+// starts on the same database, for the requests/s comparison.
 //
 // One command reproduces a run (it seeds an empty database, builds and
 // starts the server itself, so it knows the server's pid for CPU and RSS):
@@ -30,6 +32,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,6 +59,8 @@ type options struct {
 	profileSeconds int
 	profileOut     string
 	serveArgs      string
+	postgraphile   string
+	pglArgs        string
 }
 
 func main() {
@@ -77,6 +82,8 @@ func main() {
 	flag.IntVar(&o.profileSeconds, "profile-seconds", 15, "length of the CPU profile")
 	flag.StringVar(&o.profileOut, "profile-out", "", "where to keep the profile; empty: next to -out (or the temp dir)")
 	flag.StringVar(&o.serveArgs, "serve-args", "", "extra flags for opsgraph serve, space separated")
+	flag.StringVar(&o.postgraphile, "postgraphile", "", "PostGraphile v4 CLI (e.g. /tmp/pgl/node_modules/.bin/postgraphile) to compare with on the same database; its log goes to -server-log + .postgraphile; empty: no comparison")
+	flag.StringVar(&o.pglArgs, "postgraphile-args", "", "extra flags for postgraphile, space separated")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
@@ -158,6 +165,14 @@ func run(ctx context.Context, o options) error {
 	}
 	defer srv.Stop()
 	logf("server pid %d at %s (admin %s)", srv.Pid, srv.URL, srv.AdminURL)
+	pgl, stopPGL, err := startPostGraphile(ctx, o, scenarios)
+	if err != nil {
+		return err
+	}
+	defer stopPGL()
+	if pgl != nil {
+		logf("PostGraphile pid %d at %s", pgl.Pid, pgl.URL)
+	}
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0, DisableCompression: true}}
 	tokens := map[string]string{}
@@ -173,11 +188,22 @@ func run(ctx context.Context, o options) error {
 			}
 		}
 		tok := tokens[key]
-		objects, size, err := sample(ctx, client, srv.URL, tok, s, pools)
+		objects, size, err := sample(ctx, client, srv.URL, tok, s, pools, "id")
 		if err != nil {
 			logf("%s: the sample request failed, not measuring it: %v", s.Name, err)
 			skipped = append(skipped, fmt.Sprintf("- %s: not measured, its sample request failed: %s", s.Name, shorten(err.Error(), 400)))
 			continue
+		}
+		var ps *Scenario // PostGraphile's side of s; nil: not compared
+		var pglObjects, pglSize int
+		pglErr := ""
+		if pgl != nil {
+			if ps = s.PostGraphileScenario(); ps != nil {
+				if pglObjects, pglSize, err = sample(ctx, client, pgl.URL, "", ps, pools, "nodeId"); err != nil {
+					logf("%s: the PostGraphile sample request failed, not comparing: %v", s.Name, err)
+					pglErr, ps = "sample request failed: "+shorten(err.Error(), 400), nil
+				}
+			}
 		}
 		for i, conc := range s.Concurrency {
 			logf("%s at %d clients: %s warm-up, %s measured", s.Name, conc, time.Duration(s.Warmup), time.Duration(s.Duration))
@@ -229,6 +255,21 @@ func run(ctx context.Context, o options) error {
 					logf("profile of %s kept in %s", s.Name, profPath)
 				}
 			}
+			row.PGLErr = pglErr
+			if ps != nil {
+				logf("%s at %d clients: PostGraphile", s.Name, conc)
+				p, err := measurePeer(ctx, client, pgl, ps, pools, conc)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if err != nil {
+					row.PGLErr = err.Error()
+					logf("%s: PostGraphile: %v", s.Name, err)
+				} else {
+					p.Objects, p.AnswerBytes = pglObjects, pglSize
+					row.PGL = p
+				}
+			}
 			if o.raw && s.SQLPath() != "" {
 				logf("%s at %d clients: pgbench %s", s.Name, conc, s.SQLPath())
 				r, line, err := RunPgbench(ctx, o.pgbench, o.dbURL, s.SQLPath(), conc, o.pgbenchThreads, time.Duration(s.Warmup), time.Duration(s.Duration), vars)
@@ -249,7 +290,7 @@ func run(ctx context.Context, o options) error {
 		profileTop = pprofTop(ctx, o.bin, profiled)
 	}
 	var b strings.Builder
-	writeReport(&b, o, env, rows, profileTop, skipped)
+	writeReport(&b, o, env, rows, profileTop, skipped, pgl != nil)
 	fmt.Print(b.String())
 	if o.out != "" {
 		if err := os.WriteFile(o.out, []byte(b.String()), 0o644); err != nil {
@@ -258,6 +299,71 @@ func run(ctx context.Context, o options) error {
 		logf("report written to %s", o.out)
 	}
 	return nil
+}
+
+// startPostGraphile starts the comparison server when -postgraphile names
+// one and a selected scenario has a PostGraphile request (nil otherwise);
+// stop ends it and closes its log, and is never nil.
+func startPostGraphile(ctx context.Context, o options, ss []*Scenario) (pgl *Server, stop func(), err error) {
+	stop = func() {}
+	if o.postgraphile == "" {
+		return nil, stop, nil
+	}
+	if !slices.ContainsFunc(ss, func(s *Scenario) bool { return s.PostGraphile != nil }) {
+		logf("no selected scenario has a postgraphile request: not starting PostGraphile")
+		return nil, stop, nil
+	}
+	logw := io.Discard
+	var logFile *os.File
+	if o.serverLog != "" {
+		if logFile, err = os.Create(o.serverLog + ".postgraphile"); err != nil {
+			return nil, stop, err
+		}
+		logw = logFile
+	}
+	closeLog := func() {
+		if logFile != nil {
+			logFile.Close()
+		}
+	}
+	logf("starting PostGraphile (%s)", o.postgraphile)
+	if pgl, err = StartPostGraphile(ctx, o.postgraphile, o.dbURL, strings.Fields(o.pglArgs), logw); err != nil {
+		closeLog()
+		return nil, stop, err
+	}
+	return pgl, func() { pgl.Stop(); closeLog() }, nil
+}
+
+// measurePeer runs the closed loop against a comparison server at conc,
+// reading its process's CPU around the measured window and its peak RSS of
+// the run, as the rows do for OpsGraph.
+func measurePeer(ctx context.Context, client *http.Client, peer *Server, s *Scenario, pools map[string][]int, conc int) (*PeerResult, error) {
+	ResetPeakRSS(peer.Pid)
+	var before, after Counters
+	var cerr error
+	ph := Phases{
+		Start: func() { before, cerr = peer.ReadCounters(ctx, client) },
+		End: func() {
+			var err error
+			after, err = peer.ReadCounters(ctx, client)
+			cerr = errors.Join(cerr, err)
+		},
+	}
+	load, err := RunLoad(ctx, client, peer.URL, "", s, pools, conc, time.Duration(s.Warmup), time.Duration(s.Duration), ph)
+	if err != nil {
+		return nil, err
+	}
+	if cerr != nil {
+		return nil, cerr
+	}
+	p := &PeerResult{Load: load, PeakRSS: PeakRSS(peer.Pid)}
+	if load.Requests > 0 {
+		p.CPUPerReq = time.Duration((after.CPUSeconds - before.CPUSeconds) / float64(load.Requests) * float64(time.Second))
+	}
+	if load.Errors > 0 {
+		logf("%s at %d: PostGraphile: %d errors, e.g. %s", s.Name, conc, load.Errors, load.FirstError)
+	}
+	return p, nil
 }
 
 func splitList(s string) []string {
@@ -440,8 +546,9 @@ func loadPools(ctx context.Context, db *sql.DB, ss []*Scenario) (map[string][]in
 var poolName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // sample sends one request of each operation and checks the answers carry
-// no errors; it returns the objects with an id and the bytes of the first.
-func sample(ctx context.Context, client *http.Client, url, token string, s *Scenario, pools map[string][]int) (objects, size int, err error) {
+// no errors; it returns the objects with an id (a key idKey, e.g. "id")
+// and the bytes of the first.
+func sample(ctx context.Context, client *http.Client, url, token string, s *Scenario, pools map[string][]int, idKey string) (objects, size int, err error) {
 	c := &GenContext{Rand: rand.New(rand.NewPCG(1, 2)), Worker: 0, Seq: new(int), Pools: pools}
 	for i := range s.Operations {
 		body, err := requestBody(&s.Operations[i], c)
@@ -457,10 +564,18 @@ func sample(ctx context.Context, client *http.Client, url, token string, s *Scen
 			return 0, 0, errors.New(msg)
 		}
 		if i == 0 {
-			objects, size = strings.Count(bb.String(), `"id":`), n
+			objects, size = CountKeys(bb.Bytes(), idKey), n
 		}
 	}
 	return objects, size, nil
+}
+
+// CountKeys counts the object keys named key in a JSON document. A space
+// may precede the colon: answers built by PostgreSQL (json_build_object,
+// OpsGraph's compiled reads) write `"id" : …`, gqlgen and PostGraphile
+// `"id":…`.
+func CountKeys(doc []byte, key string) int {
+	return len(regexp.MustCompile(`"`+regexp.QuoteMeta(key)+`"\s*:`).FindAllIndex(doc, -1))
 }
 
 func profilePath(o options, tmp, name string) string {
@@ -493,7 +608,7 @@ func pprofTop(ctx context.Context, bin, path string) string {
 	return strings.Join(parts, "\n\n")
 }
 
-func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, skipped []string) {
+func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, skipped []string, pglRan bool) {
 	fmt.Fprintf(w, "Run %s (commit %s) on %d CPUs, PostgreSQL %s; dataset %s; load average %s at the start.\n\n",
 		e.When.UTC().Format("2006-01-02 15:04 MST"), e.Commit, e.CPUs, e.Postgres, strings.Join(e.Counts, ", "), e.LoadAvg)
 	WriteTable(w, rows)
@@ -505,6 +620,11 @@ func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, s
 	for _, r := range rows {
 		fmt.Fprintf(w, "| %s | %d | %d | %d | %s |\n", r.Scenario.Name, r.Concurrency, r.Objects, r.AnswerBytes, r.LoadAvg)
 	}
+	if pglRan {
+		fmt.Fprintf(w, "\nPostGraphile v4 on the same database, one Node process, the same clients and windows (`%s`, NODE_ENV=production):\n\n",
+			PostGraphileCommand(strings.Fields(o.pglArgs)))
+		WritePostGraphileTable(w, rows)
+	}
 	if profileTop != "" {
 		fmt.Fprintf(w, "\nCPU profile of the server during %s:\n\n```\n%s\n```\n", o.profile, profileTop)
 	}
@@ -515,6 +635,12 @@ func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, s
 		}
 		if r.Load.Errors > 0 {
 			errs = append(errs, fmt.Sprintf("- %s@%d: %d errors, e.g. %s", r.Scenario.Name, r.Concurrency, r.Load.Errors, r.Load.FirstError))
+		}
+		if r.PGLErr != "" {
+			errs = append(errs, fmt.Sprintf("- %s@%d PostGraphile: %s", r.Scenario.Name, r.Concurrency, r.PGLErr))
+		}
+		if r.PGL != nil && r.PGL.Load.Errors > 0 {
+			errs = append(errs, fmt.Sprintf("- %s@%d PostGraphile: %d errors, e.g. %s", r.Scenario.Name, r.Concurrency, r.PGL.Load.Errors, r.PGL.Load.FirstError))
 		}
 	}
 	if len(errs) > 0 {

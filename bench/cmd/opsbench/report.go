@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Row is one scenario at one concurrency: OpsGraph's figures and the
-// raw-SQL limit's.
+// Row is one scenario at one concurrency: OpsGraph's figures, the
+// raw-SQL limit's and, when it ran, PostGraphile v4's.
 type Row struct {
 	Scenario    *Scenario
 	Concurrency int
@@ -23,6 +23,34 @@ type Row struct {
 	RawErr      string
 	RawCommand  string
 	LoadAvg     string
+	PGL         *PeerResult // nil: PostGraphile not run for this row
+	PGLErr      string
+}
+
+// PeerResult is what the closed loop measured against a comparison server
+// (PostGraphile v4) and that process's CPU and peak RSS.
+type PeerResult struct {
+	Load        LoadResult
+	CPUPerReq   time.Duration
+	PeakRSS     int64
+	Objects     int // objects with a nodeId in one sampled answer
+	AnswerBytes int
+}
+
+// PGLRatio is OpsGraph's requests/s over PostGraphile's (0: unknown).
+func (r Row) PGLRatio() float64 {
+	if r.PGL == nil || r.PGL.Load.RPS() == 0 {
+		return 0
+	}
+	return r.Load.RPS() / r.PGL.Load.RPS()
+}
+
+// pglTarget is the row's least OpsGraph/PostGraphile ratio (0: none).
+func (r Row) pglTarget() float64 {
+	if r.Scenario.PostGraphile == nil {
+		return 0
+	}
+	return r.Scenario.PostGraphile.Target
 }
 
 // Ratio is OpsGraph's requests/s over the raw-SQL limit's (0: unknown).
@@ -47,8 +75,8 @@ func ms(d time.Duration) string {
 
 // WriteTable writes the side-by-side markdown table and the targets.
 func WriteTable(w io.Writer, rows []Row) {
-	fmt.Fprintln(w, "| scenario | clients | req/s | p50 ms | p90 ms | p99 ms | p99/p50 | errors | SQL stmts/req | server CPU ms/req | server peak RSS MB | raw SQL tps | raw SQL avg ms | OpsGraph/raw | target |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| scenario | clients | req/s | p50 ms | p90 ms | p99 ms | p99/p50 | errors | SQL stmts/req | server CPU ms/req | server peak RSS MB | raw SQL tps | raw SQL avg ms | OpsGraph/raw | target | PostGraphile v4 req/s | OpsGraph/PostGraphile |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		h := r.Load.Hist
 		p50, p99 := h.QuantileDuration(.5), h.QuantileDuration(.99)
@@ -80,17 +108,58 @@ func WriteTable(w io.Writer, rows []Row) {
 		if r.CPUPerReq > 0 {
 			cpu = ms(r.CPUPerReq)
 		}
-		fmt.Fprintf(w, "| %s | %d | %.1f | %s | %s | %s | %.1f | %d | %.1f | %s | %s | %s | %s | %s | %s |\n",
+		pgl, pglRatio := pglCells(r)
+		fmt.Fprintf(w, "| %s | %d | %.1f | %s | %s | %s | %.1f | %d | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			r.Scenario.Name, r.Concurrency, r.Load.RPS(), ms(p50), ms(h.QuantileDuration(.9)), ms(p99), tail,
-			r.Load.Errors, r.SQLPerReq, cpu, rss, raw, rawAvg, ratio, target)
+			r.Load.Errors, r.SQLPerReq, cpu, rss, raw, rawAvg, ratio, target, pgl, pglRatio)
+	}
+}
+
+// pglCells are the PostGraphile req/s and OpsGraph/PostGraphile cells.
+func pglCells(r Row) (rps, ratio string) {
+	switch {
+	case r.PGL != nil:
+		return fmt.Sprintf("%.1f", r.PGL.Load.RPS()), fmt.Sprintf("%.2f×", r.PGLRatio())
+	case r.PGLErr != "":
+		return "error", "—"
+	}
+	return "—", "—"
+}
+
+// WritePostGraphileTable writes PostGraphile's own figures for the rows
+// where it ran (nothing when it ran for none): the latencies, its Node
+// process's CPU and peak RSS, and its answer's size, so a reader can check
+// both servers returned the same rows.
+func WritePostGraphileTable(w io.Writer, rows []Row) {
+	header := false
+	for _, r := range rows {
+		if r.PGL == nil {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "| scenario | clients | PostGraphile v4 req/s | p50 ms | p90 ms | p99 ms | errors | Node CPU ms/req | Node peak RSS MB | objects with a nodeId per answer | answer bytes |")
+			fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
+			header = true
+		}
+		p, h := r.PGL, r.PGL.Load.Hist
+		cpu, rss := "—", "—"
+		if p.CPUPerReq > 0 {
+			cpu = ms(p.CPUPerReq)
+		}
+		if p.PeakRSS > 0 {
+			rss = fmt.Sprintf("%.0f", float64(p.PeakRSS)/(1<<20))
+		}
+		fmt.Fprintf(w, "| %s | %d | %.1f | %s | %s | %s | %d | %s | %s | %d | %d |\n",
+			r.Scenario.Name, r.Concurrency, p.Load.RPS(), ms(h.QuantileDuration(.5)), ms(h.QuantileDuration(.9)),
+			ms(h.QuantileDuration(.99)), p.Load.Errors, cpu, rss, p.Objects, p.AnswerBytes)
 	}
 }
 
 // WriteChecks lists the targets against the rows.
 func WriteChecks(w io.Writer, rows []Row) {
-	var tailBad, rssBad, ratioBad []string
+	var tailBad, rssBad, ratioBad, pglBad []string
 	var peak int64
-	targeted := 0
+	targeted, pglTargeted := 0, 0
 	for _, r := range rows {
 		id := fmt.Sprintf("%s@%d", r.Scenario.Name, r.Concurrency)
 		h := r.Load.Hist
@@ -107,6 +176,12 @@ func WriteChecks(w io.Writer, rows []Row) {
 		if r.Scenario.Target > 0 && r.Raw != nil && r.Ratio() < r.Scenario.Target {
 			ratioBad = append(ratioBad, id)
 		}
+		if t := r.pglTarget(); t > 0 && r.PGL != nil {
+			pglTargeted++
+			if r.PGLRatio() < t {
+				pglBad = append(pglBad, id)
+			}
+		}
 	}
 	list := func(xs []string) string {
 		if len(xs) == 0 {
@@ -118,6 +193,11 @@ func WriteChecks(w io.Writer, rows []Row) {
 		fmt.Fprintln(w, "- requests/s against the raw-SQL limit: no row with a target was run")
 	} else {
 		fmt.Fprintf(w, "- requests/s against the raw-SQL limit (Q1 ≥ 50 %%, Q2 ≥ 35 %%): %s\n", list(ratioBad))
+	}
+	if pglTargeted == 0 {
+		fmt.Fprintln(w, "- Q1 and Q2 each at least 2× PostGraphile v4 requests/s: PostGraphile not run (-postgraphile)")
+	} else {
+		fmt.Fprintf(w, "- Q1 and Q2 each at least 2× PostGraphile v4 requests/s: %s\n", list(pglBad))
 	}
 	fmt.Fprintf(w, "- p99 within 3× p50: %s\n", list(tailBad))
 	fmt.Fprintf(w, "- server peak RSS under 150 MB (highest %.0f MB): %s\n", float64(peak)/(1<<20), list(rssBad))

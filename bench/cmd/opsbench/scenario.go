@@ -45,8 +45,21 @@ type Scenario struct {
 	// Pools are named samples of row ids (each a SQL query returning one
 	// integer column) the variable generators draw from.
 	Pools map[string]string `json:"pools"`
+	// PostGraphile is the same read as a request to PostGraphile v4 over
+	// the same database (its own names: allAccounts, nodeId…), for the
+	// optional side-by-side comparison (-postgraphile); nil: none.
+	PostGraphile *PostGraphileOp `json:"postgraphile"`
 
 	file string // the file it came from
+}
+
+// PostGraphileOp is a scenario's equivalent PostGraphile v4 request.
+type PostGraphileOp struct {
+	Query     string           `json:"query"`
+	Variables map[string]Value `json:"variables"`
+	// Target is the least OpsGraph/PostGraphile requests/s ratio the
+	// scenario should reach (0: no target).
+	Target float64 `json:"target"`
 }
 
 // Viewer is the subject, roles and scopes of the scenario's token.
@@ -360,6 +373,17 @@ func (s *Scenario) normalise() error {
 			v.pools(used)
 		}
 	}
+	if p := s.PostGraphile; p != nil {
+		if strings.TrimSpace(p.Query) == "" {
+			return errors.New("postgraphile has no query")
+		}
+		if p.Target < 0 {
+			return errors.New("postgraphile: negative target")
+		}
+		for _, v := range p.Variables {
+			v.pools(used)
+		}
+	}
 	for p := range used {
 		if _, ok := s.Pools[p]; !ok {
 			return fmt.Errorf("pool %q is used but not defined", p)
@@ -397,6 +421,18 @@ func (s *Scenario) SQLPath() string {
 		return s.SQL
 	}
 	return filepath.Join(filepath.Dir(s.file), s.SQL)
+}
+
+// PostGraphileScenario is s with its PostGraphile request as the only
+// operation, so the sample and the closed loop run it unchanged; nil when
+// s has none.
+func (s *Scenario) PostGraphileScenario() *Scenario {
+	if s.PostGraphile == nil {
+		return nil
+	}
+	p := *s
+	p.Operations = []Operation{{Name: s.Name + " (PostGraphile)", Weight: 1, Query: s.PostGraphile.Query, Variables: s.PostGraphile.Variables}}
+	return &p
 }
 
 // pick chooses an operation by weight.

@@ -109,11 +109,105 @@ func TestParseScenarioErrors(t *testing.T) {
 		{`{"name": "X", "query": "{ a }", "duration": 20}`, "duration must be a string"},
 		{`{"name": "X", "query": "{ a }", "concurrency": [0]}`, "must be positive"},
 		{`{"name": "X", "query": "{ a }", "colour": "red"}`, "unknown field"},
+		{`{"name": "X", "query": "{ a }", "postgraphile": {"variables": {}}}`, "postgraphile has no query"},
+		{`{"name": "X", "query": "{ a }", "postgraphile": {"query": "{ b }", "target": -1}}`, "negative target"},
+		{`{"name": "X", "query": "{ a }", "postgraphile": {"query": "{ b }", "variables": {"id": {"gen": "id", "pool": "nope"}}}}`, `pool "nope" is used but not defined`},
+		{`{"name": "X", "query": "{ a }", "postgraphile": {"query": "{ b }", "weight": 2}}`, "unknown field"},
 	} {
 		_, err := ParseScenarios("f.json", []byte(c.doc))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.doc, err, c.want)
 		}
+	}
+}
+
+// The postgraphile object becomes the only operation of the PostGraphile
+// side, its variables drawn from the scenario's pools like OpsGraph's.
+func TestParsePostGraphile(t *testing.T) {
+	for _, c := range []struct {
+		name, doc string
+		want      bool    // a PostGraphile side exists
+		target    float64 // its target
+		vars      string  // its request's variables with the pool {7}
+	}{
+		{"none", `{"name": "Q1", "query": "{ a }"}`, false, 0, ""},
+		{"no variables", `{"name": "Q1", "query": "{ a }", "postgraphile": {"query": "{ allAccounts { totalCount } }", "target": 2}}`, true, 2, `{}`},
+		{"raw id", `{"name": "Q2", "query": "query($id: ID!) { node(id: $id) { id } }",
+			"variables": {"id": {"gen": "gid", "pool": "accounts"}},
+			"pools": {"accounts": "SELECT id FROM accounts"},
+			"postgraphile": {"query": "query($id: BigInt!) { accountById(id: $id) { nodeId } }", "variables": {"id": {"gen": "id", "pool": "accounts"}}}}`,
+			true, 0, `{"id":7}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			list, err := ParseScenarios("f.json", []byte(c.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := list[0]
+			p := s.PostGraphileScenario()
+			if (p != nil) != c.want {
+				t.Fatalf("PostGraphile side %v, want %v", p != nil, c.want)
+			}
+			if p == nil {
+				return
+			}
+			if s.PostGraphile.Target != c.target {
+				t.Errorf("target %v, want %v", s.PostGraphile.Target, c.target)
+			}
+			if len(p.Operations) != 1 || p.Operations[0].Query != s.PostGraphile.Query || p.Operations[0].Name != s.Name+" (PostGraphile)" {
+				t.Errorf("operations %+v", p.Operations)
+			}
+			if len(s.Operations) != 1 || s.Operations[0].Query == s.PostGraphile.Query {
+				t.Errorf("the OpsGraph side changed: %+v", s.Operations)
+			}
+			c0 := &GenContext{Rand: rand.New(rand.NewPCG(1, 1)), Seq: new(int), Pools: map[string][]int{"accounts": {7}}}
+			body, err := requestBody(&p.Operations[0], c0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var req struct {
+				Variables json.RawMessage `json:"variables"`
+			}
+			if err := json.Unmarshal(body, &req); err != nil {
+				t.Fatal(err)
+			}
+			if string(req.Variables) != c.vars {
+				t.Errorf("variables %s, want %s", req.Variables, c.vars)
+			}
+		})
+	}
+}
+
+// "gid" and "id" draw the same id from a pool for the same random source,
+// so OpsGraph (global IDs) and PostGraphile (raw ids) read the same rows.
+func TestPoolIDGenerators(t *testing.T) {
+	pool := map[string][]int{"accounts": {3, 11, 12, 40, 99}}
+	for _, c := range []struct {
+		doc  string
+		want func(raw int) any
+	}{
+		{`{"gen": "id", "pool": "accounts"}`, func(raw int) any { return raw }},
+		{`{"gen": "gid", "pool": "accounts"}`, func(raw int) any { return gid.Encode(raw) }},
+	} {
+		var v Value
+		if err := json.Unmarshal([]byte(c.doc), &v); err != nil {
+			t.Fatal(err)
+		}
+		c1 := &GenContext{Rand: rand.New(rand.NewPCG(5, 6)), Seq: new(int), Pools: pool}
+		ref := rand.New(rand.NewPCG(5, 6))
+		for range 20 {
+			got, err := v.Eval(c1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := c.want(pool["accounts"][ref.IntN(5)]); got != want {
+				t.Errorf("%s: %v, want %v", c.doc, got, want)
+			}
+		}
+	}
+	var v Value
+	if err := json.Unmarshal([]byte(`{"gen": "id"}`), &v); err == nil || !strings.Contains(err.Error(), "needs a pool") {
+		t.Errorf("id without a pool: %v", err)
 	}
 }
 
@@ -151,6 +245,12 @@ func TestCommittedScenarios(t *testing.T) {
 	for _, want := range []string{"Q1", "Q2", "M1", "Q3-healthOverview", "Q3-renewalCalendar"} {
 		if !names[want] {
 			t.Errorf("scenario %s missing (have %v)", want, names)
+		}
+	}
+	for _, s := range list {
+		compared := s.Name == "Q1" || s.Name == "Q2"
+		if got := s.PostGraphile != nil && s.PostGraphile.Target == 2; got != compared {
+			t.Errorf("%s: PostGraphile request with target 2: %v, want %v", s.Name, got, compared)
 		}
 	}
 	if got, _ := LoadScenarios("../../scenarios", []string{"Q3"}); len(got) != 8 {

@@ -20,6 +20,8 @@ import (
 
 // Server is an opsgraph serve process the harness started (or, with only
 // URLs given, one it did not: then Pid is 0 and no CPU or RSS is read).
+// The PostGraphile process of the comparison is one too, without an admin
+// listener.
 type Server struct {
 	Bin      string
 	URL      string // GraphQL endpoint
