@@ -39,6 +39,7 @@ type Verifier struct {
 	methods []string
 	parser  *jwt.Parser
 	leeway  time.Duration
+	cache   tokenCache
 }
 
 // NewVerifier returns a Verifier for cfg. It fails when there is neither a
@@ -80,6 +81,10 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 // leeway, iss and aud when configured) and returns the viewer its claims
 // describe. Every error is an *Error wrapping ErrUnauthenticated.
 func (v *Verifier) Verify(tokenString string) (*viewer.Viewer, error) {
+	now := time.Now()
+	if vw, ok := v.cache.get(tokenString, now, v.keys); ok {
+		return vw, nil
+	}
 	var c claims
 	tok, err := v.parser.ParseWithClaims(tokenString, &c, v.key)
 	if err != nil {
@@ -91,7 +96,23 @@ func (v *Verifier) Verify(tokenString string) (*viewer.Viewer, error) {
 	}
 	// The parser requires exp: the token is accepted until exp + leeway.
 	vw.Expires = c.ExpiresAt.Add(v.leeway)
-	return vw, nil
+	e := cachedToken{v: vw, until: now.Add(tokenCacheTTL)}
+	if vw.Expires.Before(e.until) {
+		e.until = vw.Expires
+	}
+	if c.NotBefore != nil {
+		e.notBefore = c.NotBefore.Add(-v.leeway)
+	}
+	if tok.Method.Alg() != signingAlg {
+		e.kid, _ = tok.Header["kid"].(string)
+		k, err := v.keys.Key(e.kid)
+		if err != nil {
+			return vw.Fresh(), nil // verified, but not cached
+		}
+		e.key = k.Public
+	}
+	v.cache.put(tokenString, e, now)
+	return vw.Fresh(), nil
 }
 
 // key is the jwt.Keyfunc: it picks the one key that may verify tok. The

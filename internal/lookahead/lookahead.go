@@ -69,6 +69,7 @@ type edge struct {
 
 // Compiler compiles operations against one schema.
 type Compiler struct {
+	plans   planCache
 	schema  *ast.Schema
 	byTable map[string]string
 	// gidCase is the SQL expression prefix that names the table owning an
@@ -104,6 +105,14 @@ type Plan struct {
 	// Path is the first root field's response key, where an error of the
 	// statement is reported.
 	Path string
+	// params say where each of Args comes from.
+	params []param
+}
+
+// param is one statement parameter: a variable's node id, or a literal.
+type param struct {
+	variable string // "" for a literal
+	value    any
 }
 
 // declined carries why an operation is left to the executor.
@@ -111,7 +120,24 @@ type declined struct{ reason string }
 
 // Compile returns the plan of the operation for viewer v, or the reason it
 // is left to the executor.
-func (c *Compiler) Compile(oc *graphql.OperationContext, v *viewer.Viewer) (plan *Plan, reason string) {
+func (c *Compiler) Compile(oc *graphql.OperationContext, v *viewer.Viewer) (*Plan, string) {
+	key, ok := c.plans.key(oc, v)
+	if !ok {
+		return c.compile(oc, v)
+	}
+	if e, ok := c.plans.get(key); ok {
+		return e.bind(oc.Variables)
+	}
+	plan, reason := c.compile(oc, v)
+	e := &cachedPlan{reason: reason}
+	if plan != nil {
+		e.sql, e.path, e.params = plan.SQL, plan.Path, plan.params
+	}
+	c.plans.put(key, e)
+	return plan, reason
+}
+
+func (c *Compiler) compile(oc *graphql.OperationContext, v *viewer.Viewer) (plan *Plan, reason string) {
 	defer func() {
 		if r := recover(); r != nil {
 			d, ok := r.(declined)
@@ -138,8 +164,8 @@ type builder struct {
 	n      int
 	spread map[string]bool
 	// used lists, per row alias, the columns its selection reads.
-	used map[string][]string
-	args []any
+	used   map[string][]string
+	params []param
 }
 
 func decline(format string, args ...any) {
@@ -278,7 +304,11 @@ func (b *builder) root() *Plan {
 	for _, j := range o.joins {
 		sql += " " + j
 	}
-	return &Plan{SQL: sql, Args: b.args, Path: path}
+	args := make([]any, len(b.params))
+	for i, p := range b.params {
+		args[i] = p.value
+	}
+	return &Plan{SQL: sql, Args: args, Path: path, params: b.params}
 }
 
 // nodeRoot compiles node(id:) for an id of an entity type.
@@ -307,7 +337,11 @@ func (b *builder) nodeRoot(o *object, f *ast.Field) {
 	for _, j := range obj.joins {
 		sub += " " + j
 	}
-	sub += " WHERE " + t + "." + ident(e.columns["id"]) + " = " + b.param(int64(id))
+	variable := ""
+	if a := f.Arguments.ForName("id"); a != nil && a.Value != nil && a.Value.Kind == ast.Variable {
+		variable = a.Value.Raw
+	}
+	sub += " WHERE " + t + "." + ident(e.columns["id"]) + " = " + b.param(variable, int64(id))
 	o.joins = append(o.joins, "LEFT JOIN LATERAL ("+sub+") "+a+" ON true")
 	o.add(f.Alias, a+".j")
 	o.units = append(o.units, "coalesce("+a+".u, 0)")
@@ -565,10 +599,11 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 	return sql
 }
 
-// param adds a statement parameter and returns its placeholder.
-func (b *builder) param(v any) string {
-	b.args = append(b.args, v)
-	return "$" + strconv.Itoa(len(b.args))
+// param adds a statement parameter, the value of variable ("" for a
+// literal), and returns its placeholder.
+func (b *builder) param(variable string, v any) string {
+	b.params = append(b.params, param{variable: variable, value: v})
+	return "$" + strconv.Itoa(len(b.params))
 }
 
 // ref returns the column col of the row alias t, noting that t's
