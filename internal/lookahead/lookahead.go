@@ -555,6 +555,12 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 		}
 	}
 
+	if extra && !edgesSel {
+		// The executor (entgql) answers hasNextPage without edges from the
+		// count alone, and a nested one always false: not the page's
+		// answer, but the one the compiled path must match.
+		decline("%s.%s: hasNextPage without edges", parent, f.Name)
+	}
 	limit := first
 	inPage := ""
 	if extra {
@@ -586,6 +592,14 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 		units += " + coalesce(sum(" + strings.Join(rowUnits, " + ") + ")" + inPage + ", 0)"
 	}
 
+	if !edgesSel && !extra {
+		// Nothing reads the page's rows (totalCount, constants): no FROM,
+		// so the subquery is one row however many rows the page has,
+		// none included.
+		return "SELECT " + conn.json() + " AS j, " + units + " AS u"
+	}
+	// Otherwise the select list aggregates the page (json_agg, count), so
+	// it is one row too, also for an empty page.
 	inner := "SELECT " + b.columns(t) + "row_number() OVER (ORDER BY " + order + ") AS rn FROM " + ident(e.table) + " x"
 	if where != "" {
 		inner += " WHERE " + where

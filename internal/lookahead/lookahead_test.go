@@ -47,6 +47,8 @@ func TestCompileAndDecline(t *testing.T) {
 		{"node by id", admin, `query($id: ID!) { node(id: $id) { id ... on Account { name } } }`, map[string]any{"id": "YWNjb3VudHM6MQ"}, ""},
 		{"order variables", admin, `query($o: [AccountOrder!]) { accounts(first: 5, orderBy: $o) { edges { node { id } } } }`, map[string]any{"o": []any{map[string]any{"field": "NAME", "direction": "DESC"}}}, ""},
 
+		{"hasNextPage without edges", admin, `{ accounts(first: 2) { pageInfo { hasNextPage } } }`, nil, "hasNextPage without edges"},
+		{"totalCount alone", admin, `{ accounts(first: 2) { totalCount edges { node { children(first: 1) { totalCount } } } } }`, nil, ""},
 		{"no first", admin, `{ accounts { totalCount } }`, nil, "without a positive first"},
 		{"first 0", admin, `{ accounts(first: 0) { totalCount } }`, nil, "without a positive first"},
 		{"after", admin, `{ accounts(first: 2, after: "x") { totalCount } }`, nil, "with after"},

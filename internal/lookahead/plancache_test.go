@@ -17,7 +17,7 @@ import (
 // viewer class or another variable value is another entry.
 func TestPlanCache(t *testing.T) {
 	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
-	doc, errs := gqlparser.LoadQuery(schema, `query($id: ID!, $n: Int) { node(id: $id) { id ... on Account { name contracts(first: $n) { totalCount } } } }`)
+	doc, errs := gqlparser.LoadQuery(schema, `query($id: ID!, $n: Int) { node(id: $id) { id ... on Account { name contracts(first: $n) { totalCount edges { node { id } } } } } }`)
 	if errs != nil {
 		t.Fatal(errs)
 	}
