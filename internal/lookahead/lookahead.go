@@ -11,7 +11,9 @@
 //     (ID, String, Int, Int64, Float, Boolean, Time and enums), the unique
 //     edges and the Relay connection edges the ent schema exposes, with
 //     edges { node }, totalCount, pageInfo { hasNextPage hasPreviousPage }
-//     and __typename; inline fragments and fragment spreads are expanded;
+//     (hasNextPage only with edges, as the executor answers it otherwise
+//     differently) and __typename; inline fragments and fragment spreads
+//     are expanded;
 //   - arguments: first and orderBy; a query using after, before, last,
 //     where, a cursor, a directive or a field of a hand-written resolver is
 //     declined;
@@ -23,7 +25,10 @@
 // json_build_object per object and json_agg per page, in the executor's
 // order (the order fields, then id ascending) and with its page sizes; it
 // also sums the operation's actual cost units the way the executor's meter
-// counts them. A differential test (graph) compares both paths' answers.
+// counts them. It runs as a prepared statement (node ids are its
+// parameters), and Compile's answers are cached per operation, viewer
+// class and variables (plancache.go). The differential tests in
+// internal/server compare both paths' answers.
 package lookahead
 
 import (
@@ -250,7 +255,7 @@ func (b *builder) applies(cond, typ string) bool {
 	return slices.ContainsFunc(b.c.schema.GetPossibleTypes(def), func(d *ast.Definition) bool { return d.Name == typ })
 }
 
-// part is one compiled piece of an object: its JSON key and value
+// object is one compiled object: its JSON key and value
 // expression, the units it adds, and the LATERAL joins it needs.
 type object struct {
 	pairs []string
