@@ -110,8 +110,6 @@ type Plan struct {
 	// Path is the first root field's response key, where an error of the
 	// statement is reported.
 	Path string
-	// params say where each of Args comes from.
-	params []param
 }
 
 // param is one statement parameter: a variable's node id, or a literal.
@@ -126,40 +124,39 @@ type declined struct{ reason string }
 // Compile returns the plan of the operation for viewer v, or the reason it
 // is left to the executor.
 func (c *Compiler) Compile(oc *graphql.OperationContext, v *viewer.Viewer) (*Plan, string) {
-	key, ok := c.plans.key(oc, v)
-	if !ok {
-		return c.compile(oc, v)
+	key, cacheable := c.plans.key(oc, v)
+	if cacheable {
+		if t, ok := c.plans.get(key); ok {
+			return t.bind(oc.Variables)
+		}
 	}
-	if e, ok := c.plans.get(key); ok {
-		return e.bind(oc.Variables)
+	t := c.compile(oc, v)
+	if cacheable {
+		c.plans.put(key, t)
 	}
-	plan, reason := c.compile(oc, v)
-	e := &cachedPlan{reason: reason}
-	if plan != nil {
-		e.sql, e.path, e.params = plan.SQL, plan.Path, plan.params
-	}
-	c.plans.put(key, e)
-	return plan, reason
+	return t.bind(oc.Variables)
 }
 
-func (c *Compiler) compile(oc *graphql.OperationContext, v *viewer.Viewer) (plan *Plan, reason string) {
+// compile compiles the operation into a template, or the reason it is
+// declined.
+func (c *Compiler) compile(oc *graphql.OperationContext, v *viewer.Viewer) (t *template) {
 	defer func() {
 		if r := recover(); r != nil {
 			d, ok := r.(declined)
 			if !ok {
 				panic(r)
 			}
-			plan, reason = nil, d.reason
+			t = &template{reason: d.reason}
 		}
 	}()
 	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query {
-		return nil, "not a query"
+		return &template{reason: "not a query"}
 	}
 	if v == nil || !policy.CanRead(v, policy.Standard) {
-		return nil, "viewer may not read"
+		return &template{reason: "viewer may not read"}
 	}
 	b := &builder{c: c, oc: oc, v: v}
-	return b.root(), ""
+	return b.root()
 }
 
 type builder struct {
@@ -274,6 +271,28 @@ func (o *object) json() string {
 	return "json_build_object(" + strings.Join(o.pairs, ", ") + ")"
 }
 
+// lateral adds the value of key as the JSON j of a LEFT JOIN LATERAL
+// subquery sub with units u; nullable when sub may have no row (a unique
+// edge or node that is not there), whose units are then 0.
+func (o *object) lateral(key, alias, sub string, nullable bool) {
+	o.joins = append(o.joins, "LEFT JOIN LATERAL ("+sub+") "+alias+" ON true")
+	o.add(key, alias+".j")
+	if nullable {
+		o.units = append(o.units, "coalesce("+alias+".u, 0)")
+	} else {
+		o.units = append(o.units, alias+".u")
+	}
+}
+
+// joined is the object's joins, each after a space.
+func (o *object) joined() string {
+	var b strings.Builder
+	for _, j := range o.joins {
+		b.WriteString(" " + j)
+	}
+	return b.String()
+}
+
 func (o *object) unitsExpr() string {
 	if len(o.units) == 0 {
 		return "0"
@@ -282,7 +301,7 @@ func (o *object) unitsExpr() string {
 }
 
 // root compiles the operation's root fields into one statement.
-func (b *builder) root() *Plan {
+func (b *builder) root() *template {
 	o := &object{}
 	var path string
 	for _, f := range b.fields(b.oc.Operation.SelectionSet, "Query") {
@@ -299,21 +318,10 @@ func (b *builder) root() *Plan {
 			if !ok {
 				decline("root field %s", f.Name)
 			}
-			a := b.alias("r")
-			o.joins = append(o.joins, "LEFT JOIN LATERAL ("+b.connection(f, "Query", typ, "")+") "+a+" ON true")
-			o.add(f.Alias, a+".j")
-			o.units = append(o.units, a+".u")
+			o.lateral(f.Alias, b.alias("r"), b.connection(f, "Query", typ, ""), false)
 		}
 	}
-	sql := "SELECT " + o.json() + "::text, " + o.unitsExpr() + " FROM (SELECT) q"
-	for _, j := range o.joins {
-		sql += " " + j
-	}
-	args := make([]any, len(b.params))
-	for i, p := range b.params {
-		args[i] = p.value
-	}
-	return &Plan{SQL: sql, Args: args, Path: path, params: b.params}
+	return &template{sql: "SELECT " + o.json() + "::text, " + o.unitsExpr() + " FROM (SELECT) q" + o.joined(), path: path, params: b.params}
 }
 
 // nodeRoot compiles node(id:) for an id of an entity type.
@@ -338,18 +346,13 @@ func (b *builder) nodeRoot(o *object, f *ast.Field) {
 	t := b.alias("t")
 	e := b.entity(typ)
 	obj := b.object(b.fields(f.SelectionSet, typ), typ, e, t)
-	sub := "SELECT " + obj.json() + " AS j, 1 + " + obj.unitsExpr() + " AS u FROM " + ident(e.table) + " " + t
-	for _, j := range obj.joins {
-		sub += " " + j
-	}
+	sub := "SELECT " + obj.json() + " AS j, 1 + " + obj.unitsExpr() + " AS u FROM " + ident(e.table) + " " + t + obj.joined()
 	variable := ""
 	if a := f.Arguments.ForName("id"); a != nil && a.Value != nil && a.Value.Kind == ast.Variable {
 		variable = a.Value.Raw
 	}
 	sub += " WHERE " + t + "." + ident(e.columns["id"]) + " = " + b.param(variable, int64(id))
-	o.joins = append(o.joins, "LEFT JOIN LATERAL ("+sub+") "+a+" ON true")
-	o.add(f.Alias, a+".j")
-	o.units = append(o.units, "coalesce("+a+".u, 0)")
+	o.lateral(f.Alias, a, sub, true)
 }
 
 // entity returns the entity type typ, declining one the viewer's row rules
@@ -387,9 +390,7 @@ func (b *builder) object(sel []*ast.Field, typ string, e *entity, t string) *obj
 		if f.Definition == nil || !fromEntSchema(f.Definition) {
 			decline("%s.%s is not ent's", typ, f.Name)
 		}
-		switch policy.Readable(b.v, typ, f.Name) {
-		case policy.Allowed:
-		default:
+		if policy.Readable(b.v, typ, f.Name) != policy.Allowed {
 			decline("%s.%s is not readable", typ, f.Name)
 		}
 		if col, ok := e.columns[f.Name]; ok && len(f.SelectionSet) == 0 {
@@ -403,35 +404,28 @@ func (b *builder) object(sel []*ast.Field, typ string, e *entity, t string) *obj
 		if !ok {
 			decline("%s.%s is neither a column nor an edge", typ, f.Name)
 		}
-		a := b.alias("a")
 		if target, ok := b.connectionOf(f); ok && !ed.unique {
 			where := "x." + ident(ed.column) + " = " + b.ref(t, e.columns["id"])
 			if ed.ownFK {
 				decline("%s.%s: a connection over a foreign key of its own", typ, f.Name)
 			}
-			o.joins = append(o.joins, "LEFT JOIN LATERAL ("+b.connection(f, typ, target, where)+") "+a+" ON true")
-			o.add(f.Alias, a+".j")
-			o.units = append(o.units, a+".u")
+			o.lateral(f.Alias, b.alias("a"), b.connection(f, typ, target, where), false)
 			continue
 		}
 		if !ed.unique || f.Definition.Type.Name() != ed.target || len(f.Arguments) > 0 {
 			decline("%s.%s: an edge of another shape", typ, f.Name)
 		}
+		a := b.alias("a")
 		te := b.entity(ed.target)
 		x := b.alias("t")
 		child := b.object(b.fields(f.SelectionSet, ed.target), ed.target, te, x)
-		sub := "SELECT " + child.json() + " AS j, " + strconv.Itoa(unitCost(typ, f.Name)) + " + " + child.unitsExpr() + " AS u FROM " + ident(te.table) + " " + x
-		for _, j := range child.joins {
-			sub += " " + j
-		}
+		sub := "SELECT " + child.json() + " AS j, " + strconv.Itoa(unitCost(typ, f.Name)) + " + " + child.unitsExpr() + " AS u FROM " + ident(te.table) + " " + x + child.joined()
 		if ed.ownFK {
 			sub += " WHERE " + x + "." + ident(te.columns["id"]) + " = " + b.ref(t, ed.column)
 		} else {
 			sub += " WHERE " + x + "." + ident(ed.column) + " = " + b.ref(t, e.columns["id"]) + " LIMIT 1"
 		}
-		o.joins = append(o.joins, "LEFT JOIN LATERAL ("+sub+") "+a+" ON true")
-		o.add(f.Alias, a+".j")
-		o.units = append(o.units, "coalesce("+a+".u, 0)")
+		o.lateral(f.Alias, a, sub, true)
 	}
 	return o
 }
@@ -445,26 +439,21 @@ func (b *builder) leaf(f *ast.Field, e *entity, t, col string) string {
 	switch name := f.Definition.Type.Name(); name {
 	case "ID":
 		if f.Name == "id" {
-			return gidText(quoteText(e.table+":") + " || " + c)
+			return gidText(quote(e.table+":") + " || " + c)
 		}
 		return gidText(fmt.Sprintf(b.c.gidCase, c) + " || ':' || " + c)
-	case "String", "Int", "Int64", "Float", "Boolean":
-		if z, ok := e.zeros[f.Name]; ok {
-			return "coalesce(" + c + ", " + z + ")"
-		}
-		return c
 	case "Time":
 		return timeText(c)
+	case "String", "Int", "Int64", "Float", "Boolean":
 	default:
-		if def := b.c.schema.Types[name]; def != nil && def.Kind == ast.Enum {
-			if z, ok := e.zeros[f.Name]; ok {
-				return "coalesce(" + c + ", " + z + ")"
-			}
-			return c
+		if def := b.c.schema.Types[name]; def == nil || def.Kind != ast.Enum {
+			decline("field %s of type %s", f.Name, name)
 		}
-		decline("field %s of type %s", f.Name, name)
 	}
-	return ""
+	if z, ok := e.zeros[f.Name]; ok {
+		return "coalesce(" + c + ", " + z + ")"
+	}
+	return c
 }
 
 // gidText is the SQL of gid.Encode over the text "table:id".
@@ -503,7 +492,7 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 		edgesSel, nodeSel, extra bool
 		edgeObj                  *object
 		nodeObj                  *object
-		edgeKeys                 []string
+		edgesAt                  int // index of the edges value in conn.pairs
 	)
 	for _, cf := range b.fields(f.SelectionSet, typ+"Connection") {
 		switch cf.Name {
@@ -553,8 +542,8 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 					decline("%sEdge.%s", typ, ef.Name)
 				}
 			}
-			conn.add(cf.Alias, "") // filled in below, in selection order
-			edgeKeys = append(edgeKeys, cf.Alias)
+			conn.add(cf.Alias, "") // filled in below: it needs the page's FILTER
+			edgesAt = len(conn.pairs) - 1
 		default:
 			decline("%sConnection.%s", typ, cf.Name)
 		}
@@ -574,20 +563,15 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 	}
 	// Per row of the page: the edge (a list element) and its node.
 	var rowUnits []string
-	var joins []string
+	joins := ""
 	if edgesSel {
 		rowUnits = append(rowUnits, "1")
 		if nodeSel {
 			rowUnits = append(rowUnits, "1")
 			rowUnits = append(rowUnits, nodeObj.units...)
-			joins = nodeObj.joins
+			joins = nodeObj.joined()
 		}
-		agg := "coalesce(json_agg(" + edgeObj.json() + " ORDER BY " + t + ".rn)" + inPage + ", '[]'::json)"
-		for i := 0; i < len(conn.pairs); i += 2 {
-			if conn.pairs[i+1] == "" {
-				conn.pairs[i+1] = agg
-			}
-		}
+		conn.pairs[edgesAt] = "coalesce(json_agg(" + edgeObj.json() + " ORDER BY " + t + ".rn)" + inPage + ", '[]'::json)"
 	}
 	units := strconv.Itoa(unitCost(parent, f.Name))
 	if len(conn.units) > 0 {
@@ -611,11 +595,7 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 	}
 	inner += " ORDER BY " + order + " LIMIT " + strconv.Itoa(limit)
 
-	sql := "SELECT " + conn.json() + " AS j, " + units + " AS u FROM (" + inner + ") " + t
-	for _, j := range joins {
-		sql += " " + j
-	}
-	return sql
+	return "SELECT " + conn.json() + " AS j, " + units + " AS u FROM (" + inner + ") " + t + joins
 }
 
 // param adds a statement parameter, the value of variable ("" for a
@@ -732,10 +712,8 @@ func fromEntSchema(def *ast.FieldDefinition) bool {
 // ident quotes an SQL identifier.
 func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// quote is an SQL text literal of a JSON key or constant.
-func quote(s string) string { return quoteText(s) }
-
-func quoteText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// quote is an SQL text literal (a JSON key, a constant).
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // ErrNoRow is returned when the statement answers no row (it always
 // answers one).

@@ -26,7 +26,7 @@ const planCacheSize = 1024
 // entry.
 type planCache struct {
 	mu sync.Mutex
-	m  map[planKey]*cachedPlan
+	m  map[planKey]*template
 }
 
 type planKey struct {
@@ -35,7 +35,9 @@ type planKey struct {
 	vars   string
 }
 
-type cachedPlan struct {
+// template is what compiling an operation gives: its statement with the
+// parameters still to bind, or the reason it is declined.
+type template struct {
 	sql, path string
 	params    []param
 	reason    string // the decline; "" when compiled
@@ -75,18 +77,18 @@ func (c *planCache) key(oc *graphql.OperationContext, v *viewer.Viewer) (planKey
 	return k, true
 }
 
-func (c *planCache) get(k planKey) (*cachedPlan, bool) {
+func (c *planCache) get(k planKey) (*template, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]
 	return e, ok
 }
 
-func (c *planCache) put(k planKey, e *cachedPlan) {
+func (c *planCache) put(k planKey, e *template) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = map[planKey]*cachedPlan{}
+		c.m = map[planKey]*template{}
 	}
 	for old := range c.m { // full: drop one at random
 		if len(c.m) < planCacheSize {
@@ -97,9 +99,10 @@ func (c *planCache) put(k planKey, e *cachedPlan) {
 	c.m[k] = e
 }
 
-// bind returns the cached answer with this request's parameters: a node id
-// variable's value decoded (the key guarantees it names the same table).
-func (e *cachedPlan) bind(vars map[string]any) (*Plan, string) {
+// bind returns the plan with this request's parameters: a node id
+// variable's value decoded (a cached template's key guarantees it names the
+// table the template was compiled for).
+func (e *template) bind(vars map[string]any) (*Plan, string) {
 	if e.sql == "" {
 		return nil, e.reason
 	}
@@ -112,9 +115,9 @@ func (e *cachedPlan) bind(vars map[string]any) (*Plan, string) {
 		s, _ := vars[p.variable].(string)
 		id, err := gid.Decode(s)
 		if err != nil {
-			return nil, "node id does not decode" // not reached: the key has its table
+			return nil, "node id does not decode" // not reached: compile decoded it
 		}
 		args[i] = int64(id)
 	}
-	return &Plan{SQL: e.sql, Args: args, Path: e.path, params: e.params}, ""
+	return &Plan{SQL: e.sql, Args: args, Path: e.path}, ""
 }
