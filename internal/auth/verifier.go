@@ -85,8 +85,15 @@ func (v *Verifier) Verify(tokenString string) (*viewer.Viewer, error) {
 	if vw, ok := v.cache.get(tokenString, now, v.keys); ok {
 		return vw, nil
 	}
-	var c claims
-	tok, err := v.parser.ParseWithClaims(tokenString, &c, v.key)
+	var (
+		c    claims
+		used any // the key that verified the token
+	)
+	tok, err := v.parser.ParseWithClaims(tokenString, &c, func(t *jwt.Token) (any, error) {
+		k, err := v.key(t)
+		used = k
+		return k, err
+	})
 	if err != nil {
 		return nil, unauthenticated(v.parseReason(tok, &c, err), err)
 	}
@@ -105,11 +112,7 @@ func (v *Verifier) Verify(tokenString string) (*viewer.Viewer, error) {
 	}
 	if tok.Method.Alg() != signingAlg {
 		e.kid, _ = tok.Header["kid"].(string)
-		k, err := v.keys.Key(e.kid)
-		if err != nil {
-			return vw.Fresh(), nil // verified, but not cached
-		}
-		e.key = k.Public
+		e.key = used
 	}
 	v.cache.put(tokenString, e, now)
 	return vw.Fresh(), nil
