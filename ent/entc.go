@@ -705,36 +705,34 @@ func lookaheadMap(g *gen.Graph, s *ast.Schema) error {
 	b.WriteString("// entities maps each GraphQL entity type onto its table.\n")
 	b.WriteString("var entities = map[string]*entity{\n")
 	camel := gen.Funcs["camel"].(func(string) string)
-	names := func(ants map[string]any, name string) ([]string, entgql.Annotation, error) {
-		ant := entgql.Annotation{}
-		if raw, ok := ants[ant.Name()]; ok {
-			if err := ant.Decode(raw); err != nil {
-				return nil, ant, err
-			}
-		}
-		if ant.Skip.Is(entgql.SkipType) {
+	// names returns the GraphQL names of a field or edge (none when
+	// skipped) and its annotation.
+	names := func(ants gen.Annotations, name string) ([]string, *entgql.Annotation, error) {
+		ant, err := gqlAnnotation(ants)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case ant.Skip.Is(entgql.SkipType):
 			return nil, ant, nil
-		}
-		if len(ant.Mapping) > 0 {
+		case len(ant.Mapping) > 0:
 			return ant.Mapping, ant, nil
 		}
 		return []string{camel(name)}, ant, nil
 	}
 	for _, n := range g.Nodes {
-		typ, nant, err := names(n.Annotations, n.Name)
+		nant, err := gqlAnnotation(n.Annotations)
 		if err != nil {
 			return err
 		}
+		typ := n.Name
 		if nant.Type != "" {
-			typ = []string{nant.Type}
-		} else if len(typ) > 0 {
-			typ = []string{n.Name}
+			typ = nant.Type
 		}
-		if len(typ) == 0 || s.Types[typ[0]] == nil {
+		def := s.Types[typ]
+		if nant.Skip.Is(entgql.SkipType) || def == nil {
 			continue
 		}
-		def := s.Types[typ[0]]
-		fmt.Fprintf(&b, "\t%q: {\n\t\ttable: %q,\n\t\tcolumns: map[string]string{\n", typ[0], n.Table())
+		fmt.Fprintf(&b, "\t%q: {\n\t\ttable: %q,\n\t\tcolumns: map[string]string{\n", typ, n.Table())
 		fmt.Fprintf(&b, "\t\t\t%q: %q,\n", "id", n.ID.StorageKey())
 		var orders, zeros [][2]string
 		for _, f := range n.Fields {
