@@ -208,40 +208,22 @@ func run(ctx context.Context, o options) error {
 		for i, conc := range s.Concurrency {
 			logf("%s at %d clients: %s warm-up, %s measured", s.Name, conc, time.Duration(s.Warmup), time.Duration(s.Duration))
 			row := Row{Scenario: s, Concurrency: conc, Objects: objects, AnswerBytes: size}
-			row.RSSReset = ResetPeakRSS(srv.Pid)
-			var before, after Counters
-			var cerr error
 			var profDone chan error
 			profPath := ""
-			ph := Phases{
-				Start: func() {
-					before, cerr = srv.ReadCounters(ctx, client)
-					if o.profile != "" && s.Name == o.profile && i == 0 {
-						profPath = profilePath(o, tmp, s.Name)
-						secs := min(o.profileSeconds, max(1, int(time.Duration(s.Duration).Seconds())-1))
-						profDone = make(chan error, 1)
-						go func() { profDone <- srv.Profile(ctx, secs, profPath) }()
-					}
-				},
-				End: func() {
-					var err error
-					after, err = srv.ReadCounters(ctx, client)
-					cerr = errors.Join(cerr, err)
-				},
-			}
-			row.Load, err = RunLoad(ctx, client, srv.URL, tok, s, pools, conc, time.Duration(s.Warmup), time.Duration(s.Duration), ph)
+			m, err := measure(ctx, client, srv, tok, s, pools, conc, func() {
+				if o.profile != "" && s.Name == o.profile && i == 0 {
+					profPath = profilePath(o, tmp, s.Name)
+					secs := min(o.profileSeconds, max(1, int(time.Duration(s.Duration).Seconds())-1))
+					profDone = make(chan error, 1)
+					go func() { profDone <- srv.Profile(ctx, secs, profPath) }()
+				}
+			})
 			if err != nil {
 				return fmt.Errorf("%s at %d: %w", s.Name, conc, err)
 			}
-			if cerr != nil {
-				return cerr
-			}
-			row.PeakRSS = PeakRSS(srv.Pid)
-			if n := after.SQLCount - before.SQLCount; n > 0 {
-				row.SQLPerReq = (after.SQLSum - before.SQLSum) / n
-			}
-			if row.Load.Requests > 0 && srv.Pid != 0 {
-				row.CPUPerReq = time.Duration((after.CPUSeconds - before.CPUSeconds) / float64(row.Load.Requests) * float64(time.Second))
+			row.Load, row.RSSReset, row.PeakRSS, row.CPUPerReq = m.Load, m.RSSReset, m.PeakRSS, m.CPUPerReq()
+			if n := m.After.SQLCount - m.Before.SQLCount; n > 0 {
+				row.SQLPerReq = (m.After.SQLSum - m.Before.SQLSum) / n
 			}
 			row.LoadAvg = loadAvg()
 			if row.Load.Errors > 0 {
@@ -334,36 +316,66 @@ func startPostGraphile(ctx context.Context, o options, ss []*Scenario) (pgl *Ser
 	return pgl, func() { pgl.Stop(); closeLog() }, nil
 }
 
-// measurePeer runs the closed loop against a comparison server at conc,
-// reading its process's CPU around the measured window and its peak RSS of
-// the run, as the rows do for OpsGraph.
-func measurePeer(ctx context.Context, client *http.Client, peer *Server, s *Scenario, pools map[string][]int, conc int) (*PeerResult, error) {
-	ResetPeakRSS(peer.Pid)
-	var before, after Counters
+// measurement is one closed-loop run against a server process: the load,
+// the server's counters around the measured window and its peak RSS.
+type measurement struct {
+	Load          LoadResult
+	Before, After Counters
+	RSSReset      bool // the peak was reset before the run (else it is the process's)
+	PeakRSS       int64
+	pid           int
+}
+
+// CPUPerReq is the process's CPU time per measured request (0 without a
+// pid or requests).
+func (m measurement) CPUPerReq() time.Duration {
+	if m.Load.Requests == 0 || m.pid == 0 {
+		return 0
+	}
+	return time.Duration((m.After.CPUSeconds - m.Before.CPUSeconds) / float64(m.Load.Requests) * float64(time.Second))
+}
+
+// measure runs the closed loop against srv at conc (token "" sends no
+// Authorization header), reading its counters around the measured window
+// (start runs there too) and its peak RSS of the run.
+func measure(ctx context.Context, client *http.Client, srv *Server, token string, s *Scenario, pools map[string][]int, conc int, start func()) (measurement, error) {
+	m := measurement{RSSReset: ResetPeakRSS(srv.Pid), pid: srv.Pid}
 	var cerr error
 	ph := Phases{
-		Start: func() { before, cerr = peer.ReadCounters(ctx, client) },
+		Start: func() {
+			m.Before, cerr = srv.ReadCounters(ctx, client)
+			if start != nil {
+				start()
+			}
+		},
 		End: func() {
 			var err error
-			after, err = peer.ReadCounters(ctx, client)
+			m.After, err = srv.ReadCounters(ctx, client)
 			cerr = errors.Join(cerr, err)
 		},
 	}
-	load, err := RunLoad(ctx, client, peer.URL, "", s, pools, conc, time.Duration(s.Warmup), time.Duration(s.Duration), ph)
+	var err error
+	if m.Load, err = RunLoad(ctx, client, srv.URL, token, s, pools, conc, time.Duration(s.Warmup), time.Duration(s.Duration), ph); err != nil {
+		return m, err
+	}
+	if cerr != nil {
+		return m, cerr
+	}
+	m.PeakRSS = PeakRSS(srv.Pid)
+	return m, nil
+}
+
+// measurePeer runs the closed loop against a comparison server at conc, as
+// the rows do for OpsGraph.
+func measurePeer(ctx context.Context, client *http.Client, peer *Server, s *Scenario, pools map[string][]int, conc int) (*PeerResult, error) {
+	m, err := measure(ctx, client, peer, "", s, pools, conc, nil)
 	if err != nil {
 		return nil, err
 	}
-	if cerr != nil {
-		return nil, cerr
+	if m.Load.Errors > 0 {
+		logf("%s at %d: PostGraphile: %d errors, e.g. %s", s.Name, conc, m.Load.Errors, m.Load.FirstError)
 	}
-	p := &PeerResult{Load: load, PeakRSS: PeakRSS(peer.Pid)}
-	if load.Requests > 0 {
-		p.CPUPerReq = time.Duration((after.CPUSeconds - before.CPUSeconds) / float64(load.Requests) * float64(time.Second))
-	}
-	if load.Errors > 0 {
-		logf("%s at %d: PostGraphile: %d errors, e.g. %s", s.Name, conc, load.Errors, load.FirstError)
-	}
-	return p, nil
+	return &PeerResult{Load: m.Load, PeakRSS: m.PeakRSS, CPUPerReq: m.CPUPerReq()}, nil
 }
 
 func splitList(s string) []string {
