@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,7 +41,7 @@ type Phases struct {
 // its next request when the previous answer has been read (closed loop),
 // for warmup and then duration; only requests started in the measured
 // window are counted.
-func RunLoad(ctx context.Context, client *http.Client, url, token string, s *Scenario, pools map[string][]int,
+func RunLoad(ctx context.Context, clients Clients, s *Scenario, pools map[string][]int,
 	conc int, warmup, duration time.Duration, ph Phases) (LoadResult, error) {
 	var (
 		measuring atomic.Bool
@@ -60,7 +57,15 @@ func RunLoad(ctx context.Context, client *http.Client, url, token string, s *Sce
 		h := NewHistogram()
 		var reqs, errs, nbytes uint64
 		var firstErr string
-		buf := new(bytes.Buffer)
+		p, err := clients.newPoster()
+		if err != nil {
+			mu.Lock()
+			fatal = err
+			mu.Unlock()
+			stop.Store(true)
+			return
+		}
+		defer p.close()
 		for !stop.Load() && ctx.Err() == nil {
 			op := s.pick(c.Rand)
 			body, err := requestBody(op, c)
@@ -73,13 +78,13 @@ func RunLoad(ctx context.Context, client *http.Client, url, token string, s *Sce
 			}
 			counted := measuring.Load()
 			t0 := time.Now()
-			msg, n, err := post(ctx, client, url, token, body, buf)
+			msg, b, err := p.post(ctx, body)
 			lat := time.Since(t0)
 			if !counted {
 				continue
 			}
 			reqs++
-			nbytes += uint64(n)
+			nbytes += uint64(len(b))
 			h.RecordDuration(lat)
 			if err != nil || msg != "" {
 				errs++
@@ -145,38 +150,6 @@ func requestBody(op *Operation, c *GenContext) ([]byte, error) {
 		vars[k] = x
 	}
 	return json.Marshal(map[string]any{"query": op.Query, "variables": vars})
-}
-
-var errorsKey = []byte(`"errors":[`)
-
-// post sends one request and reads the whole answer. msg is not empty when
-// the answer is an error (non-200 status or a GraphQL errors entry): the
-// start of the body. n is the number of body bytes read.
-func post(ctx context.Context, client *http.Client, url, token string, body []byte, buf *bytes.Buffer) (msg string, n int, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return "", 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if token != "" { // PostGraphile runs without JWT settings: send none
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", 0, err
-	}
-	defer resp.Body.Close()
-	buf.Reset()
-	_, err = io.Copy(buf, resp.Body)
-	if err != nil {
-		return "", buf.Len(), err
-	}
-	b := buf.Bytes()
-	if resp.StatusCode != http.StatusOK || bytes.Contains(b, errorsKey) {
-		return fmt.Sprintf("HTTP %d: %s", resp.StatusCode, shorten(string(b), 300)), len(b), nil
-	}
-	return "", len(b), nil
 }
 
 func shorten(s string, n int) string {

@@ -17,7 +17,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -61,6 +60,7 @@ type options struct {
 	serveArgs      string
 	postgraphile   string
 	pglArgs        string
+	httpClient     string
 }
 
 func main() {
@@ -84,6 +84,7 @@ func main() {
 	flag.StringVar(&o.serveArgs, "serve-args", "", "extra flags for opsgraph serve, space separated")
 	flag.StringVar(&o.postgraphile, "postgraphile", "", "PostGraphile v4 CLI (e.g. /tmp/pgl/node_modules/.bin/postgraphile) to compare with on the same database; its log goes to -server-log + .postgraphile; empty: no comparison")
 	flag.StringVar(&o.pglArgs, "postgraphile-args", "", "extra flags for postgraphile, space separated")
+	flag.StringVar(&o.httpClient, "http-client", "lean", "how the load generator sends: lean (one keep-alive HTTP/1.1 connection per client, written and read by hand, as wrk does) or std (net/http's client)")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
@@ -175,6 +176,13 @@ func run(ctx context.Context, o options) error {
 	}
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0, DisableCompression: true}}
+	clientsFor := func(url, token string) Clients {
+		c := Clients{URL: url, Token: token}
+		if o.httpClient == "std" {
+			c.Std = client
+		}
+		return c
+	}
 	tokens := map[string]string{}
 	var rows []Row
 	var profileTop string
@@ -188,7 +196,7 @@ func run(ctx context.Context, o options) error {
 			}
 		}
 		tok := tokens[key]
-		objects, size, err := sample(ctx, client, srv.URL, tok, s, pools, "id")
+		objects, size, err := sample(ctx, clientsFor(srv.URL, tok), s, pools, "id")
 		if err != nil {
 			logf("%s: the sample request failed, not measuring it: %v", s.Name, err)
 			skipped = append(skipped, fmt.Sprintf("- %s: not measured, its sample request failed: %s", s.Name, shorten(err.Error(), 400)))
@@ -199,7 +207,7 @@ func run(ctx context.Context, o options) error {
 		pglErr := ""
 		if pgl != nil {
 			if ps = s.PostGraphileScenario(); ps != nil {
-				if pglObjects, pglSize, err = sample(ctx, client, pgl.URL, "", ps, pools, "nodeId"); err != nil {
+				if pglObjects, pglSize, err = sample(ctx, clientsFor(pgl.URL, ""), ps, pools, "nodeId"); err != nil {
 					logf("%s: the PostGraphile sample request failed, not comparing: %v", s.Name, err)
 					pglErr, ps = "sample request failed: "+shorten(err.Error(), 400), nil
 				}
@@ -210,7 +218,7 @@ func run(ctx context.Context, o options) error {
 			row := Row{Scenario: s, Concurrency: conc, Objects: objects, AnswerBytes: size}
 			var profDone chan error
 			profPath := ""
-			m, err := measure(ctx, client, srv, tok, s, pools, conc, func() {
+			m, err := measure(ctx, client, clientsFor(srv.URL, tok), srv, s, pools, conc, func() {
 				if o.profile != "" && s.Name == o.profile && i == 0 {
 					profPath = profilePath(o, tmp, s.Name)
 					secs := min(o.profileSeconds, max(1, int(time.Duration(s.Duration).Seconds())-1))
@@ -221,7 +229,7 @@ func run(ctx context.Context, o options) error {
 			if err != nil {
 				return fmt.Errorf("%s at %d: %w", s.Name, conc, err)
 			}
-			row.Load, row.RSSReset, row.PeakRSS, row.CPUPerReq = m.Load, m.RSSReset, m.PeakRSS, m.CPUPerReq()
+			row.Load, row.RSSReset, row.PeakRSS, row.CPUPerReq, row.Budget = m.Load, m.RSSReset, m.PeakRSS, m.CPUPerReq(), m.Budget()
 			if n := m.After.SQLCount - m.Before.SQLCount; n > 0 {
 				row.SQLPerReq = (m.After.SQLSum - m.Before.SQLSum) / n
 			}
@@ -240,7 +248,7 @@ func run(ctx context.Context, o options) error {
 			row.PGLErr = pglErr
 			if ps != nil {
 				logf("%s at %d clients: PostGraphile", s.Name, conc)
-				p, err := measurePeer(ctx, client, pgl, ps, pools, conc)
+				p, err := measurePeer(ctx, client, clientsFor(pgl.URL, ""), pgl, ps, pools, conc)
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
@@ -321,9 +329,25 @@ func startPostGraphile(ctx context.Context, o options, ss []*Scenario) (pgl *Ser
 type measurement struct {
 	Load          LoadResult
 	Before, After Counters
-	RSSReset      bool // the peak was reset before the run (else it is the process's)
-	PeakRSS       int64
-	pid           int
+	// Machine is the CPU the rest of the machine spent in the window:
+	// the load generator (this process) and PostgreSQL (every postgres
+	// process), after minus before.
+	Machine  MachineCPU
+	RSSReset bool // the peak was reset before the run (else it is the process's)
+	PeakRSS  int64
+	pid      int
+}
+
+// Budget is the CPU per measured request of the server, PostgreSQL and
+// the load generator.
+func (m measurement) Budget() Budget {
+	b := Budget{Server: m.CPUPerReq()}
+	if n := float64(m.Load.Requests); n > 0 {
+		b.Postgres = time.Duration(m.Machine.Postgres / n * float64(time.Second))
+		b.LoadGen = time.Duration(m.Machine.LoadGen / n * float64(time.Second))
+	}
+	b.Cores = (m.After.CPUSeconds - m.Before.CPUSeconds + m.Machine.Postgres + m.Machine.LoadGen) / m.Load.Elapsed.Seconds()
+	return b
 }
 
 // CPUPerReq is the process's CPU time per measured request (0 without a
@@ -335,27 +359,30 @@ func (m measurement) CPUPerReq() time.Duration {
 	return time.Duration((m.After.CPUSeconds - m.Before.CPUSeconds) / float64(m.Load.Requests) * float64(time.Second))
 }
 
-// measure runs the closed loop against srv at conc (token "" sends no
-// Authorization header), reading its counters around the measured window
-// (start runs there too) and its peak RSS of the run.
-func measure(ctx context.Context, client *http.Client, srv *Server, token string, s *Scenario, pools map[string][]int, conc int, start func()) (measurement, error) {
+// measure runs the closed loop against srv at conc through clients,
+// reading its counters around the measured window (start runs there too;
+// client scrapes the metrics) and its peak RSS of the run.
+func measure(ctx context.Context, client *http.Client, clients Clients, srv *Server, s *Scenario, pools map[string][]int, conc int, start func()) (measurement, error) {
 	m := measurement{RSSReset: ResetPeakRSS(srv.Pid), pid: srv.Pid}
 	var cerr error
+	var machine MachineCPU
 	ph := Phases{
 		Start: func() {
 			m.Before, cerr = srv.ReadCounters(ctx, client)
+			machine = ReadMachineCPU()
 			if start != nil {
 				start()
 			}
 		},
 		End: func() {
+			m.Machine = ReadMachineCPU().Sub(machine)
 			var err error
 			m.After, err = srv.ReadCounters(ctx, client)
 			cerr = errors.Join(cerr, err)
 		},
 	}
 	var err error
-	if m.Load, err = RunLoad(ctx, client, srv.URL, token, s, pools, conc, time.Duration(s.Warmup), time.Duration(s.Duration), ph); err != nil {
+	if m.Load, err = RunLoad(ctx, clients, s, pools, conc, time.Duration(s.Warmup), time.Duration(s.Duration), ph); err != nil {
 		return m, err
 	}
 	if cerr != nil {
@@ -367,15 +394,15 @@ func measure(ctx context.Context, client *http.Client, srv *Server, token string
 
 // measurePeer runs the closed loop against a comparison server at conc, as
 // the rows do for OpsGraph.
-func measurePeer(ctx context.Context, client *http.Client, peer *Server, s *Scenario, pools map[string][]int, conc int) (*PeerResult, error) {
-	m, err := measure(ctx, client, peer, "", s, pools, conc, nil)
+func measurePeer(ctx context.Context, client *http.Client, clients Clients, peer *Server, s *Scenario, pools map[string][]int, conc int) (*PeerResult, error) {
+	m, err := measure(ctx, client, clients, peer, s, pools, conc, nil)
 	if err != nil {
 		return nil, err
 	}
 	if m.Load.Errors > 0 {
 		logf("%s at %d: PostGraphile: %d errors, e.g. %s", s.Name, conc, m.Load.Errors, m.Load.FirstError)
 	}
-	return &PeerResult{Load: m.Load, PeakRSS: m.PeakRSS, CPUPerReq: m.CPUPerReq()}, nil
+	return &PeerResult{Load: m.Load, PeakRSS: m.PeakRSS, CPUPerReq: m.CPUPerReq(), Budget: m.Budget()}, nil
 }
 
 func splitList(s string) []string {
@@ -560,15 +587,19 @@ var poolName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 // sample sends one request of each operation and checks the answers carry
 // no errors; it returns the objects with an id (a key idKey, e.g. "id")
 // and the bytes of the first.
-func sample(ctx context.Context, client *http.Client, url, token string, s *Scenario, pools map[string][]int, idKey string) (objects, size int, err error) {
+func sample(ctx context.Context, clients Clients, s *Scenario, pools map[string][]int, idKey string) (objects, size int, err error) {
 	c := &GenContext{Rand: rand.New(rand.NewPCG(1, 2)), Worker: 0, Seq: new(int), Pools: pools}
+	p, err := clients.newPoster()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer p.close()
 	for i := range s.Operations {
 		body, err := requestBody(&s.Operations[i], c)
 		if err != nil {
 			return 0, 0, err
 		}
-		bb := new(bytes.Buffer)
-		msg, n, err := post(ctx, client, url, token, body, bb)
+		msg, b, err := p.post(ctx, body)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -576,7 +607,7 @@ func sample(ctx context.Context, client *http.Client, url, token string, s *Scen
 			return 0, 0, errors.New(msg)
 		}
 		if i == 0 {
-			objects, size = CountKeys(bb.Bytes(), idKey), n
+			objects, size = CountKeys(b, idKey), len(b)
 		}
 	}
 	return objects, size, nil
@@ -637,6 +668,8 @@ func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, s
 			PostGraphileCommand(strings.Fields(o.pglArgs)))
 		WritePostGraphileTable(w, rows)
 	}
+	fmt.Fprintf(w, "\nWhere the %d cores went, per request (load generator: this process, -http-client %s):\n\n", e.CPUs, o.httpClient)
+	WriteBudget(w, rows)
 	if profileTop != "" {
 		fmt.Fprintf(w, "\nCPU profile of the server during %s:\n\n```\n%s\n```\n", o.profile, profileTop)
 	}

@@ -89,11 +89,11 @@ func freePort() (int, error) {
 // and a listening server answers at once.
 func waitGraphQL(ctx context.Context, s *Server, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
-	buf := new(bytes.Buffer)
+	p := &stdPoster{client: http.DefaultClient, url: s.URL, buf: new(bytes.Buffer)}
 	body := []byte(`{"query":"{ __typename }"}`)
 	for {
-		msg, _, err := post(ctx, http.DefaultClient, s.URL, "", body, buf)
-		if err == nil && msg == "" && bytes.Contains(buf.Bytes(), []byte(`"__typename":"Query"`)) {
+		msg, b, err := p.post(ctx, body)
+		if err == nil && msg == "" && bytes.Contains(b, []byte(`"__typename":"Query"`)) {
 			return nil
 		}
 		select {

@@ -15,6 +15,7 @@ type Row struct {
 	Load        LoadResult
 	SQLPerReq   float64 // NaN-free: 0 when unknown
 	CPUPerReq   time.Duration
+	Budget      Budget
 	PeakRSS     int64
 	RSSReset    bool
 	Objects     int // objects with an id in one sampled answer
@@ -32,9 +33,18 @@ type Row struct {
 type PeerResult struct {
 	Load        LoadResult
 	CPUPerReq   time.Duration
+	Budget      Budget
 	PeakRSS     int64
 	Objects     int // objects with a nodeId in one sampled answer
 	AnswerBytes int
+}
+
+// Budget is where the machine's CPU went per measured request: the
+// server process, PostgreSQL and the load generator, and how many of the
+// machine's cores the three kept busy on average.
+type Budget struct {
+	Server, Postgres, LoadGen time.Duration
+	Cores                     float64
 }
 
 // PGLRatio is OpsGraph's requests/s over PostGraphile's (0: unknown).
@@ -152,6 +162,28 @@ func WritePostGraphileTable(w io.Writer, rows []Row) {
 		fmt.Fprintf(w, "| %s | %d | %.1f | %s | %s | %s | %d | %s | %s | %d | %d |\n",
 			r.Scenario.Name, r.Concurrency, p.Load.RPS(), ms(h.QuantileDuration(.5)), ms(h.QuantileDuration(.9)),
 			ms(h.QuantileDuration(.99)), p.Load.Errors, cpu, rss, p.Objects, p.AnswerBytes)
+	}
+}
+
+// WriteBudget writes the CPU per request of each side of every row
+// (OpsGraph's, and PostGraphile's where it ran): with server, database and
+// load generator on one machine, the three share its cores, so a request's
+// total is what bounds the requests/s once the cores are full.
+func WriteBudget(w io.Writer, rows []Row) {
+	fmt.Fprintln(w, "| scenario | clients | server | server CPU ms/req | PostgreSQL CPU ms/req | load generator CPU ms/req | total ms/req | cores busy |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	line := func(r Row, server string, b Budget) {
+		if b.Server == 0 && b.Postgres == 0 && b.LoadGen == 0 {
+			return
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %.2f |\n", r.Scenario.Name, r.Concurrency, server,
+			ms(b.Server), ms(b.Postgres), ms(b.LoadGen), ms(b.Server+b.Postgres+b.LoadGen), b.Cores)
+	}
+	for _, r := range rows {
+		line(r, "OpsGraph", r.Budget)
+		if r.PGL != nil {
+			line(r, "PostGraphile v4", r.PGL.Budget)
+		}
 	}
 }
 

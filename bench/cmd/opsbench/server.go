@@ -198,6 +198,46 @@ func ParseStatementMetrics(text string) (sum, count float64, err error) {
 	return sum, count, nil
 }
 
+// MachineCPU is CPU seconds (user + system) of the load generator itself
+// and of PostgreSQL (the sum over every process named postgres: the
+// backends serving the server's pool and pgbench, and the postmaster's
+// helpers).
+type MachineCPU struct {
+	LoadGen, Postgres float64
+}
+
+// ReadMachineCPU reads the load generator's and PostgreSQL's CPU seconds
+// so far; a figure it cannot read is 0. A backend that exits between two
+// readings takes its time with it, so the pools must outlive the window
+// (the server's and PostGraphile's connections do).
+func ReadMachineCPU() MachineCPU {
+	var m MachineCPU
+	m.LoadGen, _ = procCPU(os.Getpid())
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		if d.Name()[0] < '0' || d.Name()[0] > '9' {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		stat := string(b)
+		if o, c := strings.IndexByte(stat, '('), strings.LastIndexByte(stat, ')'); o < 0 || c < o || stat[o+1:c] != "postgres" {
+			continue
+		}
+		if cpu, err := ParseProcStat(stat); err == nil {
+			m.Postgres += cpu
+		}
+	}
+	return m
+}
+
+// Sub is m minus an earlier reading.
+func (m MachineCPU) Sub(before MachineCPU) MachineCPU {
+	return MachineCPU{LoadGen: m.LoadGen - before.LoadGen, Postgres: m.Postgres - before.Postgres}
+}
+
 // clockTicks is USER_HZ, 100 on every Linux architecture Go supports.
 const clockTicks = 100
 
