@@ -484,7 +484,8 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 	if !ok || first <= 0 {
 		decline("%s.%s without a positive first", parent, f.Name)
 	}
-	order := b.order(e, typ, args["orderBy"])
+	terms := b.order(e, typ, args["orderBy"])
+	order := orderSQL("x", terms)
 
 	t := b.alias("t")
 	conn := &object{}
@@ -557,9 +558,20 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 	}
 	limit := first
 	inPage := ""
+	// The page's rows are aggregated in the page's order: by the order's
+	// own columns, which the page then selects (a window function costs
+	// PostgreSQL more: Q2's statement ran 8 % faster without one), or,
+	// when one row more than the page is read for hasNextPage, by its
+	// row_number, which also leaves that row out.
+	aggOrder := t + ".rn"
 	if extra {
 		limit++
 		inPage = " FILTER (WHERE " + t + ".rn <= " + strconv.Itoa(first) + ")"
+	} else {
+		for _, term := range terms {
+			b.ref(t, term.col)
+		}
+		aggOrder = orderSQL(t, terms)
 	}
 	// Per row of the page: the edge (a list element) and its node.
 	var rowUnits []string
@@ -571,7 +583,7 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 			rowUnits = append(rowUnits, nodeObj.units...)
 			joins = nodeObj.joined()
 		}
-		conn.pairs[edgesAt] = "coalesce(json_agg(" + edgeObj.json() + " ORDER BY " + t + ".rn)" + inPage + ", '[]'::json)"
+		conn.pairs[edgesAt] = "coalesce(json_agg(" + edgeObj.json() + " ORDER BY " + aggOrder + ")" + inPage + ", '[]'::json)"
 	}
 	units := strconv.Itoa(unitCost(parent, f.Name))
 	if len(conn.units) > 0 {
@@ -589,7 +601,14 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 	}
 	// Otherwise the select list aggregates the page (json_agg, count), so
 	// it is one row too, also for an empty page.
-	inner := "SELECT " + b.columns(t) + "row_number() OVER (ORDER BY " + order + ") AS rn FROM " + ident(e.table) + " x"
+	list := strings.TrimSuffix(b.columns(t), ", ")
+	if extra {
+		if list != "" {
+			list += ", "
+		}
+		list += "row_number() OVER (ORDER BY " + order + ") AS rn"
+	}
+	inner := "SELECT " + list + " FROM " + ident(e.table) + " x"
 	if where != "" {
 		inner += " WHERE " + where
 	}
@@ -627,9 +646,21 @@ func (b *builder) columns(t string) string {
 	return out.String()
 }
 
+// orderTerm is one ORDER BY term: a column and ASC or DESC.
+type orderTerm struct{ col, dir string }
+
+// orderSQL is terms as an ORDER BY list on the row alias t.
+func orderSQL(t string, terms []orderTerm) string {
+	parts := make([]string, len(terms))
+	for i, o := range terms {
+		parts[i] = t + "." + ident(o.col) + " " + o.dir
+	}
+	return strings.Join(parts, ", ")
+}
+
 // order returns the ORDER BY terms of a connection: its orderBy terms, then
 // id ascending unless ordered by id already (ent's pager).
-func (b *builder) order(e *entity, typ string, orderBy any) string {
+func (b *builder) order(e *entity, typ string, orderBy any) []orderTerm {
 	var items []any
 	switch o := orderBy.(type) {
 	case nil:
@@ -640,7 +671,7 @@ func (b *builder) order(e *entity, typ string, orderBy any) string {
 	default:
 		decline("orderBy of %T", orderBy)
 	}
-	var terms []string
+	var terms []orderTerm
 	idOrdered := false
 	prev := ""
 	for _, it := range items {
@@ -671,12 +702,12 @@ func (b *builder) order(e *entity, typ string, orderBy any) string {
 		if col == e.columns["id"] {
 			idOrdered = true
 		}
-		terms = append(terms, "x."+ident(col)+" "+dir)
+		terms = append(terms, orderTerm{col, dir})
 	}
 	if !idOrdered {
-		terms = append(terms, "x."+ident(e.columns["id"])+" ASC")
+		terms = append(terms, orderTerm{e.columns["id"], "ASC"})
 	}
-	return strings.Join(terms, ", ")
+	return terms
 }
 
 // unitCost is the actual cost of one object of field typ.name (the meter's

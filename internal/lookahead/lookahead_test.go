@@ -106,17 +106,45 @@ func TestFieldMatrix(t *testing.T) {
 	}
 }
 
-// The statement selects only the columns the page reads, and numbers the
-// page's rows in the executor's order (order fields, then id).
+// The statement selects only the columns the page reads and aggregates
+// the page in the executor's order (order fields, then id): by those
+// columns, or, when it reads one row more for hasNextPage, by a row number
+// that also leaves that row out.
 func TestPageOrderAndColumns(t *testing.T) {
-	plan, reason := compile(t, admin, `{ accounts(first: 3, orderBy: [{field: SEGMENT, direction: DESC}]) { edges { node { name } } } }`, nil)
-	if plan == nil {
-		t.Fatal(reason)
-	}
-	for _, want := range []string{`row_number() OVER (ORDER BY x."segment" DESC, x."id" ASC)`, `SELECT x."name", row_number()`, "LIMIT 3"} {
-		if !strings.Contains(plan.SQL, want) {
-			t.Errorf("plan lacks %q:\n%s", want, plan.SQL)
-		}
+	const page = `accounts(first: 3, orderBy: [{field: SEGMENT, direction: DESC}])`
+	for _, tc := range []struct {
+		name, query   string
+		want, lacking []string
+	}{
+		{
+			name:    "page only",
+			query:   `{ ` + page + ` { edges { node { name } } } }`,
+			want:    []string{`ORDER BY t2."segment" DESC, t2."id" ASC)`, `(SELECT x."name", x."segment", x."id" FROM "accounts" x ORDER BY x."segment" DESC, x."id" ASC LIMIT 3)`},
+			lacking: []string{"row_number()", "FILTER"},
+		},
+		{
+			name:    "hasNextPage",
+			query:   `{ ` + page + ` { edges { node { name } } pageInfo { hasNextPage } } }`,
+			want:    []string{`row_number() OVER (ORDER BY x."segment" DESC, x."id" ASC)`, `SELECT x."name", row_number()`, "LIMIT 4", "FILTER (WHERE t2.rn <= 3)"},
+			lacking: []string{`x."segment", x."id" FROM`},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, reason := compile(t, admin, tc.query, nil)
+			if plan == nil {
+				t.Fatal(reason)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(plan.SQL, want) {
+					t.Errorf("plan lacks %q:\n%s", want, plan.SQL)
+				}
+			}
+			for _, no := range tc.lacking {
+				if strings.Contains(plan.SQL, no) {
+					t.Errorf("plan has %q:\n%s", no, plan.SQL)
+				}
+			}
+		})
 	}
 }
 
