@@ -321,7 +321,9 @@ func (b *builder) root() *template {
 			o.lateral(f.Alias, b.alias("r"), b.connection(f, "Query", typ, ""), false)
 		}
 	}
-	return &template{sql: "SELECT " + o.json() + "::text, " + o.unitsExpr() + " FROM (SELECT) q" + o.joined(), path: path, params: b.params}
+	// The data stays json (not ::text): lib/pq hands a json column over
+	// as the bytes it read, where text would be copied into a string.
+	return &template{sql: "SELECT " + o.json() + ", " + o.unitsExpr() + " FROM (SELECT) q" + o.joined(), path: path, params: b.params}
 }
 
 // nodeRoot compiles node(id:) for an id of an entity type.

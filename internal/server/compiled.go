@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	stdsql "database/sql"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
@@ -78,11 +80,12 @@ func runPlan(ctx context.Context, drv dialect.Driver, plan *lookahead.Plan) ([]b
 		return nil, 0, lookahead.ErrNoRow
 	}
 	var (
-		data  []byte
+		raw   stdsql.RawBytes // the driver's bytes, valid until Close
 		units int64
 	)
-	if err := rows.Scan(&data, &units); err != nil {
+	if err := rows.Scan(&raw, &units); err != nil {
 		return nil, 0, err
 	}
+	data := bytes.Clone(raw) // the one copy between the driver and the answer
 	return data, int(units), rows.Close()
 }

@@ -421,9 +421,7 @@ func run(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, req
 	if err != nil {
 		panic(fmt.Errorf("encoding a GraphQL response: %w", err))
 	}
-	w.Header().Set("Content-Type", mt+"; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	writeBody(w, mt, http.StatusOK, b)
 }
 
 // encodeResponse is json.Marshal(res) (the same members in the same
@@ -496,7 +494,15 @@ func writeJSON(w http.ResponseWriter, mediaType string, status int, res any) {
 	if err != nil {
 		panic(fmt.Errorf("encoding a GraphQL response: %w", err))
 	}
-	w.Header().Set("Content-Type", mediaType+"; charset=utf-8")
+	writeBody(w, mediaType, status, b)
+}
+
+// writeBody writes a whole answer with its length: net/http would send an
+// answer over its 2 KB buffer chunked, in more writes.
+func writeBody(w http.ResponseWriter, mediaType string, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", mediaType+"; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

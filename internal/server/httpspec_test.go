@@ -22,6 +22,9 @@ type reply struct {
 	status int
 	header http.Header
 	raw    []byte
+	// length is the Content-Length the answer declared, -1 if none
+	// (chunked).
+	length int64
 	body   struct {
 		Data   json.RawMessage `json:"data"`
 		Errors []apitest.Error `json:"errors"`
@@ -50,7 +53,7 @@ func call(t *testing.T, method, target string, body io.Reader, header ...string)
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	out := &reply{status: res.StatusCode, header: res.Header}
+	out := &reply{status: res.StatusCode, header: res.Header, length: res.ContentLength}
 	if out.raw, err = io.ReadAll(res.Body); err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +191,13 @@ func TestGraphQLOverHTTP(t *testing.T) {
 		{name: "a batch is 400", method: "POST", body: jsonBody([]any{map[string]any{"query": okQuery}, map[string]any{"query": okQuery}}), header: post,
 			status: 400, code: "BATCHING_NOT_SUPPORTED", msgHas: "not supported"},
 		{name: "OPTIONS outside CORS is 204 with Allow", method: "OPTIONS", status: 204, check: allow("GET, POST, OPTIONS")},
+		{name: "an answer over net/http's buffer has its Content-Length, not chunks", method: "POST",
+			body: jsonBody(map[string]any{"query": "{ __schema { types { name fields { name } } } }"}), header: post, status: 200,
+			check: func(t *testing.T, r *reply) {
+				if len(r.raw) <= 4096 || r.length != int64(len(r.raw)) {
+					t.Errorf("a %d-byte answer declared Content-Length %d", len(r.raw), r.length)
+				}
+			}},
 		{name: "responses are nosniff", method: "POST", body: jsonBody(map[string]any{"query": okQuery}), header: post, status: 200,
 			check: func(t *testing.T, r *reply) {
 				if r.header.Get("X-Content-Type-Options") != "nosniff" {

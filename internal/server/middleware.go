@@ -185,42 +185,44 @@ func logRequests(log *slog.Logger, mux *http.ServeMux, tel telemetry) http.Handl
 		if probe {
 			return
 		}
-		attrs := []any{
-			"request_id", info.id,
-			"method", r.Method,
-			"path", r.URL.Path,
-			"status", status,
-			"duration_ms", float64(elapsed.Microseconds()) / 1000,
-			"bytes", sw.bytes,
-		}
+		// slog.Attr values, not key-value pairs: no boxing per request.
+		attrs := make([]slog.Attr, 0, 16)
+		attrs = append(attrs,
+			slog.String("request_id", info.id),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+			slog.Int("bytes", sw.bytes),
+		)
 		if info.operation != "" || info.kind != "" {
-			attrs = append(attrs, "operation", info.operation, "operation_type", info.kind, "sql_statements", counter.Count())
+			attrs = append(attrs, slog.String("operation", info.operation), slog.String("operation_type", info.kind), slog.Int64("sql_statements", counter.Count()))
 		}
 		if info.rateLimited != "" {
-			attrs = append(attrs, "rate_limited", info.rateLimited)
+			attrs = append(attrs, slog.String("rate_limited", info.rateLimited))
 		}
 		if info.budgetErr != nil {
 			log.Error("rate limit store failed; request let through", "request_id", info.id, "err", info.budgetErr)
 		}
 		if info.code != "" {
-			attrs = append(attrs, "error_code", info.code)
+			attrs = append(attrs, slog.String("error_code", info.code))
 		}
 		if info.costRequested != 0 {
-			attrs = append(attrs, "cost_requested", info.costRequested)
+			attrs = append(attrs, slog.Int("cost_requested", info.costRequested))
 		}
 		if info.costActual != 0 {
-			attrs = append(attrs, "cost_actual", info.costActual)
+			attrs = append(attrs, slog.Int("cost_actual", info.costActual))
 		}
 		if info.compiled {
-			attrs = append(attrs, "compiled", true)
+			attrs = append(attrs, slog.Bool("compiled", true))
 		}
 		if subj != "" {
-			attrs = append(attrs, "subject", subj)
+			attrs = append(attrs, slog.String("subject", subj))
 		}
 		if traceID != "" {
-			attrs = append(attrs, "trace_id", traceID)
+			attrs = append(attrs, slog.String("trace_id", traceID))
 		}
-		log.Info("request", attrs...)
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
 }
 
