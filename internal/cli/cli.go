@@ -203,6 +203,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := cfg.Logger(stderr)
+	rt := cfg.ApplyRuntime()
+	log.Info("go runtime", "gc_percent", rt.GCPercent, "from_GOGC", rt.FromGOGC, "memory_limit_bytes", rt.MemoryLimit, "from_GOMEMLIMIT", rt.FromGOMEMLIMIT)
 	verifier, devSecret, err := newVerifier(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +40,8 @@ type Config struct {
 	Seed           bool
 	Introspection  bool
 	CompiledReads  bool
+	GCPercent      int
+	MemoryLimit    string
 	LogFormat      string
 	LogLevel       string
 	ShutdownGrace  time.Duration
@@ -84,6 +88,8 @@ var Settings = []Setting{
 	{"seed", "OPSGRAPH_SEED", "true", "Load the demo dataset when `serve` starts on an empty database."},
 	{"introspection", "OPSGRAPH_INTROSPECTION", "true", "Allow GraphQL schema introspection (the explorer needs it)."},
 	{"compiled-reads", "OPSGRAPH_COMPILED_READS", "true", "On PostgreSQL, answer each plain read-only query the compiler can take (entity connections, node, column fields, edges; no where, cursors or hand-written fields; viewers without row rules on what they select) with one SQL statement that builds the JSON; everything else runs through the resolvers. Same answers, errors and cost either way (docs/operations.md, Compiled reads)."},
+	{"gc-percent", "OPSGRAPH_GC_PERCENT", "400", "How far the Go heap may grow over what is live before the next collection, in percent (Go's own default is 100; 400 spent 15–25 % less server CPU per request in the load harness, docs/benchmarks.md). Go's GOGC, when set, takes precedence."},
+	{"memory-limit", "OPSGRAPH_MEMORY_LIMIT", "128MiB", "Soft limit of the Go runtime's memory (e.g. 128MiB, 1GiB, or bytes; 0: none): near it the collector runs as often as it must, whatever gc-percent says, so a larger gc-percent does not mean a larger process. Go's GOMEMLIMIT, when set, takes precedence."},
 	{"log-format", "OPSGRAPH_LOG_FORMAT", "text", "Log format: text or json."},
 	{"log-level", "OPSGRAPH_LOG_LEVEL", "info", "Log level: debug, info, warn or error."},
 	{"shutdown-grace", "OPSGRAPH_SHUTDOWN_GRACE", "15s", "How long in-flight requests may finish after SIGINT/SIGTERM."},
@@ -161,6 +167,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	boolean(&c.CompiledReads, "compiled-reads")
 	boolean(&c.AuthProduction, "auth-production")
 	str(&c.RateLimits, "rate-limits")
+	str(&c.MemoryLimit, "memory-limit")
 	for name, p := range c.ints() {
 		s := setting(name)
 		n, _ := strconv.Atoi(env(s.Env, s.Default))
@@ -183,7 +190,7 @@ func (c *Config) ints() map[string]*int {
 	return map[string]*int{
 		"db-max-conns": &c.DBMaxConns, "max-query-cost": &c.MaxQueryCost, "max-depth": &c.MaxDepth,
 		"max-fields": &c.MaxFields, "max-aliases": &c.MaxAliases, "max-tokens": &c.MaxTokens,
-		"apq-cache-size": &c.APQCacheSize,
+		"apq-cache-size": &c.APQCacheSize, "gc-percent": &c.GCPercent,
 	}
 }
 
@@ -219,6 +226,9 @@ func (c *Config) Check() error {
 		if *p <= 0 {
 			return fmt.Errorf("%s=%d: want a positive number", setting(name).Env, *p)
 		}
+	}
+	if _, err := ParseBytes(c.MemoryLimit); err != nil {
+		return fmt.Errorf("%s=%q: %v", setting("memory-limit").Env, c.MemoryLimit, err)
 	}
 	if c.DBAcquireWait < 0 {
 		return fmt.Errorf("%s=%s: want a duration such as 3s, or 0", setting("db-acquire-timeout").Env, c.DBAcquireWait)
@@ -272,6 +282,59 @@ func (c *Config) Check() error {
 		return fmt.Errorf("database URL must start with postgres://")
 	}
 	return nil
+}
+
+// ParseBytes reads a size as bytes or with a binary unit (KiB, MiB,
+// GiB): "128MiB", "1GiB", "0".
+func ParseBytes(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("want a size such as 128MiB, 1GiB or 0")
+	}
+	return n * mult, nil
+}
+
+// Runtime is what ApplyRuntime set: the collector's percent and the soft
+// memory limit (0: none), and whether Go's own GOGC and GOMEMLIMIT were
+// left to decide instead.
+type Runtime struct {
+	GCPercent                int
+	MemoryLimit              int64
+	FromGOGC, FromGOMEMLIMIT bool
+}
+
+// ApplyRuntime sets the Go collector's percent and soft memory limit from
+// the settings, except where GOGC or GOMEMLIMIT is set: the runtime has
+// read those already.
+func (c *Config) ApplyRuntime() Runtime {
+	var r Runtime
+	if _, r.FromGOGC = os.LookupEnv("GOGC"); !r.FromGOGC {
+		debug.SetGCPercent(c.GCPercent)
+	}
+	if _, r.FromGOMEMLIMIT = os.LookupEnv("GOMEMLIMIT"); !r.FromGOMEMLIMIT {
+		limit, _ := ParseBytes(c.MemoryLimit) // Check parsed it
+		if limit == 0 {
+			limit = math.MaxInt64 // the runtime's "no limit"
+		}
+		debug.SetMemoryLimit(limit)
+	}
+	r.GCPercent = debug.SetGCPercent(-1)
+	debug.SetGCPercent(r.GCPercent)
+	if r.MemoryLimit = debug.SetMemoryLimit(-1); r.MemoryLimit == math.MaxInt64 {
+		r.MemoryLimit = 0
+	}
+	return r
 }
 
 func (c *Config) level() (slog.Level, error) {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -54,6 +55,8 @@ func TestEnvironmentAndFlags(t *testing.T) {
 		"OPSGRAPH_JWKS_URL":        "ftp://idp.example/jwks",
 		"OPSGRAPH_ADMIN_ADDR":      "9090",
 		"OPSGRAPH_OTLP_ENDPOINT":   "collector:4318",
+		"OPSGRAPH_MEMORY_LIMIT":    "lots",
+		"OPSGRAPH_GC_PERCENT":      "0",
 	} {
 		t.Run(env, func(t *testing.T) {
 			t.Setenv(env, val)
@@ -106,5 +109,50 @@ func TestJWKSSettings(t *testing.T) {
 	}
 	if _, err := parse("--jwks-file", "/etc/opsgraph/jwks.json"); err == nil || !strings.Contains(err.Error(), "not both") {
 		t.Fatalf("URL and file: err = %v", err)
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"0", 0, true}, {"4096", 4096, true}, {"128MiB", 128 << 20, true}, {"1 GiB", 1 << 30, true},
+		{"64KiB", 64 << 10, true}, {"100B", 100, true},
+		{"", 0, false}, {"lots", 0, false}, {"-1MiB", 0, false}, {"1.5GiB", 0, false}, {"10MB", 0, false},
+		{"9000000000GiB", 0, false},
+	} {
+		got, err := ParseBytes(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d, ok %v", c.in, got, err, c.want, c.ok)
+		}
+	}
+}
+
+// The settings drive the collector unless Go's own variables are set.
+func TestApplyRuntime(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	for _, name := range []string{"GOGC", "GOMEMLIMIT"} {
+		if old, ok := os.LookupEnv(name); ok {
+			os.Unsetenv(name)
+			defer os.Setenv(name, old)
+		}
+	}
+	c := Config{GCPercent: 400, MemoryLimit: "128MiB"}
+	if r := c.ApplyRuntime(); r != (Runtime{GCPercent: 400, MemoryLimit: 128 << 20}) {
+		t.Errorf("settings: %+v", r)
+	}
+	c = Config{GCPercent: 250, MemoryLimit: "0"}
+	if r := c.ApplyRuntime(); r != (Runtime{GCPercent: 250}) {
+		t.Errorf("no limit: %+v", r)
+	}
+	t.Setenv("GOGC", "150")
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	debug.SetGCPercent(150) // as the runtime did at start
+	c = Config{GCPercent: 400, MemoryLimit: "128MiB"}
+	if r := c.ApplyRuntime(); r.GCPercent != 150 || !r.FromGOGC || !r.FromGOMEMLIMIT || r.MemoryLimit == 128<<20 {
+		t.Errorf("GOGC and GOMEMLIMIT set: %+v", r)
 	}
 }
