@@ -56,6 +56,7 @@ type options struct {
 	raw            bool
 	profile        string
 	profileSeconds int
+	rounds         int
 	profileOut     string
 	serveArgs      string
 	postgraphile   string
@@ -80,6 +81,7 @@ func main() {
 	flag.BoolVar(&o.raw, "raw", true, "run the raw-SQL limit with pgbench")
 	flag.StringVar(&o.profile, "profile", "", "scenario to CPU-profile the server during (its first client count), e.g. Q1")
 	flag.IntVar(&o.profileSeconds, "profile-seconds", 15, "length of the CPU profile")
+	flag.IntVar(&o.rounds, "rounds", 1, "measure each scenario and client count this many times, OpsGraph, PostGraphile and pgbench in turn each round, and report the rounds merged (a shared machine's drift then falls on all three alike)")
 	flag.StringVar(&o.profileOut, "profile-out", "", "where to keep the profile; empty: next to -out (or the temp dir)")
 	flag.StringVar(&o.serveArgs, "serve-args", "", "extra flags for opsgraph serve, space separated")
 	flag.StringVar(&o.postgraphile, "postgraphile", "", "PostGraphile v4 CLI (e.g. /tmp/pgl/node_modules/.bin/postgraphile) to compare with on the same database; its log goes to -server-log + .postgraphile; empty: no comparison")
@@ -112,6 +114,9 @@ func run(ctx context.Context, o options) error {
 	}
 	if err := applyOverrides(scenarios, o); err != nil {
 		return err
+	}
+	if o.rounds < 1 {
+		return errors.New("-rounds must be at least 1")
 	}
 	tmp, err := os.MkdirTemp("", "opsbench-")
 	if err != nil {
@@ -214,62 +219,81 @@ func run(ctx context.Context, o options) error {
 			}
 		}
 		for i, conc := range s.Concurrency {
-			logf("%s at %d clients: %s warm-up, %s measured", s.Name, conc, time.Duration(s.Warmup), time.Duration(s.Duration))
-			row := Row{Scenario: s, Concurrency: conc, Objects: objects, AnswerBytes: size}
-			var profDone chan error
-			profPath := ""
-			m, err := measure(ctx, client, clientsFor(srv.URL, tok), srv, s, pools, conc, func() {
-				if o.profile != "" && s.Name == o.profile && i == 0 {
-					profPath = profilePath(o, tmp, s.Name)
-					secs := min(o.profileSeconds, max(1, int(time.Duration(s.Duration).Seconds())-1))
-					profDone = make(chan error, 1)
-					go func() { profDone <- srv.Profile(ctx, secs, profPath) }()
+			row := Row{Scenario: s, Concurrency: conc, Objects: objects, AnswerBytes: size, PGLErr: pglErr}
+			var ours, peer measurement
+			var raws []PgbenchResult
+			for round := range o.rounds {
+				logf("%s at %d clients, round %d of %d: %s warm-up, %s measured", s.Name, conc, round+1, o.rounds, time.Duration(s.Warmup), time.Duration(s.Duration))
+				var profDone chan error
+				profPath := ""
+				m, err := measure(ctx, client, clientsFor(srv.URL, tok), srv, s, pools, conc, func() {
+					if o.profile != "" && s.Name == o.profile && i == 0 && round == 0 {
+						profPath = profilePath(o, tmp, s.Name)
+						secs := min(o.profileSeconds, max(1, int(time.Duration(s.Duration).Seconds())-1))
+						profDone = make(chan error, 1)
+						go func() { profDone <- srv.Profile(ctx, secs, profPath) }()
+					}
+				})
+				if err != nil {
+					return fmt.Errorf("%s at %d: %w", s.Name, conc, err)
 				}
-			})
-			if err != nil {
-				return fmt.Errorf("%s at %d: %w", s.Name, conc, err)
+				ours.add(m)
+				rr := RoundResult{RPS: m.Load.RPS()}
+				if m.Load.Errors > 0 {
+					logf("%s at %d: %d errors, e.g. %s", s.Name, conc, m.Load.Errors, m.Load.FirstError)
+				}
+				if profDone != nil {
+					if err := <-profDone; err != nil {
+						logf("profile: %v", err)
+					} else {
+						profiled = profPath
+						logf("profile of %s kept in %s", s.Name, profPath)
+					}
+				}
+				if ps != nil {
+					logf("%s at %d clients: PostGraphile", s.Name, conc)
+					p, err := measure(ctx, client, clientsFor(pgl.URL, ""), pgl, ps, pools, conc, nil)
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					if err != nil {
+						row.PGLErr = err.Error()
+						logf("%s: PostGraphile: %v", s.Name, err)
+						ps = nil // not compared from here on
+					} else {
+						if p.Load.Errors > 0 {
+							logf("%s at %d: PostGraphile: %d errors, e.g. %s", s.Name, conc, p.Load.Errors, p.Load.FirstError)
+						}
+						peer.add(p)
+						rr.PGLRPS = p.Load.RPS()
+					}
+				}
+				if o.raw && s.SQLPath() != "" && row.RawErr == "" {
+					logf("%s at %d clients: pgbench %s", s.Name, conc, s.SQLPath())
+					r, line, err := RunPgbench(ctx, o.pgbench, o.dbURL, s.SQLPath(), conc, o.pgbenchThreads, time.Duration(s.Warmup), time.Duration(s.Duration), vars)
+					row.RawCommand = line
+					if err != nil {
+						row.RawErr = err.Error()
+						logf("%s: %v", s.Name, err)
+					} else {
+						raws = append(raws, r)
+						rr.RawTPS = r.TPS
+					}
+				}
+				row.Rounds = append(row.Rounds, rr)
 			}
-			row.Load, row.RSSReset, row.PeakRSS, row.CPUPerReq, row.Budget = m.Load, m.RSSReset, m.PeakRSS, m.CPUPerReq(), m.Budget()
-			if n := m.After.SQLCount - m.Before.SQLCount; n > 0 {
-				row.SQLPerReq = (m.After.SQLSum - m.Before.SQLSum) / n
+			row.Load, row.RSSReset, row.PeakRSS, row.CPUPerReq, row.Budget = ours.Load, ours.RSSReset, ours.PeakRSS, ours.CPUPerReq(), ours.Budget()
+			if n := ours.After.SQLCount - ours.Before.SQLCount; n > 0 {
+				row.SQLPerReq = (ours.After.SQLSum - ours.Before.SQLSum) / n
 			}
 			row.LoadAvg = loadAvg()
-			if row.Load.Errors > 0 {
-				logf("%s at %d: %d errors, e.g. %s", s.Name, conc, row.Load.Errors, row.Load.FirstError)
+			if peer.Load.Requests > 0 && row.PGLErr == "" {
+				row.PGL = &PeerResult{Load: peer.Load, PeakRSS: peer.PeakRSS, CPUPerReq: peer.CPUPerReq(), Budget: peer.Budget(),
+					Objects: pglObjects, AnswerBytes: pglSize}
 			}
-			if profDone != nil {
-				if err := <-profDone; err != nil {
-					logf("profile: %v", err)
-				} else {
-					profiled = profPath
-					logf("profile of %s kept in %s", s.Name, profPath)
-				}
-			}
-			row.PGLErr = pglErr
-			if ps != nil {
-				logf("%s at %d clients: PostGraphile", s.Name, conc)
-				p, err := measurePeer(ctx, client, clientsFor(pgl.URL, ""), pgl, ps, pools, conc)
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				if err != nil {
-					row.PGLErr = err.Error()
-					logf("%s: PostGraphile: %v", s.Name, err)
-				} else {
-					p.Objects, p.AnswerBytes = pglObjects, pglSize
-					row.PGL = p
-				}
-			}
-			if o.raw && s.SQLPath() != "" {
-				logf("%s at %d clients: pgbench %s", s.Name, conc, s.SQLPath())
-				r, line, err := RunPgbench(ctx, o.pgbench, o.dbURL, s.SQLPath(), conc, o.pgbenchThreads, time.Duration(s.Warmup), time.Duration(s.Duration), vars)
-				row.RawCommand = line
-				if err != nil {
-					row.RawErr = err.Error()
-					logf("%s: %v", s.Name, err)
-				} else {
-					row.Raw = &r
-				}
+			if row.RawErr == "" && len(raws) > 0 {
+				r := MeanPgbench(raws)
+				row.Raw = &r
 			}
 			rows = append(rows, row)
 			WriteTable(os.Stderr, rows[len(rows)-1:])
@@ -338,6 +362,32 @@ type measurement struct {
 	pid      int
 }
 
+// add merges o, a later run against the same process, into m: the
+// loads, the counters' differences and the machine's CPU add up, the peak
+// RSS is the highest. The zero measurement takes o as it is.
+func (m *measurement) add(o measurement) {
+	if m.Load.Hist == nil {
+		*m = o
+		return
+	}
+	l := &m.Load
+	l.Elapsed += o.Load.Elapsed
+	l.Hist.Merge(o.Load.Hist)
+	l.Requests += o.Load.Requests
+	l.Errors += o.Load.Errors
+	l.Bytes += o.Load.Bytes
+	if l.FirstError == "" {
+		l.FirstError = o.Load.FirstError
+	}
+	m.After.SQLSum += o.After.SQLSum - o.Before.SQLSum
+	m.After.SQLCount += o.After.SQLCount - o.Before.SQLCount
+	m.After.CPUSeconds += o.After.CPUSeconds - o.Before.CPUSeconds
+	m.Machine.LoadGen += o.Machine.LoadGen
+	m.Machine.Postgres += o.Machine.Postgres
+	m.RSSReset = m.RSSReset && o.RSSReset
+	m.PeakRSS = max(m.PeakRSS, o.PeakRSS)
+}
+
 // Budget is the CPU per measured request of the server, PostgreSQL and
 // the load generator.
 func (m measurement) Budget() Budget {
@@ -390,19 +440,6 @@ func measure(ctx context.Context, client *http.Client, clients Clients, srv *Ser
 	}
 	m.PeakRSS = PeakRSS(srv.Pid)
 	return m, nil
-}
-
-// measurePeer runs the closed loop against a comparison server at conc, as
-// the rows do for OpsGraph.
-func measurePeer(ctx context.Context, client *http.Client, clients Clients, peer *Server, s *Scenario, pools map[string][]int, conc int) (*PeerResult, error) {
-	m, err := measure(ctx, client, clients, peer, s, pools, conc, nil)
-	if err != nil {
-		return nil, err
-	}
-	if m.Load.Errors > 0 {
-		logf("%s at %d: PostGraphile: %d errors, e.g. %s", s.Name, conc, m.Load.Errors, m.Load.FirstError)
-	}
-	return &PeerResult{Load: m.Load, PeakRSS: m.PeakRSS, CPUPerReq: m.CPUPerReq(), Budget: m.Budget()}, nil
 }
 
 func splitList(s string) []string {
@@ -654,9 +691,17 @@ func pprofTop(ctx context.Context, bin, path string) string {
 func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, skipped []string, pglRan bool) {
 	fmt.Fprintf(w, "Run %s (commit %s) on %d CPUs, PostgreSQL %s; dataset %s; load average %s at the start.\n\n",
 		e.When.UTC().Format("2006-01-02 15:04 MST"), e.Commit, e.CPUs, e.Postgres, strings.Join(e.Counts, ", "), e.LoadAvg)
+	if o.rounds > 1 {
+		fmt.Fprintf(w, "Each row merges %d rounds; each round measured OpsGraph, then PostGraphile, then pgbench (per-round figures below).\n\n", o.rounds)
+	}
 	WriteTable(w, rows)
 	fmt.Fprintln(w)
 	WriteChecks(w, rows)
+	if o.rounds > 1 {
+		fmt.Fprintln(w, "\nRounds:")
+		fmt.Fprintln(w)
+		WriteRounds(w, rows)
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| scenario | clients | objects with an id per answer | answer bytes | load average after |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")

@@ -27,6 +27,22 @@ var (
 	failedRe  = regexp.MustCompile(`(?m)^number of failed transactions: ([1-9][0-9]*.*)$`)
 )
 
+// MeanPgbench merges runs of equal length: the mean tps and latency, and
+// every failure report.
+func MeanPgbench(rs []PgbenchResult) PgbenchResult {
+	var m PgbenchResult
+	var failed []string
+	for _, r := range rs {
+		m.TPS += r.TPS / float64(len(rs))
+		m.LatencyAvg += r.LatencyAvg / time.Duration(len(rs))
+		if r.Failed != "" {
+			failed = append(failed, r.Failed)
+		}
+	}
+	m.Failed = strings.Join(failed, "; ")
+	return m
+}
+
 // ParsePgbench reads tps and the average latency from pgbench's summary.
 func ParsePgbench(out string) (PgbenchResult, error) {
 	var r PgbenchResult

@@ -26,6 +26,15 @@ type Row struct {
 	LoadAvg     string
 	PGL         *PeerResult // nil: PostGraphile not run for this row
 	PGLErr      string
+	// Rounds are the figures of each round (-rounds); the fields above
+	// merge them.
+	Rounds []RoundResult
+}
+
+// RoundResult is one round of a row: OpsGraph's requests/s, the raw-SQL
+// limit's and PostGraphile's (0: not run).
+type RoundResult struct {
+	RPS, RawTPS, PGLRPS float64
 }
 
 // PeerResult is what the closed loop measured against a comparison server
@@ -184,6 +193,37 @@ func WriteBudget(w io.Writer, rows []Row) {
 		if r.PGL != nil {
 			line(r, "PostGraphile v4", r.PGL.Budget)
 		}
+	}
+}
+
+// WriteRounds lists each round's figures of rows measured more than once.
+func WriteRounds(w io.Writer, rows []Row) {
+	fmt.Fprintln(w, "| scenario | clients | OpsGraph req/s | raw SQL tps | OpsGraph/raw | PostGraphile v4 req/s |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	each := func(r Row, f func(RoundResult) string) string {
+		parts := make([]string, len(r.Rounds))
+		for i, rr := range r.Rounds {
+			parts[i] = f(rr)
+		}
+		return strings.Join(parts, ", ")
+	}
+	num := func(v float64) string {
+		if v == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.0f", v)
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s |\n", r.Scenario.Name, r.Concurrency,
+			each(r, func(rr RoundResult) string { return num(rr.RPS) }),
+			each(r, func(rr RoundResult) string { return num(rr.RawTPS) }),
+			each(r, func(rr RoundResult) string {
+				if rr.RawTPS == 0 {
+					return "—"
+				}
+				return fmt.Sprintf("%.0f %%", 100*rr.RPS/rr.RawTPS)
+			}),
+			each(r, func(rr RoundResult) string { return num(rr.PGLRPS) }))
 	}
 }
 

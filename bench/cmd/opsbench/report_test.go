@@ -99,3 +99,49 @@ func TestCountKeys(t *testing.T) {
 		}
 	}
 }
+
+// Rounds merge: requests and windows add up (so req/s is over all rounds),
+// latencies pool, counters add their differences, the peak is the highest.
+func TestMeasurementRoundsMerge(t *testing.T) {
+	round := func(n int, lat time.Duration, cpu, sql, rss float64) measurement {
+		return measurement{
+			Load:     loadOf(n, lat),
+			Before:   Counters{CPUSeconds: 100, SQLSum: 10, SQLCount: 10},
+			After:    Counters{CPUSeconds: 100 + cpu, SQLSum: 10 + sql, SQLCount: 10 + float64(n)},
+			Machine:  MachineCPU{LoadGen: 0.1, Postgres: cpu},
+			RSSReset: true, PeakRSS: int64(rss), pid: 1,
+		}
+	}
+	var m measurement
+	m.add(round(100, time.Millisecond, 0.2, 100, 50))
+	m.add(round(300, 3*time.Millisecond, 0.4, 600, 80))
+	if m.Load.Requests != 400 || m.Load.Elapsed != 2*time.Second || m.Load.RPS() != 200 {
+		t.Errorf("load %d requests in %s", m.Load.Requests, m.Load.Elapsed)
+	}
+	if p50, p90 := m.Load.Hist.QuantileDuration(.5), m.Load.Hist.QuantileDuration(.9); p50 < 2*time.Millisecond || p90 < 2*time.Millisecond {
+		t.Errorf("pooled p50 %s, p90 %s: the slower round's 300 requests are 75 %%", p50, p90)
+	}
+	if got := m.CPUPerReq(); got != 1500*time.Microsecond {
+		t.Errorf("CPU per request %s, want 1.5ms (0.6 s over 400)", got)
+	}
+	if sql := (m.After.SQLSum - m.Before.SQLSum) / (m.After.SQLCount - m.Before.SQLCount); sql != 1.75 {
+		t.Errorf("SQL per request %g, want 1.75", sql)
+	}
+	if b := m.Budget(); b.Postgres != 1500*time.Microsecond || b.LoadGen != 500*time.Microsecond {
+		t.Errorf("budget %+v", b)
+	}
+	if m.PeakRSS != 80 || !m.RSSReset {
+		t.Errorf("peak %d, reset %v", m.PeakRSS, m.RSSReset)
+	}
+
+	raw := MeanPgbench([]PgbenchResult{{TPS: 1000, LatencyAvg: time.Millisecond}, {TPS: 2000, LatencyAvg: 3 * time.Millisecond, Failed: "2 (1%)"}})
+	if raw.TPS != 1500 || raw.LatencyAvg != 2*time.Millisecond || raw.Failed != "2 (1%)" {
+		t.Errorf("pgbench mean %+v", raw)
+	}
+
+	var b strings.Builder
+	WriteRounds(&b, []Row{{Scenario: &Scenario{Name: "Q2"}, Concurrency: 8, Rounds: []RoundResult{{RPS: 300, RawTPS: 1000}, {RPS: 500, RawTPS: 1000, PGLRPS: 90}}}})
+	if want := "| Q2 | 8 | 300, 500 | 1000, 1000 | 30 %, 50 % | —, 90 |"; !strings.Contains(b.String(), want) {
+		t.Errorf("rounds table:\n%s\nwant %s", b.String(), want)
+	}
+}
