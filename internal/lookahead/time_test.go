@@ -33,15 +33,15 @@ func TestTimeTextIsGqlgensFormat(t *testing.T) {
 		for _, v := range values {
 			var (
 				scanned time.Time
-				text    string
+				text    string // the JSON string
 			)
-			q := "SELECT c, " + timeText("c") + " FROM (SELECT $1::timestamptz AS c) x"
+			q := "SELECT c, " + timeJSON("c") + " FROM (SELECT $1::timestamptz AS c) x"
 			if err := conn.QueryRowContext(ctx, q, v).Scan(&scanned, &text); err != nil {
 				t.Fatal(err)
 			}
 			var want bytes.Buffer
 			graphql.MarshalTime(scanned).MarshalGQL(&want)
-			if got := `"` + text + `"`; got != want.String() {
+			if got := text; got != want.String() {
 				t.Errorf("%s in %s: SQL %s, gqlgen %s", v, zone, got, want.String())
 			}
 		}
