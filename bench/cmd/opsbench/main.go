@@ -57,6 +57,7 @@ type options struct {
 	profile        string
 	profileSeconds int
 	rounds         int
+	clientProcs    int
 	profileOut     string
 	serveArgs      string
 	postgraphile   string
@@ -86,6 +87,7 @@ func main() {
 	flag.StringVar(&o.serveArgs, "serve-args", "", "extra flags for opsgraph serve, space separated")
 	flag.StringVar(&o.postgraphile, "postgraphile", "", "PostGraphile v4 CLI (e.g. /tmp/pgl/node_modules/.bin/postgraphile) to compare with on the same database; its log goes to -server-log + .postgraphile; empty: no comparison")
 	flag.StringVar(&o.pglArgs, "postgraphile-args", "", "extra flags for postgraphile, space separated")
+	flag.IntVar(&o.clientProcs, "client-procs", 1, "GOMAXPROCS of this process, the load generator (0: Go's default, one per core): one thread, as each of pgbench's -j threads is one event loop, keeps its scheduling out of the latencies it measures on a machine it shares with the server and PostgreSQL")
 	flag.StringVar(&o.httpClient, "http-client", "lean", "how the load generator sends: lean (one keep-alive HTTP/1.1 connection per client, written and read by hand, as wrk does) or std (net/http's client)")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -117,6 +119,12 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.rounds < 1 {
 		return errors.New("-rounds must be at least 1")
+	}
+	if o.clientProcs < 0 {
+		return errors.New("-client-procs must be 0 or more")
+	}
+	if o.clientProcs > 0 {
+		runtime.GOMAXPROCS(o.clientProcs)
 	}
 	tmp, err := os.MkdirTemp("", "opsbench-")
 	if err != nil {
@@ -713,7 +721,7 @@ func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, s
 			PostGraphileCommand(strings.Fields(o.pglArgs)))
 		WritePostGraphileTable(w, rows)
 	}
-	fmt.Fprintf(w, "\nWhere the %d cores went, per request (load generator: this process, -http-client %s):\n\n", e.CPUs, o.httpClient)
+	fmt.Fprintf(w, "\nWhere the %d cores went, per request (load generator: this process, -http-client %s, GOMAXPROCS %d; for the raw SQL, pgbench -j %d):\n\n", e.CPUs, o.httpClient, runtime.GOMAXPROCS(0), o.pgbenchThreads)
 	WriteBudget(w, rows)
 	if profileTop != "" {
 		fmt.Fprintf(w, "\nCPU profile of the server during %s:\n\n```\n%s\n```\n", o.profile, profileTop)

@@ -18,12 +18,17 @@ import (
 type PgbenchResult struct {
 	TPS        float64
 	LatencyAvg time.Duration
-	Failed     string // pgbench's own failure report, if any
+	Failed     string  // pgbench's own failure report, if any
+	Txns       float64 // transactions processed
+	// Budget is the CPU per transaction of the measured run: PostgreSQL
+	// (every postgres process) and pgbench itself as the load generator.
+	Budget Budget
 }
 
 var (
 	tpsRe     = regexp.MustCompile(`(?m)^tps = ([0-9.]+) \(without initial connection time\)`)
 	latencyRe = regexp.MustCompile(`(?m)^latency average = ([0-9.]+) ms`)
+	txnsRe    = regexp.MustCompile(`(?m)^number of transactions actually processed: ([0-9]+)`)
 	failedRe  = regexp.MustCompile(`(?m)^number of failed transactions: ([1-9][0-9]*.*)$`)
 )
 
@@ -35,6 +40,9 @@ func MeanPgbench(rs []PgbenchResult) PgbenchResult {
 	for _, r := range rs {
 		m.TPS += r.TPS / float64(len(rs))
 		m.LatencyAvg += r.LatencyAvg / time.Duration(len(rs))
+		m.Budget.Postgres += r.Budget.Postgres / time.Duration(len(rs))
+		m.Budget.LoadGen += r.Budget.LoadGen / time.Duration(len(rs))
+		m.Budget.Cores += r.Budget.Cores / float64(len(rs))
 		if r.Failed != "" {
 			failed = append(failed, r.Failed)
 		}
@@ -54,6 +62,9 @@ func ParsePgbench(out string) (PgbenchResult, error) {
 	if m := latencyRe.FindStringSubmatch(out); m != nil {
 		ms, _ := strconv.ParseFloat(m[1], 64)
 		r.LatencyAvg = time.Duration(ms * float64(time.Millisecond))
+	}
+	if m := txnsRe.FindStringSubmatch(out); m != nil {
+		r.Txns, _ = strconv.ParseFloat(m[1], 64)
 	}
 	if m := failedRe.FindStringSubmatch(out); m != nil {
 		r.Failed = m[1]
@@ -112,6 +123,8 @@ func pgbenchArgs(dbURL, script string, conc, threads int, d time.Duration, vars 
 // RunPgbench runs script at conc clients for warmup (discarded) and then
 // duration, and parses the measured run.
 func RunPgbench(ctx context.Context, bin, dbURL, script string, conc, threads int, warmup, duration time.Duration, vars map[string]string) (PgbenchResult, string, error) {
+	var pgCPU MachineCPU
+	var clientCPU, elapsed time.Duration
 	run := func(d time.Duration) (string, string, error) {
 		args, env, err := pgbenchArgs(dbURL, script, conc, threads, d, vars)
 		if err != nil {
@@ -119,7 +132,12 @@ func RunPgbench(ctx context.Context, bin, dbURL, script string, conc, threads in
 		}
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env = append(cmd.Environ(), env...)
+		before, start := ReadMachineCPU(), time.Now()
 		out, err := cmd.CombinedOutput()
+		pgCPU, elapsed = ReadMachineCPU().Sub(before), time.Since(start)
+		if cmd.ProcessState != nil {
+			clientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
 		line := bin + " " + strings.Join(args, " ")
 		if err != nil {
 			return line, string(out), fmt.Errorf("pgbench: %v: %s", err, shorten(string(out), 500))
@@ -136,7 +154,25 @@ func RunPgbench(ctx context.Context, bin, dbURL, script string, conc, threads in
 		return PgbenchResult{}, line, err
 	}
 	r, err := ParsePgbench(out)
+	if err == nil {
+		r.Budget = rawBudget(r, pgCPU.Postgres, clientCPU, elapsed)
+	}
 	return r, line, err
+}
+
+// rawBudget is a pgbench run's CPU per transaction: PostgreSQL's seconds
+// and pgbench's over the transactions it processed (connection setup
+// included on both sides: it is a few of thousands).
+func rawBudget(r PgbenchResult, pgSeconds float64, client, elapsed time.Duration) Budget {
+	n := r.Txns
+	if n <= 0 || elapsed <= 0 {
+		return Budget{}
+	}
+	return Budget{
+		Postgres: time.Duration(pgSeconds / n * float64(time.Second)),
+		LoadGen:  time.Duration(float64(client) / n),
+		Cores:    (pgSeconds + client.Seconds()) / elapsed.Seconds(),
+	}
 }
 
 // FindPgbench returns pgbench from PATH or the newest PostgreSQL install.

@@ -193,6 +193,9 @@ func WriteBudget(w io.Writer, rows []Row) {
 		if r.PGL != nil {
 			line(r, "PostGraphile v4", r.PGL.Budget)
 		}
+		if r.Raw != nil {
+			line(r, "raw SQL (pgbench as the load generator)", r.Raw.Budget)
+		}
 	}
 }
 

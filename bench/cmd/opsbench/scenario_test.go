@@ -270,9 +270,16 @@ func TestParsers(t *testing.T) {
 	if err != nil || cpu != 3 {
 		t.Errorf("proc stat: %v %v", cpu, err)
 	}
-	r, err := ParsePgbench("pgbench (15.20)\nnumber of failed transactions: 0 (0.000%)\nlatency average = 0.950 ms\ninitial connection time = 35.751 ms\ntps = 2105.357961 (without initial connection time)\n")
-	if err != nil || r.TPS != 2105.357961 || r.LatencyAvg != 950*time.Microsecond || r.Failed != "" {
+	reaped, err := ParseProcStatReaped("2222 (postgres) S 1 2222 2222 0 -1 4194560 100 0 0 0 250 50 700 125 20 0 12 0 100 0 0")
+	if err != nil || reaped != 8.25 {
+		t.Errorf("proc stat, reaped children: %v %v", reaped, err)
+	}
+	r, err := ParsePgbench("pgbench (15.20)\nnumber of transactions actually processed: 42107\nnumber of failed transactions: 0 (0.000%)\nlatency average = 0.950 ms\ninitial connection time = 35.751 ms\ntps = 2105.357961 (without initial connection time)\n")
+	if err != nil || r.TPS != 2105.357961 || r.LatencyAvg != 950*time.Microsecond || r.Failed != "" || r.Txns != 42107 {
 		t.Errorf("pgbench: %+v %v", r, err)
+	}
+	if b := rawBudget(PgbenchResult{Txns: 20000}, 3, time.Second, 2*time.Second); b.Postgres != 150*time.Microsecond || b.LoadGen != 50*time.Microsecond || b.Cores != 2 {
+		t.Errorf("raw budget %+v", b)
 	}
 	args, _, err := pgbenchArgs("postgres://postgres@127.0.0.1:5432/opsgraph_bench?sslmode=disable", "q.sql", 8, 2, 20*time.Second, map[string]string{"b": "2", "a": "1"})
 	if err != nil {

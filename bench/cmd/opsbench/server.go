@@ -207,9 +207,9 @@ type MachineCPU struct {
 }
 
 // ReadMachineCPU reads the load generator's and PostgreSQL's CPU seconds
-// so far; a figure it cannot read is 0. A backend that exits between two
-// readings takes its time with it, so the pools must outlive the window
-// (the server's and PostGraphile's connections do).
+// so far; a figure it cannot read is 0. PostgreSQL's are every postgres
+// process's own and those of its reaped children: a backend that exits
+// (pgbench's, at the end of its run) hands its time to the postmaster.
 func ReadMachineCPU() MachineCPU {
 	var m MachineCPU
 	m.LoadGen, _ = procCPU(os.Getpid())
@@ -226,8 +226,10 @@ func ReadMachineCPU() MachineCPU {
 		if o, c := strings.IndexByte(stat, '('), strings.LastIndexByte(stat, ')'); o < 0 || c < o || stat[o+1:c] != "postgres" {
 			continue
 		}
-		if cpu, err := ParseProcStat(stat); err == nil {
-			m.Postgres += cpu
+		own, err1 := ParseProcStat(stat)
+		reaped, err2 := ParseProcStatReaped(stat)
+		if err1 == nil && err2 == nil {
+			m.Postgres += own + reaped
 		}
 	}
 	return m
@@ -252,18 +254,27 @@ func procCPU(pid int) (float64, error) {
 
 // ParseProcStat reads utime + stime (fields 14 and 15) from a
 // /proc/<pid>/stat line, in seconds.
-func ParseProcStat(stat string) (float64, error) {
+func ParseProcStat(stat string) (float64, error) { return procStatPair(stat, 14) }
+
+// ParseProcStatReaped reads cutime + cstime (fields 16 and 17), the CPU
+// seconds of the process's children it has waited for.
+func ParseProcStatReaped(stat string) (float64, error) { return procStatPair(stat, 16) }
+
+// procStatPair is the sum of fields n and n+1 of a /proc/<pid>/stat line
+// (numbered from 1, as proc(5) does), in seconds.
+func procStatPair(stat string, n int) (float64, error) {
 	i := strings.LastIndexByte(stat, ')')
 	if i < 0 {
 		return 0, errors.New("malformed /proc stat")
 	}
 	f := strings.Fields(stat[i+1:])
-	// f[0] is field 3 (state): utime is field 14, stime 15.
-	if len(f) < 13 {
+	// f[0] is field 3 (state).
+	at := n - 3
+	if len(f) < at+2 {
 		return 0, errors.New("short /proc stat")
 	}
-	ut, err1 := strconv.ParseFloat(f[11], 64)
-	st, err2 := strconv.ParseFloat(f[12], 64)
+	ut, err1 := strconv.ParseFloat(f[at], 64)
+	st, err2 := strconv.ParseFloat(f[at+1], 64)
 	if err := errors.Join(err1, err2); err != nil {
 		return 0, err
 	}
