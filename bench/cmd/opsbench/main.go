@@ -230,6 +230,7 @@ func run(ctx context.Context, o options) error {
 			row := Row{Scenario: s, Concurrency: conc, Objects: objects, AnswerBytes: size, PGLErr: pglErr}
 			var ours, peer measurement
 			var raws []PgbenchResult
+			rowPS := ps // PostGraphile's side of this row; nil once it failed
 			for round := range o.rounds {
 				logf("%s at %d clients, round %d of %d: %s warm-up, %s measured", s.Name, conc, round+1, o.rounds, time.Duration(s.Warmup), time.Duration(s.Duration))
 				var profDone chan error
@@ -258,16 +259,16 @@ func run(ctx context.Context, o options) error {
 						logf("profile of %s kept in %s", s.Name, profPath)
 					}
 				}
-				if ps != nil {
+				if rowPS != nil {
 					logf("%s at %d clients: PostGraphile", s.Name, conc)
-					p, err := measure(ctx, client, clientsFor(pgl.URL, ""), pgl, ps, pools, conc, nil)
+					p, err := measure(ctx, client, clientsFor(pgl.URL, ""), pgl, rowPS, pools, conc, nil)
 					if ctx.Err() != nil {
 						return ctx.Err()
 					}
 					if err != nil {
 						row.PGLErr = err.Error()
 						logf("%s: PostGraphile: %v", s.Name, err)
-						ps = nil // not compared from here on
+						rowPS = nil // not compared in later rounds
 					} else {
 						if p.Load.Errors > 0 {
 							logf("%s at %d: PostGraphile: %d errors, e.g. %s", s.Name, conc, p.Load.Errors, p.Load.FirstError)
