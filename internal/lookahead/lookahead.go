@@ -605,14 +605,11 @@ func (b *builder) connection(f *ast.Field, parent, typ, where string) string {
 	}
 	// Otherwise the select list aggregates the page (json_agg, count), so
 	// it is one row too, also for an empty page.
-	list := strings.TrimSuffix(b.columns(t), ", ")
+	list := b.columns(t)
 	if extra {
-		if list != "" {
-			list += ", "
-		}
-		list += "row_number() OVER (ORDER BY " + order + ") AS rn"
+		list = append(list, "row_number() OVER (ORDER BY "+order+") AS rn")
 	}
-	inner := "SELECT " + list + " FROM " + ident(e.table) + " x"
+	inner := "SELECT " + strings.Join(list, ", ") + " FROM " + ident(e.table) + " x"
 	if where != "" {
 		inner += " WHERE " + where
 	}
@@ -640,14 +637,14 @@ func (b *builder) ref(t, col string) string {
 	return t + "." + ident(col)
 }
 
-// columns is the select list, each followed by a comma, of the columns of
+// columns are the select list entries of the columns of
 // x that the page t's selection reads (ref).
-func (b *builder) columns(t string) string {
-	var out strings.Builder
-	for _, col := range b.used[t] {
-		out.WriteString("x." + ident(col) + ", ")
+func (b *builder) columns(t string) []string {
+	out := make([]string, len(b.used[t]))
+	for i, col := range b.used[t] {
+		out[i] = "x." + ident(col)
 	}
-	return out.String()
+	return out
 }
 
 // orderTerm is one ORDER BY term: a column and ASC or DESC.
