@@ -318,10 +318,12 @@ type Runtime struct {
 // the settings, except where GOGC or GOMEMLIMIT is set: the runtime has
 // read those already.
 func (c *Config) ApplyRuntime() Runtime {
-	var r Runtime
-	if _, r.FromGOGC = os.LookupEnv("GOGC"); !r.FromGOGC {
-		debug.SetGCPercent(c.GCPercent)
+	r := Runtime{GCPercent: c.GCPercent}
+	if _, r.FromGOGC = os.LookupEnv("GOGC"); r.FromGOGC {
+		// The runtime has no getter: setting returns the previous value.
+		r.GCPercent = debug.SetGCPercent(-1)
 	}
+	debug.SetGCPercent(r.GCPercent)
 	if _, r.FromGOMEMLIMIT = os.LookupEnv("GOMEMLIMIT"); !r.FromGOMEMLIMIT {
 		limit, _ := ParseBytes(c.MemoryLimit) // Check parsed it
 		if limit == 0 {
@@ -329,8 +331,6 @@ func (c *Config) ApplyRuntime() Runtime {
 		}
 		debug.SetMemoryLimit(limit)
 	}
-	r.GCPercent = debug.SetGCPercent(-1)
-	debug.SetGCPercent(r.GCPercent)
 	if r.MemoryLimit = debug.SetMemoryLimit(-1); r.MemoryLimit == math.MaxInt64 {
 		r.MemoryLimit = 0
 	}
