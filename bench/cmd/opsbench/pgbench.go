@@ -123,48 +123,46 @@ func pgbenchArgs(dbURL, script string, conc, threads int, d time.Duration, vars 
 // RunPgbench runs script at conc clients for warmup (discarded) and then
 // duration, and parses the measured run.
 func RunPgbench(ctx context.Context, bin, dbURL, script string, conc, threads int, warmup, duration time.Duration, vars map[string]string) (PgbenchResult, string, error) {
-	var pgCPU MachineCPU
-	var clientCPU, elapsed time.Duration
-	run := func(d time.Duration) (string, string, error) {
+	// run runs pgbench for d; cpu is pgbench's own (its rusage).
+	run := func(d time.Duration) (line, out string, cpu time.Duration, err error) {
 		args, env, err := pgbenchArgs(dbURL, script, conc, threads, d, vars)
 		if err != nil {
-			return "", "", err
+			return "", "", 0, err
 		}
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env = append(cmd.Environ(), env...)
-		before, start := ReadMachineCPU(), time.Now()
-		out, err := cmd.CombinedOutput()
-		pgCPU, elapsed = ReadMachineCPU().Sub(before), time.Since(start)
+		b, err := cmd.CombinedOutput()
 		if cmd.ProcessState != nil {
-			clientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		}
-		line := bin + " " + strings.Join(args, " ")
+		line = bin + " " + strings.Join(args, " ")
 		if err != nil {
-			return line, string(out), fmt.Errorf("pgbench: %v: %s", err, shorten(string(out), 500))
+			return line, string(b), cpu, fmt.Errorf("pgbench: %v: %s", err, shorten(string(b), 500))
 		}
-		return line, string(out), nil
+		return line, string(b), cpu, nil
 	}
 	if warmup >= time.Second {
-		if _, _, err := run(warmup); err != nil {
+		if _, _, _, err := run(warmup); err != nil {
 			return PgbenchResult{}, "", err
 		}
 	}
-	line, out, err := run(duration)
+	before, start := ReadMachineCPU(), time.Now()
+	line, out, clientCPU, err := run(duration)
+	pgCPU, elapsed := ReadMachineCPU().Sub(before), time.Since(start)
 	if err != nil {
 		return PgbenchResult{}, line, err
 	}
 	r, err := ParsePgbench(out)
 	if err == nil {
-		r.Budget = rawBudget(r, pgCPU.Postgres, clientCPU, elapsed)
+		r.Budget = rawBudget(r.Txns, pgCPU.Postgres, clientCPU, elapsed)
 	}
 	return r, line, err
 }
 
 // rawBudget is a pgbench run's CPU per transaction: PostgreSQL's seconds
-// and pgbench's over the transactions it processed (connection setup
-// included on both sides: it is a few of thousands).
-func rawBudget(r PgbenchResult, pgSeconds float64, client, elapsed time.Duration) Budget {
-	n := r.Txns
+// and pgbench's over the n transactions it processed (connection setup is
+// included on both sides: milliseconds of a run of seconds).
+func rawBudget(n, pgSeconds float64, client, elapsed time.Duration) Budget {
 	if n <= 0 || elapsed <= 0 {
 		return Budget{}
 	}

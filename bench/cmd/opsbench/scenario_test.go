@@ -278,7 +278,7 @@ func TestParsers(t *testing.T) {
 	if err != nil || r.TPS != 2105.357961 || r.LatencyAvg != 950*time.Microsecond || r.Failed != "" || r.Txns != 42107 {
 		t.Errorf("pgbench: %+v %v", r, err)
 	}
-	if b := rawBudget(PgbenchResult{Txns: 20000}, 3, time.Second, 2*time.Second); b.Postgres != 150*time.Microsecond || b.LoadGen != 50*time.Microsecond || b.Cores != 2 {
+	if b := rawBudget(20000, 3, time.Second, 2*time.Second); b.Postgres != 150*time.Microsecond || b.LoadGen != 50*time.Microsecond || b.Cores != 2 {
 		t.Errorf("raw budget %+v", b)
 	}
 	args, _, err := pgbenchArgs("postgres://postgres@127.0.0.1:5432/opsgraph_bench?sslmode=disable", "q.sql", 8, 2, 20*time.Second, map[string]string{"b": "2", "a": "1"})
