@@ -218,11 +218,21 @@ func readPOST(r *http.Request) (req *request, body []byte, e *httpError) {
 	return req, body, e
 }
 
-// decodeBody decodes a JSON request body. Its error messages never repeat
+// decodeBody decodes a JSON request body in one pass over it: the top-level
+// keys are read as tokens and each known member is decoded straight into its
+// destination (variables and extensions with numbers as json.Number, as
+// gqlgen expects). Keys match exactly, unknown members are skipped, and a
+// null member is as good as an absent one. Its error messages never repeat
 // the body.
 func decodeBody(body []byte) (*request, *httpError) {
 	bad := func(format string, args ...any) *httpError {
 		return &httpError{http.StatusBadRequest, codeBadRequest, fmt.Sprintf(format, args...)}
+	}
+	notJSON := func(err error) *httpError {
+		if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+			return bad("the request body is not valid JSON: %v (at byte %d)", se, se.Offset)
+		}
+		return bad("the request body is not valid JSON: it ends before its object does")
 	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	switch {
@@ -232,30 +242,51 @@ func decodeBody(body []byte) (*request, *httpError) {
 		return nil, &httpError{http.StatusBadRequest, codeBatching,
 			"batched requests (a JSON array of operations) are not supported: send one operation per request"}
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil {
-		if se, ok := errors.AsType[*json.SyntaxError](err); ok {
-			return nil, bad("the request body is not valid JSON: %v (at byte %d)", se, se.Offset)
-		}
+	dec := json.NewDecoder(bytes.NewReader(body)) // offsets in errors count from the body
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil {
+		return nil, notJSON(err)
+	} else if tok != json.Delim('{') {
 		return nil, bad("the request body must be a JSON object with query, variables, operationName and extensions")
 	}
 	req := &request{}
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"query", &req.params.Query}, {"operationName", &req.params.OperationName}, {"documentId", &req.documentID}} {
-		if raw, ok := fields[f.name]; ok && !isNull(raw) {
-			if err := json.Unmarshal(raw, f.dst); err != nil {
-				return nil, bad("%s must be a string", f.name)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, notJSON(err)
+		}
+		name, _ := tok.(string) // a key: the decoder allows nothing else here
+		var dst any
+		switch name {
+		case "query":
+			dst = &req.params.Query
+		case "operationName":
+			dst = &req.params.OperationName
+		case "documentId":
+			dst = &req.documentID
+		case "variables": // a repeated key replaces, as in a map, not merges
+			req.params.Variables, dst = nil, &req.params.Variables
+		case "extensions":
+			req.params.Extensions, dst = nil, &req.params.Extensions
+		default:
+			dst = new(json.RawMessage) // skipped, but still checked
+		}
+		if err := dec.Decode(dst); err != nil {
+			te, isType := errors.AsType[*json.UnmarshalTypeError](err)
+			if !isType {
+				return nil, notJSON(err)
 			}
+			if _, isString := dst.(*string); isString {
+				return nil, bad("%s must be a string", name)
+			}
+			return nil, bad("%s must be a JSON object, not %s", name, jsonKindName(te.Value))
 		}
 	}
-	for _, f := range req.objects() {
-		if raw, ok := fields[f.name]; ok && !isNull(raw) {
-			if e := decodeObject(f.name, raw, f.dst); e != nil {
-				return nil, e
-			}
-		}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, notJSON(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, bad("the request body must be one JSON object, with nothing after it")
 	}
 	if e := req.check(); e != nil {
 		return nil, e
@@ -309,38 +340,38 @@ func (req *request) check() *httpError {
 		"the request has no query: send the document in query (or a trusted document's id in documentId)"}
 }
 
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
-// decodeObject decodes a JSON object (numbers as json.Number, as gqlgen
-// expects).
+// decodeObject decodes a JSON object of the query string (numbers as
+// json.Number, as gqlgen expects).
 func decodeObject(name string, raw []byte, dst *map[string]any) *httpError {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
+	err := dec.Decode(dst)
+	if err == nil && dec.More() {
+		err = errors.New("more after the object")
+	}
+	if err != nil {
 		msg := fmt.Sprintf("%s must be a JSON object", name)
 		if se, ok := errors.AsType[*json.SyntaxError](err); ok {
 			msg += fmt.Sprintf(": %v (at byte %d)", se, se.Offset)
+		} else if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+			msg += ", not " + jsonKindName(te.Value)
 		}
 		return &httpError{http.StatusBadRequest, codeBadRequest, msg}
 	}
-	m, ok := v.(map[string]any)
-	if !ok && v != nil {
-		return &httpError{http.StatusBadRequest, codeBadRequest, fmt.Sprintf("%s must be a JSON object, not %s", name, jsonKind(v))}
-	}
-	*dst = m
 	return nil
 }
 
-func jsonKind(v any) string {
-	switch v.(type) {
-	case []any:
+// jsonKindName names the kind of JSON value an *json.UnmarshalTypeError
+// reports ("array", "string", "number 5", "bool").
+func jsonKindName(value string) string {
+	switch kind, _, _ := strings.Cut(value, " "); kind {
+	case "array":
 		return "an array"
-	case string:
+	case "string":
 		return "a string"
-	case json.Number:
+	case "number":
 		return "a number"
-	case bool:
+	case "bool":
 		return "a boolean"
 	}
 	return "another JSON value"
