@@ -183,13 +183,14 @@ func (m *Metrics) RateLimited(role string) {
 }
 
 // WatchDB exports the connection pool statistics of db as
-// opsgraph_db_*. Only the first pool watched is exported; later calls do
-// nothing.
-func (m *Metrics) WatchDB(db *sql.DB) {
+// opsgraph_db_*, counting the waits that waits reports (statements queued
+// in front of the pool; nil: none) with the pool's own. Only the first pool
+// watched is exported; later calls do nothing.
+func (m *Metrics) WatchDB(db *sql.DB, waits func() (int64, time.Duration)) {
 	if m == nil || db == nil {
 		return
 	}
-	_ = m.reg.Register(newDBStats(db)) // an AlreadyRegisteredError: a pool is watched already
+	_ = m.reg.Register(newDBStats(db, waits)) // an AlreadyRegisteredError: a pool is watched already
 }
 
 // labelSet bounds a label's values: plain identifiers up to 64 characters,

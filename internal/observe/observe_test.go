@@ -39,7 +39,7 @@ func TestNilMetricsRecordNothing(t *testing.T) {
 	m.ObserveGraphQL(GraphQLRequest{Operation: "x", Type: "query"})
 	m.ObserveHTTP("GET /healthz", 200)
 	m.RateLimited("ADMIN")
-	m.WatchDB(nil)
+	m.WatchDB(nil, nil)
 }
 
 func TestOTLPTracesURL(t *testing.T) {

@@ -111,6 +111,14 @@ func TestPoolExhaustedFailsFastAndRecovers(t *testing.T) {
 			t.Errorf("request %d took %s, want about the acquire timeout %s", i, r.took, wait)
 		}
 	}
+	// The waits are counted (opsgraph_db_wait_*), though database/sql's own
+	// counter never sees them: they queue in front of the pool.
+	if n, d := db.Waits(); n < int64(len(results)) || d < time.Duration(len(results))*wait {
+		t.Errorf("waits counted: %d for %s, want at least %d for %s", n, d, len(results), time.Duration(len(results))*wait)
+	}
+	if db.SQL.Stats().WaitCount != 0 {
+		t.Errorf("database/sql waited %d times: statements reached the pool past the gate", db.SQL.Stats().WaitCount)
+	}
 	for _, tx := range txs {
 		if err := tx.Rollback(); err != nil {
 			t.Fatal(err)

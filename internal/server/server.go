@@ -98,7 +98,7 @@ func Handler(opts Options) http.Handler {
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
 	mux.Handle("GET /readyz", readiness(opts.DB, log))
-	opts.Metrics.WatchDB(opts.DB.SQL)
+	opts.Metrics.WatchDB(opts.DB.SQL, opts.DB.Waits)
 	return logRequests(log, mux, newTelemetry(opts.Metrics, opts.TracerProvider))
 }
 

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -43,6 +44,9 @@ type gate struct {
 	wait      time.Duration // 0: until the context ends
 	pool      *stdsql.DB    // nil: no idle connections to drop
 	stmts     *stmtCache    // nil: no prepared statements (SQLite)
+
+	waits    atomic.Int64 // statements that found every slot taken
+	waitedNs atomic.Int64 // and how long they waited, in all
 }
 
 func newGate(drv dialect.Driver, pool *stdsql.DB, size int, wait time.Duration) *gate {
@@ -115,6 +119,11 @@ func (g *gate) acquire(ctx context.Context) (func(), error) {
 		return g.releaser(), nil
 	default:
 	}
+	start := time.Now()
+	defer func() {
+		g.waits.Add(1)
+		g.waitedNs.Add(int64(time.Since(start)))
+	}()
 	var expired <-chan time.Time
 	if g.wait > 0 {
 		t := time.NewTimer(g.wait)
@@ -129,6 +138,12 @@ func (g *gate) acquire(ctx context.Context) (func(), error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// waited is the number of statements that waited for a slot and their
+// total wait.
+func (g *gate) waited() (int64, time.Duration) {
+	return g.waits.Load(), time.Duration(g.waitedNs.Load())
 }
 
 func (g *gate) releaser() func() {

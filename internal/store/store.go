@@ -48,6 +48,11 @@ type DB struct {
 	Counter *sqlcount.Driver
 	// Location names the database without credentials, for logs.
 	Location string
+	// Waits reports the statements through Client that waited for a free
+	// connection (every one of MaxOpenConns in use) and how long they
+	// waited in all; database/sql's own WaitCount stays 0, since they wait
+	// before the pool.
+	Waits func() (count int64, total time.Duration)
 	// Events receives the change events of committed writes (every
 	// instance's on PostgreSQL, this process's on SQLite) for
 	// subscriptions.
@@ -141,6 +146,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		Dialect:  dia,
 		Counter:  counter,
 		Location: location,
+		Waits:    drv.waited,
 	}, nil
 }
 
