@@ -76,7 +76,7 @@ var Settings = []Setting{
 	{"otlp-endpoint", "OPSGRAPH_OTLP_ENDPOINT", "", "OTLP/HTTP collector to send traces to (http://collector:4318; no path: /v1/traces). Empty: tracing off unless OTEL_EXPORTER_OTLP_ENDPOINT is set."},
 	{"database-url", "OPSGRAPH_DATABASE_URL", "", "PostgreSQL URL (postgres://user:pass@host:5432/db?sslmode=...). Empty: embedded SQLite."},
 	{"sqlite-path", "OPSGRAPH_SQLITE_PATH", "opsgraph.db", "Embedded SQLite database file, used when no database URL is set."},
-	{"db-max-conns", "OPSGRAPH_DB_MAX_CONNS", "20", "Maximum open PostgreSQL connections per instance."},
+	{"db-max-conns", "OPSGRAPH_DB_MAX_CONNS", "20", "Maximum open PostgreSQL connections per instance; statements past it wait in the instance, at most db-acquire-timeout. About 2 × the database's cores across all instances (docs/operations.md, Sizing the connection pool)."},
 	{"db-acquire-timeout", "OPSGRAPH_DB_ACQUIRE_TIMEOUT", "3s", "Longest a statement waits for a free database connection when all are in use; then the request fails with 503 UNAVAILABLE (database busy). 0: wait until the request timeout."},
 	{"jwt-secret", "OPSGRAPH_JWT_SECRET", "", "HS256 secret (at least 32 bytes, used verbatim). Empty with SQLite on loopback and no JWKS: generated and kept in <sqlite-path>.jwt-secret."},
 	{"jwt-issuer", "OPSGRAPH_JWT_ISSUER", "", "Required `iss` claim of tokens; empty: not checked."},

@@ -63,6 +63,7 @@ type options struct {
 	postgraphile   string
 	pglArgs        string
 	httpClient     string
+	dbPool         int
 }
 
 func main() {
@@ -89,6 +90,7 @@ func main() {
 	flag.StringVar(&o.pglArgs, "postgraphile-args", "", "extra flags for postgraphile, space separated")
 	flag.IntVar(&o.clientProcs, "client-procs", 1, "GOMAXPROCS of this process, the load generator (0: Go's default, one per core): one thread, as each of pgbench's -j threads is one event loop, keeps its scheduling out of the latencies it measures on a machine it shares with the server and PostgreSQL")
 	flag.StringVar(&o.httpClient, "http-client", "lean", "how the load generator sends: lean (one keep-alive HTTP/1.1 connection per client, written and read by hand, as wrk does) or std (net/http's client)")
+	flag.IntVar(&o.dbPool, "db-pool", 2*runtime.NumCPU(), "PostgreSQL connections of each server under test (opsgraph serve --db-max-conns, PostGraphile --max-pool-size); the default is the PostgreSQL wiki's rule for a database on this machine, two per core (docs/operations.md, \"Sizing the connection pool\")")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
@@ -122,6 +124,9 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.clientProcs < 0 {
 		return errors.New("-client-procs must be 0 or more")
+	}
+	if o.dbPool < 1 {
+		return errors.New("-db-pool must be at least 1")
 	}
 	if o.clientProcs > 0 {
 		runtime.GOMAXPROCS(o.clientProcs)
@@ -173,7 +178,7 @@ func run(ctx context.Context, o options) error {
 		logw = f
 	}
 	secret := RandomSecret()
-	srv, err := StartServer(ctx, o.bin, o.dbURL, secret, strings.Fields(o.serveArgs), logw)
+	srv, err := StartServer(ctx, o.bin, o.dbURL, secret, o.dbPool, strings.Fields(o.serveArgs), logw)
 	if err != nil {
 		return err
 	}
@@ -350,7 +355,7 @@ func startPostGraphile(ctx context.Context, o options, ss []*Scenario) (pgl *Ser
 		}
 	}
 	logf("starting PostGraphile (%s)", o.postgraphile)
-	if pgl, err = StartPostGraphile(ctx, o.postgraphile, o.dbURL, strings.Fields(o.pglArgs), logw); err != nil {
+	if pgl, err = StartPostGraphile(ctx, o.postgraphile, o.dbURL, o.dbPool, strings.Fields(o.pglArgs), logw); err != nil {
 		closeLog()
 		return nil, stop, err
 	}
@@ -700,6 +705,7 @@ func pprofTop(ctx context.Context, bin, path string) string {
 func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, skipped []string, pglRan bool) {
 	fmt.Fprintf(w, "Run %s (commit %s) on %d CPUs, PostgreSQL %s; dataset %s; load average %s at the start.\n\n",
 		e.When.UTC().Format("2006-01-02 15:04 MST"), e.Commit, e.CPUs, e.Postgres, strings.Join(e.Counts, ", "), e.LoadAvg)
+	fmt.Fprintf(w, "Each server under test holds at most %d PostgreSQL connections (-db-pool: `opsgraph serve --db-max-conns %d`, PostGraphile `--max-pool-size %d`); pgbench opens one per client.\n\n", o.dbPool, o.dbPool, o.dbPool)
 	if o.rounds > 1 {
 		fmt.Fprintf(w, "Each row merges %d rounds; each round measured OpsGraph, then PostGraphile, then pgbench (per-round figures below).\n\n", o.rounds)
 	}
@@ -719,7 +725,7 @@ func writeReport(w io.Writer, o options, e Env, rows []Row, profileTop string, s
 	}
 	if pglRan {
 		fmt.Fprintf(w, "\nPostGraphile v4 on the same database, one Node process, the same clients and windows (`%s`, NODE_ENV=production):\n\n",
-			PostGraphileCommand(strings.Fields(o.pglArgs)))
+			PostGraphileCommand(o.dbPool, strings.Fields(o.pglArgs)))
 		WritePostGraphileTable(w, rows)
 	}
 	fmt.Fprintf(w, "\nWhere the %d cores went, per request (load generator: this process, -http-client %s, GOMAXPROCS %d; for the raw SQL, pgbench -j %d):\n\n", e.CPUs, o.httpClient, runtime.GOMAXPROCS(0), o.pgbenchThreads)

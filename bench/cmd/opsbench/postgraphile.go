@@ -20,14 +20,14 @@ import (
 // the CLI's production recommendations (no GraphiQL, no query log, no
 // CRUD mutations: the scenarios only read), one Node process (no
 // --cluster-workers, so it is comparable to one Go process) and the pool
-// size of opsgraph serve's default (--db-max-conns 20).
-func postGraphileArgs(dbURL, port string, extra []string) []string {
+// size opsgraph serve gets (-db-pool).
+func postGraphileArgs(dbURL, port string, pool int, extra []string) []string {
 	return append([]string{
 		"--connection", dbURL,
 		"--schema", "public",
 		"--host", "127.0.0.1",
 		"--port", port,
-		"--max-pool-size", "20",
+		"--max-pool-size", strconv.Itoa(pool),
 		"--disable-default-mutations",
 		"--disable-graphiql",
 		"--disable-query-log",
@@ -41,12 +41,12 @@ func postGraphileArgs(dbURL, port string, extra []string) []string {
 // StartPostGraphile runs PostGraphile v4 (bin is its CLI, e.g.
 // node_modules/.bin/postgraphile) against dbURL on a free loopback port
 // and waits until it answers a query. Its output goes to logw.
-func StartPostGraphile(ctx context.Context, bin, dbURL string, extra []string, logw io.Writer) (*Server, error) {
+func StartPostGraphile(ctx context.Context, bin, dbURL string, pool int, extra []string, logw io.Writer) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	args := postGraphileArgs(dbURL, strconv.Itoa(port), extra)
+	args := postGraphileArgs(dbURL, strconv.Itoa(port), pool, extra)
 	cmd := exec.Command(bin, args...)
 	// NODE_ENV=production: PostGraphile and its dependencies skip
 	// development-only checks and error detail.
@@ -68,8 +68,8 @@ func StartPostGraphile(ctx context.Context, bin, dbURL string, extra []string, l
 
 // PostGraphileCommand is the command line of the comparison server for
 // the report, without the database URL (it may hold a password).
-func PostGraphileCommand(extra []string) string {
-	return "postgraphile " + strings.Join(postGraphileArgs("$DATABASE_URL", "<free port>", extra), " ")
+func PostGraphileCommand(pool int, extra []string) string {
+	return "postgraphile " + strings.Join(postGraphileArgs("$DATABASE_URL", "<free port>", pool, extra), " ")
 }
 
 // freePort is a loopback TCP port nothing listens on right now.

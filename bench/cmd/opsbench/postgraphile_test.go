@@ -12,11 +12,11 @@ import (
 )
 
 func TestPostGraphileArgs(t *testing.T) {
-	args := postGraphileArgs("postgres://u:pw@h:5432/db?sslmode=disable", "5123", []string{"--timeout", "9000"})
+	args := postGraphileArgs("postgres://u:pw@h:5432/db?sslmode=disable", "5123", 4, []string{"--timeout", "9000"})
 	got := " " + strings.Join(args, " ") + " "
 	for _, want := range []string{
 		" --connection postgres://u:pw@h:5432/db?sslmode=disable ", " --host 127.0.0.1 ", " --port 5123 ",
-		" --max-pool-size 20 ", " --disable-default-mutations ", " --disable-graphiql ", " --disable-query-log ",
+		" --max-pool-size 4 ", " --disable-default-mutations ", " --disable-graphiql ", " --disable-query-log ",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("args %q lack %q", got, want)
@@ -30,7 +30,7 @@ func TestPostGraphileArgs(t *testing.T) {
 			t.Errorf("args %q contain %q", got, bad)
 		}
 	}
-	if cmd := PostGraphileCommand(nil); strings.Contains(cmd, "postgres://") || !strings.HasPrefix(cmd, "postgraphile --connection $DATABASE_URL ") {
+	if cmd := PostGraphileCommand(4, nil); strings.Contains(cmd, "postgres://") || !strings.HasPrefix(cmd, "postgraphile --connection $DATABASE_URL ") {
 		t.Errorf("report command %q", cmd)
 	}
 }

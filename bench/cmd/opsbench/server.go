@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -39,37 +38,49 @@ var (
 )
 
 // StartServer runs `bin serve` on loopback with free ports and waits until
-// both listeners are up. Its log goes to logw.
-func StartServer(ctx context.Context, bin, dbURL, secret string, extra []string, logw io.Writer) (*Server, error) {
+// both listeners are up, with at most pool PostgreSQL connections. Its log
+// goes to logw.
+func StartServer(ctx context.Context, bin, dbURL, secret string, pool int, extra []string, logw io.Writer) (*Server, error) {
 	args := append([]string{"serve", "--database-url", dbURL, "--jwt-secret", secret,
-		"--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--rate-limits", "off"}, extra...)
+		"--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--rate-limits", "off", "--db-max-conns", strconv.Itoa(pool)}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout = logw
-	pr, pw := io.Pipe()
+	// An OS pipe the server writes into itself (an io.Writer would put a
+	// copying goroutine of os/exec between the two).
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
 	cmd.Stderr = pw
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	pw.Close() // the server holds its own copy; EOF when it exits
+	if err != nil {
+		pr.Close()
 		return nil, err
 	}
 	s := &Server{Bin: bin, Pid: cmd.Process.Pid, Secret: secret, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); pw.Close(); close(s.done) }()
+	go func() { _ = cmd.Wait(); close(s.done) }()
 	found := make(chan struct{})
-	var once sync.Once
 	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(logw, line)
+		defer pr.Close()
+		br := bufio.NewReaderSize(pr, 64<<10)
+		for s.URL == "" || s.AdminURL == "" {
+			line, err := br.ReadString('\n')
+			_, _ = io.WriteString(logw, line)
 			if m := listenRe.FindStringSubmatch(line); m != nil {
 				s.URL = "http://" + m[1] + "/graphql"
 			}
 			if m := adminRe.FindStringSubmatch(line); m != nil {
 				s.AdminURL = "http://" + m[1]
 			}
-			if s.URL != "" && s.AdminURL != "" {
-				once.Do(func() { close(found) })
+			if err != nil {
+				return // the server exited: s.done says so
 			}
 		}
+		close(found)
+		// Listening: the rest of the log is copied as it comes, not scanned
+		// line by line (this process is the load generator; its CPU counts).
+		_, _ = br.WriteTo(logw)
 	}()
 	select {
 	case <-found:
