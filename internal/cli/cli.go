@@ -23,6 +23,7 @@ import (
 	"github.com/opsgraph/opsgraph/internal/entitlements"
 	"github.com/opsgraph/opsgraph/internal/explorer"
 	"github.com/opsgraph/opsgraph/internal/leader"
+	"github.com/opsgraph/opsgraph/internal/logbuf"
 	"github.com/opsgraph/opsgraph/internal/migrate"
 	"github.com/opsgraph/opsgraph/internal/observe"
 	"github.com/opsgraph/opsgraph/internal/ratelimit"
@@ -203,6 +204,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := cfg.Logger(stderr)
+	if cfg.LogFlush > 0 {
+		out := logbuf.New(stderr, 64<<10, cfg.LogFlush)
+		defer out.Close()
+		log = slog.New(logbuf.Handler(cfg.Logger(out).Handler(), out))
+	}
 	rt := cfg.ApplyRuntime()
 	log.Info("go runtime", "gc_percent", rt.GCPercent, "from_GOGC", rt.FromGOGC, "memory_limit_bytes", rt.MemoryLimit, "from_GOMEMLIMIT", rt.FromGOMEMLIMIT)
 	verifier, devSecret, err := newVerifier(ctx, cfg, log)

@@ -44,6 +44,7 @@ type Config struct {
 	MemoryLimit    string
 	LogFormat      string
 	LogLevel       string
+	LogFlush       time.Duration
 	ShutdownGrace  time.Duration
 	SweepInterval  time.Duration
 	SLAPolicy      string
@@ -92,6 +93,7 @@ var Settings = []Setting{
 	{"memory-limit", "OPSGRAPH_MEMORY_LIMIT", "128MiB", "Soft limit of the Go runtime's memory (e.g. 128MiB, 1GiB, or bytes; 0: none): near it the collector runs as often as it must, whatever gc-percent says, so a larger gc-percent does not mean a larger process. Go's GOMEMLIMIT, when set, takes precedence."},
 	{"log-format", "OPSGRAPH_LOG_FORMAT", "text", "Log format: text or json."},
 	{"log-level", "OPSGRAPH_LOG_LEVEL", "info", "Log level: debug, info, warn or error."},
+	{"log-flush-interval", "OPSGRAPH_LOG_FLUSH_INTERVAL", "100ms", "serve writes its log lines in batches, at least this often (and when 64 KiB are waiting); a line at warn or error is written at once with everything before it. 0: every line at once (one write per request line)."},
 	{"shutdown-grace", "OPSGRAPH_SHUTDOWN_GRACE", "15s", "How long in-flight requests may finish after SIGINT/SIGTERM."},
 	{"sweep-interval", "OPSGRAPH_SWEEP_INTERVAL", "5m", "How often `serve` stores entitlement expiries: once per interval across every instance on the database; 0 turns the loop off."},
 	{"health-model", "OPSGRAPH_HEALTH_MODEL", "", "JSON file of the account health model (measures, weights, normalisation, freshness, bands). Empty: the built-in model. A changed definition is stored as the next model version at first use."},
@@ -178,7 +180,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 		n, _ := strconv.ParseInt(env(s.Env, s.Default), 10, 64)
 		fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", n, s.Usage+" ["+s.Env+"]")
 	}
-	for name, p := range map[string]*time.Duration{"shutdown-grace": &c.ShutdownGrace, "sweep-interval": &c.SweepInterval, "db-acquire-timeout": &c.DBAcquireWait, "request-timeout": &c.RequestTimeout} {
+	for name, p := range map[string]*time.Duration{"shutdown-grace": &c.ShutdownGrace, "sweep-interval": &c.SweepInterval, "db-acquire-timeout": &c.DBAcquireWait, "request-timeout": &c.RequestTimeout, "log-flush-interval": &c.LogFlush} {
 		s := setting(name)
 		d, _ := time.ParseDuration(env(s.Env, s.Default))
 		fs.DurationVar(p, name, d, s.Usage+" ["+s.Env+"]")
@@ -216,7 +218,7 @@ func (c *Config) Check() error {
 			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
 				return fmt.Errorf("%s=%q: want a positive number", s.Env, v)
 			}
-		case "shutdown-grace", "sweep-interval", "request-timeout", "db-acquire-timeout":
+		case "shutdown-grace", "sweep-interval", "request-timeout", "db-acquire-timeout", "log-flush-interval":
 			if d, err := time.ParseDuration(v); err != nil || d < 0 {
 				return fmt.Errorf("%s=%q: want a duration such as 15s", s.Env, v)
 			}
@@ -232,6 +234,9 @@ func (c *Config) Check() error {
 	}
 	if c.DBAcquireWait < 0 {
 		return fmt.Errorf("%s=%s: want a duration such as 3s, or 0", setting("db-acquire-timeout").Env, c.DBAcquireWait)
+	}
+	if c.LogFlush < 0 {
+		return fmt.Errorf("%s=%s: want a duration such as 100ms, or 0", setting("log-flush-interval").Env, c.LogFlush)
 	}
 	if c.RequestTimeout <= 0 {
 		return fmt.Errorf("%s=%s: want a positive duration such as 10s", setting("request-timeout").Env, c.RequestTimeout)
