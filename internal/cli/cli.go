@@ -204,7 +204,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := cfg.Logger(stderr)
-	if cfg.LogFlush > 0 {
+	if cfg.LogFlush > 0 { // batched (docs/operations.md, Log fields)
 		out := logbuf.New(stderr, 64<<10, cfg.LogFlush)
 		defer out.Close()
 		log = slog.New(logbuf.Handler(cfg.Logger(out).Handler(), out))
