@@ -203,11 +203,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := cfg.Logger(stderr)
+	var log *slog.Logger
 	if cfg.LogFlush > 0 { // batched (docs/operations.md, Log fields)
 		out := logbuf.New(stderr, 64<<10, cfg.LogFlush)
 		defer out.Close()
 		log = slog.New(logbuf.Handler(cfg.Logger(out).Handler(), out))
+	} else {
+		log = cfg.Logger(stderr)
 	}
 	rt := cfg.ApplyRuntime()
 	log.Info("go runtime", "gc_percent", rt.GCPercent, "from_GOGC", rt.FromGOGC, "memory_limit_bytes", rt.MemoryLimit, "from_GOMEMLIMIT", rt.FromGOMEMLIMIT)
