@@ -335,7 +335,7 @@ func TestContractAllocationsConcurrentWriters(t *testing.T) {
 	// Wait until the second transaction is blocked on the first.
 	for i := 0; ; i++ {
 		var waiting bool
-		if err := db.SQL.QueryRowContext(ctx, "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid).Scan(&waiting); err != nil {
+		if err := db.SQL.QueryRowContext(ctx, "SELECT coalesce(wait_event_type = 'Lock', false) FROM pg_stat_activity WHERE pid = $1", pid).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
 		if waiting {
